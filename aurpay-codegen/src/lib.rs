@@ -1,0 +1,395 @@
+//! Generates the checked-in client code of `aurpay-api` from `spec/aurpay.yaml`.
+//!
+//! Two files come out of one spec:
+//!
+//! * [`Generated::client`]: progenitor's client (types, builders, `Client`),
+//!   with the spec's hand-written replacement types (amounts, open enums)
+//!   substituted by name.
+//! * [`Generated::operations`]: what progenitor does not emit but what differs
+//!   per operation and is derivable from the spec: the operation table
+//!   (method, path, retry safety, provenance), the envelope-to-data glue and
+//!   the pagination glue. The runtime in `aurpay-api` is generic over these,
+//!   so no hand-written line names an operation.
+//!
+//! Output is deterministic: the same spec gives the same bytes.
+#![warn(missing_docs)]
+
+mod operations;
+mod spec;
+mod surface;
+
+use std::fmt;
+use std::panic::{self, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use progenitor::{GenerationSettings, Generator, InterfaceStyle, TagStyle, TypeImpl};
+
+pub use surface::surface;
+
+/// progenitor's version, as pinned in the workspace manifest; it appears in
+/// the generated files' header.
+pub const PROGENITOR_VERSION: &str = "0.15.1";
+
+/// Component schemas that `aurpay-api` implements by hand, and the Rust type
+/// each becomes. progenitor substitutes them wherever the spec references the
+/// component, so the generated code never carries `f64` amounts or closed
+/// enums that break on a new value.
+pub const REPLACEMENTS: &[(&str, &str)] = &[
+    ("Amount", "crate::Amount"),
+    ("Price", "crate::Amount"),
+    ("NullableAmount", "::std::option::Option<crate::Amount>"),
+    ("OrderStatus", "crate::OrderStatus"),
+    ("OrderType", "crate::OrderType"),
+    ("TransactionType", "crate::TransactionType"),
+    ("SignatureAlgorithm", "crate::SignatureAlgorithm"),
+];
+
+/// The generated sources, ready to be written to `aurpay-api/src/`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Generated {
+    /// `generated.rs`: progenitor's client and types.
+    pub client: String,
+    /// `generated_operations.rs`: the per-operation table and glue.
+    pub operations: String,
+}
+
+impl Generated {
+    /// The files to write, as (file name inside `aurpay-api/src`, contents).
+    pub fn files(&self) -> [(&'static str, &str); 2] {
+        [
+            (CLIENT_FILE, self.client.as_str()),
+            (OPERATIONS_FILE, self.operations.as_str()),
+        ]
+    }
+}
+
+/// A checked-in generated file that differs from a fresh generation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaleFile {
+    /// The file's path.
+    pub path: PathBuf,
+    /// A unified diff from the checked-in contents to the expected ones,
+    /// cut to its first 200 lines.
+    pub diff: String,
+}
+
+/// Compares the generated files with those checked in under `dir` (normally
+/// `aurpay-api/src`); returns the ones that differ. A missing file counts as
+/// empty. Line endings are normalized first, so a CRLF checkout is not stale.
+pub fn stale_files(generated: &Generated, dir: &Path) -> Vec<StaleFile> {
+    const MAX_DIFF_LINES: usize = 200;
+    let mut stale = Vec::new();
+    for (name, expected) in generated.files() {
+        let path = dir.join(name);
+        let current = std::fs::read_to_string(&path)
+            .map(|s| s.replace("\r\n", "\n"))
+            .unwrap_or_default();
+        if current == expected {
+            continue;
+        }
+        let shown = path.display().to_string();
+        let full = similar::TextDiff::from_lines(current.as_str(), expected)
+            .unified_diff()
+            .context_radius(3)
+            .header(&format!("{shown} (checked in)"), &format!("{shown} (from spec)"))
+            .to_string();
+        let total = full.lines().count();
+        let mut diff: String = full
+            .lines()
+            .take(MAX_DIFF_LINES)
+            .flat_map(|line| [line, "\n"])
+            .collect();
+        if total > MAX_DIFF_LINES {
+            diff.push_str(&format!("... {} more diff lines\n", total - MAX_DIFF_LINES));
+        }
+        stale.push(StaleFile { path, diff });
+    }
+    stale
+}
+
+/// File name of the progenitor output inside `aurpay-api/src`.
+pub const CLIENT_FILE: &str = "generated.rs";
+/// File name of the per-operation table and glue inside `aurpay-api/src`.
+pub const OPERATIONS_FILE: &str = "generated_operations.rs";
+
+/// Why generation failed. Every case names the spec file; cases about one
+/// operation name it too.
+#[derive(Debug)]
+pub enum Error {
+    /// The spec could not be read.
+    Read {
+        /// The spec's path.
+        spec: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The spec is not valid YAML, or not an OpenAPI 3.0 document.
+    Parse {
+        /// The spec's path.
+        spec: PathBuf,
+        /// What the parser said.
+        message: String,
+    },
+    /// The spec breaks a rule this generator relies on (for example an
+    /// operation without `x-aurpay-provenance`).
+    Spec {
+        /// The spec's path.
+        spec: PathBuf,
+        /// The offending operation, when there is one.
+        operation: Option<String>,
+        /// What is wrong.
+        message: String,
+    },
+    /// progenitor returned an error or panicked.
+    Progenitor {
+        /// The spec's path.
+        spec: PathBuf,
+        /// The operation that makes progenitor fail, when it could be found.
+        operation: Option<String>,
+        /// progenitor's error or panic message.
+        message: String,
+    },
+    /// The generated tokens did not parse as Rust (a progenitor bug).
+    Syntax {
+        /// The spec's path.
+        spec: PathBuf,
+        /// The parser's message.
+        message: String,
+    },
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Read { spec, source } => write!(f, "{}: cannot read: {source}", spec.display()),
+            Error::Parse { spec, message } => {
+                write!(f, "{}: not an OpenAPI 3.0 document: {message}", spec.display())
+            }
+            Error::Spec {
+                spec,
+                operation,
+                message,
+            }
+            | Error::Progenitor {
+                spec,
+                operation,
+                message,
+            } => {
+                let what = if matches!(self, Error::Spec { .. }) {
+                    "invalid spec"
+                } else {
+                    "progenitor failed"
+                };
+                match operation {
+                    Some(op) => write!(f, "{}: operation `{op}`: {what}: {message}", spec.display()),
+                    None => write!(f, "{}: {what}: {message}", spec.display()),
+                }
+            }
+            Error::Syntax { spec, message } => write!(
+                f,
+                "{}: progenitor produced code that does not parse: {message}",
+                spec.display()
+            ),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Read { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}
+
+/// The progenitor settings used for aurpay-api.
+pub fn settings() -> GenerationSettings {
+    let mut settings = GenerationSettings::new();
+    settings
+        .with_interface(InterfaceStyle::Builder)
+        .with_tag(TagStyle::Merged)
+        // Stable key order when maps are serialized (snapshots, signatures).
+        .with_map_type("::std::collections::BTreeMap")
+        // Users export JSON Schemas of request and callback payloads.
+        .with_derive("schemars::JsonSchema");
+    for (component, rust_type) in REPLACEMENTS {
+        settings.with_replacement(
+            component,
+            rust_type,
+            [TypeImpl::Display, TypeImpl::FromStr].into_iter(),
+        );
+    }
+    settings
+}
+
+/// Generates both files from the spec at `spec_path`.
+///
+/// `spec_path` is shown in errors as given; pass a path relative to the
+/// repository root for readable messages.
+pub fn generate(spec_path: &Path) -> Result<Generated, Error> {
+    let text = std::fs::read_to_string(spec_path).map_err(|source| Error::Read {
+        spec: spec_path.to_owned(),
+        source,
+    })?;
+    generate_from_str(&text, spec_path)
+}
+
+/// Generates both files from spec text; `spec_path` only names it in errors.
+pub fn generate_from_str(text: &str, spec_path: &Path) -> Result<Generated, Error> {
+    let parse_error = |message: String| Error::Parse {
+        spec: spec_path.to_owned(),
+        message,
+    };
+    let mut raw: serde_json::Value =
+        serde_yaml::from_str(text).map_err(|e| parse_error(e.to_string()))?;
+    strip_callbacks(&mut raw);
+    let document: openapiv3::OpenAPI =
+        serde_json::from_value(raw).map_err(|e| parse_error(e.to_string()))?;
+    let model = spec::Model::from_document(&document).map_err(|e| Error::Spec {
+        spec: spec_path.to_owned(),
+        operation: e.operation,
+        message: e.message,
+    })?;
+
+    let tokens = run_progenitor(&document, spec_path)?;
+    let client = format_file(tokens, spec_path)?;
+    let operations = format_file(operations::tokens(&model), spec_path)?;
+    Ok(Generated { client, operations })
+}
+
+/// Removes `callbacks` from every operation before the document is typed.
+///
+/// progenitor generates nothing for callbacks (the callback payload types are
+/// ordinary component schemas and are generated anyway), and the `openapiv3`
+/// crate cannot parse a callback given as a `$ref` to
+/// `#/components/callbacks`, which the spec uses to declare the callbacks
+/// once for the three order-creating operations.
+fn strip_callbacks(document: &mut serde_json::Value) {
+    let Some(paths) = document.get_mut("paths").and_then(|p| p.as_object_mut()) else {
+        return;
+    };
+    for item in paths.values_mut().filter_map(|i| i.as_object_mut()) {
+        for operation in item.values_mut().filter_map(|o| o.as_object_mut()) {
+            operation.remove("callbacks");
+        }
+    }
+}
+
+/// Header of every generated file. It names the source so that nobody edits
+/// the output by hand.
+fn header() -> String {
+    format!(
+        "// @generated by aurpay-codegen (progenitor {PROGENITOR_VERSION}) from spec/aurpay.yaml.\n\
+         // Do not edit: change the spec and run `cargo xtask regen`.\n\n"
+    )
+}
+
+fn format_file(tokens: proc_macro2::TokenStream, spec_path: &Path) -> Result<String, Error> {
+    let file: syn::File = syn::parse2(tokens).map_err(|e| Error::Syntax {
+        spec: spec_path.to_owned(),
+        message: e.to_string(),
+    })?;
+    let body = progenitor_impl::space_out_items(prettyplease::unparse(&file))
+        .map_err(|e| Error::Syntax {
+            spec: spec_path.to_owned(),
+            message: e.to_string(),
+        })?;
+    let mut out = header();
+    out.push_str(&body.replace("\r\n", "\n"));
+    if !out.ends_with('\n') {
+        out.push('\n');
+    }
+    Ok(out)
+}
+
+/// Runs progenitor, turning a panic inside it into an [`Error::Progenitor`]
+/// that names the operation responsible (found by generating each operation
+/// alone).
+fn run_progenitor(
+    document: &openapiv3::OpenAPI,
+    spec_path: &Path,
+) -> Result<proc_macro2::TokenStream, Error> {
+    match generate_quietly(document) {
+        Ok(tokens) => Ok(tokens),
+        Err(message) => Err(Error::Progenitor {
+            spec: spec_path.to_owned(),
+            operation: find_failing_operation(document),
+            message,
+        }),
+    }
+}
+
+/// One progenitor run with its panics caught and their message kept (and not
+/// printed: the caller reports them as an error).
+fn generate_quietly(document: &openapiv3::OpenAPI) -> Result<proc_macro2::TokenStream, String> {
+    let captured: Arc<Mutex<Option<String>>> = Arc::default();
+    let sink = Arc::clone(&captured);
+    let previous_hook = panic::take_hook();
+    panic::set_hook(Box::new(move |info| {
+        let location = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        let payload = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".to_owned());
+        *sink.lock().unwrap_or_else(|p| p.into_inner()) = Some(format!("panicked{location}: {payload}"));
+    }));
+    let result = panic::catch_unwind(AssertUnwindSafe(|| {
+        Generator::new(&settings()).generate_tokens(document)
+    }));
+    panic::set_hook(previous_hook);
+    match result {
+        Ok(Ok(tokens)) => Ok(tokens),
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(_) => Err(captured
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+            .unwrap_or_else(|| "panicked".to_owned())),
+    }
+}
+
+/// Generates each operation on its own and returns the first one progenitor
+/// fails on.
+fn find_failing_operation(document: &openapiv3::OpenAPI) -> Option<String> {
+    for (path, item) in &document.paths.paths {
+        let openapiv3::ReferenceOr::Item(item) = item else {
+            continue;
+        };
+        for (method, operation) in item.iter() {
+            let mut single = document.clone();
+            let mut only = openapiv3::PathItem::default();
+            match method {
+                "get" => only.get = Some(operation.clone()),
+                "put" => only.put = Some(operation.clone()),
+                "post" => only.post = Some(operation.clone()),
+                "delete" => only.delete = Some(operation.clone()),
+                "options" => only.options = Some(operation.clone()),
+                "head" => only.head = Some(operation.clone()),
+                "patch" => only.patch = Some(operation.clone()),
+                "trace" => only.trace = Some(operation.clone()),
+                _ => continue,
+            }
+            single.paths.paths.clear();
+            single
+                .paths
+                .paths
+                .insert(path.clone(), openapiv3::ReferenceOr::Item(only));
+            if generate_quietly(&single).is_err() {
+                return Some(
+                    operation
+                        .operation_id
+                        .clone()
+                        .unwrap_or_else(|| format!("{} {path}", method.to_uppercase())),
+                );
+            }
+        }
+    }
+    None
+}

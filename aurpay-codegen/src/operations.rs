@@ -1,0 +1,203 @@
+//! Emits `generated_operations.rs`: the operation table and the glue that lets
+//! aurpay-api's generic runtime drive every generated builder.
+//!
+//! The traits implemented here (`Envelope`, `Call`, `Paginated`) and the
+//! `Operation` type are hand-written in aurpay-api; this module only states,
+//! per operation, which types and parameters they connect.
+
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::quote;
+
+use crate::spec::{Model, OperationModel};
+
+fn ident(name: &str) -> Ident {
+    Ident::new(name, Span::call_site())
+}
+
+fn opt_str(value: &Option<String>) -> TokenStream {
+    match value {
+        Some(s) => quote!(Some(#s)),
+        None => quote!(None),
+    }
+}
+
+fn operation_entry(op: &OperationModel) -> TokenStream {
+    let OperationModel {
+        id,
+        path,
+        summary,
+        tag,
+        moves_money,
+        authenticated,
+        has_body,
+        ..
+    } = op;
+    let method = ident(&op.method);
+    let status = if op.provenance.confirmed {
+        quote!(ProvenanceStatus::Confirmed)
+    } else {
+        quote!(ProvenanceStatus::Inferred)
+    };
+    let source = &op.provenance.source;
+    let basis = opt_str(&op.provenance.basis);
+    let notes = opt_str(&op.provenance.notes);
+    let paginated = op.pagination.is_some();
+    quote! {
+        Operation {
+            id: #id,
+            summary: #summary,
+            tag: #tag,
+            method: Method::#method,
+            path: #path,
+            has_body: #has_body,
+            authenticated: #authenticated,
+            moves_money: #moves_money,
+            paginated: #paginated,
+            provenance: Provenance {
+                status: #status,
+                source: #source,
+                basis: #basis,
+                notes: #notes,
+            },
+        }
+    }
+}
+
+fn call_impl(index: usize, op: &OperationModel, error_schema: &Ident) -> TokenStream {
+    let builder = ident(&op.builder_name());
+    let envelope = ident(&op.envelope);
+    let doc = format!("`{}` ({} {}): {}.", op.id, op.method, op.path, op.summary);
+    quote! {
+        #[doc = #doc]
+        impl<'a> Call for builder::#builder<'a> {
+            type Envelope = types::#envelope;
+            type ErrorBody = types::#error_schema;
+            const OPERATION: &'static Operation = &OPERATIONS[#index];
+
+            fn send(
+                self,
+            ) -> impl ::std::future::Future<
+                Output = Result<ResponseValue<types::#envelope>, progenitor_client::Error<types::#error_schema>>,
+            > + Send {
+                builder::#builder::send(self)
+            }
+        }
+    }
+}
+
+fn paginated_impl(op: &OperationModel, data_schema: &str) -> Option<TokenStream> {
+    let p = op.pagination.as_ref()?;
+    let builder = ident(&op.builder_name());
+    let data = ident(data_schema);
+    let item = ident(&p.item_schema);
+    let page_param = ident(&p.page_param);
+    let size_param = ident(&p.size_param);
+    let items = ident(&p.items_field);
+    let max_page = ident(&p.max_page_field);
+    let page_field = ident(&p.page_field);
+    let total = ident(&p.total_field);
+    Some(quote! {
+        impl<'a> Paginated for builder::#builder<'a> {
+            type Item = types::#item;
+
+            fn with_page(self, page: ::std::num::NonZeroU64) -> Self {
+                builder::#builder::#page_param(self, page)
+            }
+
+            fn with_page_size(self, size: ::std::num::NonZeroU64) -> Self {
+                builder::#builder::#size_param(self, size)
+            }
+
+            fn into_page(data: types::#data) -> Page<types::#item> {
+                Page {
+                    page: data.#page_field,
+                    max_page: data.#max_page,
+                    total: data.#total,
+                    items: data.#items,
+                }
+            }
+        }
+    })
+}
+
+/// Every envelope (success and error) exposes `code`, `message`/`msg` and
+/// `result`; success envelopes also hand over their typed `data`.
+fn envelope_impl(envelope: &str, data: Option<TokenStream>) -> TokenStream {
+    let envelope = ident(envelope);
+    let data_impl = data.map(|data| {
+        quote! {
+            impl DataEnvelope for types::#envelope {
+                type Data = #data;
+
+                fn into_data(self) -> Option<#data> {
+                    self.data
+                }
+            }
+        }
+    });
+    quote! {
+        impl Envelope for types::#envelope {
+            fn code(&self) -> i64 {
+                self.code
+            }
+
+            fn message(&self) -> Option<&str> {
+                self.message.as_deref().or(self.msg.as_deref())
+            }
+
+            fn result(&self) -> Option<bool> {
+                self.result
+            }
+        }
+
+        #data_impl
+    }
+}
+
+/// The whole `generated_operations.rs` module body.
+pub fn tokens(model: &Model) -> TokenStream {
+    let count = model.operations.len();
+    let entries = model.operations.iter().map(operation_entry);
+    let error_schema = ident(&model.error_schema);
+    let calls = model
+        .operations
+        .iter()
+        .enumerate()
+        .map(|(index, op)| call_impl(index, op, &error_schema));
+    let data_of = |envelope: &str| {
+        model
+            .envelopes
+            .iter()
+            .find(|(name, _)| name == envelope)
+            .map(|(_, data)| data.as_str())
+            .unwrap_or_default()
+    };
+    let pages = model
+        .operations
+        .iter()
+        .filter_map(|op| paginated_impl(op, data_of(&op.envelope)));
+    let envelopes = model.envelopes.iter().map(|(envelope, data)| {
+        let data = ident(data);
+        envelope_impl(envelope, Some(quote!(types::#data)))
+    });
+    let error_envelope = envelope_impl(&model.error_schema, None);
+    quote! {
+        use progenitor_client::ResponseValue;
+        use reqwest::Method;
+
+        use crate::envelope::{DataEnvelope, Envelope};
+        use crate::generated::{builder, types};
+        use crate::operation::{Call, Operation, Page, Paginated, Provenance, ProvenanceStatus};
+
+        /// Every operation of spec/aurpay.yaml, in spec order.
+        pub static OPERATIONS: [Operation; #count] = [#(#entries),*];
+
+        #(#calls)*
+
+        #(#pages)*
+
+        #(#envelopes)*
+
+        #error_envelope
+    }
+}

@@ -1,0 +1,394 @@
+//! Reads what differs per operation out of the OpenAPI document, and checks
+//! the rules the generated glue relies on (provenance on every operation, a
+//! named envelope per response, pagination that matches the parameters).
+
+use openapiv3::{OpenAPI, Operation, Parameter, ReferenceOr, RequestBody, Response, Schema, SchemaKind, Type};
+use serde_json::Value;
+
+/// A rule of this generator broken by the spec.
+#[derive(Debug)]
+pub struct SpecError {
+    pub operation: Option<String>,
+    pub message: String,
+}
+
+fn op_error(operation: &str, message: impl Into<String>) -> SpecError {
+    SpecError {
+        operation: Some(operation.to_owned()),
+        message: message.into(),
+    }
+}
+
+/// Everything the generated glue needs, in spec order.
+#[derive(Debug)]
+pub struct Model {
+    pub operations: Vec<OperationModel>,
+    /// Name of the one error schema shared by every operation.
+    pub error_schema: String,
+    /// Envelope schema names, each with its `data` schema, sorted by name.
+    pub envelopes: Vec<(String, String)>,
+}
+
+#[derive(Debug)]
+pub struct OperationModel {
+    pub id: String,
+    pub method: String,
+    pub path: String,
+    pub summary: String,
+    pub tag: String,
+    pub moves_money: bool,
+    pub authenticated: bool,
+    pub has_body: bool,
+    pub provenance: Provenance,
+    pub envelope: String,
+    pub pagination: Option<PaginationModel>,
+}
+
+impl OperationModel {
+    /// The name progenitor gives this operation's builder struct.
+    pub fn builder_name(&self) -> String {
+        upper_camel(&self.id)
+    }
+}
+
+#[derive(Debug)]
+pub struct Provenance {
+    pub confirmed: bool,
+    pub source: String,
+    pub basis: Option<String>,
+    pub notes: Option<String>,
+}
+
+#[derive(Debug)]
+pub struct PaginationModel {
+    pub page_param: String,
+    pub size_param: String,
+    pub items_field: String,
+    pub max_page_field: String,
+    pub page_field: String,
+    pub total_field: String,
+    pub item_schema: String,
+}
+
+/// `get_orders_details` -> `GetOrdersDetails`, as progenitor names builders.
+pub fn upper_camel(snake: &str) -> String {
+    snake
+        .split('_')
+        .filter(|part| !part.is_empty())
+        .map(|part| {
+            let mut chars = part.chars();
+            match chars.next() {
+                Some(first) => first.to_ascii_uppercase().to_string() + chars.as_str(),
+                None => String::new(),
+            }
+        })
+        .collect()
+}
+
+fn ref_name(reference: &str) -> Option<&str> {
+    reference.strip_prefix("#/components/schemas/")
+}
+
+impl Model {
+    pub fn from_document(document: &OpenAPI) -> Result<Model, SpecError> {
+        let mut operations = Vec::new();
+        let mut error_schema: Option<String> = None;
+        for (path, item) in &document.paths.paths {
+            let ReferenceOr::Item(item) = item else {
+                return Err(SpecError {
+                    operation: None,
+                    message: format!("path `{path}` is a $ref; write it out"),
+                });
+            };
+            for (method, operation) in item.iter() {
+                let model = OperationModel::read(document, path, method, operation, &mut error_schema)?;
+                operations.push(model);
+            }
+        }
+        let error_schema = error_schema.ok_or_else(|| SpecError {
+            operation: None,
+            message: "no operation declares an error response".into(),
+        })?;
+        let mut envelopes: Vec<(String, String)> = Vec::new();
+        for op in &operations {
+            if !envelopes.iter().any(|(name, _)| name == &op.envelope) {
+                let data = envelope_data_schema(document, &op.envelope)
+                    .map_err(|m| op_error(&op.id, m))?;
+                envelopes.push((op.envelope.clone(), data));
+            }
+        }
+        envelopes.sort();
+        Ok(Model {
+            operations,
+            error_schema,
+            envelopes,
+        })
+    }
+}
+
+impl OperationModel {
+    fn read(
+        document: &OpenAPI,
+        path: &str,
+        method: &str,
+        operation: &Operation,
+        error_schema: &mut Option<String>,
+    ) -> Result<OperationModel, SpecError> {
+        let id = operation.operation_id.clone().ok_or_else(|| SpecError {
+            operation: Some(format!("{} {path}", method.to_uppercase())),
+            message: "missing operationId".into(),
+        })?;
+        if id.is_empty()
+            || !id
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        {
+            return Err(op_error(&id, "operationId must be snake_case"));
+        }
+        let summary = operation
+            .summary
+            .clone()
+            .ok_or_else(|| op_error(&id, "missing summary (the docs' title)"))?;
+        let [tag] = operation.tags.as_slice() else {
+            return Err(op_error(&id, "needs exactly one tag"));
+        };
+        let provenance = read_provenance(&id, operation.extensions.get("x-aurpay-provenance"))?;
+        let moves_money = match operation.extensions.get("x-aurpay-moves-money") {
+            Some(Value::Bool(b)) => *b,
+            _ => {
+                return Err(op_error(
+                    &id,
+                    "needs `x-aurpay-moves-money: true|false` (it decides retry safety)",
+                ));
+            }
+        };
+        let authenticated = match &operation.security {
+            Some(requirements) => !requirements.is_empty(),
+            None => document.security.as_ref().is_some_and(|s| !s.is_empty()),
+        };
+        let has_body = match &operation.request_body {
+            None => false,
+            Some(body) => {
+                let body = resolve_body(document, body).map_err(|m| op_error(&id, m))?;
+                if body.content.len() != 1 || !body.content.contains_key("application/json") {
+                    return Err(op_error(&id, "request body must be application/json only"));
+                }
+                let media = &body.content["application/json"];
+                if media.example.is_none() && media.examples.is_empty() {
+                    return Err(op_error(&id, "request body needs an example"));
+                }
+                true
+            }
+        };
+
+        let mut envelope = None;
+        for (status, response) in &operation.responses.responses {
+            let status = status.to_string();
+            let response = resolve_response(document, response).map_err(|m| op_error(&id, m))?;
+            let name = json_schema_ref(response)
+                .ok_or_else(|| op_error(&id, format!("response {status} must be application/json with a $ref schema")))?;
+            let media = &response.content["application/json"];
+            if media.example.is_none() && media.examples.is_empty() {
+                return Err(op_error(&id, format!("response {status} needs an example")));
+            }
+            if status.starts_with('2') {
+                if envelope.replace(name.to_owned()).is_some() {
+                    return Err(op_error(&id, "exactly one success response is supported"));
+                }
+            } else {
+                match error_schema {
+                    Some(existing) if existing != name => {
+                        return Err(op_error(
+                            &id,
+                            format!("error responses must all use `{existing}`, not `{name}`"),
+                        ));
+                    }
+                    _ => *error_schema = Some(name.to_owned()),
+                }
+            }
+        }
+        if operation.responses.default.is_some() {
+            return Err(op_error(&id, "`default` responses are not supported; use 4XX/5XX"));
+        }
+        let envelope = envelope.ok_or_else(|| op_error(&id, "no success (2xx) response"))?;
+
+        let pagination = match operation.extensions.get("x-aurpay-pagination") {
+            None => None,
+            Some(value) => Some(read_pagination(document, &id, operation, &envelope, value)?),
+        };
+
+        Ok(OperationModel {
+            id,
+            method: method.to_uppercase(),
+            path: path.to_owned(),
+            summary,
+            tag: tag.clone(),
+            moves_money,
+            authenticated,
+            has_body,
+            provenance,
+            envelope,
+            pagination,
+        })
+    }
+}
+
+fn read_provenance(id: &str, value: Option<&Value>) -> Result<Provenance, SpecError> {
+    let value = value.ok_or_else(|| op_error(id, "missing `x-aurpay-provenance`"))?;
+    let text = |key: &str| value.get(key).and_then(Value::as_str).map(|s| s.trim().to_owned());
+    let confirmed = match text("status").as_deref() {
+        Some("confirmed") => true,
+        Some("inferred") => false,
+        _ => return Err(op_error(id, "`x-aurpay-provenance.status` must be `confirmed` or `inferred`")),
+    };
+    let source = text("source")
+        .filter(|s| s.starts_with("https://"))
+        .ok_or_else(|| op_error(id, "`x-aurpay-provenance.source` must be the docs URL"))?;
+    let basis = text("basis");
+    if !confirmed && basis.is_none() {
+        return Err(op_error(id, "an inferred operation needs `x-aurpay-provenance.basis`"));
+    }
+    Ok(Provenance {
+        confirmed,
+        source,
+        basis,
+        notes: text("notes"),
+    })
+}
+
+fn read_pagination(
+    document: &OpenAPI,
+    id: &str,
+    operation: &Operation,
+    envelope: &str,
+    value: &Value,
+) -> Result<PaginationModel, SpecError> {
+    let field = |key: &str| {
+        value
+            .get(key)
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .ok_or_else(|| op_error(id, format!("`x-aurpay-pagination.{key}` is missing")))
+    };
+    let page_param = field("page_param")?;
+    let size_param = field("size_param")?;
+    let items_field = field("items")?;
+    let max_page_field = field("max_page")?;
+    for param in [&page_param, &size_param] {
+        let found = operation.parameters.iter().any(|p| {
+            let p = match p {
+                ReferenceOr::Item(p) => Some(p),
+                ReferenceOr::Reference { reference } => reference
+                    .strip_prefix("#/components/parameters/")
+                    .and_then(|n| document.components.as_ref()?.parameters.get(n))
+                    .and_then(ReferenceOr::as_item),
+            };
+            matches!(p, Some(Parameter::Query { parameter_data, .. })
+                if &parameter_data.name == param && !parameter_data.required)
+        });
+        if !found {
+            return Err(op_error(id, format!("pagination parameter `{param}` is not an optional query parameter")));
+        }
+    }
+    let data_schema = envelope_data_schema(document, envelope).map_err(|m| op_error(id, m))?;
+    let page = object_schema(document, &data_schema).map_err(|m| op_error(id, m))?;
+    let SchemaKind::Type(Type::Object(page)) = &page.schema_kind else {
+        return Err(op_error(id, format!("`{data_schema}` must be an object")));
+    };
+    for key in [&max_page_field, &"page".to_owned(), &"total".to_owned()] {
+        if !page.properties.contains_key(key.as_str()) || !page.required.contains(key) {
+            return Err(op_error(id, format!("`{data_schema}` needs a required `{key}`")));
+        }
+    }
+    let items = page
+        .properties
+        .get(&items_field)
+        .and_then(ReferenceOr::as_item)
+        .ok_or_else(|| op_error(id, format!("`{data_schema}.{items_field}` is missing")))?;
+    let SchemaKind::Type(Type::Array(array)) = &items.schema_kind else {
+        return Err(op_error(id, format!("`{data_schema}.{items_field}` must be an array")));
+    };
+    let item_schema = match array.items.as_ref() {
+        Some(ReferenceOr::Reference { reference }) => ref_name(reference).map(str::to_owned),
+        _ => None,
+    }
+    .ok_or_else(|| op_error(id, format!("`{data_schema}.{items_field}` items must be a $ref")))?;
+    Ok(PaginationModel {
+        page_param,
+        size_param,
+        items_field,
+        max_page_field,
+        page_field: "page".into(),
+        total_field: "total".into(),
+        item_schema,
+    })
+}
+
+fn resolve_body<'a>(document: &'a OpenAPI, body: &'a ReferenceOr<RequestBody>) -> Result<&'a RequestBody, String> {
+    match body {
+        ReferenceOr::Item(b) => Ok(b),
+        ReferenceOr::Reference { reference } => reference
+            .strip_prefix("#/components/requestBodies/")
+            .and_then(|n| document.components.as_ref()?.request_bodies.get(n))
+            .and_then(ReferenceOr::as_item)
+            .ok_or_else(|| format!("unresolvable request body `{reference}`")),
+    }
+}
+
+fn resolve_response<'a>(document: &'a OpenAPI, response: &'a ReferenceOr<Response>) -> Result<&'a Response, String> {
+    match response {
+        ReferenceOr::Item(r) => Ok(r),
+        ReferenceOr::Reference { reference } => reference
+            .strip_prefix("#/components/responses/")
+            .and_then(|n| document.components.as_ref()?.responses.get(n))
+            .and_then(ReferenceOr::as_item)
+            .ok_or_else(|| format!("unresolvable response `{reference}`")),
+    }
+}
+
+fn json_schema_ref(response: &Response) -> Option<&str> {
+    if response.content.len() != 1 {
+        return None;
+    }
+    match response.content.get("application/json")?.schema.as_ref()? {
+        ReferenceOr::Reference { reference } => ref_name(reference),
+        ReferenceOr::Item(_) => None,
+    }
+}
+
+fn object_schema<'a>(document: &'a OpenAPI, name: &str) -> Result<&'a Schema, String> {
+    document
+        .components
+        .as_ref()
+        .and_then(|c| c.schemas.get(name))
+        .and_then(ReferenceOr::as_item)
+        .ok_or_else(|| format!("schema `{name}` is not defined"))
+}
+
+/// The envelope must be `allOf: [$ref Envelope, {properties: {data: $ref X}}]`;
+/// returns `X`.
+fn envelope_data_schema(document: &OpenAPI, envelope: &str) -> Result<String, String> {
+    let schema = object_schema(document, envelope)?;
+    let shape_error = || {
+        format!(
+            "`{envelope}` must be `allOf: [$ref Envelope, {{properties: {{data: $ref <Data>}}}}]` \
+             so that `data` is a named type"
+        )
+    };
+    let SchemaKind::AllOf { all_of } = &schema.schema_kind else {
+        return Err(shape_error());
+    };
+    let [ReferenceOr::Reference { reference: base }, ReferenceOr::Item(extra)] = all_of.as_slice() else {
+        return Err(shape_error());
+    };
+    if ref_name(base) != Some("Envelope") {
+        return Err(shape_error());
+    }
+    let SchemaKind::Type(Type::Object(extra)) = &extra.schema_kind else {
+        return Err(shape_error());
+    };
+    match extra.properties.get("data") {
+        Some(ReferenceOr::Reference { reference }) => ref_name(reference).map(str::to_owned).ok_or_else(shape_error),
+        _ => Err(shape_error()),
+    }
+}
