@@ -1,0 +1,292 @@
+//! Exact decimal amounts, as Aurpay sends them: sometimes JSON strings,
+//! sometimes JSON numbers.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::str::FromStr;
+
+use rust_decimal::Decimal;
+use serde::de::{self, Deserializer, Visitor};
+use serde::{Deserialize, Serialize, Serializer};
+
+/// An exact decimal amount of money (fiat or crypto).
+///
+/// Aurpay is inconsistent about amounts: order lists send `"0.00102549"` (a
+/// JSON string), Get Payment Info sends `18.0098` (a JSON number). `Amount`
+/// accepts both, holds the value as a [`Decimal`] (never binary floating
+/// point), and remembers which JSON form it came in, so that what Aurpay sent
+/// serializes back unchanged, trailing zeros included (`"19.0"` stays
+/// `"19.0"`).
+///
+/// Amounts you build yourself are sent as JSON numbers, which is what every
+/// documented Aurpay request uses for prices.
+///
+/// ```
+/// use aurpay_api::Amount;
+/// use rust_decimal::Decimal;
+///
+/// let from_string: Amount = serde_json::from_str(r#""0.00000820392""#)?;
+/// assert_eq!(from_string.to_string(), "0.00000820392");
+/// assert_eq!(serde_json::to_string(&from_string)?, r#""0.00000820392""#);
+///
+/// let from_number: Amount = serde_json::from_str("18.0098")?;
+/// assert_eq!(from_number.decimal(), Decimal::new(180098, 4));
+/// assert_eq!(serde_json::to_string(&from_number)?, "18.0098");
+///
+/// let price = Amount::from(Decimal::new(1999, 2));
+/// assert_eq!(serde_json::to_string(&price)?, "19.99");
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+///
+/// Limit: a JSON *number* is decoded by serde_json as binary floating point
+/// before `Amount` sees it; numbers of up to 15 significant digits come back
+/// exactly (the decimal text is recovered from the shortest round-trip
+/// representation). Aurpay's numeric amounts have far fewer digits; the
+/// long crypto amounts come as strings, which are always exact.
+#[derive(Clone, Copy)]
+pub struct Amount {
+    value: Decimal,
+    form: JsonForm,
+}
+
+/// Which JSON form an [`Amount`] is written in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum JsonForm {
+    /// A JSON string, `"0.00102549"`.
+    String,
+    /// A JSON number, `18.0098`.
+    Number,
+}
+
+/// Why a text is not an amount.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseAmountError {
+    input: String,
+}
+
+impl fmt::Display for ParseAmountError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        const MAX: usize = 40;
+        let shown: String = self.input.chars().take(MAX).collect();
+        let ellipsis = if self.input.chars().count() > MAX { "..." } else { "" };
+        write!(
+            f,
+            "not a decimal amount (or more than 28 significant digits): {shown:?}{ellipsis}"
+        )
+    }
+}
+
+impl std::error::Error for ParseAmountError {}
+
+impl Amount {
+    /// An amount written as a JSON number (the form requests use).
+    pub const fn new(value: Decimal) -> Self {
+        Amount {
+            value,
+            form: JsonForm::Number,
+        }
+    }
+
+    /// The exact value.
+    pub const fn decimal(&self) -> Decimal {
+        self.value
+    }
+
+    /// The JSON form this amount is serialized in.
+    pub const fn json_form(&self) -> JsonForm {
+        self.form
+    }
+
+    /// The same value, serialized in the given JSON form.
+    pub const fn with_json_form(self, form: JsonForm) -> Self {
+        Amount { form, ..self }
+    }
+
+    fn parse(text: &str, form: JsonForm) -> Result<Self, ParseAmountError> {
+        let trimmed = text.trim();
+        let value = Decimal::from_str_exact(trimmed)
+            .or_else(|_| Decimal::from_scientific(trimmed))
+            .map_err(|_| ParseAmountError {
+                input: text.to_owned(),
+            })?;
+        Ok(Amount { value, form })
+    }
+}
+
+impl From<Decimal> for Amount {
+    fn from(value: Decimal) -> Self {
+        Amount::new(value)
+    }
+}
+
+impl From<Amount> for Decimal {
+    fn from(amount: Amount) -> Self {
+        amount.value
+    }
+}
+
+impl From<i64> for Amount {
+    fn from(value: i64) -> Self {
+        Amount::new(Decimal::from(value))
+    }
+}
+
+impl From<u32> for Amount {
+    fn from(value: u32) -> Self {
+        Amount::new(Decimal::from(value))
+    }
+}
+
+impl FromStr for Amount {
+    type Err = ParseAmountError;
+
+    /// Parses decimal text (`"19.99"`, `"0.00000820392"`, `"1e-8"`); the
+    /// result is sent as a JSON number.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Amount::parse(s, JsonForm::Number)
+    }
+}
+
+impl TryFrom<&str> for Amount {
+    type Error = ParseAmountError;
+
+    fn try_from(s: &str) -> Result<Self, Self::Error> {
+        s.parse()
+    }
+}
+
+/// Equality is by value: `"19.0"` equals `19`, whatever the JSON form.
+impl PartialEq for Amount {
+    fn eq(&self, other: &Self) -> bool {
+        self.value == other.value
+    }
+}
+
+impl Eq for Amount {}
+
+impl std::hash::Hash for Amount {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.value.normalize().hash(state);
+    }
+}
+
+impl PartialOrd for Amount {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Amount {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.value.cmp(&other.value)
+    }
+}
+
+impl fmt::Display for Amount {
+    /// The exact decimal text, with the scale Aurpay sent (`19.0`).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.value, f)
+    }
+}
+
+impl fmt::Debug for Amount {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.form {
+            JsonForm::String => write!(f, "Amount({:?})", self.value.to_string()),
+            JsonForm::Number => write!(f, "Amount({})", self.value),
+        }
+    }
+}
+
+impl Serialize for Amount {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let text = self.value.to_string();
+        match self.form {
+            JsonForm::String => serializer.serialize_str(&text),
+            JsonForm::Number => {
+                if self.value.scale() == 0 {
+                    if let Ok(int) = i64::try_from(self.value.mantissa()) {
+                        return serializer.serialize_i64(int);
+                    }
+                }
+                // Written as a float only when that float means exactly this
+                // value; otherwise the exact digits go as a string rather
+                // than being rounded.
+                match text.parse::<f64>() {
+                    Ok(float)
+                        if float.is_finite()
+                            && Decimal::from_str_exact(&float.to_string()).ok() == Some(self.value) =>
+                    {
+                        serializer.serialize_f64(float)
+                    }
+                    _ => serializer.serialize_str(&text),
+                }
+            }
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Amount {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(AmountVisitor)
+    }
+}
+
+struct AmountVisitor;
+
+impl Visitor<'_> for AmountVisitor {
+    type Value = Amount;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a decimal amount as a JSON string or number")
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Amount, E> {
+        Amount::parse(v, JsonForm::String).map_err(E::custom)
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Amount, E> {
+        Ok(Amount::new(Decimal::from(v)))
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Amount, E> {
+        Ok(Amount::new(Decimal::from(v)))
+    }
+
+    fn visit_i128<E: de::Error>(self, v: i128) -> Result<Amount, E> {
+        Decimal::try_from_i128_with_scale(v, 0)
+            .map(Amount::new)
+            .map_err(|_| E::custom(format!("amount {v} is out of range")))
+    }
+
+    fn visit_u128<E: de::Error>(self, v: u128) -> Result<Amount, E> {
+        i128::try_from(v)
+            .map_err(|_| E::custom(format!("amount {v} is out of range")))
+            .and_then(|v| self.visit_i128(v))
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Amount, E> {
+        if !v.is_finite() {
+            return Err(E::custom("amount is not a finite number"));
+        }
+        // `Display` for f64 is the shortest text that reads back as the same
+        // float, which is the text Aurpay wrote for up to 15 digits.
+        Amount::parse(&v.to_string(), JsonForm::Number).map_err(E::custom)
+    }
+}
+
+impl schemars::JsonSchema for Amount {
+    fn schema_name() -> Cow<'static, str> {
+        "Amount".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "An exact decimal amount, as a JSON string (\"0.00102549\") or number (18.0098).",
+            "oneOf": [
+                { "type": "string", "pattern": "^-?[0-9]+(\\.[0-9]+)?$" },
+                { "type": "number" }
+            ]
+        })
+    }
+}

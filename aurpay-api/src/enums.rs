@@ -1,0 +1,225 @@
+//! Forward-compatible enums: a value Aurpay adds tomorrow decodes to
+//! `Unknown(raw)` instead of failing the whole response, and serializes back
+//! unchanged.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// Defines an open string enum: known variants, plus `Unknown(String)` that
+/// keeps any other value verbatim.
+macro_rules! open_enum {
+    (
+        $(#[$meta:meta])*
+        $name:ident {
+            $( $(#[$vmeta:meta])* $variant:ident = $wire:literal, )+
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[non_exhaustive]
+        pub enum $name {
+            $( $(#[$vmeta])* $variant, )+
+            /// A value this version of the SDK does not know, kept verbatim.
+            Unknown(String),
+        }
+
+        impl $name {
+            /// Every value this version of the SDK knows.
+            pub const KNOWN: &'static [$name] = &[$($name::$variant),+];
+
+            /// The value as Aurpay writes it.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $( $name::$variant => $wire, )+
+                    $name::Unknown(raw) => raw,
+                }
+            }
+
+            /// Whether this is a value the SDK does not know.
+            pub fn is_unknown(&self) -> bool {
+                matches!(self, $name::Unknown(_))
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = std::convert::Infallible;
+
+            /// Never fails: an unrecognised value becomes `Unknown`.
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Ok(match s {
+                    $( $wire => $name::$variant, )+
+                    other => $name::Unknown(other.to_owned()),
+                })
+            }
+        }
+
+        impl From<&str> for $name {
+            fn from(s: &str) -> Self {
+                match s.parse() {
+                    Ok(value) => value,
+                    Err(never) => match never {},
+                }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl Serialize for $name {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let raw = <Cow<'de, str>>::deserialize(deserializer)?;
+                Ok($name::from(raw.as_ref()))
+            }
+        }
+
+        impl schemars::JsonSchema for $name {
+            fn schema_name() -> Cow<'static, str> {
+                stringify!($name).into()
+            }
+
+            fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+                // Known values are listed, but any string is accepted: a new
+                // value from Aurpay must not fail validation either.
+                schemars::json_schema!({
+                    "anyOf": [
+                        { "enum": [$($wire),+] },
+                        { "type": "string" }
+                    ]
+                })
+            }
+        }
+    };
+}
+
+open_enum! {
+    /// The status of an Aurpay order.
+    ///
+    /// The seven values are confirmed by Aurpay's Get Orders docs; their
+    /// meanings come from Aurpay's dashboard guide.
+    ///
+    /// ```
+    /// use aurpay_api::OrderStatus;
+    ///
+    /// let status: OrderStatus = serde_json::from_str(r#""SUCCESS""#)?;
+    /// assert!(status.is_paid() && status.is_final());
+    ///
+    /// let new: OrderStatus = serde_json::from_str(r#""CONFIRMING""#)?;
+    /// assert_eq!(new, OrderStatus::Unknown("CONFIRMING".into()));
+    /// assert_eq!(serde_json::to_string(&new)?, r#""CONFIRMING""#);
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
+    OrderStatus {
+        /// Checkout started or awaiting confirmations; valid for 30 minutes.
+        Pending = "PENDING",
+        /// Not paid within 30 minutes, or underpaid / wrong amount.
+        Overdue = "OVERDUE",
+        /// Paid and confirmed.
+        Success = "SUCCESS",
+        /// An underpayment the merchant accepted ("RESOLVE" in the dashboard).
+        Resolved = "RESOLVED",
+        /// Partly paid.
+        Partial = "PARTIAL",
+        /// Ended without payment.
+        Terminated = "TERMINATED",
+        /// Refunded to the customer.
+        Refunded = "REFUNDED",
+    }
+}
+
+impl OrderStatus {
+    /// Whether the merchant has been paid: `SUCCESS`, or `RESOLVED` (an
+    /// underpayment the merchant accepted). `REFUNDED` is not paid any more.
+    /// Unknown values are not paid: never ship goods on a status you do not
+    /// understand.
+    pub fn is_paid(&self) -> bool {
+        matches!(self, OrderStatus::Success | OrderStatus::Resolved)
+    }
+
+    /// Whether no more payment is expected from the customer: everything but
+    /// `PENDING` and `PARTIAL`. A final order can still change through the
+    /// merchant's own actions (resolve an underpayment, refund). Unknown
+    /// values are not final, so a poller keeps watching them.
+    pub fn is_final(&self) -> bool {
+        matches!(
+            self,
+            OrderStatus::Success
+                | OrderStatus::Overdue
+                | OrderStatus::Resolved
+                | OrderStatus::Terminated
+                | OrderStatus::Refunded
+        )
+    }
+}
+
+open_enum! {
+    /// The type of an Aurpay order (`ORDER` or `INVOICE`, both seen in
+    /// Aurpay's examples).
+    ///
+    /// ```
+    /// use aurpay_api::OrderType;
+    /// assert_eq!("INVOICE".parse::<OrderType>().unwrap(), OrderType::Invoice);
+    /// ```
+    OrderType {
+        /// An order created through the API or a plugin.
+        Order = "ORDER",
+        /// An invoice created in the dashboard.
+        Invoice = "INVOICE",
+    }
+}
+
+open_enum! {
+    /// The type of an Aurpay transaction.
+    ///
+    /// `ORDER` is confirmed by Aurpay's API examples. The other values are the
+    /// dashboard's transaction-flow types in an **inferred** upper-case
+    /// spelling; if Aurpay spells them differently they decode as `Unknown`.
+    ///
+    /// ```
+    /// use aurpay_api::TransactionType;
+    /// assert_eq!(TransactionType::from("ORDER"), TransactionType::Order);
+    /// ```
+    TransactionType {
+        /// Payment of an order (confirmed).
+        Order = "ORDER",
+        /// Payment of an invoice (inferred spelling).
+        Invoice = "INVOICE",
+        /// The dashboard's "Unknown" type (inferred spelling; meaning not
+        /// documented). Not to be confused with `TransactionType::Unknown`,
+        /// which holds values this SDK does not know.
+        Unclassified = "UNKNOWN",
+        /// A withdrawal from the balance (inferred spelling).
+        Withdraw = "WITHDRAW",
+        /// A resolved underpayment (inferred spelling).
+        Resolved = "RESOLVED",
+        /// Rest (inferred spelling; meaning not documented).
+        Rest = "REST",
+    }
+}
+
+open_enum! {
+    /// The `Algorithm` header of signature authentication. Aurpay documents
+    /// these two as supported.
+    ///
+    /// ```
+    /// use aurpay_api::SignatureAlgorithm;
+    /// assert_eq!(SignatureAlgorithm::HmacSha3_256.as_str(), "HMAC-SHA3_256");
+    /// ```
+    SignatureAlgorithm {
+        /// HMAC with SHA-256 (the docs' example).
+        HmacSha256 = "HMAC-SHA256",
+        /// HMAC with SHA3-256.
+        HmacSha3_256 = "HMAC-SHA3_256",
+    }
+}
