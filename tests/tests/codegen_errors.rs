@@ -1,0 +1,88 @@
+//! aurpay-codegen turns a bad spec, or a progenitor panic, into an error that
+//! names the spec and the operation.
+
+use std::path::Path;
+
+use aurpay_tests::spec;
+
+const SPEC: &str = "spec/aurpay.yaml";
+
+fn with_edit(edit: impl FnOnce(&mut serde_yaml::Value)) -> String {
+    let mut document = spec();
+    edit(&mut document);
+    serde_yaml::to_string(&document).expect("serialize spec")
+}
+
+fn get_orders(document: &mut serde_yaml::Value) -> &mut serde_yaml::Mapping {
+    document["paths"]["/api/v2/order/"]["get"]
+        .as_mapping_mut()
+        .expect("get_orders operation")
+}
+
+#[test]
+fn missing_provenance_names_the_operation() {
+    let text = with_edit(|d| {
+        get_orders(d).remove("x-aurpay-provenance");
+    });
+    let error = aurpay_codegen::generate_from_str(&text, Path::new(SPEC)).unwrap_err();
+    let message = error.to_string();
+    assert!(message.contains(SPEC), "{message}");
+    assert!(message.contains("`get_orders`"), "{message}");
+    assert!(message.contains("x-aurpay-provenance"), "{message}");
+}
+
+#[test]
+fn inferred_operation_without_basis_is_rejected() {
+    let text = with_edit(|d| {
+        let op = d["paths"]["/api/wallet/list"]["get"].as_mapping_mut().unwrap();
+        op.get_mut("x-aurpay-provenance")
+            .and_then(|p| p.as_mapping_mut())
+            .unwrap()
+            .remove("basis");
+    });
+    let message = aurpay_codegen::generate_from_str(&text, Path::new(SPEC))
+        .unwrap_err()
+        .to_string();
+    assert!(message.contains("`get_wallets_list`") && message.contains("basis"), "{message}");
+}
+
+#[test]
+fn missing_money_flag_is_rejected() {
+    let text = with_edit(|d| {
+        get_orders(d).remove("x-aurpay-moves-money");
+    });
+    let message = aurpay_codegen::generate_from_str(&text, Path::new(SPEC))
+        .unwrap_err()
+        .to_string();
+    assert!(message.contains("`get_orders`") && message.contains("x-aurpay-moves-money"), "{message}");
+}
+
+/// progenitor 0.15.1 panics (`unreachable!`) on an optional object query
+/// parameter in builder style; the panic comes back as an error naming the
+/// operation, not as a crash.
+#[test]
+fn progenitor_panic_becomes_an_error_naming_the_operation() {
+    let text = with_edit(|d| {
+        let params = get_orders(d)
+            .get_mut("parameters")
+            .and_then(|p| p.as_sequence_mut())
+            .unwrap();
+        let filter: serde_yaml::Value = serde_yaml::from_str(
+            "{name: filter, in: query, required: false, schema: {type: object, properties: {status: {type: string}}}}",
+        )
+        .unwrap();
+        params.push(filter);
+    });
+    let error = aurpay_codegen::generate_from_str(&text, Path::new(SPEC)).unwrap_err();
+    let message = error.to_string();
+    assert!(matches!(error, aurpay_codegen::Error::Progenitor { .. }), "{message}");
+    assert!(message.contains(SPEC), "{message}");
+    assert!(message.contains("`get_orders`"), "{message}");
+    assert!(message.contains("panicked"), "{message}");
+}
+
+#[test]
+fn unparsable_spec_names_the_file() {
+    let error = aurpay_codegen::generate_from_str("openapi: [", Path::new(SPEC)).unwrap_err();
+    assert!(error.to_string().starts_with(SPEC), "{error}");
+}

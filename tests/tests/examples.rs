@@ -1,0 +1,155 @@
+//! Every example in the spec decodes into the Rust type generated for its
+//! schema and encodes back to exactly the same JSON: no field lost, no
+//! amount rounded, no unknown value rejected.
+
+use std::collections::BTreeSet;
+
+use aurpay_api::types;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use serde_yaml::Value as Yaml;
+
+use aurpay_tests::spec;
+
+fn round_trip<T: DeserializeOwned + Serialize>(schema: &str, place: &str, example: &Value) {
+    let decoded: T = serde_json::from_value(example.clone())
+        .unwrap_or_else(|e| panic!("{place}: example does not decode as {schema}: {e}\n{example:#}"));
+    let encoded = serde_json::to_value(&decoded).expect("encode");
+    assert_eq!(&encoded, example, "{place}: {schema} does not round-trip");
+}
+
+/// Dispatches on the component name. A schema with no arm here fails the
+/// test, so a new component cannot go unchecked.
+fn check(schema: &str, place: &str, example: &Value) {
+    macro_rules! generated {
+        ($($ty:ident),* $(,)?) => {
+            match schema {
+                $(stringify!($ty) => round_trip::<types::$ty>(schema, place, example),)*
+                "Amount" | "Price" => round_trip::<aurpay_api::Amount>(schema, place, example),
+                "NullableAmount" => round_trip::<Option<aurpay_api::Amount>>(schema, place, example),
+                "OrderStatus" => round_trip::<aurpay_api::OrderStatus>(schema, place, example),
+                "OrderType" => round_trip::<aurpay_api::OrderType>(schema, place, example),
+                "TransactionType" => round_trip::<aurpay_api::TransactionType>(schema, place, example),
+                "SignatureAlgorithm" => round_trip::<aurpay_api::SignatureAlgorithm>(schema, place, example),
+                other => panic!("{place}: no Rust type mapped for schema `{other}`; add it to tests/tests/examples.rs"),
+            }
+        };
+    }
+    generated!(
+        Timestamp, Envelope, PaymentUrlRequest, PaymentUrl, PaymentInfoRequest, PaymentInfo,
+        OrderSummary, OrderPage, OrderDetail, RefundInfo, RefundRequest, RefundResult,
+        Transaction, TransactionPage, SupportedCryptoCurrency, CryptoCurrencyList,
+        RealCurrencyList, Wallet, WalletList, WithdrawRequest, WithdrawResult,
+        SelfCustodyWallet, SelfCustodyWalletList, BlnBalance, BlnOrderRequest, BlnOrder,
+        BlnWithdrawRequest, BlnWithdrawResult, ApiKeyRequest, ApiKey,
+        PaymentUrlEnvelope, PaymentInfoEnvelope, OrderPageEnvelope, OrderDetailEnvelope,
+        RefundInfoEnvelope, RefundResultEnvelope, TransactionPageEnvelope,
+        CryptoCurrencyListEnvelope, RealCurrencyListEnvelope, WalletListEnvelope,
+        WithdrawResultEnvelope, SelfCustodyWalletListEnvelope, BlnBalanceEnvelope,
+        BlnOrderEnvelope, BlnWithdrawResultEnvelope, ApiKeyEnvelope,
+    )
+}
+
+fn json(value: &Yaml) -> Value {
+    serde_json::to_value(value).expect("YAML example is JSON-compatible")
+}
+
+fn ref_target<'a>(value: &'a Yaml, prefix: &str) -> Option<&'a str> {
+    value.get("$ref")?.as_str()?.strip_prefix(prefix)
+}
+
+/// All examples of one media type object (`example` or `examples.*.value`),
+/// each checked against the media type's schema.
+fn media_examples(document: &Yaml, media: &Yaml, place: &str, checked: &mut Vec<String>) {
+    let schema = ref_target(&media["schema"], "#/components/schemas/")
+        .unwrap_or_else(|| panic!("{place}: schema must be a $ref"));
+    let mut found = false;
+    if let Some(example) = media.get("example") {
+        check(schema, place, &json(example));
+        found = true;
+    }
+    if let Some(examples) = media.get("examples").and_then(Yaml::as_mapping) {
+        for (name, example) in examples {
+            let example = match ref_target(example, "#/components/examples/") {
+                Some(target) => &document["components"]["examples"][target],
+                None => example,
+            };
+            check(schema, &format!("{place} ({})", name.as_str().unwrap_or("?")), &json(&example["value"]));
+            found = true;
+        }
+    }
+    assert!(found, "{place}: no example");
+    checked.push(place.to_owned());
+}
+
+fn response<'a>(document: &'a Yaml, response: &'a Yaml) -> &'a Yaml {
+    match ref_target(response, "#/components/responses/") {
+        Some(name) => &document["components"]["responses"][name],
+        None => response,
+    }
+}
+
+#[test]
+fn every_spec_example_round_trips_through_its_generated_type() {
+    let document = spec();
+    let mut checked = Vec::new();
+    let mut operations = BTreeSet::new();
+
+    for (path, item) in document["paths"].as_mapping().expect("paths") {
+        let path = path.as_str().expect("path key");
+        for (method, operation) in item.as_mapping().expect("path item") {
+            let method = method.as_str().expect("method").to_uppercase();
+            let id = operation["operationId"].as_str().expect("operationId");
+            operations.insert(id.to_owned());
+            if let Some(body) = operation.get("requestBody") {
+                let media = &body["content"]["application/json"];
+                media_examples(&document, media, &format!("{id} ({method} {path}) request"), &mut checked);
+            }
+            for (status, resp) in operation["responses"].as_mapping().expect("responses") {
+                let status = status.as_str().map(str::to_owned).unwrap_or_else(|| format!("{status:?}"));
+                let media = &response(&document, resp)["content"]["application/json"];
+                media_examples(&document, media, &format!("{id} response {status}"), &mut checked);
+            }
+        }
+    }
+
+    for (name, schema) in document["components"]["schemas"].as_mapping().expect("schemas") {
+        let name = name.as_str().expect("schema name");
+        if let Some(example) = schema.get("example") {
+            check(name, &format!("schema {name}"), &json(example));
+            checked.push(format!("schema {name}"));
+        }
+    }
+
+    for (name, callback) in document["components"]["callbacks"].as_mapping().expect("callbacks") {
+        for (expression, item) in callback.as_mapping().expect("callback") {
+            if let Some(body) = item.get("post").and_then(|p| p.get("requestBody")) {
+                let place = format!("callback {} {} POST body", name.as_str().unwrap_or("?"), expression.as_str().unwrap_or("?"));
+                media_examples(&document, &body["content"]["application/json"], &place, &mut checked);
+            }
+        }
+    }
+
+    assert_eq!(operations.len(), 16, "operations: {operations:?}");
+    let requests = checked.iter().filter(|p| p.ends_with(" request")).count();
+    let responses = checked.iter().filter(|p| p.contains(" response ")).count();
+    let callbacks = checked.iter().filter(|p| p.starts_with("callback ")).count();
+    let schemas = checked.iter().filter(|p| p.starts_with("schema ")).count();
+    // 7 operations take a body; 16 operations x (200, 4XX, 5XX); the paid
+    // and timed-out POST callbacks; component examples.
+    assert_eq!((requests, responses, callbacks), (7, 48, 2));
+    assert!(schemas >= 30, "only {schemas} component examples checked");
+}
+
+/// The two documented BLN order responses disagree on the amount's JSON
+/// type; both decode, to the same exact value type, and keep their form.
+#[test]
+fn documented_bln_amounts_keep_their_exact_text() {
+    let document = spec();
+    let examples = &document["paths"]["/api/bln/order"]["post"]["responses"]["200"]["content"]["application/json"]["examples"];
+    let numeric: types::BlnOrderEnvelope = serde_json::from_value(json(&examples["numeric_amount"]["value"])).unwrap();
+    let string: types::BlnOrderEnvelope = serde_json::from_value(json(&examples["string_amount"]["value"])).unwrap();
+    assert_eq!(numeric.data.unwrap().amount.to_string(), "0.00155419");
+    assert_eq!(string.data.unwrap().amount.to_string(), "0.00019044");
+}

@@ -1,0 +1,109 @@
+//! The spec validates under two independent validators: openapi-spec-validator
+//! (Python) and Redocly CLI (npm, pinned in package-lock.json).
+//!
+//! Locally, a missing tool skips its test with the reason printed; in CI
+//! (`CI` set) `.ci/run` installs both and a missing tool fails.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use aurpay_tests::{in_ci, workspace_root};
+
+/// Finds an executable on PATH.
+fn on_path(name: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|dir| dir.join(name))
+            .find(|candidate| candidate.is_file())
+    })
+}
+
+/// Returns the tool, or `None` after printing why the test is skipped.
+/// Panics in CI, where every tool is required.
+fn require(tool: Option<PathBuf>, install_hint: &str) -> Option<PathBuf> {
+    match tool {
+        Some(tool) => Some(tool),
+        None if in_ci() => panic!("required in CI but not installed: {install_hint}"),
+        None => {
+            eprintln!("SKIPPED: not installed ({install_hint})");
+            None
+        }
+    }
+}
+
+fn run(tool: &Path, args: &[&str]) -> (bool, String) {
+    let output = Command::new(tool)
+        .args(args)
+        .current_dir(workspace_root())
+        .env("REDOCLY_TELEMETRY", "off")
+        .env("REDOCLY_SUPPRESS_UPDATE_NOTICE", "true")
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", tool.display()));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (output.status.success(), text)
+}
+
+#[test]
+fn openapi_spec_validator_accepts_the_spec() {
+    let Some(tool) = require(
+        on_path("openapi-spec-validator"),
+        "pip install -r .ci/requirements.txt",
+    ) else {
+        return;
+    };
+    let (ok, output) = run(&tool, &["spec/aurpay.yaml"]);
+    assert!(ok, "openapi-spec-validator rejected the spec:\n{output}");
+    assert!(output.contains("spec/aurpay.yaml: OK"), "{output}");
+}
+
+#[test]
+fn redocly_lint_passes_with_no_problems() {
+    let local = workspace_root().join("node_modules/.bin/redocly");
+    let Some(tool) = require(local.is_file().then_some(local), "npm ci") else {
+        return;
+    };
+    let output = Command::new(&tool)
+        .args(["lint", "spec/aurpay.yaml", "--config", "redocly.yaml", "--format", "json"])
+        .current_dir(workspace_root())
+        .env("REDOCLY_TELEMETRY", "off")
+        .env("REDOCLY_SUPPRESS_UPDATE_NOTICE", "true")
+        .output()
+        .expect("run redocly");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let report: serde_json::Value = serde_json::from_str(&stdout)
+        .unwrap_or_else(|e| panic!("redocly's JSON report does not parse ({e}):\n{stdout}"));
+    let totals = &report["totals"];
+    assert!(output.status.success(), "redocly lint failed: {totals}\n{stdout}");
+    assert_eq!(totals["errors"], 0, "{stdout}");
+    assert_eq!(totals["warnings"], 0, "{stdout}");
+    // Exactly the one exception explained in .redocly.lint-ignore.yaml.
+    assert_eq!(totals["ignored"], 1, "{stdout}");
+}
+
+/// The validators must be able to fail: a spec with a broken reference is
+/// rejected by Redocly (guards against a config that silences everything).
+#[test]
+fn redocly_rejects_a_broken_spec() {
+    let local = workspace_root().join("node_modules/.bin/redocly");
+    let Some(tool) = require(local.is_file().then_some(local), "npm ci") else {
+        return;
+    };
+    let text = std::fs::read_to_string(workspace_root().join("spec/aurpay.yaml")).unwrap();
+    let broken = text.replacen(
+        "$ref: '#/components/schemas/OrderPageEnvelope'",
+        "$ref: '#/components/schemas/NoSuchSchema'",
+        1,
+    );
+    assert_ne!(text, broken);
+    let path = std::env::temp_dir().join(format!("aurpay-broken-{}.yaml", std::process::id()));
+    std::fs::write(&path, broken).unwrap();
+    let path_text = path.to_string_lossy().into_owned();
+    let (ok, output) = run(&tool, &["lint", &path_text, "--config", "redocly.yaml"]);
+    std::fs::remove_file(&path).ok();
+    assert!(!ok, "redocly accepted a broken spec:\n{output}");
+    assert!(output.contains("no-unresolved-refs"), "{output}");
+}
