@@ -68,7 +68,11 @@ impl fmt::Display for ParseAmountError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         const MAX: usize = 40;
         let shown: String = self.input.chars().take(MAX).collect();
-        let ellipsis = if self.input.chars().count() > MAX { "..." } else { "" };
+        let ellipsis = if self.input.chars().count() > MAX {
+            "..."
+        } else {
+            ""
+        };
         write!(
             f,
             "not a decimal amount (or more than 28 significant digits): {shown:?}{ellipsis}"
@@ -204,10 +208,10 @@ impl Serialize for Amount {
         match self.form {
             JsonForm::String => serializer.serialize_str(&text),
             JsonForm::Number => {
-                if self.value.scale() == 0 {
-                    if let Ok(int) = i64::try_from(self.value.mantissa()) {
-                        return serializer.serialize_i64(int);
-                    }
+                if self.value.scale() == 0
+                    && let Ok(int) = i64::try_from(self.value.mantissa())
+                {
+                    return serializer.serialize_i64(int);
                 }
                 // Written as a float only when that float means exactly this
                 // value; otherwise the exact digits go as a string rather
@@ -215,7 +219,8 @@ impl Serialize for Amount {
                 match text.parse::<f64>() {
                     Ok(float)
                         if float.is_finite()
-                            && Decimal::from_str_exact(&float.to_string()).ok() == Some(self.value) =>
+                            && Decimal::from_str_exact(&float.to_string()).ok()
+                                == Some(self.value) =>
                     {
                         serializer.serialize_f64(float)
                     }

@@ -6856,95 +6856,6 @@ impl ClientInfo<()> for Client {
 
 impl ClientHooks<()> for &Client {}
 impl Client {
-    /**Get BLN Balance
-
-Returns the merchant's Bitcoin Lightning Network balance.
-
-**INFERRED path and response**: the docs list this endpoint as a GET
-but its page is not public. The path is a guess by analogy with
-`/api/bln/order` and `/api/bln/withdraw`; the response shape is a
-guess.
-
-
-Sends a `GET` request to `/api/bln/balance`
-
-```ignore
-let response = client.get_bln_balance()
-    .send()
-    .await;
-```*/
-    pub fn get_bln_balance(&self) -> builder::GetBlnBalance<'_> {
-        builder::GetBlnBalance::new(self)
-    }
-
-    /**Create BLN Order
-
-Creates a Bitcoin Lightning Network order and returns its BOLT11
-payment request (invoice).
-
-Creates an order: never retry this call automatically. If the outcome
-is unknown, look the order up before trying again.
-
-
-Sends a `POST` request to `/api/bln/order`
-
-```ignore
-let response = client.create_bln_order()
-    .body(body)
-    .send()
-    .await;
-```*/
-    pub fn create_bln_order(&self) -> builder::CreateBlnOrder<'_> {
-        builder::CreateBlnOrder::new(self)
-    }
-
-    /**Create BLN Withdraw
-
-Pays a Lightning invoice (BOLT11) from the merchant's Lightning
-balance.
-
-**Partly UNKNOWN**: the request body is documented; the docs'
-response schema is cut off after the envelope, so the contents of
-`data` are UNKNOWN and kept as a free-form object.
-
-Moves money: never retry this call automatically. If the outcome is
-unknown, check the BLN balance and transactions before trying again.
-
-
-Sends a `POST` request to `/api/bln/withdraw`
-
-```ignore
-let response = client.create_bln_withdraw()
-    .body(body)
-    .send()
-    .await;
-```*/
-    pub fn create_bln_withdraw(&self) -> builder::CreateBlnWithdraw<'_> {
-        builder::CreateBlnWithdraw::new(self)
-    }
-
-    /**Get Payment Info
-
-Creates an order for a chosen chain and cryptocurrency and returns the
-deposit address and the crypto amount to pay.
-
-Creates an order: never retry this call automatically. If the outcome
-is unknown (for example a timeout after sending), look the order up
-before trying again.
-
-
-Sends a `POST` request to `/api/order/pay-info`
-
-```ignore
-let response = client.get_payment_info()
-    .body(body)
-    .send()
-    .await;
-```*/
-    pub fn get_payment_info(&self) -> builder::GetPaymentInfo<'_> {
-        builder::GetPaymentInfo::new(self)
-    }
-
     /**Get Payment URL
 
 Creates a hosted-checkout order and returns the URL of Aurpay's
@@ -6967,72 +6878,26 @@ let response = client.get_payment_url()
         builder::GetPaymentUrl::new(self)
     }
 
-    /**Get Support Crypto Currency List
+    /**Get Payment Info
 
-Lists the chain and cryptocurrency pairs accepted by Get Payment Info.
+Creates an order for a chosen chain and cryptocurrency and returns the
+deposit address and the crypto amount to pay.
 
-**INFERRED path and response**: the docs list this endpoint as a GET
-but its page is not public. The path is a guess by analogy with Get
-Support Real Currency List (`/api/order/pay/real-currency`); the
-response shape is a guess.
-
-
-Sends a `GET` request to `/api/order/pay/crypto-currency`
-
-```ignore
-let response = client.get_support_crypto_currency_list()
-    .send()
-    .await;
-```*/
-    pub fn get_support_crypto_currency_list(
-        &self,
-    ) -> builder::GetSupportCryptoCurrencyList<'_> {
-        builder::GetSupportCryptoCurrencyList::new(self)
-    }
-
-    /**Get Support Real Currency List
-
-Lists the fiat ("real") currency codes accepted as `currency` and
-`vs_currency` when creating orders.
-
-**INFERRED response shape**: the path is confirmed by a cross-reference
-in the Get Payment URL docs; the shape of `data` (a list of codes) is
-a guess.
+Creates an order: never retry this call automatically. If the outcome
+is unknown (for example a timeout after sending), look the order up
+before trying again.
 
 
-Sends a `GET` request to `/api/order/pay/real-currency`
+Sends a `POST` request to `/api/order/pay-info`
 
 ```ignore
-let response = client.get_support_real_currency_list()
-    .send()
-    .await;
-```*/
-    pub fn get_support_real_currency_list(
-        &self,
-    ) -> builder::GetSupportRealCurrencyList<'_> {
-        builder::GetSupportRealCurrencyList::new(self)
-    }
-
-    /**Get API-Key
-
-Exchanges the merchant's account e-mail and password for an access
-token, used as the `API-Key` header value (that the token is the
-API-Key value is INFERRED from the Get Payment URL docs: "API-Key ...
-obtained from /api/plugin/key interface").
-
-Needs no authentication. Other fields of `data` are UNKNOWN.
-
-
-Sends a `POST` request to `/api/plugin/key/aurpay`
-
-```ignore
-let response = client.get_api_key()
+let response = client.get_payment_info()
     .body(body)
     .send()
     .await;
 ```*/
-    pub fn get_api_key(&self) -> builder::GetApiKey<'_> {
-        builder::GetApiKey::new(self)
+    pub fn get_payment_info(&self) -> builder::GetPaymentInfo<'_> {
+        builder::GetPaymentInfo::new(self)
     }
 
     /**Get Orders
@@ -7164,6 +7029,52 @@ let response = client.get_transaction()
         builder::GetTransaction::new(self)
     }
 
+    /**Get Support Crypto Currency List
+
+Lists the chain and cryptocurrency pairs accepted by Get Payment Info.
+
+**INFERRED path and response**: the docs list this endpoint as a GET
+but its page is not public. The path is a guess by analogy with Get
+Support Real Currency List (`/api/order/pay/real-currency`); the
+response shape is a guess.
+
+
+Sends a `GET` request to `/api/order/pay/crypto-currency`
+
+```ignore
+let response = client.get_support_crypto_currency_list()
+    .send()
+    .await;
+```*/
+    pub fn get_support_crypto_currency_list(
+        &self,
+    ) -> builder::GetSupportCryptoCurrencyList<'_> {
+        builder::GetSupportCryptoCurrencyList::new(self)
+    }
+
+    /**Get Support Real Currency List
+
+Lists the fiat ("real") currency codes accepted as `currency` and
+`vs_currency` when creating orders.
+
+**INFERRED response shape**: the path is confirmed by a cross-reference
+in the Get Payment URL docs; the shape of `data` (a list of codes) is
+a guess.
+
+
+Sends a `GET` request to `/api/order/pay/real-currency`
+
+```ignore
+let response = client.get_support_real_currency_list()
+    .send()
+    .await;
+```*/
+    pub fn get_support_real_currency_list(
+        &self,
+    ) -> builder::GetSupportRealCurrencyList<'_> {
+        builder::GetSupportRealCurrencyList::new(self)
+    }
+
     /**Get Wallets List
 
 Lists the merchant's wallets and balances per chain and currency.
@@ -7181,26 +7092,6 @@ let response = client.get_wallets_list()
 ```*/
     pub fn get_wallets_list(&self) -> builder::GetWalletsList<'_> {
         builder::GetWalletsList::new(self)
-    }
-
-    /**Get Self Custody Wallets
-
-Lists the self-custody (merchant-controlled) wallet addresses
-configured for settlement.
-
-**INFERRED method, path and response**: the docs list this endpoint
-but its page is not public. Everything about it here is a guess.
-
-
-Sends a `GET` request to `/api/wallet/self-custody`
-
-```ignore
-let response = client.get_self_custody_wallets()
-    .send()
-    .await;
-```*/
-    pub fn get_self_custody_wallets(&self) -> builder::GetSelfCustodyWallets<'_> {
-        builder::GetSelfCustodyWallets::new(self)
     }
 
     /**Withdraw Balance
@@ -7227,6 +7118,115 @@ let response = client.withdraw_balance()
     pub fn withdraw_balance(&self) -> builder::WithdrawBalance<'_> {
         builder::WithdrawBalance::new(self)
     }
+
+    /**Get Self Custody Wallets
+
+Lists the self-custody (merchant-controlled) wallet addresses
+configured for settlement.
+
+**INFERRED method, path and response**: the docs list this endpoint
+but its page is not public. Everything about it here is a guess.
+
+
+Sends a `GET` request to `/api/wallet/self-custody`
+
+```ignore
+let response = client.get_self_custody_wallets()
+    .send()
+    .await;
+```*/
+    pub fn get_self_custody_wallets(&self) -> builder::GetSelfCustodyWallets<'_> {
+        builder::GetSelfCustodyWallets::new(self)
+    }
+
+    /**Get BLN Balance
+
+Returns the merchant's Bitcoin Lightning Network balance.
+
+**INFERRED path and response**: the docs list this endpoint as a GET
+but its page is not public. The path is a guess by analogy with
+`/api/bln/order` and `/api/bln/withdraw`; the response shape is a
+guess.
+
+
+Sends a `GET` request to `/api/bln/balance`
+
+```ignore
+let response = client.get_bln_balance()
+    .send()
+    .await;
+```*/
+    pub fn get_bln_balance(&self) -> builder::GetBlnBalance<'_> {
+        builder::GetBlnBalance::new(self)
+    }
+
+    /**Create BLN Order
+
+Creates a Bitcoin Lightning Network order and returns its BOLT11
+payment request (invoice).
+
+Creates an order: never retry this call automatically. If the outcome
+is unknown, look the order up before trying again.
+
+
+Sends a `POST` request to `/api/bln/order`
+
+```ignore
+let response = client.create_bln_order()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn create_bln_order(&self) -> builder::CreateBlnOrder<'_> {
+        builder::CreateBlnOrder::new(self)
+    }
+
+    /**Create BLN Withdraw
+
+Pays a Lightning invoice (BOLT11) from the merchant's Lightning
+balance.
+
+**Partly UNKNOWN**: the request body is documented; the docs'
+response schema is cut off after the envelope, so the contents of
+`data` are UNKNOWN and kept as a free-form object.
+
+Moves money: never retry this call automatically. If the outcome is
+unknown, check the BLN balance and transactions before trying again.
+
+
+Sends a `POST` request to `/api/bln/withdraw`
+
+```ignore
+let response = client.create_bln_withdraw()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn create_bln_withdraw(&self) -> builder::CreateBlnWithdraw<'_> {
+        builder::CreateBlnWithdraw::new(self)
+    }
+
+    /**Get API-Key
+
+Exchanges the merchant's account e-mail and password for an access
+token, used as the `API-Key` header value (that the token is the
+API-Key value is INFERRED from the Get Payment URL docs: "API-Key ...
+obtained from /api/plugin/key interface").
+
+Needs no authentication. Other fields of `data` are UNKNOWN.
+
+
+Sends a `POST` request to `/api/plugin/key/aurpay`
+
+```ignore
+let response = client.get_api_key()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn get_api_key(&self) -> builder::GetApiKey<'_> {
+        builder::GetApiKey::new(self)
+    }
 }
 
 /// Types for composing operation parameters.
@@ -7238,377 +7238,6 @@ pub mod builder {
         encode_path, ByteStream, ClientInfo, ClientHooks, Error, OperationInfo,
         RequestBuilderExt, ResponseValue,
     };
-    /**Builder for [`Client::get_bln_balance`]
-
-[`Client::get_bln_balance`]: super::Client::get_bln_balance*/
-    #[derive(Debug, Clone)]
-    pub struct GetBlnBalance<'a> {
-        client: &'a super::Client,
-    }
-
-    impl<'a> GetBlnBalance<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self { client: client }
-        }
-
-        ///Sends a `GET` request to `/api/bln/balance`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::BlnBalanceEnvelope>, Error<types::Envelope>> {
-            let Self { client } = self;
-            let url = format!("{}/api/bln/balance", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "get_bln_balance",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-
-    /**Builder for [`Client::create_bln_order`]
-
-[`Client::create_bln_order`]: super::Client::create_bln_order*/
-    #[derive(Debug, Clone)]
-    pub struct CreateBlnOrder<'a> {
-        client: &'a super::Client,
-        body: Result<types::builder::BlnOrderRequest, String>,
-    }
-
-    impl<'a> CreateBlnOrder<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                body: Ok(::std::default::Default::default()),
-            }
-        }
-
-        pub fn body<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<types::BlnOrderRequest>,
-            <V as std::convert::TryInto<
-                types::BlnOrderRequest,
-            >>::Error: std::fmt::Display,
-        {
-            self.body = value
-                .try_into()
-                .map(From::from)
-                .map_err(|s| {
-                    format!("conversion to `BlnOrderRequest` for body failed: {}", s)
-                });
-            self
-        }
-
-        pub fn body_map<F>(mut self, f: F) -> Self
-        where
-            F: std::ops::FnOnce(
-                types::builder::BlnOrderRequest,
-            ) -> types::builder::BlnOrderRequest,
-        {
-            self.body = self.body.map(f);
-            self
-        }
-
-        ///Sends a `POST` request to `/api/bln/order`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::BlnOrderEnvelope>, Error<types::Envelope>> {
-            let Self { client, body } = self;
-            let body = body
-                .and_then(|v| {
-                    types::BlnOrderRequest::try_from(v).map_err(|e| e.to_string())
-                })
-                .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/api/bln/order", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "create_bln_order",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-
-    /**Builder for [`Client::create_bln_withdraw`]
-
-[`Client::create_bln_withdraw`]: super::Client::create_bln_withdraw*/
-    #[derive(Debug, Clone)]
-    pub struct CreateBlnWithdraw<'a> {
-        client: &'a super::Client,
-        body: Result<types::builder::BlnWithdrawRequest, String>,
-    }
-
-    impl<'a> CreateBlnWithdraw<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                body: Ok(::std::default::Default::default()),
-            }
-        }
-
-        pub fn body<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<types::BlnWithdrawRequest>,
-            <V as std::convert::TryInto<
-                types::BlnWithdrawRequest,
-            >>::Error: std::fmt::Display,
-        {
-            self.body = value
-                .try_into()
-                .map(From::from)
-                .map_err(|s| {
-                    format!("conversion to `BlnWithdrawRequest` for body failed: {}", s)
-                });
-            self
-        }
-
-        pub fn body_map<F>(mut self, f: F) -> Self
-        where
-            F: std::ops::FnOnce(
-                types::builder::BlnWithdrawRequest,
-            ) -> types::builder::BlnWithdrawRequest,
-        {
-            self.body = self.body.map(f);
-            self
-        }
-
-        ///Sends a `POST` request to `/api/bln/withdraw`
-        pub async fn send(
-            self,
-        ) -> Result<
-            ResponseValue<types::BlnWithdrawResultEnvelope>,
-            Error<types::Envelope>,
-        > {
-            let Self { client, body } = self;
-            let body = body
-                .and_then(|v| {
-                    types::BlnWithdrawRequest::try_from(v).map_err(|e| e.to_string())
-                })
-                .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/api/bln/withdraw", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "create_bln_withdraw",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-
-    /**Builder for [`Client::get_payment_info`]
-
-[`Client::get_payment_info`]: super::Client::get_payment_info*/
-    #[derive(Debug, Clone)]
-    pub struct GetPaymentInfo<'a> {
-        client: &'a super::Client,
-        body: Result<types::builder::PaymentInfoRequest, String>,
-    }
-
-    impl<'a> GetPaymentInfo<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                body: Ok(::std::default::Default::default()),
-            }
-        }
-
-        pub fn body<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<types::PaymentInfoRequest>,
-            <V as std::convert::TryInto<
-                types::PaymentInfoRequest,
-            >>::Error: std::fmt::Display,
-        {
-            self.body = value
-                .try_into()
-                .map(From::from)
-                .map_err(|s| {
-                    format!("conversion to `PaymentInfoRequest` for body failed: {}", s)
-                });
-            self
-        }
-
-        pub fn body_map<F>(mut self, f: F) -> Self
-        where
-            F: std::ops::FnOnce(
-                types::builder::PaymentInfoRequest,
-            ) -> types::builder::PaymentInfoRequest,
-        {
-            self.body = self.body.map(f);
-            self
-        }
-
-        ///Sends a `POST` request to `/api/order/pay-info`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::PaymentInfoEnvelope>, Error<types::Envelope>> {
-            let Self { client, body } = self;
-            let body = body
-                .and_then(|v| {
-                    types::PaymentInfoRequest::try_from(v).map_err(|e| e.to_string())
-                })
-                .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/api/order/pay-info", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "get_payment_info",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-
     /**Builder for [`Client::get_payment_url`]
 
 [`Client::get_payment_url`]: super::Client::get_payment_url*/
@@ -7710,152 +7339,16 @@ pub mod builder {
         }
     }
 
-    /**Builder for [`Client::get_support_crypto_currency_list`]
+    /**Builder for [`Client::get_payment_info`]
 
-[`Client::get_support_crypto_currency_list`]: super::Client::get_support_crypto_currency_list*/
+[`Client::get_payment_info`]: super::Client::get_payment_info*/
     #[derive(Debug, Clone)]
-    pub struct GetSupportCryptoCurrencyList<'a> {
+    pub struct GetPaymentInfo<'a> {
         client: &'a super::Client,
+        body: Result<types::builder::PaymentInfoRequest, String>,
     }
 
-    impl<'a> GetSupportCryptoCurrencyList<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self { client: client }
-        }
-
-        ///Sends a `GET` request to `/api/order/pay/crypto-currency`
-        pub async fn send(
-            self,
-        ) -> Result<
-            ResponseValue<types::CryptoCurrencyListEnvelope>,
-            Error<types::Envelope>,
-        > {
-            let Self { client } = self;
-            let url = format!("{}/api/order/pay/crypto-currency", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "get_support_crypto_currency_list",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-
-    /**Builder for [`Client::get_support_real_currency_list`]
-
-[`Client::get_support_real_currency_list`]: super::Client::get_support_real_currency_list*/
-    #[derive(Debug, Clone)]
-    pub struct GetSupportRealCurrencyList<'a> {
-        client: &'a super::Client,
-    }
-
-    impl<'a> GetSupportRealCurrencyList<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self { client: client }
-        }
-
-        ///Sends a `GET` request to `/api/order/pay/real-currency`
-        pub async fn send(
-            self,
-        ) -> Result<
-            ResponseValue<types::RealCurrencyListEnvelope>,
-            Error<types::Envelope>,
-        > {
-            let Self { client } = self;
-            let url = format!("{}/api/order/pay/real-currency", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "get_support_real_currency_list",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-
-    /**Builder for [`Client::get_api_key`]
-
-[`Client::get_api_key`]: super::Client::get_api_key*/
-    #[derive(Debug, Clone)]
-    pub struct GetApiKey<'a> {
-        client: &'a super::Client,
-        body: Result<types::builder::ApiKeyRequest, String>,
-    }
-
-    impl<'a> GetApiKey<'a> {
+    impl<'a> GetPaymentInfo<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -7865,14 +7358,16 @@ pub mod builder {
 
         pub fn body<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::ApiKeyRequest>,
-            <V as std::convert::TryInto<types::ApiKeyRequest>>::Error: std::fmt::Display,
+            V: std::convert::TryInto<types::PaymentInfoRequest>,
+            <V as std::convert::TryInto<
+                types::PaymentInfoRequest,
+            >>::Error: std::fmt::Display,
         {
             self.body = value
                 .try_into()
                 .map(From::from)
                 .map_err(|s| {
-                    format!("conversion to `ApiKeyRequest` for body failed: {}", s)
+                    format!("conversion to `PaymentInfoRequest` for body failed: {}", s)
                 });
             self
         }
@@ -7880,24 +7375,24 @@ pub mod builder {
         pub fn body_map<F>(mut self, f: F) -> Self
         where
             F: std::ops::FnOnce(
-                types::builder::ApiKeyRequest,
-            ) -> types::builder::ApiKeyRequest,
+                types::builder::PaymentInfoRequest,
+            ) -> types::builder::PaymentInfoRequest,
         {
             self.body = self.body.map(f);
             self
         }
 
-        ///Sends a `POST` request to `/api/plugin/key/aurpay`
+        ///Sends a `POST` request to `/api/order/pay-info`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::ApiKeyEnvelope>, Error<types::Envelope>> {
+        ) -> Result<ResponseValue<types::PaymentInfoEnvelope>, Error<types::Envelope>> {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| {
-                    types::ApiKeyRequest::try_from(v).map_err(|e| e.to_string())
+                    types::PaymentInfoRequest::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/api/plugin/key/aurpay", client.baseurl,);
+            let url = format!("{}/api/order/pay-info", client.baseurl,);
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
                 .append(
@@ -7918,7 +7413,7 @@ pub mod builder {
                 .headers(header_map)
                 .build()?;
             let info = OperationInfo {
-                operation_id: "get_api_key",
+                operation_id: "get_payment_info",
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
@@ -8444,6 +7939,142 @@ pub mod builder {
         }
     }
 
+    /**Builder for [`Client::get_support_crypto_currency_list`]
+
+[`Client::get_support_crypto_currency_list`]: super::Client::get_support_crypto_currency_list*/
+    #[derive(Debug, Clone)]
+    pub struct GetSupportCryptoCurrencyList<'a> {
+        client: &'a super::Client,
+    }
+
+    impl<'a> GetSupportCryptoCurrencyList<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self { client: client }
+        }
+
+        ///Sends a `GET` request to `/api/order/pay/crypto-currency`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::CryptoCurrencyListEnvelope>,
+            Error<types::Envelope>,
+        > {
+            let Self { client } = self;
+            let url = format!("{}/api/order/pay/crypto-currency", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_support_crypto_currency_list",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+
+    /**Builder for [`Client::get_support_real_currency_list`]
+
+[`Client::get_support_real_currency_list`]: super::Client::get_support_real_currency_list*/
+    #[derive(Debug, Clone)]
+    pub struct GetSupportRealCurrencyList<'a> {
+        client: &'a super::Client,
+    }
+
+    impl<'a> GetSupportRealCurrencyList<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self { client: client }
+        }
+
+        ///Sends a `GET` request to `/api/order/pay/real-currency`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::RealCurrencyListEnvelope>,
+            Error<types::Envelope>,
+        > {
+            let Self { client } = self;
+            let url = format!("{}/api/order/pay/real-currency", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_support_real_currency_list",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+
     /**Builder for [`Client::get_wallets_list`]
 
 [`Client::get_wallets_list`]: super::Client::get_wallets_list*/
@@ -8483,74 +8114,6 @@ pub mod builder {
                 .build()?;
             let info = OperationInfo {
                 operation_id: "get_wallets_list",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-
-    /**Builder for [`Client::get_self_custody_wallets`]
-
-[`Client::get_self_custody_wallets`]: super::Client::get_self_custody_wallets*/
-    #[derive(Debug, Clone)]
-    pub struct GetSelfCustodyWallets<'a> {
-        client: &'a super::Client,
-    }
-
-    impl<'a> GetSelfCustodyWallets<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self { client: client }
-        }
-
-        ///Sends a `GET` request to `/api/wallet/self-custody`
-        pub async fn send(
-            self,
-        ) -> Result<
-            ResponseValue<types::SelfCustodyWalletListEnvelope>,
-            Error<types::Envelope>,
-        > {
-            let Self { client } = self;
-            let url = format!("{}/api/wallet/self-custody", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "get_self_custody_wallets",
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
@@ -8655,6 +8218,443 @@ pub mod builder {
                 .build()?;
             let info = OperationInfo {
                 operation_id: "withdraw_balance",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+
+    /**Builder for [`Client::get_self_custody_wallets`]
+
+[`Client::get_self_custody_wallets`]: super::Client::get_self_custody_wallets*/
+    #[derive(Debug, Clone)]
+    pub struct GetSelfCustodyWallets<'a> {
+        client: &'a super::Client,
+    }
+
+    impl<'a> GetSelfCustodyWallets<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self { client: client }
+        }
+
+        ///Sends a `GET` request to `/api/wallet/self-custody`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::SelfCustodyWalletListEnvelope>,
+            Error<types::Envelope>,
+        > {
+            let Self { client } = self;
+            let url = format!("{}/api/wallet/self-custody", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_self_custody_wallets",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+
+    /**Builder for [`Client::get_bln_balance`]
+
+[`Client::get_bln_balance`]: super::Client::get_bln_balance*/
+    #[derive(Debug, Clone)]
+    pub struct GetBlnBalance<'a> {
+        client: &'a super::Client,
+    }
+
+    impl<'a> GetBlnBalance<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self { client: client }
+        }
+
+        ///Sends a `GET` request to `/api/bln/balance`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::BlnBalanceEnvelope>, Error<types::Envelope>> {
+            let Self { client } = self;
+            let url = format!("{}/api/bln/balance", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_bln_balance",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+
+    /**Builder for [`Client::create_bln_order`]
+
+[`Client::create_bln_order`]: super::Client::create_bln_order*/
+    #[derive(Debug, Clone)]
+    pub struct CreateBlnOrder<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::BlnOrderRequest, String>,
+    }
+
+    impl<'a> CreateBlnOrder<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::BlnOrderRequest>,
+            <V as std::convert::TryInto<
+                types::BlnOrderRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `BlnOrderRequest` for body failed: {}", s)
+                });
+            self
+        }
+
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::BlnOrderRequest,
+            ) -> types::builder::BlnOrderRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+
+        ///Sends a `POST` request to `/api/bln/order`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::BlnOrderEnvelope>, Error<types::Envelope>> {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::BlnOrderRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/api/bln/order", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "create_bln_order",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+
+    /**Builder for [`Client::create_bln_withdraw`]
+
+[`Client::create_bln_withdraw`]: super::Client::create_bln_withdraw*/
+    #[derive(Debug, Clone)]
+    pub struct CreateBlnWithdraw<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::BlnWithdrawRequest, String>,
+    }
+
+    impl<'a> CreateBlnWithdraw<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::BlnWithdrawRequest>,
+            <V as std::convert::TryInto<
+                types::BlnWithdrawRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `BlnWithdrawRequest` for body failed: {}", s)
+                });
+            self
+        }
+
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::BlnWithdrawRequest,
+            ) -> types::builder::BlnWithdrawRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+
+        ///Sends a `POST` request to `/api/bln/withdraw`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::BlnWithdrawResultEnvelope>,
+            Error<types::Envelope>,
+        > {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::BlnWithdrawRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/api/bln/withdraw", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "create_bln_withdraw",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+
+    /**Builder for [`Client::get_api_key`]
+
+[`Client::get_api_key`]: super::Client::get_api_key*/
+    #[derive(Debug, Clone)]
+    pub struct GetApiKey<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::ApiKeyRequest, String>,
+    }
+
+    impl<'a> GetApiKey<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::ApiKeyRequest>,
+            <V as std::convert::TryInto<types::ApiKeyRequest>>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `ApiKeyRequest` for body failed: {}", s)
+                });
+            self
+        }
+
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::ApiKeyRequest,
+            ) -> types::builder::ApiKeyRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+
+        ///Sends a `POST` request to `/api/plugin/key/aurpay`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::ApiKeyEnvelope>, Error<types::Envelope>> {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::ApiKeyRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/api/plugin/key/aurpay", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_api_key",
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;

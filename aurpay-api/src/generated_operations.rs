@@ -7,81 +7,7 @@ use crate::envelope::{DataEnvelope, Envelope};
 use crate::generated::{builder, types};
 use crate::operation::{Call, Operation, Page, Paginated, Provenance, ProvenanceStatus};
 /// Every operation of spec/aurpay.yaml, in spec order.
-pub static OPERATIONS: [Operation; 16usize] = [
-    Operation {
-        id: "get_bln_balance",
-        summary: "Get BLN Balance",
-        tag: "Bitcoin Lightning Network",
-        method: Method::GET,
-        path: "/api/bln/balance",
-        has_body: false,
-        authenticated: true,
-        moves_money: false,
-        paginated: false,
-        provenance: Provenance {
-            status: ProvenanceStatus::Inferred,
-            source: "https://api-docs.aurpay.net/create-bln-withdraw-35301106e0",
-            basis: Some(
-                "Method GET from the docs' sidebar; path by analogy with the documented BLN endpoints.",
-            ),
-            notes: None,
-        },
-    },
-    Operation {
-        id: "create_bln_order",
-        summary: "Create BLN Order",
-        tag: "Bitcoin Lightning Network",
-        method: Method::POST,
-        path: "/api/bln/order",
-        has_body: true,
-        authenticated: true,
-        moves_money: true,
-        paginated: false,
-        provenance: Provenance {
-            status: ProvenanceStatus::Confirmed,
-            source: "https://api-docs.aurpay.net/create-bln-order-35301117e0",
-            basis: None,
-            notes: Some(
-                "The docs give two response examples, one with `amount` as a number\nand one with `amount` as a string plus `payment_addr` and\n`currency`; both are accepted.",
-            ),
-        },
-    },
-    Operation {
-        id: "create_bln_withdraw",
-        summary: "Create BLN Withdraw",
-        tag: "Bitcoin Lightning Network",
-        method: Method::POST,
-        path: "/api/bln/withdraw",
-        has_body: true,
-        authenticated: true,
-        moves_money: true,
-        paginated: false,
-        provenance: Provenance {
-            status: ProvenanceStatus::Confirmed,
-            source: "https://api-docs.aurpay.net/create-bln-withdraw-35301106e0",
-            basis: None,
-            notes: Some("Request confirmed; response `data` UNKNOWN."),
-        },
-    },
-    Operation {
-        id: "get_payment_info",
-        summary: "Get Payment Info",
-        tag: "Order",
-        method: Method::POST,
-        path: "/api/order/pay-info",
-        has_body: true,
-        authenticated: true,
-        moves_money: true,
-        paginated: false,
-        provenance: Provenance {
-            status: ProvenanceStatus::Confirmed,
-            source: "https://api-docs.aurpay.net/get-payment-info-35301095e0",
-            basis: None,
-            notes: Some(
-                "The docs swap the descriptions of `vs_currency` and `vs_price`; the\nmeaning here follows the examples.",
-            ),
-        },
-    },
+pub static OPERATIONS: [Operation; 16] = [
     Operation {
         id: "get_payment_url",
         summary: "Get Payment URL",
@@ -102,59 +28,21 @@ pub static OPERATIONS: [Operation; 16usize] = [
         },
     },
     Operation {
-        id: "get_support_crypto_currency_list",
-        summary: "Get Support Crypto Currency List",
+        id: "get_payment_info",
+        summary: "Get Payment Info",
         tag: "Order",
-        method: Method::GET,
-        path: "/api/order/pay/crypto-currency",
-        has_body: false,
-        authenticated: true,
-        moves_money: false,
-        paginated: false,
-        provenance: Provenance {
-            status: ProvenanceStatus::Inferred,
-            source: "https://api-docs.aurpay.net/",
-            basis: Some(
-                "Method GET from the docs' sidebar. Path guessed by analogy with\n`/api/order/pay/real-currency`; response modelled on the\n`chain`/`currency` pairs that Get Payment Info accepts.",
-            ),
-            notes: None,
-        },
-    },
-    Operation {
-        id: "get_support_real_currency_list",
-        summary: "Get Support Real Currency List",
-        tag: "Order",
-        method: Method::GET,
-        path: "/api/order/pay/real-currency",
-        has_body: false,
-        authenticated: true,
-        moves_money: false,
-        paginated: false,
-        provenance: Provenance {
-            status: ProvenanceStatus::Confirmed,
-            source: "https://api-docs.aurpay.net/get-payment-url-35301094e0",
-            basis: None,
-            notes: Some(
-                "Path confirmed by cross-reference (\"the valid value can be viewed using /api/order/pay/real-currency API\"); response shape INFERRED.",
-            ),
-        },
-    },
-    Operation {
-        id: "get_api_key",
-        summary: "Get API-Key",
-        tag: "Auth",
         method: Method::POST,
-        path: "/api/plugin/key/aurpay",
+        path: "/api/order/pay-info",
         has_body: true,
-        authenticated: false,
-        moves_money: false,
+        authenticated: true,
+        moves_money: true,
         paginated: false,
         provenance: Provenance {
             status: ProvenanceStatus::Confirmed,
-            source: "https://api-docs.aurpay.net/get-api-key-35301090e0",
+            source: "https://api-docs.aurpay.net/get-payment-info-35301095e0",
             basis: None,
             notes: Some(
-                "The docs' curl example also sends an `API-Key` header, which looks\nlike the docs tool's folder-level auth leaking into the example;\nthis spec declares no security for this call. Required fields are\nINFERRED.",
+                "The docs swap the descriptions of `vs_currency` and `vs_price`; the\nmeaning here follows the examples.",
             ),
         },
     },
@@ -252,6 +140,44 @@ pub static OPERATIONS: [Operation; 16usize] = [
         },
     },
     Operation {
+        id: "get_support_crypto_currency_list",
+        summary: "Get Support Crypto Currency List",
+        tag: "Order",
+        method: Method::GET,
+        path: "/api/order/pay/crypto-currency",
+        has_body: false,
+        authenticated: true,
+        moves_money: false,
+        paginated: false,
+        provenance: Provenance {
+            status: ProvenanceStatus::Inferred,
+            source: "https://api-docs.aurpay.net/",
+            basis: Some(
+                "Method GET from the docs' sidebar. Path guessed by analogy with\n`/api/order/pay/real-currency`; response modelled on the\n`chain`/`currency` pairs that Get Payment Info accepts.",
+            ),
+            notes: None,
+        },
+    },
+    Operation {
+        id: "get_support_real_currency_list",
+        summary: "Get Support Real Currency List",
+        tag: "Order",
+        method: Method::GET,
+        path: "/api/order/pay/real-currency",
+        has_body: false,
+        authenticated: true,
+        moves_money: false,
+        paginated: false,
+        provenance: Provenance {
+            status: ProvenanceStatus::Confirmed,
+            source: "https://api-docs.aurpay.net/get-payment-url-35301094e0",
+            basis: None,
+            notes: Some(
+                "Path confirmed by cross-reference (\"the valid value can be viewed using /api/order/pay/real-currency API\"); response shape INFERRED.",
+            ),
+        },
+    },
+    Operation {
         id: "get_wallets_list",
         summary: "Get Wallets List",
         tag: "Wallets",
@@ -266,6 +192,25 @@ pub static OPERATIONS: [Operation; 16usize] = [
             source: "https://api-docs.aurpay.net/",
             basis: Some(
                 "Listed in the docs' sidebar with no method shown. GET and the path\nare guesses following the `/api/<area>/<action>` pattern of the\ndocumented endpoints; the balance-per-coin shape follows the\ndashboard's wallet pages.",
+            ),
+            notes: None,
+        },
+    },
+    Operation {
+        id: "withdraw_balance",
+        summary: "Withdraw Balance",
+        tag: "Wallets",
+        method: Method::POST,
+        path: "/api/wallet/withdraw",
+        has_body: true,
+        authenticated: true,
+        moves_money: true,
+        paginated: false,
+        provenance: Provenance {
+            status: ProvenanceStatus::Inferred,
+            source: "https://api-docs.aurpay.net/",
+            basis: Some(
+                "Listed in the docs' sidebar with no method shown. POST and the path\nare guesses; the dashboard's transaction flow has a Withdraw type\nthat decreases the balance.",
             ),
             notes: None,
         },
@@ -290,98 +235,85 @@ pub static OPERATIONS: [Operation; 16usize] = [
         },
     },
     Operation {
-        id: "withdraw_balance",
-        summary: "Withdraw Balance",
-        tag: "Wallets",
+        id: "get_bln_balance",
+        summary: "Get BLN Balance",
+        tag: "Bitcoin Lightning Network",
+        method: Method::GET,
+        path: "/api/bln/balance",
+        has_body: false,
+        authenticated: true,
+        moves_money: false,
+        paginated: false,
+        provenance: Provenance {
+            status: ProvenanceStatus::Inferred,
+            source: "https://api-docs.aurpay.net/create-bln-withdraw-35301106e0",
+            basis: Some(
+                "Method GET from the docs' sidebar; path by analogy with the documented BLN endpoints.",
+            ),
+            notes: None,
+        },
+    },
+    Operation {
+        id: "create_bln_order",
+        summary: "Create BLN Order",
+        tag: "Bitcoin Lightning Network",
         method: Method::POST,
-        path: "/api/wallet/withdraw",
+        path: "/api/bln/order",
         has_body: true,
         authenticated: true,
         moves_money: true,
         paginated: false,
         provenance: Provenance {
-            status: ProvenanceStatus::Inferred,
-            source: "https://api-docs.aurpay.net/",
-            basis: Some(
-                "Listed in the docs' sidebar with no method shown. POST and the path\nare guesses; the dashboard's transaction flow has a Withdraw type\nthat decreases the balance.",
+            status: ProvenanceStatus::Confirmed,
+            source: "https://api-docs.aurpay.net/create-bln-order-35301117e0",
+            basis: None,
+            notes: Some(
+                "The docs give two response examples, one with `amount` as a number\nand one with `amount` as a string plus `payment_addr` and\n`currency`; both are accepted.",
             ),
-            notes: None,
+        },
+    },
+    Operation {
+        id: "create_bln_withdraw",
+        summary: "Create BLN Withdraw",
+        tag: "Bitcoin Lightning Network",
+        method: Method::POST,
+        path: "/api/bln/withdraw",
+        has_body: true,
+        authenticated: true,
+        moves_money: true,
+        paginated: false,
+        provenance: Provenance {
+            status: ProvenanceStatus::Confirmed,
+            source: "https://api-docs.aurpay.net/create-bln-withdraw-35301106e0",
+            basis: None,
+            notes: Some("Request confirmed; response `data` UNKNOWN."),
+        },
+    },
+    Operation {
+        id: "get_api_key",
+        summary: "Get API-Key",
+        tag: "Auth",
+        method: Method::POST,
+        path: "/api/plugin/key/aurpay",
+        has_body: true,
+        authenticated: false,
+        moves_money: false,
+        paginated: false,
+        provenance: Provenance {
+            status: ProvenanceStatus::Confirmed,
+            source: "https://api-docs.aurpay.net/get-api-key-35301090e0",
+            basis: None,
+            notes: Some(
+                "The docs' curl example also sends an `API-Key` header, which looks\nlike the docs tool's folder-level auth leaking into the example;\nthis spec declares no security for this call. Required fields are\nINFERRED.",
+            ),
         },
     },
 ];
-///`get_bln_balance` (GET /api/bln/balance): Get BLN Balance.
-impl<'a> Call for builder::GetBlnBalance<'a> {
-    type Envelope = types::BlnBalanceEnvelope;
-    type ErrorBody = types::Envelope;
-    const OPERATION: &'static Operation = &OPERATIONS[0usize];
-    fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            ResponseValue<types::BlnBalanceEnvelope>,
-            progenitor_client::Error<types::Envelope>,
-        >,
-    > + Send {
-        builder::GetBlnBalance::send(self)
-    }
-}
-
-///`create_bln_order` (POST /api/bln/order): Create BLN Order.
-impl<'a> Call for builder::CreateBlnOrder<'a> {
-    type Envelope = types::BlnOrderEnvelope;
-    type ErrorBody = types::Envelope;
-    const OPERATION: &'static Operation = &OPERATIONS[1usize];
-    fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            ResponseValue<types::BlnOrderEnvelope>,
-            progenitor_client::Error<types::Envelope>,
-        >,
-    > + Send {
-        builder::CreateBlnOrder::send(self)
-    }
-}
-
-///`create_bln_withdraw` (POST /api/bln/withdraw): Create BLN Withdraw.
-impl<'a> Call for builder::CreateBlnWithdraw<'a> {
-    type Envelope = types::BlnWithdrawResultEnvelope;
-    type ErrorBody = types::Envelope;
-    const OPERATION: &'static Operation = &OPERATIONS[2usize];
-    fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            ResponseValue<types::BlnWithdrawResultEnvelope>,
-            progenitor_client::Error<types::Envelope>,
-        >,
-    > + Send {
-        builder::CreateBlnWithdraw::send(self)
-    }
-}
-
-///`get_payment_info` (POST /api/order/pay-info): Get Payment Info.
-impl<'a> Call for builder::GetPaymentInfo<'a> {
-    type Envelope = types::PaymentInfoEnvelope;
-    type ErrorBody = types::Envelope;
-    const OPERATION: &'static Operation = &OPERATIONS[3usize];
-    fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            ResponseValue<types::PaymentInfoEnvelope>,
-            progenitor_client::Error<types::Envelope>,
-        >,
-    > + Send {
-        builder::GetPaymentInfo::send(self)
-    }
-}
-
 ///`get_payment_url` (POST /api/order/pay-url): Get Payment URL.
 impl<'a> Call for builder::GetPaymentUrl<'a> {
     type Envelope = types::PaymentUrlEnvelope;
     type ErrorBody = types::Envelope;
-    const OPERATION: &'static Operation = &OPERATIONS[4usize];
+    const OPERATION: &'static Operation = &OPERATIONS[0usize];
     fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -394,54 +326,20 @@ impl<'a> Call for builder::GetPaymentUrl<'a> {
     }
 }
 
-///`get_support_crypto_currency_list` (GET /api/order/pay/crypto-currency): Get Support Crypto Currency List.
-impl<'a> Call for builder::GetSupportCryptoCurrencyList<'a> {
-    type Envelope = types::CryptoCurrencyListEnvelope;
+///`get_payment_info` (POST /api/order/pay-info): Get Payment Info.
+impl<'a> Call for builder::GetPaymentInfo<'a> {
+    type Envelope = types::PaymentInfoEnvelope;
     type ErrorBody = types::Envelope;
-    const OPERATION: &'static Operation = &OPERATIONS[5usize];
+    const OPERATION: &'static Operation = &OPERATIONS[1usize];
     fn send(
         self,
     ) -> impl ::std::future::Future<
         Output = Result<
-            ResponseValue<types::CryptoCurrencyListEnvelope>,
+            ResponseValue<types::PaymentInfoEnvelope>,
             progenitor_client::Error<types::Envelope>,
         >,
     > + Send {
-        builder::GetSupportCryptoCurrencyList::send(self)
-    }
-}
-
-///`get_support_real_currency_list` (GET /api/order/pay/real-currency): Get Support Real Currency List.
-impl<'a> Call for builder::GetSupportRealCurrencyList<'a> {
-    type Envelope = types::RealCurrencyListEnvelope;
-    type ErrorBody = types::Envelope;
-    const OPERATION: &'static Operation = &OPERATIONS[6usize];
-    fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            ResponseValue<types::RealCurrencyListEnvelope>,
-            progenitor_client::Error<types::Envelope>,
-        >,
-    > + Send {
-        builder::GetSupportRealCurrencyList::send(self)
-    }
-}
-
-///`get_api_key` (POST /api/plugin/key/aurpay): Get API-Key.
-impl<'a> Call for builder::GetApiKey<'a> {
-    type Envelope = types::ApiKeyEnvelope;
-    type ErrorBody = types::Envelope;
-    const OPERATION: &'static Operation = &OPERATIONS[7usize];
-    fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            ResponseValue<types::ApiKeyEnvelope>,
-            progenitor_client::Error<types::Envelope>,
-        >,
-    > + Send {
-        builder::GetApiKey::send(self)
+        builder::GetPaymentInfo::send(self)
     }
 }
 
@@ -449,7 +347,7 @@ impl<'a> Call for builder::GetApiKey<'a> {
 impl<'a> Call for builder::GetOrders<'a> {
     type Envelope = types::OrderPageEnvelope;
     type ErrorBody = types::Envelope;
-    const OPERATION: &'static Operation = &OPERATIONS[8usize];
+    const OPERATION: &'static Operation = &OPERATIONS[2usize];
     fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -466,7 +364,7 @@ impl<'a> Call for builder::GetOrders<'a> {
 impl<'a> Call for builder::GetOrdersDetails<'a> {
     type Envelope = types::OrderDetailEnvelope;
     type ErrorBody = types::Envelope;
-    const OPERATION: &'static Operation = &OPERATIONS[9usize];
+    const OPERATION: &'static Operation = &OPERATIONS[3usize];
     fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -483,7 +381,7 @@ impl<'a> Call for builder::GetOrdersDetails<'a> {
 impl<'a> Call for builder::GetOrdersRefundInfo<'a> {
     type Envelope = types::RefundInfoEnvelope;
     type ErrorBody = types::Envelope;
-    const OPERATION: &'static Operation = &OPERATIONS[10usize];
+    const OPERATION: &'static Operation = &OPERATIONS[4usize];
     fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -500,7 +398,7 @@ impl<'a> Call for builder::GetOrdersRefundInfo<'a> {
 impl<'a> Call for builder::OrdersRefund<'a> {
     type Envelope = types::RefundResultEnvelope;
     type ErrorBody = types::Envelope;
-    const OPERATION: &'static Operation = &OPERATIONS[11usize];
+    const OPERATION: &'static Operation = &OPERATIONS[5usize];
     fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -517,7 +415,7 @@ impl<'a> Call for builder::OrdersRefund<'a> {
 impl<'a> Call for builder::GetTransaction<'a> {
     type Envelope = types::TransactionPageEnvelope;
     type ErrorBody = types::Envelope;
-    const OPERATION: &'static Operation = &OPERATIONS[12usize];
+    const OPERATION: &'static Operation = &OPERATIONS[6usize];
     fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -530,11 +428,45 @@ impl<'a> Call for builder::GetTransaction<'a> {
     }
 }
 
+///`get_support_crypto_currency_list` (GET /api/order/pay/crypto-currency): Get Support Crypto Currency List.
+impl<'a> Call for builder::GetSupportCryptoCurrencyList<'a> {
+    type Envelope = types::CryptoCurrencyListEnvelope;
+    type ErrorBody = types::Envelope;
+    const OPERATION: &'static Operation = &OPERATIONS[7usize];
+    fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            ResponseValue<types::CryptoCurrencyListEnvelope>,
+            progenitor_client::Error<types::Envelope>,
+        >,
+    > + Send {
+        builder::GetSupportCryptoCurrencyList::send(self)
+    }
+}
+
+///`get_support_real_currency_list` (GET /api/order/pay/real-currency): Get Support Real Currency List.
+impl<'a> Call for builder::GetSupportRealCurrencyList<'a> {
+    type Envelope = types::RealCurrencyListEnvelope;
+    type ErrorBody = types::Envelope;
+    const OPERATION: &'static Operation = &OPERATIONS[8usize];
+    fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            ResponseValue<types::RealCurrencyListEnvelope>,
+            progenitor_client::Error<types::Envelope>,
+        >,
+    > + Send {
+        builder::GetSupportRealCurrencyList::send(self)
+    }
+}
+
 ///`get_wallets_list` (GET /api/wallet/list): Get Wallets List.
 impl<'a> Call for builder::GetWalletsList<'a> {
     type Envelope = types::WalletListEnvelope;
     type ErrorBody = types::Envelope;
-    const OPERATION: &'static Operation = &OPERATIONS[13usize];
+    const OPERATION: &'static Operation = &OPERATIONS[9usize];
     fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -547,11 +479,28 @@ impl<'a> Call for builder::GetWalletsList<'a> {
     }
 }
 
+///`withdraw_balance` (POST /api/wallet/withdraw): Withdraw Balance.
+impl<'a> Call for builder::WithdrawBalance<'a> {
+    type Envelope = types::WithdrawResultEnvelope;
+    type ErrorBody = types::Envelope;
+    const OPERATION: &'static Operation = &OPERATIONS[10usize];
+    fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            ResponseValue<types::WithdrawResultEnvelope>,
+            progenitor_client::Error<types::Envelope>,
+        >,
+    > + Send {
+        builder::WithdrawBalance::send(self)
+    }
+}
+
 ///`get_self_custody_wallets` (GET /api/wallet/self-custody): Get Self Custody Wallets.
 impl<'a> Call for builder::GetSelfCustodyWallets<'a> {
     type Envelope = types::SelfCustodyWalletListEnvelope;
     type ErrorBody = types::Envelope;
-    const OPERATION: &'static Operation = &OPERATIONS[14usize];
+    const OPERATION: &'static Operation = &OPERATIONS[11usize];
     fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -564,20 +513,71 @@ impl<'a> Call for builder::GetSelfCustodyWallets<'a> {
     }
 }
 
-///`withdraw_balance` (POST /api/wallet/withdraw): Withdraw Balance.
-impl<'a> Call for builder::WithdrawBalance<'a> {
-    type Envelope = types::WithdrawResultEnvelope;
+///`get_bln_balance` (GET /api/bln/balance): Get BLN Balance.
+impl<'a> Call for builder::GetBlnBalance<'a> {
+    type Envelope = types::BlnBalanceEnvelope;
+    type ErrorBody = types::Envelope;
+    const OPERATION: &'static Operation = &OPERATIONS[12usize];
+    fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            ResponseValue<types::BlnBalanceEnvelope>,
+            progenitor_client::Error<types::Envelope>,
+        >,
+    > + Send {
+        builder::GetBlnBalance::send(self)
+    }
+}
+
+///`create_bln_order` (POST /api/bln/order): Create BLN Order.
+impl<'a> Call for builder::CreateBlnOrder<'a> {
+    type Envelope = types::BlnOrderEnvelope;
+    type ErrorBody = types::Envelope;
+    const OPERATION: &'static Operation = &OPERATIONS[13usize];
+    fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            ResponseValue<types::BlnOrderEnvelope>,
+            progenitor_client::Error<types::Envelope>,
+        >,
+    > + Send {
+        builder::CreateBlnOrder::send(self)
+    }
+}
+
+///`create_bln_withdraw` (POST /api/bln/withdraw): Create BLN Withdraw.
+impl<'a> Call for builder::CreateBlnWithdraw<'a> {
+    type Envelope = types::BlnWithdrawResultEnvelope;
+    type ErrorBody = types::Envelope;
+    const OPERATION: &'static Operation = &OPERATIONS[14usize];
+    fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            ResponseValue<types::BlnWithdrawResultEnvelope>,
+            progenitor_client::Error<types::Envelope>,
+        >,
+    > + Send {
+        builder::CreateBlnWithdraw::send(self)
+    }
+}
+
+///`get_api_key` (POST /api/plugin/key/aurpay): Get API-Key.
+impl<'a> Call for builder::GetApiKey<'a> {
+    type Envelope = types::ApiKeyEnvelope;
     type ErrorBody = types::Envelope;
     const OPERATION: &'static Operation = &OPERATIONS[15usize];
     fn send(
         self,
     ) -> impl ::std::future::Future<
         Output = Result<
-            ResponseValue<types::WithdrawResultEnvelope>,
+            ResponseValue<types::ApiKeyEnvelope>,
             progenitor_client::Error<types::Envelope>,
         >,
     > + Send {
-        builder::WithdrawBalance::send(self)
+        builder::GetApiKey::send(self)
     }
 }
 

@@ -25,8 +25,8 @@
 #![warn(missing_docs)]
 
 mod amount;
-pub mod envelope;
 mod enums;
+pub mod envelope;
 pub mod operation;
 
 #[rustfmt::skip]
@@ -39,5 +39,5 @@ mod generated_operations;
 
 pub use amount::{Amount, JsonForm, ParseAmountError};
 pub use enums::{OrderStatus, OrderType, SignatureAlgorithm, TransactionType};
-pub use generated::{builder, types, ByteStream, Client, ClientInfo, Error, ResponseValue};
+pub use generated::{ByteStream, Client, ClientInfo, Error, ResponseValue, builder, types};
 pub use operation::{Operation, Provenance, ProvenanceStatus};

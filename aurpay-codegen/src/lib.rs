@@ -92,7 +92,10 @@ pub fn stale_files(generated: &Generated, dir: &Path) -> Vec<StaleFile> {
         let full = similar::TextDiff::from_lines(current.as_str(), expected)
             .unified_diff()
             .context_radius(3)
-            .header(&format!("{shown} (checked in)"), &format!("{shown} (from spec)"))
+            .header(
+                &format!("{shown} (checked in)"),
+                &format!("{shown} (from spec)"),
+            )
             .to_string();
         let total = full.lines().count();
         let mut diff: String = full
@@ -164,7 +167,11 @@ impl fmt::Display for Error {
         match self {
             Error::Read { spec, source } => write!(f, "{}: cannot read: {source}", spec.display()),
             Error::Parse { spec, message } => {
-                write!(f, "{}: not an OpenAPI 3.0 document: {message}", spec.display())
+                write!(
+                    f,
+                    "{}: not an OpenAPI 3.0 document: {message}",
+                    spec.display()
+                )
             }
             Error::Spec {
                 spec,
@@ -182,7 +189,9 @@ impl fmt::Display for Error {
                     "progenitor failed"
                 };
                 match operation {
-                    Some(op) => write!(f, "{}: operation `{op}`: {what}: {message}", spec.display()),
+                    Some(op) => {
+                        write!(f, "{}: operation `{op}`: {what}: {message}", spec.display())
+                    }
                     None => write!(f, "{}: {what}: {message}", spec.display()),
                 }
             }
@@ -242,11 +251,13 @@ pub fn generate_from_str(text: &str, spec_path: &Path) -> Result<Generated, Erro
         spec: spec_path.to_owned(),
         message,
     };
-    let mut raw: serde_json::Value =
+    // serde_yaml's mapping keeps the spec's order, so the operation table
+    // comes out in spec order.
+    let mut raw: serde_yaml::Value =
         serde_yaml::from_str(text).map_err(|e| parse_error(e.to_string()))?;
     strip_callbacks(&mut raw);
     let document: openapiv3::OpenAPI =
-        serde_json::from_value(raw).map_err(|e| parse_error(e.to_string()))?;
+        serde_yaml::from_value(raw).map_err(|e| parse_error(e.to_string()))?;
     let model = spec::Model::from_document(&document).map_err(|e| Error::Spec {
         spec: spec_path.to_owned(),
         operation: e.operation,
@@ -266,12 +277,12 @@ pub fn generate_from_str(text: &str, spec_path: &Path) -> Result<Generated, Erro
 /// crate cannot parse a callback given as a `$ref` to
 /// `#/components/callbacks`, which the spec uses to declare the callbacks
 /// once for the three order-creating operations.
-fn strip_callbacks(document: &mut serde_json::Value) {
-    let Some(paths) = document.get_mut("paths").and_then(|p| p.as_object_mut()) else {
+fn strip_callbacks(document: &mut serde_yaml::Value) {
+    let Some(paths) = document.get_mut("paths").and_then(|p| p.as_mapping_mut()) else {
         return;
     };
-    for item in paths.values_mut().filter_map(|i| i.as_object_mut()) {
-        for operation in item.values_mut().filter_map(|o| o.as_object_mut()) {
+    for item in paths.values_mut().filter_map(|i| i.as_mapping_mut()) {
+        for operation in item.values_mut().filter_map(|o| o.as_mapping_mut()) {
             operation.remove("callbacks");
         }
     }
@@ -291,11 +302,12 @@ fn format_file(tokens: proc_macro2::TokenStream, spec_path: &Path) -> Result<Str
         spec: spec_path.to_owned(),
         message: e.to_string(),
     })?;
-    let body = progenitor_impl::space_out_items(prettyplease::unparse(&file))
-        .map_err(|e| Error::Syntax {
+    let body = progenitor_impl::space_out_items(prettyplease::unparse(&file)).map_err(|e| {
+        Error::Syntax {
             spec: spec_path.to_owned(),
             message: e.to_string(),
-        })?;
+        }
+    })?;
     let mut out = header();
     out.push_str(&body.replace("\r\n", "\n"));
     if !out.ends_with('\n') {
@@ -338,7 +350,8 @@ fn generate_quietly(document: &openapiv3::OpenAPI) -> Result<proc_macro2::TokenS
             .map(|s| s.to_string())
             .or_else(|| info.payload().downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "unknown panic".to_owned());
-        *sink.lock().unwrap_or_else(|p| p.into_inner()) = Some(format!("panicked{location}: {payload}"));
+        *sink.lock().unwrap_or_else(|p| p.into_inner()) =
+            Some(format!("panicked{location}: {payload}"));
     }));
     let result = panic::catch_unwind(AssertUnwindSafe(|| {
         Generator::new(&settings()).generate_tokens(document)

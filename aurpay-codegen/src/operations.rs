@@ -156,7 +156,7 @@ fn envelope_impl(envelope: &str, data: Option<TokenStream>) -> TokenStream {
 
 /// The whole `generated_operations.rs` module body.
 pub fn tokens(model: &Model) -> TokenStream {
-    let count = model.operations.len();
+    let count = proc_macro2::Literal::usize_unsuffixed(model.operations.len());
     let entries = model.operations.iter().map(operation_entry);
     let error_schema = ident(&model.error_schema);
     let calls = model

@@ -2,7 +2,9 @@
 //! the rules the generated glue relies on (provenance on every operation, a
 //! named envelope per response, pagination that matches the parameters).
 
-use openapiv3::{OpenAPI, Operation, Parameter, ReferenceOr, RequestBody, Response, Schema, SchemaKind, Type};
+use openapiv3::{
+    OpenAPI, Operation, Parameter, ReferenceOr, RequestBody, Response, Schema, SchemaKind, Type,
+};
 use serde_json::Value;
 
 /// A rule of this generator broken by the spec.
@@ -101,7 +103,8 @@ impl Model {
                 });
             };
             for (method, operation) in item.iter() {
-                let model = OperationModel::read(document, path, method, operation, &mut error_schema)?;
+                let model =
+                    OperationModel::read(document, path, method, operation, &mut error_schema)?;
                 operations.push(model);
             }
         }
@@ -185,8 +188,12 @@ impl OperationModel {
         for (status, response) in &operation.responses.responses {
             let status = status.to_string();
             let response = resolve_response(document, response).map_err(|m| op_error(&id, m))?;
-            let name = json_schema_ref(response)
-                .ok_or_else(|| op_error(&id, format!("response {status} must be application/json with a $ref schema")))?;
+            let name = json_schema_ref(response).ok_or_else(|| {
+                op_error(
+                    &id,
+                    format!("response {status} must be application/json with a $ref schema"),
+                )
+            })?;
             let media = &response.content["application/json"];
             if media.example.is_none() && media.examples.is_empty() {
                 return Err(op_error(&id, format!("response {status} needs an example")));
@@ -208,7 +215,10 @@ impl OperationModel {
             }
         }
         if operation.responses.default.is_some() {
-            return Err(op_error(&id, "`default` responses are not supported; use 4XX/5XX"));
+            return Err(op_error(
+                &id,
+                "`default` responses are not supported; use 4XX/5XX",
+            ));
         }
         let envelope = envelope.ok_or_else(|| op_error(&id, "no success (2xx) response"))?;
 
@@ -235,18 +245,31 @@ impl OperationModel {
 
 fn read_provenance(id: &str, value: Option<&Value>) -> Result<Provenance, SpecError> {
     let value = value.ok_or_else(|| op_error(id, "missing `x-aurpay-provenance`"))?;
-    let text = |key: &str| value.get(key).and_then(Value::as_str).map(|s| s.trim().to_owned());
+    let text = |key: &str| {
+        value
+            .get(key)
+            .and_then(Value::as_str)
+            .map(|s| s.trim().to_owned())
+    };
     let confirmed = match text("status").as_deref() {
         Some("confirmed") => true,
         Some("inferred") => false,
-        _ => return Err(op_error(id, "`x-aurpay-provenance.status` must be `confirmed` or `inferred`")),
+        _ => {
+            return Err(op_error(
+                id,
+                "`x-aurpay-provenance.status` must be `confirmed` or `inferred`",
+            ));
+        }
     };
     let source = text("source")
         .filter(|s| s.starts_with("https://"))
         .ok_or_else(|| op_error(id, "`x-aurpay-provenance.source` must be the docs URL"))?;
     let basis = text("basis");
     if !confirmed && basis.is_none() {
-        return Err(op_error(id, "an inferred operation needs `x-aurpay-provenance.basis`"));
+        return Err(op_error(
+            id,
+            "an inferred operation needs `x-aurpay-provenance.basis`",
+        ));
     }
     Ok(Provenance {
         confirmed,
@@ -287,7 +310,10 @@ fn read_pagination(
                 if &parameter_data.name == param && !parameter_data.required)
         });
         if !found {
-            return Err(op_error(id, format!("pagination parameter `{param}` is not an optional query parameter")));
+            return Err(op_error(
+                id,
+                format!("pagination parameter `{param}` is not an optional query parameter"),
+            ));
         }
     }
     let data_schema = envelope_data_schema(document, envelope).map_err(|m| op_error(id, m))?;
@@ -297,7 +323,10 @@ fn read_pagination(
     };
     for key in [&max_page_field, &"page".to_owned(), &"total".to_owned()] {
         if !page.properties.contains_key(key.as_str()) || !page.required.contains(key) {
-            return Err(op_error(id, format!("`{data_schema}` needs a required `{key}`")));
+            return Err(op_error(
+                id,
+                format!("`{data_schema}` needs a required `{key}`"),
+            ));
         }
     }
     let items = page
@@ -306,13 +335,21 @@ fn read_pagination(
         .and_then(ReferenceOr::as_item)
         .ok_or_else(|| op_error(id, format!("`{data_schema}.{items_field}` is missing")))?;
     let SchemaKind::Type(Type::Array(array)) = &items.schema_kind else {
-        return Err(op_error(id, format!("`{data_schema}.{items_field}` must be an array")));
+        return Err(op_error(
+            id,
+            format!("`{data_schema}.{items_field}` must be an array"),
+        ));
     };
     let item_schema = match array.items.as_ref() {
         Some(ReferenceOr::Reference { reference }) => ref_name(reference).map(str::to_owned),
         _ => None,
     }
-    .ok_or_else(|| op_error(id, format!("`{data_schema}.{items_field}` items must be a $ref")))?;
+    .ok_or_else(|| {
+        op_error(
+            id,
+            format!("`{data_schema}.{items_field}` items must be a $ref"),
+        )
+    })?;
     Ok(PaginationModel {
         page_param,
         size_param,
@@ -324,7 +361,10 @@ fn read_pagination(
     })
 }
 
-fn resolve_body<'a>(document: &'a OpenAPI, body: &'a ReferenceOr<RequestBody>) -> Result<&'a RequestBody, String> {
+fn resolve_body<'a>(
+    document: &'a OpenAPI,
+    body: &'a ReferenceOr<RequestBody>,
+) -> Result<&'a RequestBody, String> {
     match body {
         ReferenceOr::Item(b) => Ok(b),
         ReferenceOr::Reference { reference } => reference
@@ -335,7 +375,10 @@ fn resolve_body<'a>(document: &'a OpenAPI, body: &'a ReferenceOr<RequestBody>) -
     }
 }
 
-fn resolve_response<'a>(document: &'a OpenAPI, response: &'a ReferenceOr<Response>) -> Result<&'a Response, String> {
+fn resolve_response<'a>(
+    document: &'a OpenAPI,
+    response: &'a ReferenceOr<Response>,
+) -> Result<&'a Response, String> {
     match response {
         ReferenceOr::Item(r) => Ok(r),
         ReferenceOr::Reference { reference } => reference
@@ -378,7 +421,11 @@ fn envelope_data_schema(document: &OpenAPI, envelope: &str) -> Result<String, St
     let SchemaKind::AllOf { all_of } = &schema.schema_kind else {
         return Err(shape_error());
     };
-    let [ReferenceOr::Reference { reference: base }, ReferenceOr::Item(extra)] = all_of.as_slice() else {
+    let [
+        ReferenceOr::Reference { reference: base },
+        ReferenceOr::Item(extra),
+    ] = all_of.as_slice()
+    else {
         return Err(shape_error());
     };
     if ref_name(base) != Some("Envelope") {
@@ -388,7 +435,9 @@ fn envelope_data_schema(document: &OpenAPI, envelope: &str) -> Result<String, St
         return Err(shape_error());
     };
     match extra.properties.get("data") {
-        Some(ReferenceOr::Reference { reference }) => ref_name(reference).map(str::to_owned).ok_or_else(shape_error),
+        Some(ReferenceOr::Reference { reference }) => ref_name(reference)
+            .map(str::to_owned)
+            .ok_or_else(shape_error),
         _ => Err(shape_error()),
     }
 }

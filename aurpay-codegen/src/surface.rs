@@ -49,7 +49,12 @@ fn simplify(tokens: impl ToTokens) -> String {
         ("std::convert::", ""),
         ("::serde_json::", "serde_json::"),
         ("super::", ""),
-        ("crate::", "crate::"),
+        (",>", ">"),
+        (",)", ")"),
+        ("::std::", "std::"),
+        ("&'a", "&"),
+        ("<'a>", ""),
+        ("<'_>", ""),
     ] {
         text = text.replace(long, short);
     }
@@ -76,13 +81,21 @@ fn items(list: &[Item], module: &str, lines: &mut Vec<String>) {
                         lines.push(format!("struct {name}"));
                         for field in &fields.named {
                             if is_public(&field.vis) {
-                                let field_name = field.ident.as_ref().map(|i| i.to_string()).unwrap_or_default();
-                                lines.push(format!("struct {name} {{ {field_name}: {} }}", simplify(&field.ty)));
+                                let field_name = field
+                                    .ident
+                                    .as_ref()
+                                    .map(|i| i.to_string())
+                                    .unwrap_or_default();
+                                lines.push(format!(
+                                    "struct {name} {{ {field_name}: {} }}",
+                                    simplify(&field.ty)
+                                ));
                             }
                         }
                     }
                     Fields::Unnamed(fields) => {
-                        let types: Vec<String> = fields.unnamed.iter().map(|f| simplify(&f.ty)).collect();
+                        let types: Vec<String> =
+                            fields.unnamed.iter().map(|f| simplify(&f.ty)).collect();
                         lines.push(format!("struct {name}({})", types.join(", ")));
                     }
                     Fields::Unit => lines.push(format!("struct {name}")),
@@ -124,7 +137,10 @@ fn impl_lines(imp: &syn::ItemImpl, module: &str, lines: &mut Vec<String>) {
     if let Some((trait_path, _)) = &imp.trait_ {
         // Trait impls are part of the surface only by name; std-derive-like
         // conversions are listed so a removed `From`/`TryFrom` shows up.
-        lines.push(format!("impl {} for {module}{self_ty}", simplify(trait_path)));
+        lines.push(format!(
+            "impl {} for {module}{self_ty}",
+            simplify(trait_path)
+        ));
         return;
     }
     for item in &imp.items {
@@ -132,8 +148,9 @@ fn impl_lines(imp: &syn::ItemImpl, module: &str, lines: &mut Vec<String>) {
         if !is_public(&f.vis) {
             continue;
         }
-        // Setters are generic over `V: TryInto<T>`; show `T`.
-        let bounds: Vec<(String, String)> = f
+        // Setters are generic over `V: TryInto<T>` (inline or in a where
+        // clause); show `T`.
+        let mut bounds: Vec<(String, String)> = f
             .sig
             .generics
             .params
@@ -145,6 +162,26 @@ fn impl_lines(imp: &syn::ItemImpl, module: &str, lines: &mut Vec<String>) {
                     .next()
                     .map(|b| (t.ident.to_string(), simplify(b))),
                 _ => None,
+            })
+            .collect();
+        if let Some(where_clause) = &f.sig.generics.where_clause {
+            for predicate in &where_clause.predicates {
+                if let syn::WherePredicate::Type(p) = predicate
+                    && let Some(bound) = p.bounds.iter().next()
+                {
+                    bounds.push((simplify(&p.bounded_ty), simplify(bound)));
+                }
+            }
+        }
+        let bounds: Vec<(String, String)> = bounds
+            .into_iter()
+            .map(|(name, bound)| {
+                let target = bound
+                    .strip_prefix("TryInto<")
+                    .and_then(|b| b.strip_suffix('>'))
+                    .map(|b| format!("impl TryInto<{b}>"))
+                    .unwrap_or_else(|| format!("impl {bound}"));
+                (name, target)
             })
             .collect();
         let args: Vec<String> = f
@@ -169,7 +206,11 @@ fn impl_lines(imp: &syn::ItemImpl, module: &str, lines: &mut Vec<String>) {
             syn::ReturnType::Default => String::new(),
             syn::ReturnType::Type(_, ty) => format!(" -> {}", simplify(ty)),
         };
-        let asyncness = if f.sig.asyncness.is_some() { "async " } else { "" };
+        let asyncness = if f.sig.asyncness.is_some() {
+            "async "
+        } else {
+            ""
+        };
         lines.push(format!(
             "{asyncness}fn {module}{self_ty}::{}({}){ret}",
             f.sig.ident,
@@ -184,15 +225,25 @@ fn operation_lines(items: &[Item], lines: &mut Vec<String>) {
     for item in items {
         match item {
             Item::Static(s) => {
-                let Expr::Array(array) = &*s.expr else { continue };
+                let Expr::Array(array) = &*s.expr else {
+                    continue;
+                };
                 for element in &array.elems {
-                    let Expr::Struct(entry) = element else { continue };
+                    let Expr::Struct(entry) = element else {
+                        continue;
+                    };
                     let field = |name: &str| {
                         entry
                             .fields
                             .iter()
                             .find(|f| simplify(&f.member) == name)
-                            .map(|f| simplify(&f.expr))
+                            .map(|f| match &f.expr {
+                                Expr::Lit(syn::ExprLit {
+                                    lit: syn::Lit::Str(s),
+                                    ..
+                                }) => s.value(),
+                                other => simplify(other),
+                            })
                             .unwrap_or_default()
                     };
                     let status = entry
@@ -210,10 +261,10 @@ fn operation_lines(items: &[Item], lines: &mut Vec<String>) {
                         .unwrap_or_default();
                     lines.push(format!(
                         "op {}: {} {} tag={} body={} authenticated={} moves_money={} paginated={} provenance={status}",
-                        field("id").trim_matches('"'),
+                        field("id"),
                         field("method").replace("Method::", ""),
-                        field("path").trim_matches('"'),
-                        field("tag").trim_matches('"'),
+                        field("path"),
+                        field("tag"),
                         field("has_body"),
                         field("authenticated"),
                         field("moves_money"),

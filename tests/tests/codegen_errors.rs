@@ -34,7 +34,9 @@ fn missing_provenance_names_the_operation() {
 #[test]
 fn inferred_operation_without_basis_is_rejected() {
     let text = with_edit(|d| {
-        let op = d["paths"]["/api/wallet/list"]["get"].as_mapping_mut().unwrap();
+        let op = d["paths"]["/api/wallet/list"]["get"]
+            .as_mapping_mut()
+            .unwrap();
         op.get_mut("x-aurpay-provenance")
             .and_then(|p| p.as_mapping_mut())
             .unwrap()
@@ -43,7 +45,10 @@ fn inferred_operation_without_basis_is_rejected() {
     let message = aurpay_codegen::generate_from_str(&text, Path::new(SPEC))
         .unwrap_err()
         .to_string();
-    assert!(message.contains("`get_wallets_list`") && message.contains("basis"), "{message}");
+    assert!(
+        message.contains("`get_wallets_list`") && message.contains("basis"),
+        "{message}"
+    );
 }
 
 #[test]
@@ -54,7 +59,10 @@ fn missing_money_flag_is_rejected() {
     let message = aurpay_codegen::generate_from_str(&text, Path::new(SPEC))
         .unwrap_err()
         .to_string();
-    assert!(message.contains("`get_orders`") && message.contains("x-aurpay-moves-money"), "{message}");
+    assert!(
+        message.contains("`get_orders`") && message.contains("x-aurpay-moves-money"),
+        "{message}"
+    );
 }
 
 /// progenitor 0.15.1 panics (`unreachable!`) on an optional object query
@@ -75,7 +83,10 @@ fn progenitor_panic_becomes_an_error_naming_the_operation() {
     });
     let error = aurpay_codegen::generate_from_str(&text, Path::new(SPEC)).unwrap_err();
     let message = error.to_string();
-    assert!(matches!(error, aurpay_codegen::Error::Progenitor { .. }), "{message}");
+    assert!(
+        matches!(error, aurpay_codegen::Error::Progenitor { .. }),
+        "{message}"
+    );
     assert!(message.contains(SPEC), "{message}");
     assert!(message.contains("`get_orders`"), "{message}");
     assert!(message.contains("panicked"), "{message}");

@@ -13,8 +13,9 @@ use serde_yaml::Value as Yaml;
 use aurpay_tests::spec;
 
 fn round_trip<T: DeserializeOwned + Serialize>(schema: &str, place: &str, example: &Value) {
-    let decoded: T = serde_json::from_value(example.clone())
-        .unwrap_or_else(|e| panic!("{place}: example does not decode as {schema}: {e}\n{example:#}"));
+    let decoded: T = serde_json::from_value(example.clone()).unwrap_or_else(|e| {
+        panic!("{place}: example does not decode as {schema}: {e}\n{example:#}")
+    });
     let encoded = serde_json::to_value(&decoded).expect("encode");
     assert_eq!(&encoded, example, "{place}: {schema} does not round-trip");
 }
@@ -37,17 +38,52 @@ fn check(schema: &str, place: &str, example: &Value) {
         };
     }
     generated!(
-        Timestamp, Envelope, PaymentUrlRequest, PaymentUrl, PaymentInfoRequest, PaymentInfo,
-        OrderSummary, OrderPage, OrderDetail, RefundInfo, RefundRequest, RefundResult,
-        Transaction, TransactionPage, SupportedCryptoCurrency, CryptoCurrencyList,
-        RealCurrencyList, Wallet, WalletList, WithdrawRequest, WithdrawResult,
-        SelfCustodyWallet, SelfCustodyWalletList, BlnBalance, BlnOrderRequest, BlnOrder,
-        BlnWithdrawRequest, BlnWithdrawResult, ApiKeyRequest, ApiKey,
-        PaymentUrlEnvelope, PaymentInfoEnvelope, OrderPageEnvelope, OrderDetailEnvelope,
-        RefundInfoEnvelope, RefundResultEnvelope, TransactionPageEnvelope,
-        CryptoCurrencyListEnvelope, RealCurrencyListEnvelope, WalletListEnvelope,
-        WithdrawResultEnvelope, SelfCustodyWalletListEnvelope, BlnBalanceEnvelope,
-        BlnOrderEnvelope, BlnWithdrawResultEnvelope, ApiKeyEnvelope,
+        Timestamp,
+        Envelope,
+        PaymentUrlRequest,
+        PaymentUrl,
+        PaymentInfoRequest,
+        PaymentInfo,
+        OrderSummary,
+        OrderPage,
+        OrderDetail,
+        RefundInfo,
+        RefundRequest,
+        RefundResult,
+        Transaction,
+        TransactionPage,
+        SupportedCryptoCurrency,
+        CryptoCurrencyList,
+        RealCurrencyList,
+        Wallet,
+        WalletList,
+        WithdrawRequest,
+        WithdrawResult,
+        SelfCustodyWallet,
+        SelfCustodyWalletList,
+        BlnBalance,
+        BlnOrderRequest,
+        BlnOrder,
+        BlnWithdrawRequest,
+        BlnWithdrawResult,
+        ApiKeyRequest,
+        ApiKey,
+        PaymentUrlEnvelope,
+        PaymentInfoEnvelope,
+        OrderPageEnvelope,
+        OrderDetailEnvelope,
+        RefundInfoEnvelope,
+        RefundResultEnvelope,
+        TransactionPageEnvelope,
+        CryptoCurrencyListEnvelope,
+        RealCurrencyListEnvelope,
+        WalletListEnvelope,
+        WithdrawResultEnvelope,
+        SelfCustodyWalletListEnvelope,
+        BlnBalanceEnvelope,
+        BlnOrderEnvelope,
+        BlnWithdrawResultEnvelope,
+        ApiKeyEnvelope,
     )
 }
 
@@ -75,7 +111,11 @@ fn media_examples(document: &Yaml, media: &Yaml, place: &str, checked: &mut Vec<
                 Some(target) => &document["components"]["examples"][target],
                 None => example,
             };
-            check(schema, &format!("{place} ({})", name.as_str().unwrap_or("?")), &json(&example["value"]));
+            check(
+                schema,
+                &format!("{place} ({})", name.as_str().unwrap_or("?")),
+                &json(&example["value"]),
+            );
             found = true;
         }
     }
@@ -104,17 +144,33 @@ fn every_spec_example_round_trips_through_its_generated_type() {
             operations.insert(id.to_owned());
             if let Some(body) = operation.get("requestBody") {
                 let media = &body["content"]["application/json"];
-                media_examples(&document, media, &format!("{id} ({method} {path}) request"), &mut checked);
+                media_examples(
+                    &document,
+                    media,
+                    &format!("{id} ({method} {path}) request"),
+                    &mut checked,
+                );
             }
             for (status, resp) in operation["responses"].as_mapping().expect("responses") {
-                let status = status.as_str().map(str::to_owned).unwrap_or_else(|| format!("{status:?}"));
+                let status = status
+                    .as_str()
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| format!("{status:?}"));
                 let media = &response(&document, resp)["content"]["application/json"];
-                media_examples(&document, media, &format!("{id} response {status}"), &mut checked);
+                media_examples(
+                    &document,
+                    media,
+                    &format!("{id} response {status}"),
+                    &mut checked,
+                );
             }
         }
     }
 
-    for (name, schema) in document["components"]["schemas"].as_mapping().expect("schemas") {
+    for (name, schema) in document["components"]["schemas"]
+        .as_mapping()
+        .expect("schemas")
+    {
         let name = name.as_str().expect("schema name");
         if let Some(example) = schema.get("example") {
             check(name, &format!("schema {name}"), &json(example));
@@ -122,11 +178,23 @@ fn every_spec_example_round_trips_through_its_generated_type() {
         }
     }
 
-    for (name, callback) in document["components"]["callbacks"].as_mapping().expect("callbacks") {
+    for (name, callback) in document["components"]["callbacks"]
+        .as_mapping()
+        .expect("callbacks")
+    {
         for (expression, item) in callback.as_mapping().expect("callback") {
             if let Some(body) = item.get("post").and_then(|p| p.get("requestBody")) {
-                let place = format!("callback {} {} POST body", name.as_str().unwrap_or("?"), expression.as_str().unwrap_or("?"));
-                media_examples(&document, &body["content"]["application/json"], &place, &mut checked);
+                let place = format!(
+                    "callback {} {} POST body",
+                    name.as_str().unwrap_or("?"),
+                    expression.as_str().unwrap_or("?")
+                );
+                media_examples(
+                    &document,
+                    &body["content"]["application/json"],
+                    &place,
+                    &mut checked,
+                );
             }
         }
     }
@@ -134,7 +202,10 @@ fn every_spec_example_round_trips_through_its_generated_type() {
     assert_eq!(operations.len(), 16, "operations: {operations:?}");
     let requests = checked.iter().filter(|p| p.ends_with(" request")).count();
     let responses = checked.iter().filter(|p| p.contains(" response ")).count();
-    let callbacks = checked.iter().filter(|p| p.starts_with("callback ")).count();
+    let callbacks = checked
+        .iter()
+        .filter(|p| p.starts_with("callback "))
+        .count();
     let schemas = checked.iter().filter(|p| p.starts_with("schema ")).count();
     // 7 operations take a body; 16 operations x (200, 4XX, 5XX); the paid
     // and timed-out POST callbacks; component examples.
@@ -147,9 +218,12 @@ fn every_spec_example_round_trips_through_its_generated_type() {
 #[test]
 fn documented_bln_amounts_keep_their_exact_text() {
     let document = spec();
-    let examples = &document["paths"]["/api/bln/order"]["post"]["responses"]["200"]["content"]["application/json"]["examples"];
-    let numeric: types::BlnOrderEnvelope = serde_json::from_value(json(&examples["numeric_amount"]["value"])).unwrap();
-    let string: types::BlnOrderEnvelope = serde_json::from_value(json(&examples["string_amount"]["value"])).unwrap();
+    let examples = &document["paths"]["/api/bln/order"]["post"]["responses"]["200"]["content"]["application/json"]
+        ["examples"];
+    let numeric: types::BlnOrderEnvelope =
+        serde_json::from_value(json(&examples["numeric_amount"]["value"])).unwrap();
+    let string: types::BlnOrderEnvelope =
+        serde_json::from_value(json(&examples["string_amount"]["value"])).unwrap();
     assert_eq!(numeric.data.unwrap().amount.to_string(), "0.00155419");
     assert_eq!(string.data.unwrap().amount.to_string(), "0.00019044");
 }

@@ -67,7 +67,14 @@ fn redocly_lint_passes_with_no_problems() {
         return;
     };
     let output = Command::new(&tool)
-        .args(["lint", "spec/aurpay.yaml", "--config", "redocly.yaml", "--format", "json"])
+        .args([
+            "lint",
+            "spec/aurpay.yaml",
+            "--config",
+            "redocly.yaml",
+            "--format",
+            "json",
+        ])
         .current_dir(workspace_root())
         .env("REDOCLY_TELEMETRY", "off")
         .env("REDOCLY_SUPPRESS_UPDATE_NOTICE", "true")
@@ -77,7 +84,10 @@ fn redocly_lint_passes_with_no_problems() {
     let report: serde_json::Value = serde_json::from_str(&stdout)
         .unwrap_or_else(|e| panic!("redocly's JSON report does not parse ({e}):\n{stdout}"));
     let totals = &report["totals"];
-    assert!(output.status.success(), "redocly lint failed: {totals}\n{stdout}");
+    assert!(
+        output.status.success(),
+        "redocly lint failed: {totals}\n{stdout}"
+    );
     assert_eq!(totals["errors"], 0, "{stdout}");
     assert_eq!(totals["warnings"], 0, "{stdout}");
     // Exactly the one exception explained in .redocly.lint-ignore.yaml.

@@ -9,7 +9,11 @@ use aurpay_tests::spec_path;
 fn generated_surface_matches_snapshot() {
     let generated = aurpay_codegen::generate(&spec_path()).expect("generate from spec");
     let lines = aurpay_codegen::surface(&generated).expect("generated code parses");
-    assert!(lines.len() > 100, "surface suspiciously small: {} lines", lines.len());
+    assert!(
+        lines.len() > 100,
+        "surface suspiciously small: {} lines",
+        lines.len()
+    );
     insta::assert_snapshot!("generated_surface", lines.join("\n"));
 }
 
