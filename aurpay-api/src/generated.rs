@@ -139,7 +139,7 @@ pub mod types {
     )]
     pub struct BlnOrder {
         pub amount: crate::Amount,
-        pub create_time: Timestamp,
+        pub create_time: crate::Timestamp,
         ///Currency of `amount`, `BTC-LN` (seen in one docs example).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub currency: ::std::option::Option<::std::string::String>,
@@ -430,7 +430,7 @@ order from the API before acting on it.
         ///UNKNOWN meaning; null in every example.
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
         pub contract_id: ::std::option::Option<::std::string::String>,
-        pub create_time: Timestamp,
+        pub create_time: crate::Timestamp,
         ///Cryptocurrency.
         pub currency: ::std::string::String,
         pub fee: crate::Amount,
@@ -459,7 +459,7 @@ order from the API before acting on it.
         ///Transaction id (a UUID).
         pub tx_id: ::std::string::String,
         pub tx_type: crate::TransactionType,
-        pub update_time: Timestamp,
+        pub update_time: crate::Timestamp,
         ///Merchant id.
         pub user_id: ::std::string::String,
         ///Fiat currency code.
@@ -577,7 +577,7 @@ order from the API before acting on it.
         pub chain: ::std::string::String,
         ///Blockchain name, e.g. `Tron`.
         pub chain_name: ::std::string::String,
-        pub create_time: Timestamp,
+        pub create_time: crate::Timestamp,
         ///Cryptocurrency, e.g. `USDC-TRC20`.
         pub currency: ::std::string::String,
         ///Aurpay order id.
@@ -590,7 +590,7 @@ order from the API before acting on it.
         ///Merchant remark.
         pub remark: ::std::string::String,
         pub status: crate::OrderStatus,
-        pub update_time: Timestamp,
+        pub update_time: crate::Timestamp,
         ///Merchant id, `mct-` and 12 hex digits.
         pub user_id: ::std::string::String,
         ///Fiat currency code.
@@ -618,7 +618,7 @@ order from the API before acting on it.
         pub amount: crate::Amount,
         ///Token contract address (for tokens).
         pub contract_addr: ::std::string::String,
-        pub create_time: Timestamp,
+        pub create_time: crate::Timestamp,
         ///Aurpay order id.
         pub order_id: ::std::string::String,
         ///Aurpay's hosted cashier page for this order.
@@ -945,7 +945,7 @@ order from the API before acting on it.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub refund_amount: ::std::option::Option<crate::Amount>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub refund_date: ::std::option::Option<Timestamp>,
+        pub refund_date: ::std::option::Option<crate::Timestamp>,
         ///Refund status; values UNKNOWN.
         pub refund_status: ::std::string::String,
     }
@@ -1094,55 +1094,6 @@ order from the API before acting on it.
         }
     }
 
-    /**Aurpay timestamp: ISO-8601 date and time **without** a zone, e.g.
-`2025-02-06T00:00:00`. The zone is not documented (presumably UTC).
-*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
-    #[serde(transparent)]
-    pub struct Timestamp(pub ::std::string::String);
-    impl ::std::ops::Deref for Timestamp {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-
-    impl ::std::convert::From<Timestamp> for ::std::string::String {
-        fn from(value: Timestamp) -> Self {
-            value.0
-        }
-    }
-
-    impl ::std::convert::From<::std::string::String> for Timestamp {
-        fn from(value: ::std::string::String) -> Self {
-            Self(value)
-        }
-    }
-
-    impl ::std::fmt::Display for Timestamp {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            self.0.fmt(f)
-        }
-    }
-
-    impl ::std::str::FromStr for Timestamp {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(Self(value.to_string()))
-        }
-    }
-
     /**One transaction in Get Transaction. Fields up to `fee` are confirmed;
 `from_addr`, `to_addr`, `tx_hash`, `tx_hash_list`, `create_time` and
 `update_time` are INFERRED from the order detail.
@@ -1159,7 +1110,7 @@ order from the API before acting on it.
         ///Blockchain code.
         pub chain: ::std::string::String,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub create_time: ::std::option::Option<Timestamp>,
+        pub create_time: ::std::option::Option<crate::Timestamp>,
         ///Cryptocurrency.
         pub currency: ::std::string::String,
         pub fee: ::std::option::Option<crate::Amount>,
@@ -1182,7 +1133,7 @@ order from the API before acting on it.
         pub tx_id: ::std::string::String,
         pub tx_type: crate::TransactionType,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub update_time: ::std::option::Option<Timestamp>,
+        pub update_time: ::std::option::Option<crate::Timestamp>,
         ///Merchant id.
         pub user_id: ::std::string::String,
     }
@@ -1848,7 +1799,7 @@ order from the API before acting on it.
         #[derive(Clone, Debug)]
         pub struct BlnOrder {
             amount: ::std::result::Result<crate::Amount, ::std::string::String>,
-            create_time: ::std::result::Result<super::Timestamp, ::std::string::String>,
+            create_time: ::std::result::Result<crate::Timestamp, ::std::string::String>,
             currency: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -1901,7 +1852,7 @@ order from the API before acting on it.
             }
             pub fn create_time<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::Timestamp>,
+                T: ::std::convert::TryInto<crate::Timestamp>,
                 T::Error: ::std::fmt::Display,
             {
                 self.create_time = value
@@ -2730,7 +2681,7 @@ order from the API before acting on it.
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            create_time: ::std::result::Result<super::Timestamp, ::std::string::String>,
+            create_time: ::std::result::Result<crate::Timestamp, ::std::string::String>,
             currency: ::std::result::Result<
                 ::std::string::String,
                 ::std::string::String,
@@ -2773,7 +2724,7 @@ order from the API before acting on it.
                 crate::TransactionType,
                 ::std::string::String,
             >,
-            update_time: ::std::result::Result<super::Timestamp, ::std::string::String>,
+            update_time: ::std::result::Result<crate::Timestamp, ::std::string::String>,
             user_id: ::std::result::Result<::std::string::String, ::std::string::String>,
             vs_currency: ::std::result::Result<
                 ::std::string::String,
@@ -2882,7 +2833,7 @@ order from the API before acting on it.
             }
             pub fn create_time<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::Timestamp>,
+                T: ::std::convert::TryInto<crate::Timestamp>,
                 T::Error: ::std::fmt::Display,
             {
                 self.create_time = value
@@ -3074,7 +3025,7 @@ order from the API before acting on it.
             }
             pub fn update_time<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::Timestamp>,
+                T: ::std::convert::TryInto<crate::Timestamp>,
                 T::Error: ::std::fmt::Display,
             {
                 self.update_time = value
@@ -3572,7 +3523,7 @@ order from the API before acting on it.
                 ::std::string::String,
                 ::std::string::String,
             >,
-            create_time: ::std::result::Result<super::Timestamp, ::std::string::String>,
+            create_time: ::std::result::Result<crate::Timestamp, ::std::string::String>,
             currency: ::std::result::Result<
                 ::std::string::String,
                 ::std::string::String,
@@ -3589,7 +3540,7 @@ order from the API before acting on it.
             refund: ::std::result::Result<bool, ::std::string::String>,
             remark: ::std::result::Result<::std::string::String, ::std::string::String>,
             status: ::std::result::Result<crate::OrderStatus, ::std::string::String>,
-            update_time: ::std::result::Result<super::Timestamp, ::std::string::String>,
+            update_time: ::std::result::Result<crate::Timestamp, ::std::string::String>,
             user_id: ::std::result::Result<::std::string::String, ::std::string::String>,
             vs_currency: ::std::result::Result<
                 ::std::string::String,
@@ -3659,7 +3610,7 @@ order from the API before acting on it.
             }
             pub fn create_time<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::Timestamp>,
+                T: ::std::convert::TryInto<crate::Timestamp>,
                 T::Error: ::std::fmt::Display,
             {
                 self.create_time = value
@@ -3755,7 +3706,7 @@ order from the API before acting on it.
             }
             pub fn update_time<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::Timestamp>,
+                T: ::std::convert::TryInto<crate::Timestamp>,
                 T::Error: ::std::fmt::Display,
             {
                 self.update_time = value
@@ -3858,7 +3809,7 @@ order from the API before acting on it.
                 ::std::string::String,
                 ::std::string::String,
             >,
-            create_time: ::std::result::Result<super::Timestamp, ::std::string::String>,
+            create_time: ::std::result::Result<crate::Timestamp, ::std::string::String>,
             order_id: ::std::result::Result<
                 ::std::string::String,
                 ::std::string::String,
@@ -3929,7 +3880,7 @@ order from the API before acting on it.
             }
             pub fn create_time<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::Timestamp>,
+                T: ::std::convert::TryInto<crate::Timestamp>,
                 T::Error: ::std::fmt::Display,
             {
                 self.create_time = value
@@ -5161,7 +5112,7 @@ order from the API before acting on it.
                 ::std::string::String,
             >,
             refund_date: ::std::result::Result<
-                ::std::option::Option<super::Timestamp>,
+                ::std::option::Option<crate::Timestamp>,
                 ::std::string::String,
             >,
             refund_status: ::std::result::Result<
@@ -5208,7 +5159,7 @@ order from the API before acting on it.
             }
             pub fn refund_date<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::Timestamp>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.refund_date = value
@@ -5682,7 +5633,7 @@ order from the API before acting on it.
             amount: ::std::result::Result<crate::Amount, ::std::string::String>,
             chain: ::std::result::Result<::std::string::String, ::std::string::String>,
             create_time: ::std::result::Result<
-                ::std::option::Option<super::Timestamp>,
+                ::std::option::Option<crate::Timestamp>,
                 ::std::string::String,
             >,
             currency: ::std::result::Result<
@@ -5720,7 +5671,7 @@ order from the API before acting on it.
                 ::std::string::String,
             >,
             update_time: ::std::result::Result<
-                ::std::option::Option<super::Timestamp>,
+                ::std::option::Option<crate::Timestamp>,
                 ::std::string::String,
             >,
             user_id: ::std::result::Result<::std::string::String, ::std::string::String>,
@@ -5775,7 +5726,7 @@ order from the API before acting on it.
             }
             pub fn create_time<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::Timestamp>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.create_time = value
@@ -5907,7 +5858,7 @@ order from the API before acting on it.
             }
             pub fn update_time<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::Timestamp>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.update_time = value
@@ -6803,6 +6754,7 @@ Version: 1.0.0*/
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
+    pub(crate) inner: crate::ClientContext,
 }
 
 impl Client {
@@ -6811,7 +6763,7 @@ impl Client {
     /// `baseurl` is the base URL provided to the internal
     /// `reqwest::Client`, and should include a scheme and hostname,
     /// as well as port and a path stem if applicable.
-    pub fn new(baseurl: &str) -> Self {
+    pub fn new(baseurl: &str, inner: crate::ClientContext) -> Self {
         #[cfg(not(target_arch = "wasm32"))]
         let client = {
             let dur = ::std::time::Duration::from_secs(15u64);
@@ -6819,7 +6771,7 @@ impl Client {
         };
         #[cfg(target_arch = "wasm32")]
         let client = reqwest::ClientBuilder::new();
-        Self::new_with_client(baseurl, client.build().unwrap())
+        Self::new_with_client(baseurl, client.build().unwrap(), inner)
     }
 
     /// Construct a new client with an existing `reqwest::Client`,
@@ -6828,15 +6780,20 @@ impl Client {
     /// `baseurl` is the base URL provided to the internal
     /// `reqwest::Client`, and should include a scheme and hostname,
     /// as well as port and a path stem if applicable.
-    pub fn new_with_client(baseurl: &str, client: reqwest::Client) -> Self {
+    pub fn new_with_client(
+        baseurl: &str,
+        client: reqwest::Client,
+        inner: crate::ClientContext,
+    ) -> Self {
         Self {
             baseurl: baseurl.to_string(),
             client,
+            inner,
         }
     }
 }
 
-impl ClientInfo<()> for Client {
+impl ClientInfo<crate::ClientContext> for Client {
     fn api_version() -> &'static str {
         "1.0.0"
     }
@@ -6849,12 +6806,18 @@ impl ClientInfo<()> for Client {
         &self.client
     }
 
-    fn inner(&self) -> &() {
-        &()
+    fn inner(&self) -> &crate::ClientContext {
+        &self.inner
     }
 }
 
-impl ClientHooks<()> for &Client {}
+const _: () = {
+    #[allow(dead_code)]
+    fn assert_client_hooks()
+    where
+        Client: ClientHooks<crate::ClientContext>,
+    {}
+};
 impl Client {
     /**Get Payment URL
 

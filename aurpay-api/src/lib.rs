@@ -25,9 +25,16 @@
 #![warn(missing_docs)]
 
 mod amount;
+mod call;
+mod client;
+mod credentials;
 mod enums;
 pub mod envelope;
+mod error;
 pub mod operation;
+mod retry;
+pub mod signing;
+mod timestamp;
 
 #[rustfmt::skip]
 #[allow(missing_docs, unused_imports, clippy::all, clippy::pedantic, rustdoc::all)]
@@ -38,6 +45,12 @@ mod generated;
 mod generated_operations;
 
 pub use amount::{Amount, JsonForm, ParseAmountError};
+pub use call::{CallExt, PaginatedExt};
+pub use client::{ClientBuilder, ClientContext, DEFAULT_BASE_URL, DEFAULT_USER_AGENT};
+pub use credentials::Credentials;
 pub use enums::{OrderStatus, OrderType, SignatureAlgorithm, TransactionType};
-pub use generated::{ByteStream, Client, ClientInfo, Error, ResponseValue, builder, types};
+pub use error::{Error, OutcomeUnknownCause};
+pub use generated::{Client, ClientInfo, ResponseValue, builder, types};
 pub use operation::{Operation, Provenance, ProvenanceStatus};
+pub use retry::RetryPolicy;
+pub use timestamp::{ParseTimestampError, Timestamp};

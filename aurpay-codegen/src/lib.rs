@@ -23,7 +23,7 @@ use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use progenitor::{GenerationSettings, Generator, InterfaceStyle, TagStyle, TypeImpl};
+use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle, TypeImpl};
 
 pub use surface::surface;
 
@@ -43,6 +43,7 @@ pub const REPLACEMENTS: &[(&str, &str)] = &[
     ("OrderType", "crate::OrderType"),
     ("TransactionType", "crate::TransactionType"),
     ("SignatureAlgorithm", "crate::SignatureAlgorithm"),
+    ("Timestamp", "crate::Timestamp"),
 ];
 
 /// The generated sources, ready to be written to `aurpay-api/src/`.
@@ -222,7 +223,12 @@ pub fn settings() -> GenerationSettings {
         // Stable key order when maps are serialized (snapshots, signatures).
         .with_map_type("::std::collections::BTreeMap")
         // Users export JSON Schemas of request and callback payloads.
-        .with_derive("schemars::JsonSchema");
+        .with_derive("schemars::JsonSchema")
+        // Credentials, retry policy and clock travel inside the client; the
+        // hand-written `ClientHooks` impl (auth, signing, retries, tracing)
+        // must exist, or the generated code does not compile.
+        .with_inner_type(quote::quote!(crate::ClientContext))
+        .with_hooks(HooksMode::Expected);
     for (component, rust_type) in REPLACEMENTS {
         settings.with_replacement(
             component,

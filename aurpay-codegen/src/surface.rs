@@ -135,12 +135,24 @@ fn impl_lines(imp: &syn::ItemImpl, module: &str, lines: &mut Vec<String>) {
         other => simplify(other),
     };
     if let Some((trait_path, _)) = &imp.trait_ {
-        // Trait impls are part of the surface only by name; std-derive-like
-        // conversions are listed so a removed `From`/`TryFrom` shows up.
-        lines.push(format!(
-            "impl {} for {module}{self_ty}",
-            simplify(trait_path)
-        ));
+        // Trait impls are part of the surface only by name; conversions are
+        // listed so a removed `From`/`TryFrom` shows up. A self type given
+        // by a full path (`::std::string::String`) is not in this module.
+        let target = match &*imp.self_ty {
+            Type::Path(p) if p.path.segments.first().is_some_and(|s| s.ident == "super") => {
+                // `super::X` seen from `types::builder::` is `types::X`.
+                let parent = module
+                    .trim_end_matches("::")
+                    .rsplit_once("::")
+                    .map_or(String::new(), |(parent, _)| format!("{parent}::"));
+                format!("{parent}{self_ty}")
+            }
+            Type::Path(p) if p.path.leading_colon.is_some() || p.path.segments.len() > 1 => {
+                simplify(&imp.self_ty)
+            }
+            _ => format!("{module}{self_ty}"),
+        };
+        lines.push(format!("impl {} for {target}", simplify(trait_path)));
         return;
     }
     for item in &imp.items {

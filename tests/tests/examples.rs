@@ -29,6 +29,7 @@ fn check(schema: &str, place: &str, example: &Value) {
                 $(stringify!($ty) => round_trip::<types::$ty>(schema, place, example),)*
                 "Amount" | "Price" => round_trip::<aurpay_api::Amount>(schema, place, example),
                 "NullableAmount" => round_trip::<Option<aurpay_api::Amount>>(schema, place, example),
+                "Timestamp" => round_trip::<aurpay_api::Timestamp>(schema, place, example),
                 "OrderStatus" => round_trip::<aurpay_api::OrderStatus>(schema, place, example),
                 "OrderType" => round_trip::<aurpay_api::OrderType>(schema, place, example),
                 "TransactionType" => round_trip::<aurpay_api::TransactionType>(schema, place, example),
@@ -38,7 +39,6 @@ fn check(schema: &str, place: &str, example: &Value) {
         };
     }
     generated!(
-        Timestamp,
         Envelope,
         PaymentUrlRequest,
         PaymentUrl,

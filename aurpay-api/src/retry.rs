@@ -1,0 +1,209 @@
+//! When a failed attempt is tried again. Money is never at risk: a request
+//! that may have reached Aurpay is repeated only when the operation is
+//! read-only.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use reqwest::StatusCode;
+
+/// Retry settings: exponential back-off with jitter, at most
+/// `max_attempts` attempts, all within `deadline`.
+///
+/// What is retried:
+/// * read-only calls (GET, moving no money): connection failures, timeouts,
+///   and HTTP 408, 425, 429, 500, 502, 503 and 504, honouring `Retry-After`;
+/// * every call, including those that move money: a connection that could
+///   not be opened, so that nothing was sent.
+///
+/// A call that creates an order or moves funds is never sent twice: once it
+/// may have reached Aurpay, a failure is returned as is (a timeout becomes
+/// [`Error::OutcomeUnknown`](crate::Error::OutcomeUnknown)).
+///
+/// ```
+/// use std::time::Duration;
+/// use aurpay_api::RetryPolicy;
+///
+/// let policy = RetryPolicy::default()
+///     .max_attempts(5)
+///     .initial_backoff(Duration::from_millis(100))
+///     .deadline(Duration::from_secs(60));
+/// let never = RetryPolicy::none();
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RetryPolicy {
+    max_attempts: u32,
+    initial_backoff: Duration,
+    max_backoff: Duration,
+    deadline: Duration,
+}
+
+impl Default for RetryPolicy {
+    /// 3 attempts, back-off from 200 ms up to 5 s, 60 s overall.
+    fn default() -> Self {
+        RetryPolicy {
+            max_attempts: 3,
+            initial_backoff: Duration::from_millis(200),
+            max_backoff: Duration::from_secs(5),
+            deadline: Duration::from_secs(60),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// No retries at all.
+    pub fn none() -> Self {
+        RetryPolicy {
+            max_attempts: 1,
+            ..RetryPolicy::default()
+        }
+    }
+
+    /// At most this many attempts in all (at least 1).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.max_attempts = attempts.max(1);
+        self
+    }
+
+    /// The first back-off; it doubles with every retry.
+    pub fn initial_backoff(mut self, backoff: Duration) -> Self {
+        self.initial_backoff = backoff;
+        self
+    }
+
+    /// The longest back-off, and the longest `Retry-After` honoured.
+    pub fn max_backoff(mut self, backoff: Duration) -> Self {
+        self.max_backoff = backoff;
+        self
+    }
+
+    /// No retry starts after this much time since the first attempt, and
+    /// none whose wait would end after it.
+    pub fn deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = deadline;
+        self
+    }
+
+    /// The back-off before retry number `attempt` (1-based): exponential,
+    /// with "equal jitter" (between half and all of the exponential value).
+    fn backoff(&self, attempt: u32) -> Duration {
+        let exponential = self
+            .initial_backoff
+            .saturating_mul(1u32 << attempt.saturating_sub(1).min(16))
+            .min(self.max_backoff);
+        let half = exponential / 2;
+        half + half.mul_f64(jitter())
+    }
+
+    pub(crate) fn verdict(
+        &self,
+        outcome: &reqwest::Result<reqwest::Response>,
+        idempotent: bool,
+        attempt: u32,
+        elapsed: Duration,
+        retry_after: Option<Duration>,
+    ) -> Verdict {
+        if attempt >= self.max_attempts {
+            return Verdict::Return;
+        }
+        let retry = match outcome {
+            Ok(response) => idempotent && retryable_status(response.status()),
+            // Nothing was sent: safe for every call.
+            Err(e) if e.is_connect() => true,
+            Err(e) => idempotent && (e.is_timeout() || e.is_request() || e.is_body()),
+        };
+        if !retry {
+            return Verdict::Return;
+        }
+        let delay = match retry_after {
+            Some(wait) if wait > self.max_backoff => return Verdict::Return,
+            Some(wait) => wait,
+            None => self.backoff(attempt),
+        };
+        if elapsed + delay >= self.deadline {
+            return Verdict::Return;
+        }
+        Verdict::RetryAfter(delay)
+    }
+}
+
+pub(crate) enum Verdict {
+    Return,
+    RetryAfter(Duration),
+}
+
+fn retryable_status(status: StatusCode) -> bool {
+    matches!(status.as_u16(), 408 | 425 | 429 | 500 | 502 | 503 | 504)
+}
+
+/// A number in [0, 1) for jitter. Quality does not matter, only that
+/// clients retrying together spread out: a splitmix64 step over a counter
+/// seeded from the clock.
+fn jitter() -> f64 {
+    static STATE: AtomicU64 = AtomicU64::new(0);
+    let seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64);
+    let mut z = STATE
+        .fetch_add(0x9E37_79B9_7F4A_7C15, Ordering::Relaxed)
+        .wrapping_add(seed);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^= z >> 31;
+    (z >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// A short description of a transport error for logs, without the URL.
+pub(crate) fn describe(error: &reqwest::Error) -> String {
+    let kind = if error.is_connect() {
+        "connect"
+    } else if error.is_timeout() {
+        "timeout"
+    } else if error.is_body() || error.is_decode() {
+        "body"
+    } else {
+        "request"
+    };
+    let mut cause: &dyn std::error::Error = error;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    format!("{kind}: {cause}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_exponentially_within_jitter_and_cap() {
+        let policy = RetryPolicy::default()
+            .initial_backoff(Duration::from_millis(100))
+            .max_backoff(Duration::from_millis(1000));
+        for _ in 0..100 {
+            let first = policy.backoff(1);
+            assert!(
+                first >= Duration::from_millis(50) && first <= Duration::from_millis(100),
+                "{first:?}"
+            );
+            let third = policy.backoff(3);
+            assert!(
+                third >= Duration::from_millis(200) && third <= Duration::from_millis(400),
+                "{third:?}"
+            );
+            let capped = policy.backoff(30);
+            assert!(
+                capped >= Duration::from_millis(500) && capped <= Duration::from_millis(1000),
+                "{capped:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn jitter_stays_in_unit_interval() {
+        for _ in 0..10_000 {
+            let j = jitter();
+            assert!((0.0..1.0).contains(&j));
+        }
+    }
+}

@@ -1,0 +1,182 @@
+//! Aurpay's timestamps: ISO-8601 without a zone (`2025-02-06T00:00:00`).
+
+use std::borrow::Cow;
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, FixedOffset, NaiveDateTime, Utc};
+use serde::de::{self, Deserializer};
+use serde::{Deserialize, Serialize, Serializer};
+
+/// A point in time as Aurpay writes it.
+///
+/// Aurpay's timestamps carry no zone (`2025-02-06T00:00:00`); the zone is not
+/// documented and is presumed to be UTC (**inferred**). A zoned form
+/// (`2025-02-06T00:00:00Z`, `...+08:00`) is accepted too. The text Aurpay
+/// sent is kept and serialized back unchanged.
+///
+/// ```
+/// use aurpay_api::Timestamp;
+///
+/// let t: Timestamp = "2025-02-06T00:00:00".parse()?;
+/// assert_eq!(t.to_string(), "2025-02-06T00:00:00");
+/// assert_eq!(t.offset(), None);
+/// assert_eq!(t.to_utc().to_rfc3339(), "2025-02-06T00:00:00+00:00");
+///
+/// let zoned: Timestamp = "2025-02-06T08:00:00+08:00".parse()?;
+/// assert_eq!(zoned.to_utc(), t.to_utc());
+/// # Ok::<(), aurpay_api::ParseTimestampError>(())
+/// ```
+#[derive(Clone)]
+pub struct Timestamp {
+    text: Box<str>,
+    naive: NaiveDateTime,
+    offset: Option<FixedOffset>,
+}
+
+/// Why a text is not a timestamp.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseTimestampError {
+    input: String,
+}
+
+impl fmt::Display for ParseTimestampError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let shown: String = self.input.chars().take(40).collect();
+        write!(f, "not an ISO-8601 date and time: {shown:?}")
+    }
+}
+
+impl std::error::Error for ParseTimestampError {}
+
+impl Timestamp {
+    /// The wall-clock time as written, without a zone.
+    pub fn naive(&self) -> NaiveDateTime {
+        self.naive
+    }
+
+    /// The zone offset, when the text carried one.
+    pub fn offset(&self) -> Option<FixedOffset> {
+        self.offset
+    }
+
+    /// The instant, reading a zoneless timestamp as UTC (Aurpay does not
+    /// document its zone; UTC is inferred).
+    pub fn to_utc(&self) -> DateTime<Utc> {
+        match self.offset {
+            Some(offset) => (self.naive - offset).and_utc(),
+            None => self.naive.and_utc(),
+        }
+    }
+
+    /// The text as Aurpay sent it.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+}
+
+impl FromStr for Timestamp {
+    type Err = ParseTimestampError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let error = || ParseTimestampError {
+            input: s.to_owned(),
+        };
+        let text = s.trim();
+        if let Ok(zoned) = DateTime::parse_from_rfc3339(text) {
+            return Ok(Timestamp {
+                text: text.into(),
+                naive: zoned.naive_local(),
+                offset: Some(*zoned.offset()),
+            });
+        }
+        // Zoneless, with `T` or a space, with or without fractions.
+        for format in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f"] {
+            if let Ok(naive) = NaiveDateTime::parse_from_str(text, format) {
+                return Ok(Timestamp {
+                    text: text.into(),
+                    naive,
+                    offset: None,
+                });
+            }
+        }
+        Err(error())
+    }
+}
+
+impl From<DateTime<Utc>> for Timestamp {
+    /// Written in Aurpay's zoneless form, UTC.
+    fn from(time: DateTime<Utc>) -> Self {
+        let naive = time.naive_utc();
+        Timestamp {
+            text: naive.format("%Y-%m-%dT%H:%M:%S").to_string().into(),
+            naive,
+            offset: None,
+        }
+    }
+}
+
+/// Equal when they denote the same instant (zoneless read as UTC).
+impl PartialEq for Timestamp {
+    fn eq(&self, other: &Self) -> bool {
+        self.to_utc() == other.to_utc()
+    }
+}
+
+impl Eq for Timestamp {}
+
+impl PartialOrd for Timestamp {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Timestamp {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.to_utc().cmp(&other.to_utc())
+    }
+}
+
+impl std::hash::Hash for Timestamp {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.to_utc().hash(state);
+    }
+}
+
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+impl fmt::Debug for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Timestamp({:?})", &*self.text)
+    }
+}
+
+impl Serialize for Timestamp {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.text)
+    }
+}
+
+impl<'de> Deserialize<'de> for Timestamp {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = <Cow<'de, str>>::deserialize(deserializer)?;
+        text.parse().map_err(de::Error::custom)
+    }
+}
+
+impl schemars::JsonSchema for Timestamp {
+    fn schema_name() -> Cow<'static, str> {
+        "Timestamp".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "ISO-8601 date and time, usually without a zone (2025-02-06T00:00:00).",
+            "type": "string"
+        })
+    }
+}
