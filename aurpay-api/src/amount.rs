@@ -135,8 +135,20 @@ impl From<i64> for Amount {
     }
 }
 
+impl From<i32> for Amount {
+    fn from(value: i32) -> Self {
+        Amount::new(Decimal::from(value))
+    }
+}
+
 impl From<u32> for Amount {
     fn from(value: u32) -> Self {
+        Amount::new(Decimal::from(value))
+    }
+}
+
+impl From<u64> for Amount {
+    fn from(value: u64) -> Self {
         Amount::new(Decimal::from(value))
     }
 }
