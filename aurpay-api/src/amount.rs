@@ -225,15 +225,19 @@ impl Serialize for Amount {
                 {
                     return serializer.serialize_i64(int);
                 }
-                // Written as a float only when that float means exactly this
-                // value; otherwise the exact digits go as a string rather
-                // than being rounded.
+                // Written as a float only when serde_json's float parser
+                // reads it back exactly (up to 15 significant digits);
+                // otherwise the exact digits go as a string rather than
+                // being rounded.
+                let digits = self
+                    .value
+                    .normalize()
+                    .mantissa()
+                    .unsigned_abs()
+                    .checked_ilog10()
+                    .map_or(1, |d| d + 1);
                 match text.parse::<f64>() {
-                    Ok(float)
-                        if float.is_finite()
-                            && Decimal::from_str_exact(&float.to_string()).ok()
-                                == Some(self.value) =>
-                    {
+                    Ok(float) if float.is_finite() && digits <= 15 => {
                         serializer.serialize_f64(float)
                     }
                     _ => serializer.serialize_str(&text),
@@ -287,8 +291,14 @@ impl Visitor<'_> for AmountVisitor {
             return Err(E::custom("amount is not a finite number"));
         }
         // `Display` for f64 is the shortest text that reads back as the same
-        // float, which is the text Aurpay wrote for up to 15 digits.
-        Amount::parse(&v.to_string(), JsonForm::Number).map_err(E::custom)
+        // float, which is the text Aurpay wrote for up to 15 digits. A
+        // whole number written as a float (`100.0`) keeps one decimal so
+        // that it is written back as a float.
+        let mut amount = Amount::parse(&v.to_string(), JsonForm::Number).map_err(E::custom)?;
+        if amount.value.scale() == 0 {
+            amount.value.rescale(1);
+        }
+        Ok(amount)
     }
 }
 

@@ -1,0 +1,193 @@
+//! Exact money, open enums and timestamps: property tests and the values
+//! Aurpay is documented to send.
+
+use aurpay_api::{
+    Amount, JsonForm, OrderStatus, OrderType, SignatureAlgorithm, Timestamp, TransactionType,
+};
+use proptest::prelude::*;
+use rust_decimal::Decimal;
+use serde_json::{Value, json};
+
+#[test]
+fn documented_amounts_come_back_unchanged() {
+    for text in [
+        r#""0.00000820392""#,
+        "0.00155419",
+        "18.0098",
+        "100",
+        r#""19.0""#,
+        r#""100.0""#,
+        "18",
+        r#""0""#,
+    ] {
+        let amount: Amount = serde_json::from_str(text).unwrap();
+        assert_eq!(serde_json::to_string(&amount).unwrap(), text);
+    }
+    let fee: Amount = serde_json::from_str(r#""0.00000820392""#).unwrap();
+    assert_eq!(fee.decimal(), Decimal::new(820_392, 11));
+    assert_eq!(fee.json_form(), JsonForm::String);
+}
+
+#[test]
+fn bad_amounts_are_errors_not_panics() {
+    for text in [
+        r#""abc""#,
+        r#""""#,
+        r#""1.2.3""#,
+        "true",
+        "null",
+        "[]",
+        r#""99999999999999999999999999999999""#,
+        "1e400",
+    ] {
+        assert!(serde_json::from_str::<Amount>(text).is_err(), "{text}");
+    }
+}
+
+#[test]
+fn request_prices_are_json_numbers() {
+    let price: Amount = "19.99".parse().unwrap();
+    assert_eq!(serde_json::to_value(price).unwrap(), json!(19.99));
+    assert_eq!(serde_json::to_value(Amount::from(20)).unwrap(), json!(20));
+    // More digits than a float carries: sent as exact text, never rounded.
+    let long: Amount = "0.123456789012345678901".parse().unwrap();
+    assert_eq!(
+        serde_json::to_value(long).unwrap(),
+        json!("0.123456789012345678901")
+    );
+}
+
+#[test]
+fn amounts_compare_by_value() {
+    let a: Amount = serde_json::from_str(r#""19.0""#).unwrap();
+    let b: Amount = serde_json::from_str("19").unwrap();
+    assert_eq!(a, b);
+    assert!(Amount::from(1) < Amount::from(2));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    /// Any decimal string round-trips byte for byte.
+    #[test]
+    fn string_amounts_round_trip(mantissa in any::<i64>(), scale in 0u32..=18) {
+        let value = Decimal::new(mantissa, scale);
+        let text = format!("\"{value}\"");
+        let amount: Amount = serde_json::from_str(&text).unwrap();
+        prop_assert_eq!(amount.decimal(), value);
+        prop_assert_eq!(serde_json::to_string(&amount).unwrap(), text);
+    }
+
+    /// Any JSON number of up to 15 significant digits decodes exactly and
+    /// encodes to the same number.
+    #[test]
+    fn number_amounts_round_trip(mantissa in -999_999_999_999_999i64..=999_999_999_999_999, scale in 0u32..=15) {
+        let value = Decimal::new(mantissa, scale);
+        let text = value.to_string();
+        let amount: Amount = serde_json::from_str(&text).unwrap();
+        prop_assert_eq!(amount.decimal(), value);
+        let back: Value = serde_json::to_value(amount).unwrap();
+        let original: Value = serde_json::from_str(&text).unwrap();
+        prop_assert_eq!(back, original);
+    }
+
+    /// Amounts built from decimals always serialize to something that
+    /// decodes to the same value.
+    #[test]
+    fn built_amounts_survive_the_wire(mantissa in any::<i64>(), scale in 0u32..=28) {
+        let amount = Amount::from(Decimal::new(mantissa, scale));
+        let wire = serde_json::to_string(&amount).unwrap();
+        let back: Amount = serde_json::from_str(&wire).unwrap();
+        prop_assert_eq!(back.decimal(), amount.decimal());
+    }
+
+    /// Any string is a valid order status; known ones map to variants and
+    /// every value serializes back unchanged.
+    #[test]
+    fn statuses_never_fail(raw in ".{0,24}") {
+        let status: OrderStatus = serde_json::from_value(json!(raw)).unwrap();
+        prop_assert_eq!(serde_json::to_value(&status).unwrap(), json!(raw));
+        prop_assert_eq!(status.is_unknown(), !OrderStatus::KNOWN.iter().any(|k| k.as_str() == raw));
+    }
+
+    /// Arbitrary input never panics the timestamp parser.
+    #[test]
+    fn timestamps_never_panic(raw in ".{0,40}") {
+        let _ = raw.parse::<Timestamp>();
+    }
+}
+
+#[test]
+fn known_enum_values_round_trip() {
+    for (value, known) in [
+        ("PENDING", OrderStatus::Pending),
+        ("OVERDUE", OrderStatus::Overdue),
+        ("SUCCESS", OrderStatus::Success),
+        ("RESOLVED", OrderStatus::Resolved),
+        ("PARTIAL", OrderStatus::Partial),
+        ("TERMINATED", OrderStatus::Terminated),
+        ("REFUNDED", OrderStatus::Refunded),
+    ] {
+        assert_eq!(
+            serde_json::from_value::<OrderStatus>(json!(value)).unwrap(),
+            known
+        );
+        assert_eq!(known.as_str(), value);
+    }
+    assert_eq!(OrderType::from("INVOICE"), OrderType::Invoice);
+    assert_eq!(
+        TransactionType::from("UNKNOWN"),
+        TransactionType::Unclassified
+    );
+    assert_eq!(
+        TransactionType::from("NEW"),
+        TransactionType::Unknown("NEW".into())
+    );
+    assert_eq!(
+        SignatureAlgorithm::from("HMAC-SHA3_256"),
+        SignatureAlgorithm::HmacSha3_256
+    );
+}
+
+#[test]
+fn status_helpers() {
+    let paid: Vec<&str> = OrderStatus::KNOWN
+        .iter()
+        .filter(|s| s.is_paid())
+        .map(OrderStatus::as_str)
+        .collect();
+    assert_eq!(paid, ["SUCCESS", "RESOLVED"]);
+    let open: Vec<&str> = OrderStatus::KNOWN
+        .iter()
+        .filter(|s| !s.is_final())
+        .map(OrderStatus::as_str)
+        .collect();
+    assert_eq!(open, ["PENDING", "PARTIAL"]);
+    assert!(!OrderStatus::Unknown("X".into()).is_final());
+}
+
+#[test]
+fn timestamps_zoneless_and_zoned() {
+    let naive: Timestamp = serde_json::from_value(json!("2025-02-06T00:00:00")).unwrap();
+    assert_eq!(
+        serde_json::to_value(&naive).unwrap(),
+        json!("2025-02-06T00:00:00")
+    );
+    assert_eq!(naive.offset(), None);
+    let utc: Timestamp = serde_json::from_value(json!("2025-02-06T00:00:00Z")).unwrap();
+    let plus8: Timestamp = serde_json::from_value(json!("2025-02-06T08:00:00+08:00")).unwrap();
+    let fraction: Timestamp = serde_json::from_value(json!("2025-02-06T00:00:00.000")).unwrap();
+    assert_eq!(naive, utc);
+    assert_eq!(utc, plus8);
+    assert_eq!(naive, fraction);
+    assert_eq!(
+        serde_json::to_value(&plus8).unwrap(),
+        json!("2025-02-06T08:00:00+08:00")
+    );
+    for bad in ["", "yesterday", "2025-13-01T00:00:00", "2025-02-06"] {
+        assert!(
+            serde_json::from_value::<Timestamp>(json!(bad)).is_err(),
+            "{bad}"
+        );
+    }
+}
