@@ -59,7 +59,7 @@ fn sensitive_header(name: &str, value: &str) -> Result<HeaderValue, Error> {
 
 impl Credentials {
     /// API-key authentication: the `API-Key` header (from Dashboard >
-    /// Integration, or [`Client::api_key`](crate::Client::api_key)).
+    /// Integration, or the `access_token` of `Client::get_api_key`).
     ///
     /// ```
     /// let creds = aurpay_api::Credentials::api_key("my-api-key")?;

@@ -6746,8 +6746,10 @@ HTTP status is 200.
 
 Vendor extensions read by the Rust SDK generator (aurpay-codegen):
 `x-aurpay-provenance` (above), `x-aurpay-moves-money` (true for calls that
-create orders or move funds; clients must never retry them automatically)
-and `x-aurpay-pagination` (how a paged list is walked).
+create orders or move funds; clients must never retry them automatically),
+`x-aurpay-pagination` (how a paged list is walked) and
+`x-aurpay-order-lookup` (the call that fetches one order by id, used to
+confirm an unsigned callback body).
 
 
 Version: 1.0.0*/

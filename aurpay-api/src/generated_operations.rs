@@ -5,7 +5,9 @@ use progenitor_client::ResponseValue;
 use reqwest::Method;
 use crate::envelope::{DataEnvelope, Envelope};
 use crate::generated::{builder, types};
-use crate::operation::{Call, Operation, Page, Paginated, Provenance, ProvenanceStatus};
+use crate::operation::{
+    Call, OrderLookup, Operation, Page, Paginated, Provenance, ProvenanceStatus,
+};
 /// Every operation of spec/aurpay.yaml, in spec order.
 pub static OPERATIONS: [Operation; 16] = [
     Operation {
@@ -968,5 +970,13 @@ impl Envelope for types::Envelope {
 
     fn result(&self) -> Option<bool> {
         self.result
+    }
+}
+
+impl OrderLookup for crate::generated::Client {
+    type Order = types::OrderDetail;
+    type Lookup<'a> = builder::GetOrdersDetails<'a>;
+    fn order_lookup<'a>(&'a self, order_id: &str) -> builder::GetOrdersDetails<'a> {
+        self.get_orders_details().order_id(order_id)
     }
 }

@@ -67,6 +67,7 @@
 
 mod amount;
 mod call;
+pub mod callback;
 mod client;
 mod credentials;
 mod enums;
@@ -92,6 +93,6 @@ pub use credentials::Credentials;
 pub use enums::{OrderStatus, OrderType, SignatureAlgorithm, TransactionType};
 pub use error::{Error, OutcomeUnknownCause};
 pub use generated::{Client, ClientInfo, ResponseValue, builder, types};
-pub use operation::{Operation, Provenance, ProvenanceStatus};
+pub use operation::{Operation, OrderLookup, Provenance, ProvenanceStatus};
 pub use retry::RetryPolicy;
 pub use timestamp::{ParseTimestampError, Timestamp};

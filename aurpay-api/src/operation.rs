@@ -134,3 +134,18 @@ pub trait Paginated: Call {
     /// Splits a page's `data` into the page numbers and the items.
     fn into_page(data: <Self::Envelope as DataEnvelope>::Data) -> Page<Self::Item>;
 }
+
+/// The call that fetches one order by id (`x-aurpay-order-lookup` in the
+/// spec), used to confirm a callback's unsigned body. Implemented for the
+/// client by generated code.
+pub trait OrderLookup {
+    /// The order as the lookup returns it.
+    type Order;
+    /// The lookup's request builder.
+    type Lookup<'a>: crate::CallExt + Call<Envelope: DataEnvelope<Data = Self::Order>>
+    where
+        Self: 'a;
+
+    /// A request for the order with this id.
+    fn order_lookup<'a>(&'a self, order_id: &str) -> Self::Lookup<'a>;
+}

@@ -181,13 +181,35 @@ pub fn tokens(model: &Model) -> TokenStream {
         envelope_impl(envelope, Some(quote!(types::#data)))
     });
     let error_envelope = envelope_impl(&model.error_schema, None);
+    let lookup = {
+        let (id, param) = &model.order_lookup;
+        let op = model
+            .operations
+            .iter()
+            .find(|op| &op.id == id)
+            .expect("validated in spec::Model");
+        let method = ident(id);
+        let builder = ident(&op.builder_name());
+        let setter = ident(param);
+        let data = ident(data_of(&op.envelope));
+        quote! {
+            impl OrderLookup for crate::generated::Client {
+                type Order = types::#data;
+                type Lookup<'a> = builder::#builder<'a>;
+
+                fn order_lookup<'a>(&'a self, order_id: &str) -> builder::#builder<'a> {
+                    self.#method().#setter(order_id)
+                }
+            }
+        }
+    };
     quote! {
         use progenitor_client::ResponseValue;
         use reqwest::Method;
 
         use crate::envelope::{DataEnvelope, Envelope};
         use crate::generated::{builder, types};
-        use crate::operation::{Call, Operation, Page, Paginated, Provenance, ProvenanceStatus};
+        use crate::operation::{Call, OrderLookup, Operation, Page, Paginated, Provenance, ProvenanceStatus};
 
         /// Every operation of spec/aurpay.yaml, in spec order.
         pub static OPERATIONS: [Operation; #count] = [#(#entries),*];
@@ -199,5 +221,7 @@ pub fn tokens(model: &Model) -> TokenStream {
         #(#envelopes)*
 
         #error_envelope
+
+        #lookup
     }
 }

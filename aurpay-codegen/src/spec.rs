@@ -29,6 +29,8 @@ pub struct Model {
     pub error_schema: String,
     /// Envelope schema names, each with its `data` schema, sorted by name.
     pub envelopes: Vec<(String, String)>,
+    /// The operation marked `x-aurpay-order-lookup`, and its path parameter.
+    pub order_lookup: (String, String),
 }
 
 #[derive(Debug)]
@@ -121,10 +123,12 @@ impl Model {
             }
         }
         envelopes.sort();
+        let order_lookup = read_order_lookup(document, &operations)?;
         Ok(Model {
             operations,
             error_schema,
             envelopes,
+            order_lookup,
         })
     }
 }
@@ -240,6 +244,63 @@ impl OperationModel {
             envelope,
             pagination,
         })
+    }
+}
+
+/// Exactly one operation must be `x-aurpay-order-lookup: true`: a GET with
+/// one path parameter (the order id).
+fn read_order_lookup(
+    document: &OpenAPI,
+    operations: &[OperationModel],
+) -> Result<(String, String), SpecError> {
+    let mut found = Vec::new();
+    for item in document
+        .paths
+        .paths
+        .values()
+        .filter_map(ReferenceOr::as_item)
+    {
+        for (method, op) in item.iter() {
+            if op.extensions.get("x-aurpay-order-lookup") != Some(&Value::Bool(true)) {
+                continue;
+            }
+            let id = op.operation_id.clone().unwrap_or_default();
+            let path_params: Vec<String> = op
+                .parameters
+                .iter()
+                .filter_map(|p| match p {
+                    ReferenceOr::Item(p) => Some(p),
+                    ReferenceOr::Reference { reference } => reference
+                        .strip_prefix("#/components/parameters/")
+                        .and_then(|n| document.components.as_ref()?.parameters.get(n))
+                        .and_then(ReferenceOr::as_item),
+                })
+                .filter_map(|p| match p {
+                    Parameter::Path { parameter_data, .. } => Some(parameter_data.name.clone()),
+                    _ => None,
+                })
+                .collect();
+            let [param] = path_params.as_slice() else {
+                return Err(op_error(
+                    &id,
+                    "the order lookup needs exactly one path parameter",
+                ));
+            };
+            if method != "get" {
+                return Err(op_error(&id, "the order lookup must be a GET"));
+            }
+            found.push((id, param.clone()));
+        }
+    }
+    match found.as_slice() {
+        [one] if operations.iter().any(|op| op.id == one.0) => Ok(one.clone()),
+        _ => Err(SpecError {
+            operation: None,
+            message: format!(
+                "exactly one operation must be `x-aurpay-order-lookup: true`, found {}",
+                found.len()
+            ),
+        }),
     }
 }
 

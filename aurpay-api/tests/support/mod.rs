@@ -242,6 +242,14 @@ pub fn verify(
     }
 }
 
+/// An independent callback signer, written from Aurpay's docs:
+/// `Base64(HMAC-SHA256(secret, "{date} | {url}"))`.
+pub fn independent_callback_signature(secret: &str, date: &str, url: &str) -> String {
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(format!("{date} | {url}").as_bytes());
+    base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+}
+
 mod md5 {
     use md5::{Digest, Md5};
 
