@@ -5,13 +5,18 @@
 //!   and optionally `AURPAY_BASE_URL`), it runs a read-only tour of the
 //!   account: one line per call. It creates nothing. Exit status 0 when
 //!   every call succeeded, 1 otherwise.
-//! * Without credentials it lists the operations the SDK offers, offline.
+//! * Without credentials it starts the embedded sandbox (a fake Aurpay on
+//!   loopback) and runs the whole story offline: orders of all three kinds,
+//!   payments, a time-out, verified callbacks, listing, refund,
+//!   transactions, wallets and Lightning. Exit status 0 when the story
+//!   completed.
 
+mod story;
 mod tour;
 
 use std::process::ExitCode;
 
-use aurpay_api::{Client, Operation, ProvenanceStatus};
+use aurpay_api::Client;
 
 fn has_credentials() -> bool {
     ["AURPAY_API_KEY", "AURPAY_API_TOKEN", "AURPAY_API_SECRET"]
@@ -19,42 +24,19 @@ fn has_credentials() -> bool {
         .any(|name| std::env::var(name).is_ok_and(|v| !v.is_empty()))
 }
 
-fn list_operations() {
-    println!(
-        "aurpay-api {}: {} operations\n",
-        env!("CARGO_PKG_VERSION"),
-        Operation::all().len()
-    );
-    let mut tag = "";
-    for op in Operation::all() {
-        if op.tag != tag {
-            tag = op.tag;
-            println!("{tag}");
-        }
-        let provenance = match op.provenance.status {
-            ProvenanceStatus::Confirmed => "documented",
-            ProvenanceStatus::Inferred => "INFERRED (not publicly documented)",
-        };
-        let money = if op.moves_money {
-            ", moves money: never retried"
-        } else {
-            ""
-        };
-        println!(
-            "  client.{}()  {} {}  [{}{}]",
-            op.id, op.method, op.path, provenance, money
-        );
-    }
-    println!(
-        "\nSet AURPAY_API_KEY (or AURPAY_API_TOKEN and AURPAY_API_SECRET) for a read-only tour of your account."
-    );
-}
-
 #[tokio::main]
 async fn main() -> ExitCode {
     if !has_credentials() {
-        list_operations();
-        return ExitCode::SUCCESS;
+        println!(
+            "No credentials in the environment: running the story against the embedded sandbox.\n"
+        );
+        return match story::run(&mut std::io::stdout()).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(step) => {
+                eprintln!("\nstory failed: {step}");
+                ExitCode::FAILURE
+            }
+        };
     }
     let client = match Client::from_env() {
         Ok(client) => client,

@@ -75,6 +75,8 @@ pub mod envelope;
 mod error;
 pub mod operation;
 mod retry;
+#[cfg(feature = "sandbox")]
+pub mod sandbox;
 pub mod signing;
 mod timestamp;
 

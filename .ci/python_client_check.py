@@ -1,0 +1,509 @@
+#!/usr/bin/env python3
+"""Contract check: a Python client generated from the spec, run against the sandbox.
+
+Usage (normally through .ci/python-client-check.sh):
+
+    python .ci/python_client_check.py --spec spec/aurpay.yaml \
+        --client-dir target/python-client \
+        --base-url http://127.0.0.1:PORT --api-key KEY
+
+`--client-dir` is the `--output-path` given to `openapi-python-client
+generate`: the directory that holds the generated package.
+
+Every operation in the spec is called once through the generated client's
+`sync_detailed`, in an order that makes sense (an order is created, then paid
+through the sandbox's control endpoint, then inspected and refunded). For
+each call the check asserts:
+
+- the request went to the spec's method and path, with the `API-Key` header
+  for secured operations and without it for `security: []` ones;
+- the JSON body actually sent validates against the operation's requestBody
+  schema;
+- HTTP 200 with a JSON content type;
+- the raw response body validates against the spec's 200 response schema
+  (openapi-schema-validator's OAS30Validator, `$ref`s resolved through a
+  `referencing` registry holding the whole spec);
+- the generated client parsed it into the operation's envelope model (not
+  the error `Envelope`), with `code == 0`, and the model writes back exactly
+  the body it read (nothing dropped or altered).
+
+It prints `ok   <operation_id>` or `FAIL <operation_id>: <reason>` per
+operation, then `python-client: N passed, M failed`, and exits 1 on any
+failure. An operation in the spec that this script has no call for fails,
+so a new operation cannot slip through unchecked.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import httpx
+from openapi_schema_validator import OAS30Validator, oas30_format_checker
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT4
+from ruamel.yaml import YAML
+
+SPEC_URI = "urn:aurpay:spec"
+HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+REFUND_ADDRESS = "0x686691e7b70e9239e19eB4cd080DDb8aB6F33cf3"
+SANDBOX_USERNAME = "sandbox@example.com"
+SANDBOX_PASSWORD = "sandbox-password"
+# A testnet BOLT11 invoice (the spec's own Create BLN Withdraw example).
+LN_INVOICE = (
+    "lntb1554190n1pnzhprnpp5xtqfy2fuaucnpfw6yw7h4hap7t8rurt8f3qgkf369knf4zhwxjdqdp58yukydt9xs6nsc3hve3rgcmyvg"
+    "unqwp3x3nrqetrxucnsdpsvfjscqzzsxqyz5vqsp5fs2adjrcrcded6nzc2g3wj56kku89uflg9nh0t4ry5avdasp7shq9qyyssqdjs3"
+    "txpu2w482w55gpnzauqdd20qjg4x8276u2kje2295tk8wg73rgxna2pqrw5w60ra8cy2lnx6yvn5wcjzqy42p5rh9ap5ymhv2jgqmk3j9g"
+)
+
+
+class CheckFailure(Exception):
+    """One operation's check failed; the message is the reason."""
+
+
+# --------------------------------------------------------------------------
+# The spec
+
+
+def pointer_escape(token: str) -> str:
+    return token.replace("~", "~0").replace("/", "~1")
+
+
+@dataclass
+class Operation:
+    operation_id: str
+    method: str
+    path: str
+    pointer: str  # JSON pointer of the operation object in the spec
+    op: dict[str, Any]
+    secured: bool
+
+
+class Spec:
+    def __init__(self, path: Path) -> None:
+        yaml = YAML(typ="safe", pure=True)
+        with path.open(encoding="utf-8") as f:
+            self.document: dict[str, Any] = yaml.load(f)
+        # Round-trip through JSON: plain dicts/lists/str/int/float/bool/None only.
+        self.document = json.loads(json.dumps(self.document))
+        resource = Resource.from_contents(self.document, default_specification=DRAFT4)
+        self.registry = Registry().with_resource(SPEC_URI, resource)
+        self.operations: dict[str, Operation] = {}
+        global_security = self.document.get("security", [])
+        for path_name, item in self.document.get("paths", {}).items():
+            for method in HTTP_METHODS:
+                op = item.get(method)
+                if op is None:
+                    continue
+                op_id = op["operationId"]
+                security = op.get("security", global_security)
+                self.operations[op_id] = Operation(
+                    operation_id=op_id,
+                    method=method.upper(),
+                    path=path_name,
+                    pointer=f"/paths/{pointer_escape(path_name)}/{method}",
+                    op=op,
+                    secured=bool(security) and all(bool(req) for req in security),
+                )
+
+    def resolve(self, node: Any) -> Any:
+        while isinstance(node, dict) and "$ref" in node:
+            ref = node["$ref"]
+            if not ref.startswith("#/"):
+                raise ValueError(f"unsupported $ref {ref!r}")
+            node = self.document
+            for token in ref[2:].split("/"):
+                node = node[token.replace("~1", "/").replace("~0", "~")]
+        return node
+
+    def _validator(self, pointer: str) -> OAS30Validator:
+        schema = {"$ref": f"{SPEC_URI}#{pointer}"}
+        return OAS30Validator(schema, registry=self.registry, format_checker=oas30_format_checker)
+
+    def response_schema_pointer(self, op: Operation) -> str:
+        responses = op.op.get("responses", {})
+        if "200" not in responses:
+            raise CheckFailure("the spec declares no 200 response")
+        response = responses["200"]
+        base = f"{op.pointer}/responses/200"
+        if "$ref" in response:
+            base = response["$ref"][1:]
+            response = self.resolve(response)
+        if "application/json" not in response.get("content", {}):
+            raise CheckFailure("the spec's 200 response has no application/json content")
+        return f"{base}/content/application~1json/schema"
+
+    def request_schema_pointer(self, op: Operation) -> str | None:
+        body = op.op.get("requestBody")
+        if body is None:
+            return None
+        base = f"{op.pointer}/requestBody"
+        if "$ref" in body:
+            base = body["$ref"][1:]
+            body = self.resolve(body)
+        if "application/json" not in body.get("content", {}):
+            raise CheckFailure("the spec's requestBody has no application/json content")
+        return f"{base}/content/application~1json/schema"
+
+    def envelope_name(self, op: Operation) -> str:
+        pointer = self.response_schema_pointer(op)
+        node = self.document
+        for token in pointer[1:].split("/"):
+            node = node[token.replace("~1", "/").replace("~0", "~")]
+        ref = node.get("$ref", "")
+        prefix = "#/components/schemas/"
+        if not ref.startswith(prefix):
+            raise CheckFailure("the 200 response schema is not a $ref to a component schema")
+        return ref[len(prefix):]
+
+    def validate(self, pointer: str, instance: Any, what: str) -> None:
+        errors = sorted(
+            self._validator(pointer).iter_errors(instance),
+            key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))),
+        )
+        if errors:
+            shown = "; ".join(
+                f"at /{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in errors[:3]
+            )
+            more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
+            raise CheckFailure(f"{what} does not match the spec: {shown}{more}")
+
+
+# --------------------------------------------------------------------------
+# The generated client
+
+
+def pascal_case(name: str) -> str:
+    return "".join(part[:1].upper() + part[1:] for part in name.replace("-", "_").split("_"))
+
+
+def find_package(client_dir: Path) -> str:
+    candidates = sorted(
+        p.parent.name
+        for p in client_dir.glob("*/client.py")
+        if (p.parent / "__init__.py").is_file() and (p.parent / "api").is_dir()
+    )
+    if len(candidates) != 1:
+        raise SystemExit(
+            f"expected exactly one generated package (with client.py and api/) in {client_dir}, "
+            f"found {candidates or 'none'}"
+        )
+    return candidates[0]
+
+
+class GeneratedClient:
+    def __init__(self, client_dir: Path) -> None:
+        self.package = find_package(client_dir)
+        sys.path.insert(0, str(client_dir.resolve()))
+        self.client_module = importlib.import_module(f"{self.package}.client")
+        self.models = importlib.import_module(f"{self.package}.models")
+        api_dir = client_dir / self.package / "api"
+        # operationId -> dotted module, wherever the generator put it (api/<tag>/<id>.py).
+        self.endpoint_modules: dict[str, str] = {}
+        for path in sorted(api_dir.glob("*/*.py")):
+            if path.name != "__init__.py":
+                self.endpoint_modules[path.stem] = f"{self.package}.api.{path.parent.name}.{path.stem}"
+
+    def endpoint(self, operation_id: str) -> Any:
+        module = self.endpoint_modules.get(operation_id)
+        if module is None:
+            raise CheckFailure(
+                f"the generator produced no module for it (looked for api/*/{operation_id}.py)"
+            )
+        mod = importlib.import_module(module)
+        if not hasattr(mod, "sync_detailed"):
+            raise CheckFailure(f"{module} has no sync_detailed")
+        return mod
+
+    def model(self, name: str) -> type:
+        cls = getattr(self.models, pascal_case(name), None)
+        if cls is None:
+            raise CheckFailure(f"the generator produced no model {pascal_case(name)} for {name}")
+        return cls
+
+
+# --------------------------------------------------------------------------
+# The run
+
+
+@dataclass
+class Recorder:
+    """httpx event hook: keeps the requests the generated client sends."""
+
+    requests: list[httpx.Request] = field(default_factory=list)
+
+    def __call__(self, request: httpx.Request) -> None:
+        request.read()
+        self.requests.append(request)
+
+
+class Check:
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.spec = Spec(Path(args.spec))
+        self.gen = GeneratedClient(Path(args.client_dir))
+        self.base_url = args.base_url.rstrip("/")
+        self.api_key = args.api_key
+        self.recorder = Recorder()
+        hooks = {"event_hooks": {"request": [self.recorder]}}
+        timeout = httpx.Timeout(args.timeout)
+        client_module = self.gen.client_module
+        self.authed = client_module.AuthenticatedClient(
+            base_url=self.base_url,
+            token=self.api_key,
+            prefix="",
+            auth_header_name="API-Key",
+            timeout=timeout,
+            httpx_args=hooks,
+        )
+        self.anonymous = client_module.Client(base_url=self.base_url, timeout=timeout, httpx_args=hooks)
+        self.results: list[tuple[str, str | None]] = []  # (name, failure reason or None)
+        self.checked: set[str] = set()
+        self.order_id: str | None = None
+
+    # -- helpers ----------------------------------------------------------
+
+    def report(self, name: str, reason: str | None) -> None:
+        self.results.append((name, reason))
+        if reason is None:
+            print(f"ok   {name}", flush=True)
+        else:
+            print(f"FAIL {name}: {reason}", flush=True)
+
+    def call(
+        self,
+        operation_id: str,
+        *,
+        args: tuple[Any, ...] = (),
+        kwargs: dict[str, Any] | None = None,
+        body: dict[str, Any] | None = None,
+        body_model: str | None = None,
+        check: Callable[[Any, Any], None] | None = None,
+    ) -> Any:
+        """Calls one operation through the generated client and checks it.
+
+        Returns the parsed envelope on success, None on failure.
+        """
+        self.checked.add(operation_id)
+        try:
+            parsed = self._call(operation_id, args, kwargs or {}, body, body_model, check)
+        except CheckFailure as failure:
+            self.report(operation_id, str(failure))
+            return None
+        except Exception as error:  # a crash in the generated code or the transport
+            last = traceback.extract_tb(error.__traceback__)[-1]
+            where = f" ({Path(last.filename).name}:{last.lineno})"
+            self.report(operation_id, f"{type(error).__name__}: {error}{where}")
+            return None
+        self.report(operation_id, None)
+        return parsed
+
+    def _call(self, operation_id, args, kwargs, body, body_model, check) -> Any:
+        op = self.spec.operations.get(operation_id)
+        if op is None:
+            raise CheckFailure("not in the spec")
+        endpoint = self.gen.endpoint(operation_id)
+        envelope_name = self.spec.envelope_name(op)
+        envelope_cls = self.gen.model(envelope_name)
+        request_pointer = self.spec.request_schema_pointer(op)
+        if (request_pointer is None) != (body is None):
+            raise CheckFailure("the check's request body does not match the spec's requestBody")
+
+        call_kwargs = dict(kwargs)
+        if body is not None:
+            # Check what we mean to send, then have the generated model carry it.
+            self.spec.validate(request_pointer, body, "request body")
+            call_kwargs["body"] = self.gen.model(body_model).from_dict(body)
+        client = self.authed if op.secured else self.anonymous
+
+        self.recorder.requests.clear()
+        response = endpoint.sync_detailed(*args, client=client, **call_kwargs)
+
+        # What went over the wire.
+        if len(self.recorder.requests) != 1:
+            raise CheckFailure(f"expected 1 HTTP request, the client sent {len(self.recorder.requests)}")
+        request = self.recorder.requests[0]
+        if request.method != op.method:
+            raise CheckFailure(f"sent {request.method}, the spec says {op.method}")
+        sent_path = request.url.path
+        if not path_matches(op.path, sent_path):
+            raise CheckFailure(f"sent to {sent_path}, the spec's path is {op.path}")
+        key = request.headers.get("API-Key")
+        if op.secured and key != self.api_key:
+            raise CheckFailure(f"API-Key header sent as {key!r}, expected the sandbox key")
+        if not op.secured and key is not None:
+            raise CheckFailure("API-Key header sent on an operation with `security: []`")
+        if body is not None:
+            try:
+                sent = json.loads(request.content)
+            except ValueError as error:
+                raise CheckFailure(f"request body sent is not JSON: {error}") from None
+            self.spec.validate(request_pointer, sent, "request body sent")
+            if sent != body:
+                raise CheckFailure(f"generated model sent {sent!r}, expected {body!r}")
+
+        # What came back.
+        status = int(response.status_code)
+        snippet = response.content[:300].decode("utf-8", "replace")
+        if status != 200:
+            raise CheckFailure(f"HTTP {status}, expected 200: {snippet}")
+        content_type = response.headers.get("content-type", "")
+        if not content_type.split(";")[0].strip().lower() == "application/json":
+            raise CheckFailure(f"Content-Type {content_type!r}, expected application/json")
+        try:
+            raw = json.loads(response.content)
+        except ValueError as error:
+            raise CheckFailure(f"response body is not JSON ({error}): {snippet}") from None
+        self.spec.validate(self.spec.response_schema_pointer(op), raw, "response body")
+
+        parsed = response.parsed
+        if parsed is None:
+            raise CheckFailure("the generated client's .parsed is None")
+        if type(parsed) is not envelope_cls:
+            raise CheckFailure(
+                f".parsed is a {type(parsed).__name__}, expected the generated {envelope_cls.__name__}"
+            )
+        if parsed.code != 0:
+            raise CheckFailure(f"envelope code {parsed.code}, expected 0: {snippet}")
+        written = parsed.to_dict()
+        if written != raw:
+            raise CheckFailure(
+                f"the generated model does not round-trip the body: read {raw!r}, wrote {written!r}"
+            )
+        if check is not None:
+            check(parsed, raw)
+        return parsed
+
+    def sandbox_pay(self, order_id: str) -> None:
+        """The sandbox's control endpoint; not a spec operation."""
+        name = "sandbox-pay (POST /__sandbox/pay/{order_id}, setup)"
+        try:
+            response = httpx.post(
+                f"{self.base_url}/__sandbox/pay/{order_id}",
+                headers={"API-Key": self.api_key},
+                timeout=10,
+            )
+        except httpx.HTTPError as error:
+            self.report(name, f"{type(error).__name__}: {error}")
+            return
+        if response.status_code != 200:
+            self.report(name, f"HTTP {response.status_code}: {response.text[:300]}")
+        # Success is not reported: the summary counts spec operations.
+
+    # -- the plan ---------------------------------------------------------
+
+    def run(self) -> int:
+        def same_order(parsed: Any, raw: Any) -> None:
+            got = raw["data"].get("order_id")
+            if got != self.order_id:
+                raise CheckFailure(f"data.order_id is {got!r}, expected the created order {self.order_id!r}")
+
+        def needs_order(operation_id: str) -> bool:
+            if self.order_id is None:
+                self.checked.add(operation_id)
+                self.report(operation_id, "skipped: no order id, get_payment_info failed")
+                return False
+            return True
+
+        # Reference data.
+        self.call("get_support_real_currency_list")
+        self.call("get_support_crypto_currency_list")
+
+        # Orders: hosted checkout, then a direct-deposit order that is paid,
+        # inspected and refunded.
+        self.call(
+            "get_payment_url",
+            body={
+                "currency": "USD",
+                "price": 20,
+                "succeed_url": "https://example.com/succeed_url",
+                "callback_url": "https://example.com/callback_url",
+            },
+            body_model="PaymentUrlRequest",
+        )
+        info = self.call(
+            "get_payment_info",
+            body={"chain": "ETH", "currency": "USDT-ERC20", "vs_currency": "USD", "vs_price": 10},
+            body_model="PaymentInfoRequest",
+        )
+        if info is not None:
+            self.order_id = info.data.order_id
+            self.sandbox_pay(self.order_id)
+        self.call("get_orders", kwargs={"page": 1, "size": 10})
+        if needs_order("get_orders_details"):
+            self.call("get_orders_details", args=(self.order_id,), check=same_order)
+        if needs_order("get_orders_refund_info"):
+            self.call("get_orders_refund_info", args=(self.order_id,), check=same_order)
+        if needs_order("orders_refund"):
+            self.call(
+                "orders_refund",
+                args=(self.order_id,),
+                body={"address": REFUND_ADDRESS},
+                body_model="RefundRequest",
+                check=same_order,
+            )
+        self.call("get_transaction", kwargs={"page": 1, "size": 10})
+
+        # Wallets.
+        self.call("get_wallets_list")
+        self.call("get_self_custody_wallets")
+        self.call(
+            "withdraw_balance",
+            body={"chain": "ETH", "currency": "USDT-ERC20", "amount": 1, "address": REFUND_ADDRESS},
+            body_model="WithdrawRequest",
+        )
+
+        # Bitcoin Lightning Network.
+        self.call("get_bln_balance")
+        self.call("create_bln_order", body={"price": 20, "currency": "USD"}, body_model="BlnOrderRequest")
+        self.call(
+            "create_bln_withdraw",
+            body={"ln_invoices": LN_INVOICE},
+            body_model="BlnWithdrawRequest",
+        )
+
+        # Auth: no API-Key header, the plain Client.
+        self.call(
+            "get_api_key",
+            body={"username": SANDBOX_USERNAME, "password": SANDBOX_PASSWORD},
+            body_model="ApiKeyRequest",
+        )
+
+        for operation_id in self.spec.operations:
+            if operation_id not in self.checked:
+                self.report(operation_id, "in the spec but not called by .ci/python_client_check.py")
+
+        ops = set(self.spec.operations)
+        passed = sum(1 for name, reason in self.results if reason is None and name in ops)
+        failed = sum(1 for _, reason in self.results if reason is not None)
+        print(f"python-client: {passed} passed, {failed} failed")
+        return 1 if failed or passed != len(ops) else 0
+
+
+def path_matches(template: str, path: str) -> bool:
+    want = template.split("/")
+    got = path.split("/")
+    if len(want) != len(got):
+        return False
+    return all(w == g or (w.startswith("{") and w.endswith("}") and g) for w, g in zip(want, got))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--spec", required=True, help="the OpenAPI document (spec/aurpay.yaml)")
+    parser.add_argument("--client-dir", required=True, help="openapi-python-client's --output-path")
+    parser.add_argument("--base-url", required=True, help="the sandbox, e.g. http://127.0.0.1:8080")
+    parser.add_argument("--api-key", required=True, help="the sandbox's API key")
+    parser.add_argument("--timeout", type=float, default=10.0, help="seconds per request")
+    args = parser.parse_args()
+    return Check(args).run()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

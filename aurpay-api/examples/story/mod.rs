@@ -1,0 +1,359 @@
+//! The quickstart's offline story: the whole checkout against the embedded
+//! sandbox, with callbacks received and verified by a local receiver.
+//! Shared by `examples/quickstart.rs` and `tests/quickstart_story.rs`.
+
+use std::io::Write;
+use std::sync::Arc;
+use std::time::Duration;
+
+use aurpay_api::callback::{CallbackConfig, CallbackRejection, VerifiedCallback};
+use aurpay_api::sandbox::{Payment, Sandbox};
+use aurpay_api::{Amount, CallExt, Client, OrderStatus, PaginatedExt, types};
+use futures_util::TryStreamExt;
+use rust_decimal::Decimal;
+use tokio::sync::mpsc;
+
+type Step<T> = Result<T, String>;
+
+/// Starts a receiver on loopback; verified callbacks go to the channel,
+/// rejections are answered 401/400 and reported too.
+async fn start_receiver(
+    sandbox: &Sandbox,
+) -> Step<(
+    String,
+    mpsc::UnboundedReceiver<Result<VerifiedCallback, String>>,
+)> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .map_err(|e| e.to_string())?;
+    let base = format!(
+        "http://{}",
+        listener.local_addr().map_err(|e| e.to_string())?
+    );
+    let verifier = sandbox
+        .callback_verifier()
+        .paid_url(&format!("{base}/paid"))
+        .timeout_url(&format!("{base}/timeout"))
+        .order_id_param("ref");
+    let config = CallbackConfig::new(verifier, base.clone());
+    let (sender, receiver) = mpsc::unbounded_channel();
+    let handler = move |callback: Result<VerifiedCallback, CallbackRejection>| {
+        let sender = sender.clone();
+        async move {
+            match callback {
+                Ok(callback) => {
+                    let _ = sender.send(Ok(callback));
+                    axum::http::StatusCode::OK
+                }
+                Err(rejection) => {
+                    let status = axum::http::StatusCode::from_u16(rejection.0.status())
+                        .unwrap_or(axum::http::StatusCode::UNAUTHORIZED);
+                    let _ = sender.send(Err(rejection.0.to_string()));
+                    status
+                }
+            }
+        }
+    };
+    let app = axum::Router::new()
+        .fallback(handler)
+        .with_state(Arc::clone(&config));
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    Ok((base, receiver))
+}
+
+async fn next_callback(
+    receiver: &mut mpsc::UnboundedReceiver<Result<VerifiedCallback, String>>,
+) -> Step<VerifiedCallback> {
+    match tokio::time::timeout(Duration::from_secs(10), receiver.recv()).await {
+        Ok(Some(Ok(callback))) => Ok(callback),
+        Ok(Some(Err(rejection))) => Err(format!("callback rejected: {rejection}")),
+        _ => Err("no callback within 10 s".to_owned()),
+    }
+}
+
+fn fail<E: std::fmt::Display>(what: &str) -> impl FnOnce(E) -> String + '_ {
+    move |e| format!("{what}: {e}")
+}
+
+/// Runs the story, writing a transcript; `Err` names the step that failed.
+pub async fn run(out: &mut impl Write) -> Step<()> {
+    macro_rules! say {
+        ($($arg:tt)*) => { let _ = writeln!(out, $($arg)*); };
+    }
+    let sandbox = Sandbox::start().await.map_err(fail("start the sandbox"))?;
+    let client: Client = sandbox.client().map_err(fail("client"))?;
+    let (receiver_url, mut callbacks) = start_receiver(&sandbox).await?;
+    say!(
+        "Sandbox Aurpay at {} (API-key auth); callback receiver at {receiver_url}\n",
+        sandbox.base_url()
+    );
+
+    let fiat = client
+        .get_support_real_currency_list()
+        .call()
+        .await
+        .map_err(fail("real currencies"))?;
+    let crypto = client
+        .get_support_crypto_currency_list()
+        .call()
+        .await
+        .map_err(fail("crypto currencies"))?;
+    say!(
+        "1. Currencies: fiat {}; crypto {} pairs",
+        fiat.join(", "),
+        crypto.len()
+    );
+
+    // Hosted checkout: the buyer picks the coin on Aurpay's page.
+    let hosted = client
+        .get_payment_url()
+        .body(
+            types::PaymentUrlRequest::builder()
+                .currency("USD")
+                .price(Amount::from(Decimal::new(2500, 2)))
+                .callback_url(Some(format!("{receiver_url}/paid?ref=hosted-1")))
+                .timeout_callback(Some(format!("{receiver_url}/timeout?ref=hosted-1"))),
+        )
+        .call()
+        .await
+        .map_err(fail("get_payment_url"))?;
+    let hosted_id = hosted
+        .pay_url
+        .rsplit('/')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    say!("2. Hosted checkout order {hosted_id}: {}", hosted.pay_url);
+
+    // Direct payment: a deposit address; POST callbacks with the order.
+    let direct = client
+        .get_payment_info()
+        .body(
+            types::PaymentInfoRequest::builder()
+                .chain("ETH")
+                .currency("USDT-ERC20")
+                .vs_currency("USD")
+                .vs_price(Amount::from(100))
+                .callback_url(Some(format!("{receiver_url}/paid")))
+                .timeout_callback(Some(format!("{receiver_url}/timeout")))
+                .enable_post_callback(Some(true)),
+        )
+        .call()
+        .await
+        .map_err(fail("get_payment_info"))?;
+    say!(
+        "3. Direct order {}: pay {} USDT-ERC20 to {}",
+        direct.order_id,
+        direct.amount,
+        direct.address
+    );
+
+    let lightning = client
+        .create_bln_order()
+        .body(
+            types::BlnOrderRequest::builder()
+                .price(Amount::from(20))
+                .currency("USD")
+                .callback_url(Some(format!("{receiver_url}/paid?ref=bln-1"))),
+        )
+        .call()
+        .await
+        .map_err(fail("create_bln_order"))?;
+    let invoice: String = lightning.payment_request.chars().take(24).collect();
+    say!(
+        "4. Lightning order {}: {} BTC, invoice {invoice}...",
+        lightning.order_id,
+        lightning.amount
+    );
+
+    // The customer pays the direct order; Aurpay POSTs the paid callback.
+    sandbox
+        .pay(&direct.order_id, Payment::Full)
+        .map_err(fail("pay the direct order"))?;
+    let paid = next_callback(&mut callbacks).await?;
+    let confirmed = paid
+        .fetch_order(&client)
+        .await
+        .map_err(fail("fetch the paid order"))?;
+    say!(
+        "5. Callback: {} {:?} for {} (body says {}), verified; API confirms {} (paid: {})",
+        if paid.is_post { "POST" } else { "GET" },
+        paid.kind,
+        paid.order_id.as_deref().unwrap_or("?"),
+        paid.status.as_ref().map_or("-", |s| s.as_str()),
+        confirmed.status,
+        confirmed.status.is_paid()
+    );
+    if !confirmed.status.is_paid() || paid.order_id.as_deref() != Some(direct.order_id.as_str()) {
+        return Err("the paid callback does not match the order".into());
+    }
+
+    sandbox
+        .pay(&lightning.order_id, Payment::Full)
+        .map_err(fail("pay the Lightning order"))?;
+    let bln_paid = next_callback(&mut callbacks).await?;
+    say!(
+        "6. Callback: GET {:?} ref={} (dedup key {}), verified",
+        bln_paid.kind,
+        bln_paid.order_id.as_deref().unwrap_or("?"),
+        bln_paid.dedup_key().unwrap_or_default()
+    );
+
+    // Nobody pays the hosted order; it times out.
+    sandbox
+        .expire(&hosted_id)
+        .map_err(fail("let the hosted order time out"))?;
+    let timed_out = next_callback(&mut callbacks).await?;
+    say!(
+        "7. Callback: GET {:?} ref={}, verified",
+        timed_out.kind,
+        timed_out.order_id.as_deref().unwrap_or("?")
+    );
+
+    let orders: Vec<types::OrderSummary> = client
+        .get_orders()
+        .items(2)
+        .try_collect()
+        .await
+        .map_err(fail("get_orders stream"))?;
+    say!(
+        "8. Orders (streamed, 2 per page): {}",
+        orders
+            .iter()
+            .map(|o| format!("{} {}", o.order_id, o.status))
+            .collect::<Vec<_>>()
+            .join("; ")
+    );
+
+    let details = client
+        .get_orders_details()
+        .order_id(direct.order_id.as_str())
+        .call()
+        .await
+        .map_err(fail("details"))?;
+    say!(
+        "9. Details: {} {} {} received {}, fee {}",
+        details.order_id,
+        details.status,
+        details.currency,
+        details.obtained.map(|a| a.to_string()).unwrap_or_default(),
+        details.fee
+    );
+
+    let refund_info = client
+        .get_orders_refund_info()
+        .order_id(direct.order_id.as_str())
+        .call()
+        .await
+        .map_err(fail("refund info"))?;
+    say!(
+        "10. Refund info: {} {} refundable",
+        refund_info.amount,
+        refund_info.currency
+    );
+
+    let refund = client
+        .orders_refund()
+        .order_id(direct.order_id.as_str())
+        .body(
+            types::RefundRequest::builder()
+                .address("0x686691e7b70e9239e19eB4cd080DDb8aB6F33cf3")
+                .amount(Some(Amount::from(Decimal::new(10, 0)))),
+        )
+        .call()
+        .await
+        .map_err(fail("orders_refund"))?;
+    say!(
+        "11. Refund: {} {} of {}",
+        refund.refund_status,
+        refund
+            .refund_amount
+            .map(|a| a.to_string())
+            .unwrap_or_default(),
+        refund.order_id
+    );
+
+    let transactions: Vec<types::Transaction> = client
+        .get_transaction()
+        .items(10)
+        .try_collect()
+        .await
+        .map_err(fail("get_transaction stream"))?;
+    say!(
+        "12. Transactions: {}",
+        transactions
+            .iter()
+            .map(|t| format!("{} {} {}", t.tx_type, t.amount, t.currency))
+            .collect::<Vec<_>>()
+            .join("; ")
+    );
+
+    let wallets = client
+        .get_wallets_list()
+        .call()
+        .await
+        .map_err(fail("wallets"))?;
+    say!(
+        "13. Wallets: {}",
+        wallets
+            .iter()
+            .map(|w| format!("{} {}", w.balance, w.currency))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let withdraw = client
+        .withdraw_balance()
+        .body(
+            types::WithdrawRequest::builder()
+                .chain("ETH")
+                .currency("USDT-ERC20")
+                .amount(Amount::from(50))
+                .address("0x686691e7b70e9239e19eB4cd080DDb8aB6F33cf3"),
+        )
+        .call()
+        .await
+        .map_err(fail("withdraw_balance"))?;
+    say!(
+        "14. Withdraw 50 USDT-ERC20: {} ({})",
+        withdraw.status.unwrap_or_default(),
+        withdraw.tx_id.unwrap_or_default()
+    );
+
+    let balance = client
+        .get_bln_balance()
+        .call()
+        .await
+        .map_err(fail("BLN balance"))?;
+    say!("15. Lightning balance: {} BTC", balance.balance);
+    let bln_withdraw = client
+        .create_bln_withdraw()
+        .body(
+            types::BlnWithdrawRequest::builder()
+                .ln_invoices("lntb10u1sandboxinvoice")
+                .amount(Some(Amount::from(Decimal::new(1, 4)))),
+        )
+        .call()
+        .await
+        .map_err(fail("create_bln_withdraw"))?;
+    let after = client
+        .get_bln_balance()
+        .call()
+        .await
+        .map_err(fail("BLN balance"))?;
+    say!(
+        "16. Lightning withdraw: {} -> balance {} BTC",
+        bln_withdraw
+            .get("status")
+            .and_then(|s| s.as_str())
+            .unwrap_or("?"),
+        after.balance
+    );
+
+    if confirmed.status != OrderStatus::Success || orders.len() != 3 {
+        return Err("unexpected final state".into());
+    }
+    say!("\nStory complete: 3 orders, 3 verified callbacks, refund, withdrawals.");
+    Ok(())
+}

@@ -1,0 +1,741 @@
+//! The sandbox's HTTP side: routing from the generated operation table,
+//! authentication with its own verifier, faults, and one handler per
+//! operation.
+//!
+//! This is the one place in aurpay-api with per-operation code: it is a model
+//! of Aurpay's server, not client runtime. Its routes come from the
+//! generated table (`Operation::all()`), so a path changed in the spec moves
+//! the sandbox along.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::{Body, Bytes, to_bytes};
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, Method, StatusCode};
+use axum::response::Response;
+use base64::Engine as _;
+use hmac::{Hmac, Mac};
+use md5::{Digest, Md5};
+use rust_decimal::Decimal;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+
+use super::state::{
+    self, Fault, Order, OrderKind, Payment, Refund, Shared, Transaction, chain_name, now, usd_rate,
+};
+use crate::generated::types;
+use crate::{Amount, JsonForm, Operation, OrderStatus, Timestamp};
+
+const MAX_BODY: usize = 1 << 20;
+
+pub(crate) fn router(shared: Arc<Shared>) -> axum::Router {
+    axum::Router::new().fallback(handle).with_state(shared)
+}
+
+fn envelope(code: i64, message: &str, data: Option<Value>) -> Value {
+    let mut body = json!({"code": code, "message": message, "result": code == 0});
+    if let Some(data) = data {
+        body["data"] = data;
+    }
+    body
+}
+
+fn json_response(status: StatusCode, body: &Value) -> Response {
+    Response::builder()
+        .status(status)
+        .header("content-type", "application/json")
+        .body(Body::from(body.to_string()))
+        .unwrap_or_default()
+}
+
+/// An Aurpay-style error: HTTP 200 with a non-zero `code`.
+fn fail(code: i64, message: &str) -> Response {
+    json_response(StatusCode::OK, &envelope(code, message, None))
+}
+
+fn ok(data: Value) -> Response {
+    json_response(StatusCode::OK, &envelope(0, "ok", Some(data)))
+}
+
+/// Matches a path against a template such as `/api/v2/order/detail/{order_id}`.
+fn match_path<'a>(template: &str, path: &'a str) -> Option<Vec<&'a str>> {
+    let mut params = Vec::new();
+    let template_parts: Vec<&str> = template.split('/').collect();
+    let path_parts: Vec<&str> = path.split('/').collect();
+    if template_parts.len() != path_parts.len() {
+        return None;
+    }
+    for (t, p) in template_parts.iter().zip(&path_parts) {
+        if t.starts_with('{') && t.ends_with('}') {
+            if p.is_empty() {
+                return None;
+            }
+            params.push(*p);
+        } else if t != p {
+            return None;
+        }
+    }
+    Some(params)
+}
+
+async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let Ok(body) = to_bytes(body, MAX_BODY).await else {
+        return fail(413, "request body too large");
+    };
+    let path = parts.uri.path().to_owned();
+    let query = parts.uri.query().unwrap_or_default().to_owned();
+
+    if let Some(response) = control(&shared, &parts.method, &path, &query) {
+        return response;
+    }
+
+    let Some((operation, params)) = Operation::all()
+        .iter()
+        .filter(|op| op.method == parts.method)
+        .find_map(|op| match_path(op.path, &path).map(|params| (op, params)))
+    else {
+        return json_response(
+            StatusCode::NOT_FOUND,
+            &envelope(404, "no such endpoint", None),
+        );
+    };
+
+    if operation.authenticated {
+        let path_and_query = parts
+            .uri
+            .path_and_query()
+            .map_or(path.as_str(), |p| p.as_str());
+        if let Err(reason) = authenticate(
+            &shared,
+            parts.method.as_str(),
+            path_and_query,
+            &parts.headers,
+            &body,
+        ) {
+            return fail(
+                401,
+                &format!("Please check whether the public key is correct ({reason})"),
+            );
+        }
+    }
+
+    let fault = shared.fault(operation.id);
+    match &fault {
+        Some(Fault::Latency(delay)) => tokio::time::sleep(*delay).await,
+        Some(Fault::HttpStatus(status)) => {
+            let status = StatusCode::from_u16(*status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            let message = status.canonical_reason().unwrap_or("error");
+            return json_response(status, &envelope(i64::from(status.as_u16()), message, None));
+        }
+        Some(Fault::Code(code, message)) => return fail(*code, message),
+        _ => {}
+    }
+
+    let response = dispatch(&shared, operation.id, &params, &query, &body);
+    if fault == Some(Fault::DropConnection) {
+        // The request was processed; the answer breaks off mid-body.
+        let broken = futures_util::stream::iter([
+            Ok::<Bytes, std::io::Error>(Bytes::from_static(b"{\"code\":0,")),
+            Err(std::io::Error::new(
+                std::io::ErrorKind::ConnectionReset,
+                "sandbox: dropped connection",
+            )),
+        ]);
+        return Response::builder()
+            .header("content-type", "application/json")
+            .body(Body::from_stream(broken))
+            .unwrap_or_default();
+    }
+    response
+}
+
+/// Test controls over HTTP, for clients in other languages:
+/// `POST /__sandbox/pay/{order_id}[?amount=X]` and
+/// `POST /__sandbox/expire/{order_id}`.
+fn control(shared: &Arc<Shared>, method: &Method, path: &str, query: &str) -> Option<Response> {
+    let rest = path.strip_prefix("/__sandbox/")?;
+    if method != Method::POST {
+        return Some(fail(405, "use POST"));
+    }
+    let amount = query
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("amount="))
+        .and_then(|a| a.parse::<Decimal>().ok());
+    let result = if let Some(order_id) = rest.strip_prefix("pay/") {
+        let payment = amount.map_or(Payment::Full, Payment::Overpaid);
+        shared
+            .pay(order_id, payment)
+            .map(|status| json!({"order_id": order_id, "status": status}))
+    } else if let Some(order_id) = rest.strip_prefix("expire/") {
+        shared
+            .expire(order_id)
+            .map(|()| json!({"order_id": order_id, "status": "OVERDUE"}))
+    } else {
+        return Some(fail(404, "no such control"));
+    };
+    Some(match result {
+        Ok(data) => ok(data),
+        Err(e) => fail(400, &e.to_string()),
+    })
+}
+
+/// The sandbox's own check of both schemes, written from Aurpay's docs and
+/// independent of the SDK's signer.
+fn authenticate(
+    shared: &Shared,
+    method: &str,
+    path_and_query: &str,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<(), String> {
+    let config = &shared.config;
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    if let Some(key) = header("API-Key") {
+        return if key == config.api_key {
+            Ok(())
+        } else {
+            Err("wrong API-Key".into())
+        };
+    }
+    let Some(token) = header("API-Token") else {
+        return Err("missing API-Key or API-Token".into());
+    };
+    if token != config.api_token {
+        return Err("wrong API-Token".into());
+    }
+    let algorithm = header("Algorithm").ok_or("missing Algorithm")?;
+    let date = header("Date").ok_or("missing Date")?;
+    let signature = header("Signature").ok_or("missing Signature")?;
+    let signed_at = date
+        .parse::<Timestamp>()
+        .map_err(|_| "Date is not ISO-8601")?
+        .to_utc();
+    let skew = (state::utc_now() - signed_at)
+        .abs()
+        .to_std()
+        .unwrap_or(Duration::MAX);
+    if skew > config.max_clock_skew {
+        return Err("Date too far from the server's clock".into());
+    }
+    let mut origin = format!("{algorithm} | {date} | {method} {path_and_query}");
+    if !body.is_empty() {
+        let digest: String = Md5::digest(body)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        if header("Body-MD5") != Some(digest.as_str()) {
+            return Err("Body-MD5 does not match the body".into());
+        }
+        origin.push_str(" | ");
+        origin.push_str(&digest);
+    }
+    let claimed = base64::engine::general_purpose::STANDARD
+        .decode(signature)
+        .map_err(|_| "Signature is not base64")?;
+    let secret = config.api_secret.as_bytes();
+    let valid = match algorithm {
+        "HMAC-SHA256" => Hmac::<sha2::Sha256>::new_from_slice(secret)
+            .map(|mut mac| {
+                mac.update(origin.as_bytes());
+                mac.verify_slice(&claimed).is_ok()
+            })
+            .unwrap_or(false),
+        "HMAC-SHA3_256" => Hmac::<sha3::Sha3_256>::new_from_slice(secret)
+            .map(|mut mac| {
+                mac.update(origin.as_bytes());
+                mac.verify_slice(&claimed).is_ok()
+            })
+            .unwrap_or(false),
+        other => return Err(format!("unsupported Algorithm {other}")),
+    };
+    if valid {
+        Ok(())
+    } else {
+        Err("bad Signature".into())
+    }
+}
+
+/// An Aurpay-style error from a handler: envelope code and message.
+struct Failure(i64, String);
+
+impl Failure {
+    fn new(code: i64, message: &str) -> Self {
+        Failure(code, message.to_owned())
+    }
+}
+
+fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, Failure> {
+    serde_json::from_slice(body)
+        .map_err(|e| Failure::new(400, &format!("invalid request body: {e}")))
+}
+
+fn string_amount(value: Decimal) -> Amount {
+    Amount::from(value).with_json_form(JsonForm::String)
+}
+
+fn number_amount(value: Decimal) -> Amount {
+    Amount::from(value)
+}
+
+fn timestamp(time: chrono::NaiveDateTime) -> Timestamp {
+    Timestamp::from(time.and_utc())
+}
+
+fn to_value(value: impl serde::Serialize) -> Value {
+    serde_json::to_value(value).unwrap_or(Value::Null)
+}
+
+/// The order with its transaction, as Get Orders Details and POST callbacks
+/// carry it (string amounts).
+pub(crate) fn order_detail(order: &Order, merchant_id: &str) -> Value {
+    to_value(types::OrderDetail {
+        user_id: merchant_id.to_owned(),
+        order_id: order.order_id.clone(),
+        order_type: crate::OrderType::Order,
+        platform: "AURPAY".to_owned(),
+        status: order.status.clone(),
+        chain: order.chain.clone(),
+        chain_name: chain_name(&order.chain).to_owned(),
+        currency: order.currency.clone(),
+        amount: string_amount(order.amount),
+        vs_price: string_amount(order.vs_price),
+        vs_currency: order.vs_currency.clone(),
+        remark: String::new(),
+        refund: order.refundable(),
+        bind_id: None,
+        create_time: timestamp(order.create_time),
+        update_time: timestamp(order.update_time),
+        tx_id: order.tx_id.clone(),
+        tx_type: crate::TransactionType::Order,
+        obtained: order.obtained.map(string_amount),
+        fee: string_amount(order.fee),
+        from_addr: None,
+        to_addr: Some(order.address.clone()),
+        tx_hash: order.tx_hash.clone(),
+        tx_hash_list: order.tx_hash.iter().cloned().collect(),
+        contract_id: None,
+        website: None,
+    })
+}
+
+fn order_summary(order: &Order, merchant_id: &str) -> types::OrderSummary {
+    types::OrderSummary {
+        user_id: merchant_id.to_owned(),
+        order_id: order.order_id.clone(),
+        order_type: crate::OrderType::Order,
+        platform: "AURPAY".to_owned(),
+        status: order.status.clone(),
+        chain: order.chain.clone(),
+        chain_name: chain_name(&order.chain).to_owned(),
+        currency: order.currency.clone(),
+        amount: string_amount(order.amount),
+        vs_price: string_amount(order.vs_price),
+        vs_currency: order.vs_currency.clone(),
+        remark: String::new(),
+        refund: order.refundable(),
+        create_time: timestamp(order.create_time),
+        update_time: timestamp(order.update_time),
+    }
+}
+
+fn page_params(query: &str) -> (usize, usize) {
+    let get = |name: &str| {
+        query
+            .split('&')
+            .find_map(|pair| pair.strip_prefix(name)?.strip_prefix('='))
+            .and_then(|v| v.parse::<usize>().ok())
+            .filter(|v| *v >= 1)
+    };
+    (get("page").unwrap_or(1), get("size").unwrap_or(10).min(100))
+}
+
+fn page<T: serde::Serialize>(items: Vec<T>, page: usize, size: usize) -> Value {
+    let total = items.len();
+    let max_page = total.div_ceil(size);
+    let data: Vec<T> = items
+        .into_iter()
+        .skip((page - 1) * size)
+        .take(size)
+        .collect();
+    json!({"page": page, "size": size, "total": total, "max_page": max_page, "data": data})
+}
+
+struct NewOrder {
+    kind: OrderKind,
+    chain: String,
+    currency: String,
+    vs_price: Decimal,
+    vs_currency: String,
+    callback_url: Option<String>,
+    timeout_callback: Option<String>,
+    post_callback: bool,
+}
+
+fn create_order(shared: &Shared, new: NewOrder) -> Order {
+    let rate = usd_rate(&new.currency);
+    let decimals = if rate == Decimal::ONE { 4 } else { 8 };
+    let amount = (new.vs_price / rate).round_dp(decimals);
+    let address = match new.chain.as_str() {
+        "ETH" | "BNB" => format!("0x{}", shared.hex(40)),
+        "TRX" => format!("T{}", shared.hex(33)),
+        "BLN" => String::new(),
+        _ => format!("tb1q{}", shared.hex(38)),
+    };
+    let time = now();
+    let order = Order {
+        order_id: shared.order_id(),
+        payment_request: (new.kind == OrderKind::Lightning).then(|| {
+            format!(
+                "lntb{}n1{}",
+                (amount * Decimal::from(1_000_000_000)).trunc(),
+                shared.hex(120)
+            )
+        }),
+        kind: new.kind,
+        status: OrderStatus::Pending,
+        chain: new.chain.clone(),
+        currency: new.currency.clone(),
+        amount,
+        vs_price: new.vs_price,
+        vs_currency: new.vs_currency,
+        create_time: time,
+        update_time: time,
+        callback_url: new.callback_url,
+        timeout_callback: new.timeout_callback,
+        post_callback: new.post_callback,
+        tx_id: shared.uuid(),
+        obtained: None,
+        fee: (amount * Decimal::new(8, 3)).round_dp(11),
+        address,
+        tx_hash: None,
+    };
+    let mut state = shared.lock();
+    state.transactions.push(Transaction {
+        tx_id: order.tx_id.clone(),
+        tx_type: "ORDER",
+        status: OrderStatus::Pending,
+        chain: order.chain.clone(),
+        currency: order.currency.clone(),
+        amount: order.amount,
+        obtained: None,
+        fee: Some(order.fee),
+        to_addr: Some(order.address.clone()),
+        tx_hash: None,
+        time,
+    });
+    state.orders.insert(order.order_id.clone(), order.clone());
+    order
+}
+
+fn pay_url(shared: &Shared, order_id: &str) -> String {
+    format!("{}/#/cashier/{order_id}", shared.base_url)
+}
+
+fn dispatch(
+    shared: &Arc<Shared>,
+    operation_id: &str,
+    params: &[&str],
+    query: &str,
+    body: &[u8],
+) -> Response {
+    match run(shared, operation_id, params, query, body) {
+        Ok(data) => ok(data),
+        Err(Failure(code, message)) => fail(code, &message),
+    }
+}
+
+fn find_order(shared: &Shared, params: &[&str]) -> Result<Order, Failure> {
+    let id = params.first().copied().unwrap_or_default();
+    shared
+        .lock()
+        .orders
+        .get(id)
+        .cloned()
+        .ok_or_else(|| Failure::new(1001, &format!("order {id} not found")))
+}
+
+fn run(
+    shared: &Arc<Shared>,
+    operation_id: &str,
+    params: &[&str],
+    query: &str,
+    body: &[u8],
+) -> Result<Value, Failure> {
+    let merchant = shared.config.merchant_id.as_str();
+    Ok(match operation_id {
+        "get_payment_url" => {
+            let request: types::PaymentUrlRequest = decode(body)?;
+            // The buyer picks the coin on the cashier page; the sandbox
+            // assumes Bitcoin.
+            let order = create_order(
+                shared,
+                NewOrder {
+                    kind: OrderKind::Hosted,
+                    chain: "BTC".into(),
+                    currency: "BTC".into(),
+                    vs_price: request.price.decimal(),
+                    vs_currency: request.currency,
+                    callback_url: request.callback_url,
+                    timeout_callback: request.timeout_callback,
+                    post_callback: request.enable_post_callback.unwrap_or(false),
+                },
+            );
+            to_value(types::PaymentUrl {
+                pay_url: pay_url(shared, &order.order_id),
+            })
+        }
+        "get_payment_info" => {
+            let request: types::PaymentInfoRequest = decode(body)?;
+            let order = create_order(
+                shared,
+                NewOrder {
+                    kind: OrderKind::Direct,
+                    chain: request.chain,
+                    currency: request.currency,
+                    vs_price: request.vs_price.decimal(),
+                    vs_currency: request.vs_currency,
+                    callback_url: request.callback_url,
+                    timeout_callback: request.timeout_callback,
+                    post_callback: request.enable_post_callback.unwrap_or(false),
+                },
+            );
+            to_value(types::PaymentInfo {
+                order_id: order.order_id.clone(),
+                status: order.status.clone(),
+                amount: number_amount(order.amount),
+                create_time: timestamp(order.create_time),
+                vs_currency: order.vs_currency.clone(),
+                vs_price: number_amount(order.vs_price),
+                address: order.address.clone(),
+                contract_addr: if order.currency.contains('-') {
+                    "0xdAC17F958D2ee523a2206206994597C13D831ec7".into()
+                } else {
+                    String::new()
+                },
+                pay_url: pay_url(shared, &order.order_id),
+            })
+        }
+        "get_orders" => {
+            let (number, size) = page_params(query);
+            let state = shared.lock();
+            let orders: Vec<_> = state
+                .orders
+                .values()
+                .rev()
+                .map(|o| order_summary(o, merchant))
+                .collect();
+            page(orders, number, size)
+        }
+        "get_orders_details" => order_detail(&find_order(shared, params)?, merchant),
+        "get_orders_refund_info" => {
+            let order = find_order(shared, params)?;
+            to_value(types::RefundInfo {
+                order_id: order.order_id,
+                chain: order.chain,
+                currency: order.currency,
+                amount: string_amount(order.obtained.unwrap_or(order.amount)),
+            })
+        }
+        "orders_refund" => {
+            let request: types::RefundRequest = decode(body)?;
+            let order = find_order(shared, params)?;
+            if !order.refundable() {
+                return Err(Failure::new(
+                    1002,
+                    &format!(
+                        "order {} is {} and cannot be refunded",
+                        order.order_id, order.status
+                    ),
+                ));
+            }
+            let paid = order.obtained.unwrap_or(order.amount);
+            let amount = request.amount.map_or(paid, |a| a.decimal());
+            if amount <= Decimal::ZERO || amount > paid {
+                return Err(Failure::new(1003, "refund amount out of range"));
+            }
+            let refund = Refund {
+                status: "SUCCESS",
+                amount,
+                date: now(),
+            };
+            let mut state = shared.lock();
+            if let Some(stored) = state.orders.get_mut(&order.order_id) {
+                stored.status = OrderStatus::Refunded;
+                stored.update_time = refund.date;
+            }
+            if let Some(wallet) = state.wallets.get_mut(&order.currency) {
+                wallet.1 -= amount.min(wallet.1);
+            }
+            state.transactions.push(Transaction {
+                tx_id: shared.uuid(),
+                tx_type: "REST",
+                status: OrderStatus::Refunded,
+                chain: order.chain.clone(),
+                currency: order.currency.clone(),
+                amount,
+                obtained: None,
+                fee: None,
+                to_addr: Some(request.address),
+                tx_hash: Some(shared.hex(64)),
+                time: refund.date,
+            });
+            state.refunds.insert(order.order_id.clone(), refund.clone());
+            to_value(types::RefundResult {
+                order_id: order.order_id,
+                refund_status: refund.status.to_owned(),
+                refund_amount: Some(string_amount(refund.amount)),
+                refund_date: Some(timestamp(refund.date)),
+            })
+        }
+        "get_transaction" => {
+            let (number, size) = page_params(query);
+            let state = shared.lock();
+            let transactions: Vec<types::Transaction> = state
+                .transactions
+                .iter()
+                .rev()
+                .map(|t| types::Transaction {
+                    user_id: merchant.to_owned(),
+                    tx_id: t.tx_id.clone(),
+                    tx_type: t.tx_type.into(),
+                    status: t.status.to_string(),
+                    chain: t.chain.clone(),
+                    currency: t.currency.clone(),
+                    amount: string_amount(t.amount),
+                    obtained: t.obtained.map(string_amount),
+                    fee: t.fee.map(string_amount),
+                    from_addr: None,
+                    to_addr: t.to_addr.clone(),
+                    tx_hash: t.tx_hash.clone(),
+                    tx_hash_list: t.tx_hash.iter().cloned().collect(),
+                    create_time: Some(timestamp(t.time)),
+                    update_time: Some(timestamp(t.time)),
+                })
+                .collect();
+            page(transactions, number, size)
+        }
+        "get_support_crypto_currency_list" => json!([
+            {"chain": "ETH", "chain_name": "Ethereum", "currency": "ETH"},
+            {"chain": "ETH", "chain_name": "Ethereum", "currency": "USDT-ERC20"},
+            {"chain": "ETH", "chain_name": "Ethereum", "currency": "USDC-ERC20"},
+            {"chain": "TRX", "chain_name": "Tron", "currency": "USDT-TRC20"},
+            {"chain": "BTC", "chain_name": "Bitcoin", "currency": "BTC"}
+        ]),
+        "get_support_real_currency_list" => json!(["USD", "EUR", "CNY"]),
+        "get_wallets_list" => {
+            let state = shared.lock();
+            let wallets: Vec<types::Wallet> = state
+                .wallets
+                .iter()
+                .map(|(currency, (chain, balance))| types::Wallet {
+                    chain: chain.clone(),
+                    currency: currency.clone(),
+                    balance: string_amount(*balance),
+                    address: None,
+                })
+                .collect();
+            to_value(wallets)
+        }
+        "withdraw_balance" => {
+            let request: types::WithdrawRequest = decode(body)?;
+            let amount = request.amount.decimal();
+            let mut state = shared.lock();
+            let Some(wallet) = state.wallets.get_mut(&request.currency) else {
+                return Err(Failure::new(
+                    1004,
+                    &format!("no {} wallet", request.currency),
+                ));
+            };
+            if amount <= Decimal::ZERO || amount > wallet.1 {
+                return Err(Failure::new(1005, "insufficient balance"));
+            }
+            wallet.1 -= amount;
+            let tx_id = shared.uuid();
+            state.transactions.push(Transaction {
+                tx_id: tx_id.clone(),
+                tx_type: "WITHDRAW",
+                status: OrderStatus::Success,
+                chain: request.chain,
+                currency: request.currency,
+                amount,
+                obtained: None,
+                fee: None,
+                to_addr: Some(request.address),
+                tx_hash: Some(shared.hex(64)),
+                time: now(),
+            });
+            to_value(types::WithdrawResult {
+                tx_id: Some(tx_id),
+                status: Some("SUCCESS".into()),
+            })
+        }
+        "get_self_custody_wallets" => to_value(vec![types::SelfCustodyWallet {
+            chain: "ETH".into(),
+            currency: "USDT-ERC20".into(),
+            address: "0x686691e7b70e9239e19eB4cd080DDb8aB6F33cf3".into(),
+        }]),
+        "get_bln_balance" => to_value(types::BlnBalance {
+            balance: string_amount(shared.lock().bln_balance),
+            currency: Some("BTC".into()),
+        }),
+        "create_bln_order" => {
+            let request: types::BlnOrderRequest = decode(body)?;
+            let order = create_order(
+                shared,
+                NewOrder {
+                    kind: OrderKind::Lightning,
+                    chain: "BLN".into(),
+                    currency: "BTC-LN".into(),
+                    vs_price: request.price.decimal(),
+                    vs_currency: request.currency,
+                    callback_url: request.callback_url,
+                    timeout_callback: request.timeout_callback,
+                    post_callback: false,
+                },
+            );
+            to_value(types::BlnOrder {
+                order_id: order.order_id.clone(),
+                status: order.status.clone(),
+                amount: number_amount(order.amount),
+                create_time: timestamp(order.create_time),
+                payment_request: order.payment_request.clone().unwrap_or_default(),
+                payment_addr: Some(shared.hex(64)),
+                pay_url: pay_url(shared, &order.order_id),
+                currency: Some("BTC-LN".into()),
+            })
+        }
+        "create_bln_withdraw" => {
+            let request: types::BlnWithdrawRequest = decode(body)?;
+            // An invoice's own amount is not decoded; without `amount` the
+            // sandbox pays 1000 sats.
+            let amount = request
+                .amount
+                .map_or(Decimal::new(1000, 8), |a| a.decimal());
+            let mut state = shared.lock();
+            if amount <= Decimal::ZERO || amount > state.bln_balance {
+                return Err(Failure::new(1005, "insufficient Lightning balance"));
+            }
+            state.bln_balance -= amount;
+            json!({"status": "SUCCESS", "amount": string_amount(amount), "ln_invoices": request.ln_invoices})
+        }
+        "get_api_key" => {
+            let request: types::ApiKeyRequest = decode(body)?;
+            if request.username != shared.config.username
+                || request.password != shared.config.password
+            {
+                return Err(Failure::new(1006, "wrong username or password"));
+            }
+            to_value(types::ApiKey {
+                access_token: shared.config.api_key.clone(),
+            })
+        }
+        other => {
+            return Err(Failure::new(
+                501,
+                &format!("sandbox does not implement {other}"),
+            ));
+        }
+    })
+}

@@ -1,0 +1,443 @@
+//! The sandbox's model of a merchant account, and callback delivery.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use base64::Engine as _;
+use chrono::{DateTime, NaiveDateTime, Utc};
+use hmac::{Hmac, Mac};
+use rust_decimal::Decimal;
+
+use super::SandboxConfig;
+use crate::OrderStatus;
+
+/// How a customer pays an order in [`Sandbox::pay`](super::Sandbox::pay).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Payment {
+    /// Exactly the amount due: `SUCCESS`.
+    Full,
+    /// Less than due: `PARTIAL` (no callback).
+    Partial(Decimal),
+    /// More than due: `SUCCESS`, with the excess recorded as obtained.
+    Overpaid(Decimal),
+}
+
+/// A fault injected into an operation's next calls.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Fault {
+    /// Answer after this delay (the request is still processed).
+    Latency(Duration),
+    /// Answer with this HTTP status and a JSON error envelope, without
+    /// processing the request.
+    HttpStatus(u16),
+    /// Answer HTTP 200 with this non-zero envelope code and message, without
+    /// processing the request.
+    Code(i64, String),
+    /// Process the request, then drop the connection before the answer's
+    /// body is complete.
+    DropConnection,
+}
+
+/// Why a sandbox control call failed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SandboxError {
+    /// No order with this id.
+    UnknownOrder(String),
+    /// The order is not in a state that allows this.
+    InvalidState {
+        /// The order.
+        order_id: String,
+        /// Its status.
+        status: OrderStatus,
+    },
+}
+
+impl fmt::Display for SandboxError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SandboxError::UnknownOrder(id) => write!(f, "no order {id}"),
+            SandboxError::InvalidState { order_id, status } => {
+                write!(f, "order {order_id} is {status}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for SandboxError {}
+
+/// One callback delivery attempt.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Delivery {
+    /// The order it reports.
+    pub order_id: String,
+    /// `true` for the paid callback, `false` for the timeout callback.
+    pub paid: bool,
+    /// `GET` or `POST`.
+    pub method: &'static str,
+    /// The URL called.
+    pub url: String,
+    /// Attempt number, from 1.
+    pub attempt: u32,
+    /// The receiver's HTTP status, if it answered.
+    pub status: Option<u16>,
+    /// The transport error, if it did not.
+    pub error: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum OrderKind {
+    Hosted,
+    Direct,
+    Lightning,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct Order {
+    pub order_id: String,
+    pub kind: OrderKind,
+    pub status: OrderStatus,
+    pub chain: String,
+    pub currency: String,
+    pub amount: Decimal,
+    pub vs_price: Decimal,
+    pub vs_currency: String,
+    pub create_time: NaiveDateTime,
+    pub update_time: NaiveDateTime,
+    pub callback_url: Option<String>,
+    pub timeout_callback: Option<String>,
+    pub post_callback: bool,
+    pub tx_id: String,
+    pub obtained: Option<Decimal>,
+    pub fee: Decimal,
+    pub address: String,
+    pub tx_hash: Option<String>,
+    pub payment_request: Option<String>,
+}
+
+impl Order {
+    pub fn refundable(&self) -> bool {
+        self.status.is_paid()
+    }
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct Transaction {
+    pub tx_id: String,
+    pub tx_type: &'static str,
+    pub status: OrderStatus,
+    pub chain: String,
+    pub currency: String,
+    pub amount: Decimal,
+    pub obtained: Option<Decimal>,
+    pub fee: Option<Decimal>,
+    pub to_addr: Option<String>,
+    pub tx_hash: Option<String>,
+    pub time: NaiveDateTime,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct Refund {
+    pub status: &'static str,
+    pub amount: Decimal,
+    pub date: NaiveDateTime,
+}
+
+#[derive(Default)]
+pub(crate) struct State {
+    pub orders: BTreeMap<String, Order>,
+    pub transactions: Vec<Transaction>,
+    pub refunds: HashMap<String, Refund>,
+    pub wallets: BTreeMap<String, (String, Decimal)>,
+    pub bln_balance: Decimal,
+    pub deliveries: Vec<Delivery>,
+    pub faults: HashMap<String, Fault>,
+}
+
+pub(crate) struct Shared {
+    pub config: SandboxConfig,
+    pub base_url: String,
+    pub state: Mutex<State>,
+    counter: AtomicU64,
+    http: reqwest::Client,
+}
+
+/// USD value of one unit, for converting prices (sandbox rates, not live).
+pub(crate) fn usd_rate(currency: &str) -> Decimal {
+    match currency {
+        "BTC" | "BTC-LN" => Decimal::from(100_000),
+        "ETH" => Decimal::from(2_500),
+        "TRX" => Decimal::new(25, 2),
+        "BNB" => Decimal::from(600),
+        _ => Decimal::ONE, // stablecoins
+    }
+}
+
+pub(crate) fn chain_name(chain: &str) -> &'static str {
+    match chain {
+        "BTC" => "Bitcoin",
+        "ETH" => "Ethereum",
+        "TRX" => "Tron",
+        "BNB" => "BNB Chain",
+        "BLN" => "Bitcoin Lightning Network",
+        _ => "Unknown",
+    }
+}
+
+pub(crate) fn utc_now() -> DateTime<Utc> {
+    DateTime::<Utc>::from(std::time::SystemTime::now())
+}
+
+pub(crate) fn now() -> NaiveDateTime {
+    utc_now().naive_utc()
+}
+
+impl Shared {
+    pub fn new(config: SandboxConfig, base_url: String) -> Self {
+        let mut state = State {
+            bln_balance: Decimal::new(50_000, 8),
+            ..State::default()
+        };
+        for (chain, currency) in [("ETH", "USDT-ERC20"), ("TRX", "USDT-TRC20"), ("BTC", "BTC")] {
+            state
+                .wallets
+                .insert(currency.to_owned(), (chain.to_owned(), Decimal::ZERO));
+        }
+        Shared {
+            config,
+            base_url,
+            state: Mutex::new(state),
+            counter: AtomicU64::new(0),
+            http: reqwest::Client::builder()
+                .timeout(Duration::from_secs(10))
+                .build()
+                .unwrap_or_default(),
+        }
+    }
+
+    pub fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// A fresh pseudo-random 64-bit value (ids, hashes; not security).
+    pub fn next_random(&self) -> u64 {
+        let n = self.counter.fetch_add(1, Ordering::Relaxed);
+        let seed = utc_now().timestamp_nanos_opt().unwrap_or_default() as u64;
+        let mut z = n.wrapping_mul(0x9E37_79B9_7F4A_7C15).wrapping_add(seed);
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// A 20-digit order id in Aurpay's shape: timestamp plus 6 digits.
+    pub fn order_id(&self) -> String {
+        let n = self.counter.fetch_add(1, Ordering::Relaxed) % 1_000_000;
+        format!("{}{n:06}", utc_now().format("%Y%m%d%H%M%S"))
+    }
+
+    pub fn uuid(&self) -> String {
+        let a = self.next_random();
+        let b = self.next_random();
+        format!(
+            "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
+            a >> 32,
+            (a >> 16) & 0xffff,
+            a & 0xfff,
+            0x8000 | (b >> 48 & 0x3fff),
+            b & 0xffff_ffff_ffff
+        )
+    }
+
+    pub fn hex(&self, digits: usize) -> String {
+        let mut out = String::new();
+        while out.len() < digits {
+            out.push_str(&format!("{:016x}", self.next_random()));
+        }
+        out.truncate(digits);
+        out
+    }
+
+    pub fn inject(&self, operation_id: &str, fault: Fault) {
+        self.lock().faults.insert(operation_id.to_owned(), fault);
+    }
+
+    pub fn clear_faults(&self) {
+        self.lock().faults.clear();
+    }
+
+    pub fn fault(&self, operation_id: &str) -> Option<Fault> {
+        self.lock().faults.get(operation_id).cloned()
+    }
+
+    pub fn deliveries(&self) -> Vec<Delivery> {
+        self.lock().deliveries.clone()
+    }
+
+    pub fn wallet_balance(&self, currency: &str) -> Decimal {
+        self.lock()
+            .wallets
+            .get(currency)
+            .map(|(_, b)| *b)
+            .unwrap_or_default()
+    }
+
+    pub fn pay(
+        self: &std::sync::Arc<Self>,
+        order_id: &str,
+        payment: Payment,
+    ) -> Result<OrderStatus, SandboxError> {
+        let (order, status) = {
+            let mut state = self.lock();
+            let hash = self.hex(64);
+            let order = state
+                .orders
+                .get_mut(order_id)
+                .ok_or_else(|| SandboxError::UnknownOrder(order_id.to_owned()))?;
+            if !matches!(order.status, OrderStatus::Pending | OrderStatus::Partial) {
+                return Err(SandboxError::InvalidState {
+                    order_id: order_id.to_owned(),
+                    status: order.status.clone(),
+                });
+            }
+            let already = order.obtained.unwrap_or_default();
+            let received = match payment {
+                Payment::Full => order.amount - already,
+                Payment::Partial(amount) | Payment::Overpaid(amount) => amount,
+            };
+            let total = already + received;
+            order.obtained = Some(total);
+            order.status = if total >= order.amount {
+                OrderStatus::Success
+            } else {
+                OrderStatus::Partial
+            };
+            order.update_time = now();
+            order.tx_hash = Some(hash.clone());
+            let order = order.clone();
+            let status = order.status.clone();
+            if status == OrderStatus::Success {
+                match order.kind {
+                    OrderKind::Lightning => state.bln_balance += total,
+                    _ => {
+                        let chain = order.chain.clone();
+                        let entry = state
+                            .wallets
+                            .entry(order.currency.clone())
+                            .or_insert_with(|| (chain, Decimal::ZERO));
+                        entry.1 += total - order.fee;
+                    }
+                }
+            }
+            if let Some(tx) = state
+                .transactions
+                .iter_mut()
+                .find(|t| t.tx_id == order.tx_id)
+            {
+                tx.status = status.clone();
+                tx.obtained = Some(total);
+                tx.tx_hash = Some(hash);
+            }
+            (order, status)
+        };
+        if status == OrderStatus::Success {
+            self.deliver(&order, true);
+        }
+        Ok(status)
+    }
+
+    pub fn expire(self: &std::sync::Arc<Self>, order_id: &str) -> Result<(), SandboxError> {
+        let order = {
+            let mut state = self.lock();
+            let order = state
+                .orders
+                .get_mut(order_id)
+                .ok_or_else(|| SandboxError::UnknownOrder(order_id.to_owned()))?;
+            if !matches!(order.status, OrderStatus::Pending | OrderStatus::Partial) {
+                return Err(SandboxError::InvalidState {
+                    order_id: order_id.to_owned(),
+                    status: order.status.clone(),
+                });
+            }
+            order.status = OrderStatus::Overdue;
+            order.update_time = now();
+            let order = order.clone();
+            if let Some(tx) = state
+                .transactions
+                .iter_mut()
+                .find(|t| t.tx_id == order.tx_id)
+            {
+                tx.status = OrderStatus::Overdue;
+            }
+            order
+        };
+        self.deliver(&order, false);
+        Ok(())
+    }
+
+    /// Sends the order's callback in the background, retrying with back-off
+    /// on anything but 200, recording every attempt.
+    fn deliver(self: &std::sync::Arc<Self>, order: &Order, paid: bool) {
+        let url = if paid {
+            &order.callback_url
+        } else {
+            &order.timeout_callback
+        };
+        let Some(url) = url.clone() else { return };
+        let body = order
+            .post_callback
+            .then(|| super::server::order_detail(order, &self.config.merchant_id));
+        let shared = std::sync::Arc::clone(self);
+        let order_id = order.order_id.clone();
+        tokio::spawn(async move {
+            let mut backoff = shared.config.callback_backoff;
+            for attempt in 1..=shared.config.callback_attempts.max(1) {
+                let date = crate::signing::format_date(utc_now());
+                let signature = callback_signature(&shared.config.callback_secret, &date, &url);
+                let request = match &body {
+                    Some(body) => shared.http.post(&url).json(body),
+                    None => shared.http.get(&url),
+                }
+                .header("Callback-Token", &shared.config.callback_token)
+                .header("Date", &date)
+                .header("Signature", signature)
+                .header("API-Key", &shared.config.api_key);
+                let outcome = request.send().await;
+                let (status, error) = match &outcome {
+                    Ok(response) => (Some(response.status().as_u16()), None),
+                    Err(e) => (None, Some(crate::retry::describe(e))),
+                };
+                shared.lock().deliveries.push(Delivery {
+                    order_id: order_id.clone(),
+                    paid,
+                    method: if body.is_some() { "POST" } else { "GET" },
+                    url: url.clone(),
+                    attempt,
+                    status,
+                    error,
+                });
+                if status == Some(200) {
+                    return;
+                }
+                tokio::time::sleep(backoff).await;
+                backoff *= 2;
+            }
+        });
+    }
+}
+
+/// The sandbox's own callback signer (deliberately not the SDK's
+/// `CallbackSigner`, so that the SDK's verifier is checked against a second
+/// implementation): `Base64(HMAC-SHA256(secret, "{date} | {url}"))`.
+fn callback_signature(secret: &str, date: &str, url: &str) -> String {
+    let Ok(mut mac) = Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()) else {
+        return String::new();
+    };
+    mac.update(date.as_bytes());
+    mac.update(b" | ");
+    mac.update(url.as_bytes());
+    base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+}
