@@ -235,13 +235,22 @@ class GeneratedClient:
 
 @dataclass
 class Recorder:
-    """httpx event hook: keeps the requests the generated client sends."""
+    """httpx event hooks: keep what the generated client sends and gets."""
 
     requests: list[httpx.Request] = field(default_factory=list)
+    responses: list[httpx.Response] = field(default_factory=list)
 
-    def __call__(self, request: httpx.Request) -> None:
+    def clear(self) -> None:
+        self.requests.clear()
+        self.responses.clear()
+
+    def on_request(self, request: httpx.Request) -> None:
         request.read()
         self.requests.append(request)
+
+    def on_response(self, response: httpx.Response) -> None:
+        response.read()
+        self.responses.append(response)
 
 
 class Check:
@@ -251,7 +260,9 @@ class Check:
         self.base_url = args.base_url.rstrip("/")
         self.api_key = args.api_key
         self.recorder = Recorder()
-        hooks = {"event_hooks": {"request": [self.recorder]}}
+        hooks = {
+            "event_hooks": {"request": [self.recorder.on_request], "response": [self.recorder.on_response]}
+        }
         timeout = httpx.Timeout(args.timeout)
         client_module = self.gen.client_module
         self.authed = client_module.AuthenticatedClient(
@@ -322,8 +333,20 @@ class Check:
             call_kwargs["body"] = self.gen.model(body_model).from_dict(body)
         client = self.authed if op.secured else self.anonymous
 
-        self.recorder.requests.clear()
-        response = endpoint.sync_detailed(*args, client=client, **call_kwargs)
+        self.recorder.clear()
+        try:
+            response = endpoint.sync_detailed(*args, client=client, **call_kwargs)
+        except Exception as error:
+            # The generated code parses eagerly; say first whether the body
+            # itself breaks the spec, which is the more useful reason.
+            if len(self.recorder.responses) != 1:
+                raise
+            wire = self.recorder.responses[0]
+            self.check_raw(op, int(wire.status_code), wire.headers, wire.content)
+            raise CheckFailure(
+                "the generated client cannot parse a response that matches the spec: "
+                f"{type(error).__name__}: {error}"
+            ) from error
 
         # What went over the wire.
         if len(self.recorder.requests) != 1:
@@ -349,19 +372,8 @@ class Check:
                 raise CheckFailure(f"generated model sent {sent!r}, expected {body!r}")
 
         # What came back.
-        status = int(response.status_code)
+        raw = self.check_raw(op, int(response.status_code), response.headers, response.content)
         snippet = response.content[:300].decode("utf-8", "replace")
-        if status != 200:
-            raise CheckFailure(f"HTTP {status}, expected 200: {snippet}")
-        content_type = response.headers.get("content-type", "")
-        if not content_type.split(";")[0].strip().lower() == "application/json":
-            raise CheckFailure(f"Content-Type {content_type!r}, expected application/json")
-        try:
-            raw = json.loads(response.content)
-        except ValueError as error:
-            raise CheckFailure(f"response body is not JSON ({error}): {snippet}") from None
-        self.spec.validate(self.spec.response_schema_pointer(op), raw, "response body")
-
         parsed = response.parsed
         if parsed is None:
             raise CheckFailure("the generated client's .parsed is None")
@@ -379,6 +391,21 @@ class Check:
         if check is not None:
             check(parsed, raw)
         return parsed
+
+    def check_raw(self, op: Operation, status: int, headers: Any, content: bytes) -> Any:
+        """Checks the response as sent, independently of the generated client."""
+        snippet = content[:300].decode("utf-8", "replace")
+        if status != 200:
+            raise CheckFailure(f"HTTP {status}, expected 200: {snippet}")
+        content_type = headers.get("content-type", "")
+        if content_type.split(";")[0].strip().lower() != "application/json":
+            raise CheckFailure(f"Content-Type {content_type!r}, expected application/json")
+        try:
+            raw = json.loads(content)
+        except ValueError as error:
+            raise CheckFailure(f"response body is not JSON ({error}): {snippet}") from None
+        self.spec.validate(self.spec.response_schema_pointer(op), raw, "response body")
+        return raw
 
     def sandbox_pay(self, order_id: str) -> None:
         """The sandbox's control endpoint; not a spec operation."""

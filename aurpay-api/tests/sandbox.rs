@@ -1,0 +1,571 @@
+//! The sandbox: every operation with each auth scheme, auth failures, each
+//! control, GET and POST callbacks with retries after a 500, and each fault.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use aurpay_api::callback::{CallbackKind, CallbackRequest};
+use aurpay_api::sandbox::{Fault, Payment, Sandbox, SandboxError};
+use aurpay_api::{
+    Amount, CallExt, Client, Credentials, Error, OrderStatus, OutcomeUnknownCause, RetryPolicy,
+    SignatureAlgorithm, types,
+};
+use rust_decimal::Decimal;
+
+async fn direct_order(client: &Client, callback: Option<String>, post: bool) -> types::PaymentInfo {
+    client
+        .get_payment_info()
+        .body(
+            types::PaymentInfoRequest::builder()
+                .chain("TRX")
+                .currency("USDT-TRC20")
+                .vs_currency("USD")
+                .vs_price(Amount::from(40))
+                .callback_url(callback.clone())
+                .timeout_callback(callback.map(|c| c.replace("/paid", "/timeout")))
+                .enable_post_callback(Some(post)),
+        )
+        .call()
+        .await
+        .unwrap()
+}
+
+/// All 16 operations succeed with API key, HMAC-SHA256 and HMAC-SHA3_256.
+#[tokio::test]
+async fn every_operation_with_each_scheme() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let clients = [
+        sandbox.client().unwrap(),
+        sandbox
+            .signature_client(SignatureAlgorithm::HmacSha256)
+            .unwrap(),
+        sandbox
+            .signature_client(SignatureAlgorithm::HmacSha3_256)
+            .unwrap(),
+    ];
+    for client in &clients {
+        let hosted = client
+            .get_payment_url()
+            .body(
+                types::PaymentUrlRequest::builder()
+                    .currency("USD")
+                    .price(Amount::from(25)),
+            )
+            .call()
+            .await
+            .unwrap();
+        assert!(hosted.pay_url.contains("/#/cashier/"));
+
+        let order = direct_order(client, None, false).await;
+        assert_eq!(order.order_id.len(), 20);
+        assert!(order.order_id.chars().all(|c| c.is_ascii_digit()));
+        assert_eq!(order.amount.to_string(), "40");
+        assert_eq!(
+            sandbox.pay(&order.order_id, Payment::Full).unwrap(),
+            OrderStatus::Success
+        );
+
+        let page = client
+            .get_orders()
+            .page(1u64)
+            .size(50u64)
+            .call()
+            .await
+            .unwrap();
+        assert!(page.data.iter().any(|o| o.order_id == order.order_id));
+        let details = client
+            .get_orders_details()
+            .order_id(order.order_id.as_str())
+            .call()
+            .await
+            .unwrap();
+        assert_eq!(details.status, OrderStatus::Success);
+        assert!(details.user_id.starts_with("mct-") && details.user_id.len() == 16);
+        let info = client
+            .get_orders_refund_info()
+            .order_id(order.order_id.as_str())
+            .call()
+            .await
+            .unwrap();
+        assert_eq!(info.amount.decimal(), Decimal::from(40));
+        let refund = client
+            .orders_refund()
+            .order_id(order.order_id.as_str())
+            .body(types::RefundRequest::builder().address("TPYmHEhy5n8TCEfYGqW2rPxsghSfzghPDn"))
+            .call()
+            .await
+            .unwrap();
+        assert_eq!(refund.refund_status, "SUCCESS");
+        let transactions = client.get_transaction().call().await.unwrap();
+        assert!(transactions.total >= 2);
+        assert!(
+            !client
+                .get_support_crypto_currency_list()
+                .call()
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert!(
+            client
+                .get_support_real_currency_list()
+                .call()
+                .await
+                .unwrap()
+                .contains(&"USD".to_owned())
+        );
+        assert!(!client.get_wallets_list().call().await.unwrap().is_empty());
+        assert!(
+            !client
+                .get_self_custody_wallets()
+                .call()
+                .await
+                .unwrap()
+                .is_empty()
+        );
+
+        let second = direct_order(client, None, false).await;
+        sandbox.pay(&second.order_id, Payment::Full).unwrap();
+        let withdraw = client
+            .withdraw_balance()
+            .body(
+                types::WithdrawRequest::builder()
+                    .chain("TRX")
+                    .currency("USDT-TRC20")
+                    .amount(Amount::from(10))
+                    .address("TPYmHEhy5n8TCEfYGqW2rPxsghSfzghPDn"),
+            )
+            .call()
+            .await
+            .unwrap();
+        assert_eq!(withdraw.status.as_deref(), Some("SUCCESS"));
+
+        let before = client
+            .get_bln_balance()
+            .call()
+            .await
+            .unwrap()
+            .balance
+            .decimal();
+        let bln = client
+            .create_bln_order()
+            .body(
+                types::BlnOrderRequest::builder()
+                    .price(Amount::from(20))
+                    .currency("USD"),
+            )
+            .call()
+            .await
+            .unwrap();
+        assert!(bln.payment_request.starts_with("lntb"));
+        let paid_out = client
+            .create_bln_withdraw()
+            .body(
+                types::BlnWithdrawRequest::builder()
+                    .ln_invoices("lntb1invoice")
+                    .amount(Some(Amount::from(Decimal::new(1, 4)))),
+            )
+            .call()
+            .await
+            .unwrap();
+        assert_eq!(
+            paid_out.get("status").and_then(|s| s.as_str()),
+            Some("SUCCESS")
+        );
+        let after = client
+            .get_bln_balance()
+            .call()
+            .await
+            .unwrap()
+            .balance
+            .decimal();
+        assert_eq!(before - after, Decimal::new(1, 4));
+    }
+    let anonymous = Client::builder()
+        .base_url(sandbox.base_url())
+        .build()
+        .unwrap();
+    let config = sandbox.config();
+    let key = anonymous
+        .get_api_key()
+        .body(types::ApiKeyRequest {
+            username: config.username.clone(),
+            password: config.password.clone(),
+        })
+        .call()
+        .await
+        .unwrap();
+    assert_eq!(key.access_token, config.api_key);
+}
+
+#[tokio::test]
+async fn authentication_failures_answer_code_401() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let wrong_key = sandbox
+        .client_with(Credentials::api_key("not-the-key").unwrap())
+        .unwrap();
+    let wrong_secret = sandbox
+        .client_with(
+            Credentials::signature(
+                sandbox.config().api_token.as_str(),
+                "wrong",
+                SignatureAlgorithm::HmacSha256,
+            )
+            .unwrap(),
+        )
+        .unwrap();
+    let wrong_token = sandbox
+        .client_with(
+            Credentials::signature(
+                "WRONGTOKEN",
+                sandbox.config().api_secret.as_str(),
+                SignatureAlgorithm::HmacSha3_256,
+            )
+            .unwrap(),
+        )
+        .unwrap();
+    for client in [wrong_key, wrong_secret, wrong_token] {
+        let error = client.get_orders().call().await.unwrap_err();
+        assert!(
+            matches!(
+                error,
+                Error::Authentication {
+                    code: Some(401),
+                    status: 200,
+                    ..
+                }
+            ),
+            "{error:?}"
+        );
+    }
+    // No credentials at all, straight over HTTP.
+    let raw: serde_json::Value = reqwest::get(format!("{}/api/v2/order/", sandbox.base_url()))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(raw["code"], 401);
+    // Wrong login.
+    let anonymous = Client::builder()
+        .base_url(sandbox.base_url())
+        .build()
+        .unwrap();
+    let error = anonymous
+        .get_api_key()
+        .body(types::ApiKeyRequest {
+            username: "x@example.com".into(),
+            password: "nope".into(),
+        })
+        .call()
+        .await
+        .unwrap_err();
+    assert!(matches!(error, Error::Api { code: 1006, .. }), "{error:?}");
+}
+
+#[tokio::test]
+async fn controls_pay_partially_overpay_and_expire() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let client = sandbox.client().unwrap();
+
+    let order = direct_order(&client, None, false).await;
+    assert_eq!(
+        sandbox
+            .pay(&order.order_id, Payment::Partial(Decimal::from(15)))
+            .unwrap(),
+        OrderStatus::Partial
+    );
+    assert_eq!(
+        sandbox.pay(&order.order_id, Payment::Full).unwrap(),
+        OrderStatus::Success
+    );
+    let details = client
+        .get_orders_details()
+        .order_id(order.order_id.as_str())
+        .call()
+        .await
+        .unwrap();
+    assert_eq!(
+        details.obtained.map(|a| a.decimal()),
+        Some(Decimal::from(40))
+    );
+
+    let over = direct_order(&client, None, false).await;
+    assert_eq!(
+        sandbox
+            .pay(&over.order_id, Payment::Overpaid(Decimal::from(45)))
+            .unwrap(),
+        OrderStatus::Success
+    );
+    let details = client
+        .get_orders_details()
+        .order_id(over.order_id.as_str())
+        .call()
+        .await
+        .unwrap();
+    assert_eq!(
+        details.obtained.map(|a| a.decimal()),
+        Some(Decimal::from(45))
+    );
+
+    let late = direct_order(&client, None, false).await;
+    sandbox.expire(&late.order_id).unwrap();
+    let details = client
+        .get_orders_details()
+        .order_id(late.order_id.as_str())
+        .call()
+        .await
+        .unwrap();
+    assert_eq!(details.status, OrderStatus::Overdue);
+    assert!(matches!(
+        sandbox.pay(&late.order_id, Payment::Full),
+        Err(SandboxError::InvalidState { .. })
+    ));
+    assert!(matches!(
+        sandbox.expire("00000000000000000000"),
+        Err(SandboxError::UnknownOrder(_))
+    ));
+
+    let unknown = client
+        .get_orders_details()
+        .order_id("00000000000000000000")
+        .call()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(unknown, Error::Api { code: 1001, .. }),
+        "{unknown:?}"
+    );
+    // Refunding an unpaid order is refused.
+    let pending = direct_order(&client, None, false).await;
+    let error = client
+        .orders_refund()
+        .order_id(pending.order_id.as_str())
+        .body(types::RefundRequest::builder().address("T"))
+        .call()
+        .await
+        .unwrap_err();
+    assert!(matches!(error, Error::Api { code: 1002, .. }), "{error:?}");
+    assert!(sandbox.wallet_balance("USDT-TRC20") > Decimal::ZERO);
+}
+
+/// A receiver that answers 500 to the first request of each path, then 200,
+/// and records what it got.
+async fn flaky_receiver() -> (
+    String,
+    Arc<Mutex<Vec<(String, String, Vec<u8>, axum::http::HeaderMap)>>>,
+) {
+    let seen: Arc<Mutex<Vec<(String, String, Vec<u8>, axum::http::HeaderMap)>>> = Arc::default();
+    let record = Arc::clone(&seen);
+    let handler = move |request: axum::extract::Request| {
+        let record = Arc::clone(&record);
+        async move {
+            let (parts, body) = request.into_parts();
+            let body = axum::body::to_bytes(body, 1 << 20).await.unwrap().to_vec();
+            let uri = parts.uri.to_string();
+            let mut seen = record.lock().unwrap();
+            let first = !seen.iter().any(|(_, u, _, _)| *u == uri);
+            seen.push((parts.method.to_string(), uri, body, parts.headers));
+            if first {
+                axum::http::StatusCode::INTERNAL_SERVER_ERROR
+            } else {
+                axum::http::StatusCode::OK
+            }
+        }
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        axum::serve(listener, axum::Router::new().fallback(handler))
+            .await
+            .ok()
+    });
+    (base, seen)
+}
+
+#[tokio::test]
+async fn get_and_post_callbacks_are_signed_and_retried_after_a_500() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let client = sandbox.client().unwrap();
+    let (receiver, seen) = flaky_receiver().await;
+
+    let get_order = direct_order(
+        &client,
+        Some(format!("{receiver}/paid?order_id=get-1")),
+        false,
+    )
+    .await;
+    let post_order = direct_order(
+        &client,
+        Some(format!("{receiver}/paid?order_id=post-1")),
+        true,
+    )
+    .await;
+    let timeout_order = direct_order(
+        &client,
+        Some(format!("{receiver}/paid?order_id=timeout-1")),
+        false,
+    )
+    .await;
+    sandbox.pay(&get_order.order_id, Payment::Full).unwrap();
+    sandbox.pay(&post_order.order_id, Payment::Full).unwrap();
+    sandbox.expire(&timeout_order.order_id).unwrap();
+    for order in [&get_order, &post_order, &timeout_order] {
+        let delivered = sandbox
+            .wait_for_delivery(&order.order_id, Duration::from_secs(10))
+            .await;
+        assert!(
+            delivered.is_some(),
+            "{} not delivered: {:?}",
+            order.order_id,
+            sandbox.deliveries()
+        );
+    }
+    let deliveries = sandbox.deliveries();
+    for order in [&get_order, &post_order, &timeout_order] {
+        let attempts: Vec<Option<u16>> = deliveries
+            .iter()
+            .filter(|d| d.order_id == order.order_id)
+            .map(|d| d.status)
+            .collect();
+        assert_eq!(
+            attempts,
+            [Some(500), Some(200)],
+            "retried once after the 500"
+        );
+    }
+
+    let verifier = sandbox
+        .callback_verifier()
+        .paid_url(&format!("{receiver}/paid"))
+        .timeout_url(&format!("{receiver}/timeout"));
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(seen.len(), 6);
+    for (method, uri, body, headers) in &seen {
+        let url = format!("{receiver}{uri}");
+        let callback = verifier
+            .verify(&CallbackRequest {
+                method,
+                url: &url,
+                headers,
+                body,
+            })
+            .unwrap_or_else(|r| panic!("{method} {uri}: {r}"));
+        assert_eq!(headers["api-key"], sandbox.config().api_key.as_str());
+        if uri.contains("post-1") {
+            assert_eq!(method, "POST");
+            assert_eq!(
+                callback.order_id.as_deref(),
+                Some(post_order.order_id.as_str())
+            );
+            assert_eq!(
+                callback.order.as_ref().map(|o| o.status.clone()),
+                Some(OrderStatus::Success)
+            );
+        } else if uri.contains("timeout-1") {
+            assert_eq!(
+                (method.as_str(), callback.kind),
+                ("GET", CallbackKind::TimedOut)
+            );
+        } else {
+            assert_eq!(
+                (method.as_str(), callback.kind),
+                ("GET", CallbackKind::Paid)
+            );
+            assert_eq!(callback.order_id.as_deref(), Some("get-1"));
+        }
+    }
+}
+
+fn quick_client(sandbox: &Sandbox) -> Client {
+    Client::builder()
+        .base_url(sandbox.base_url())
+        .credentials(Credentials::api_key(sandbox.config().api_key.as_str()).unwrap())
+        .timeout(Duration::from_millis(300))
+        .retry_policy(
+            RetryPolicy::default()
+                .initial_backoff(Duration::from_millis(5))
+                .max_attempts(2),
+        )
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn fault_latency() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let client = quick_client(&sandbox);
+    sandbox.inject(
+        "get_bln_balance",
+        Fault::Latency(Duration::from_millis(150)),
+    );
+    let started = std::time::Instant::now();
+    client.get_bln_balance().call().await.unwrap();
+    assert!(started.elapsed() >= Duration::from_millis(150));
+    sandbox.inject("get_bln_balance", Fault::Latency(Duration::from_secs(2)));
+    let error = client.get_bln_balance().call().await.unwrap_err();
+    assert!(
+        matches!(error, Error::Timeout { attempts: 2, .. }),
+        "{error:?}"
+    );
+    sandbox.clear_faults();
+    client.get_bln_balance().call().await.unwrap();
+}
+
+#[tokio::test]
+async fn fault_http_status_and_error_code() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let client = quick_client(&sandbox);
+    sandbox.inject("get_orders", Fault::HttpStatus(503));
+    let error = client.get_orders().call().await.unwrap_err();
+    assert!(matches!(error, Error::Api { status: 503, .. }), "{error:?}");
+    sandbox.inject("get_orders", Fault::Code(1234, "maintenance".into()));
+    let error = client.get_orders().call().await.unwrap_err();
+    assert!(
+        matches!(&error, Error::Api { status: 200, code: 1234, message, .. } if message == "maintenance"),
+        "{error:?}"
+    );
+}
+
+/// A dropped connection on a payment leaves its outcome unknown; the order
+/// did get created, and listing orders finds it (the documented
+/// reconciliation).
+#[tokio::test]
+async fn fault_dropped_connection() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let client = quick_client(&sandbox);
+    sandbox.inject("get_payment_info", Fault::DropConnection);
+    let body = types::PaymentInfoRequest::builder()
+        .chain("ETH")
+        .currency("USDT-ERC20")
+        .vs_currency("USD")
+        .vs_price(Amount::from(5));
+    let error = client
+        .get_payment_info()
+        .body(body)
+        .call()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            Error::OutcomeUnknown {
+                cause: OutcomeUnknownCause::ConnectionLost,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    let orders = client.get_orders().call().await.unwrap();
+    assert_eq!(
+        orders.total, 1,
+        "the request was processed once, and can be found"
+    );
+
+    sandbox.inject("get_orders", Fault::DropConnection);
+    let error = client.get_orders().call().await.unwrap_err();
+    assert!(
+        matches!(error, Error::Transport { attempts: 2, .. }),
+        "{error:?}"
+    );
+}
