@@ -19,7 +19,8 @@ base_url=$1
 api_key=$2
 started=$SECONDS
 
-spec=spec/aurpay.yaml
+# PYCLIENT_SPEC: try a modified copy of the spec (e.g. a proposed change).
+spec=${PYCLIENT_SPEC:-spec/aurpay.yaml}
 venv=target/pyclient-venv
 out=target/python-client
 gen_spec=target/python-client-spec.json
