@@ -68,15 +68,17 @@ gen_status=$?
 set -e
 # The generator prints "Generating <dir>" and, when something went wrong,
 # a header ("Warning(s) encountered ..." / "Error(s) encountered ...") and one
-# block per problem ("Unable to parse this part ...", "Skipping ...").
+# block per problem ("WARNING parsing GET /x ... Endpoint will not be
+# generated.", "Unable to process schema ...", "Skipping ..."). Any of them
+# fails the check: a client with a piece missing is not the spec's client.
 sed 's/^/  generator: /' "$gen_log"
-problems=$(grep -E 'Warning\(s\)|Error\(s\)|Unable to|Skipping|Failed to|Traceback|not supported' "$gen_log" || true)
+problems=$(grep -E 'Warning\(s\)|Error\(s\)|WARNING|ERROR|Unable to|Skipping|not be generated|will be omitted|removal of|Unsupported|not supported|Failed to|Traceback' "$gen_log" || true)
 if [ "$gen_status" -ne 0 ] || [ -n "$problems" ]; then
-    echo "FAIL generate: openapi-python-client exited $gen_status and reported:" >&2
+    echo "FAIL generate: openapi-python-client exited $gen_status and reported:"
     if [ -n "$problems" ]; then
-        printf '  %s\n' "$problems" >&2
+        printf '%s\n' "$problems" | sed 's/^/  /'
     fi
-    echo "python-client: generation failed, full log in $gen_log" >&2
+    echo "python-client: generation failed; full log in $gen_log"
     exit 1
 fi
 echo "python-client: client generated in $out ($((SECONDS - started)) s)"

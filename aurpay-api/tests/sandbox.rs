@@ -349,13 +349,13 @@ async fn controls_pay_partially_overpay_and_expire() {
     assert!(sandbox.wallet_balance("USDT-TRC20") > Decimal::ZERO);
 }
 
+/// (method, path and query, body, headers) of one request a receiver got.
+type Seen = (String, String, Vec<u8>, axum::http::HeaderMap);
+
 /// A receiver that answers 500 to the first request of each path, then 200,
 /// and records what it got.
-async fn flaky_receiver() -> (
-    String,
-    Arc<Mutex<Vec<(String, String, Vec<u8>, axum::http::HeaderMap)>>>,
-) {
-    let seen: Arc<Mutex<Vec<(String, String, Vec<u8>, axum::http::HeaderMap)>>> = Arc::default();
+async fn flaky_receiver() -> (String, Arc<Mutex<Vec<Seen>>>) {
+    let seen: Arc<Mutex<Vec<Seen>>> = Arc::default();
     let record = Arc::clone(&seen);
     let handler = move |request: axum::extract::Request| {
         let record = Arc::clone(&record);
