@@ -442,8 +442,9 @@ class Check:
         self.call("get_support_real_currency_list")
         self.call("get_support_crypto_currency_list")
 
-        # Orders: hosted checkout, then a direct-deposit order that is paid,
-        # inspected and refunded.
+        # Orders: hosted checkout, then a direct-deposit order that is paid
+        # through the sandbox's control endpoint, inspected, and refunded
+        # after the wallet it funded has been withdrawn from.
         self.call(
             "get_payment_url",
             body={
@@ -467,6 +468,17 @@ class Check:
             self.call("get_orders_details", args=(self.order_id,), check=same_order)
         if needs_order("get_orders_refund_info"):
             self.call("get_orders_refund_info", args=(self.order_id,), check=same_order)
+
+        # Wallets: the paid order funded the USDT-ERC20 wallet, so withdraw
+        # from it before the refund takes the money back out.
+        self.call("get_wallets_list")
+        self.call("get_self_custody_wallets")
+        self.call(
+            "withdraw_balance",
+            body={"chain": "ETH", "currency": "USDT-ERC20", "amount": 1, "address": REFUND_ADDRESS},
+            body_model="WithdrawRequest",
+        )
+
         if needs_order("orders_refund"):
             self.call(
                 "orders_refund",
@@ -476,15 +488,6 @@ class Check:
                 check=same_order,
             )
         self.call("get_transaction", kwargs={"page": 1, "size": 10})
-
-        # Wallets.
-        self.call("get_wallets_list")
-        self.call("get_self_custody_wallets")
-        self.call(
-            "withdraw_balance",
-            body={"chain": "ETH", "currency": "USDT-ERC20", "amount": 1, "address": REFUND_ADDRESS},
-            body_model="WithdrawRequest",
-        )
 
         # Bitcoin Lightning Network.
         self.call("get_bln_balance")
