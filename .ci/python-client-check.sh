@@ -23,7 +23,6 @@ started=$SECONDS
 spec=${PYCLIENT_SPEC:-spec/aurpay.yaml}
 venv=target/pyclient-venv
 out=target/python-client
-gen_spec=target/python-client-spec.json
 gen_log=target/python-client-generate.log
 python=${PYTHON:-python3}
 
@@ -38,28 +37,9 @@ fi
 "$venv/bin/pip" install --quiet --disable-pip-version-check -r .ci/requirements-client.txt
 echo "python-client: tools installed ($((SECONDS - started)) s)"
 
-# openapi-python-client 0.29.1 cannot parse a callback given as a $ref
-# (Operation.callbacks is typed dict[str, Callback], not Callback | Reference),
-# which the spec uses to share OrderCallbacks between three operations. It
-# generates nothing from callbacks anyway, so the generator reads a copy of
-# the spec without operation-level callbacks, exactly as aurpay-codegen's
-# strip_callbacks does for the Rust client. Everything else is unchanged, and
-# the check itself validates against spec/aurpay.yaml.
-"$venv/bin/python" - "$spec" "$gen_spec" <<'PY'
-import json, sys
-from ruamel.yaml import YAML
-document = YAML(typ="safe", pure=True).load(open(sys.argv[1], encoding="utf-8"))
-for item in document.get("paths", {}).values():
-    for operation in item.values():
-        if isinstance(operation, dict):
-            operation.pop("callbacks", None)
-with open(sys.argv[2], "w", encoding="utf-8") as f:
-    json.dump(document, f, indent=1)
-PY
-
 set +e
 "$venv/bin/openapi-python-client" generate \
-    --path "$gen_spec" \
+    --path "$spec" \
     --output-path "$out" \
     --overwrite \
     --config .ci/openapi-python-client.yaml \
