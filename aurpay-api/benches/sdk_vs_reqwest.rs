@@ -38,7 +38,9 @@ fn order_json(i: usize) -> serde_json::Value {
 }
 
 fn envelope(data: serde_json::Value) -> Vec<u8> {
-    serde_json::json!({"code": 0, "message": "ok", "data": data, "result": true}).to_string().into_bytes()
+    serde_json::json!({"code": 0, "message": "ok", "data": data, "result": true})
+        .to_string()
+        .into_bytes()
 }
 
 fn detail_body() -> &'static [u8] {
@@ -83,14 +85,27 @@ fn server_url() -> &'static str {
     URL.get_or_init(|| {
         let (sender, receiver) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
             runtime.block_on(async move {
                 let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-                sender.send(format!("http://{}", listener.local_addr().unwrap())).unwrap();
+                sender
+                    .send(format!("http://{}", listener.local_addr().unwrap()))
+                    .unwrap();
                 let json = |body: &'static [u8]| ([("content-type", "application/json")], body);
                 let app = axum::Router::new()
-                    .route("/api/v2/order/detail/{id}", axum::routing::get(move || async move { json(detail_body()) }))
-                    .route("/api/order/pay-info", axum::routing::post(move |_: axum::body::Bytes| async move { json(pay_info_body()) }));
+                    .route(
+                        "/api/v2/order/detail/{id}",
+                        axum::routing::get(move || async move { json(detail_body()) }),
+                    )
+                    .route(
+                        "/api/order/pay-info",
+                        axum::routing::post(move |_: axum::body::Bytes| async move {
+                            json(pay_info_body())
+                        }),
+                    );
                 axum::serve(listener, app).await.unwrap();
             });
         });
@@ -99,7 +114,10 @@ fn server_url() -> &'static str {
 }
 
 fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap()
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -113,9 +131,15 @@ const AUTHS: [Auth; 2] = [Auth::ApiKey, Auth::Signature];
 fn sdk_client(auth: Auth) -> Client {
     let credentials = match auth {
         Auth::ApiKey => Credentials::api_key(API_KEY).unwrap(),
-        Auth::Signature => Credentials::signature(TOKEN, SECRET, SignatureAlgorithm::HmacSha256).unwrap(),
+        Auth::Signature => {
+            Credentials::signature(TOKEN, SECRET, SignatureAlgorithm::HmacSha256).unwrap()
+        }
     };
-    Client::builder().base_url(server_url()).credentials(credentials).build().unwrap()
+    Client::builder()
+        .base_url(server_url())
+        .credentials(credentials)
+        .build()
+        .unwrap()
 }
 
 fn pay_info_request() -> types::PaymentInfoRequest {
@@ -222,18 +246,34 @@ struct PlainPage {
     data: Vec<PlainOrderSummary>,
 }
 
-fn hand_signed(builder: reqwest::RequestBuilder, method: &str, path: &str, body: Option<&[u8]>) -> reqwest::RequestBuilder {
-    let date = chrono::DateTime::<chrono::Utc>::from(SystemTime::now()).format("%Y-%m-%dT%H:%M:%SZ").to_string();
+fn hand_signed(
+    builder: reqwest::RequestBuilder,
+    method: &str,
+    path: &str,
+    body: Option<&[u8]>,
+) -> reqwest::RequestBuilder {
+    let date = chrono::DateTime::<chrono::Utc>::from(SystemTime::now())
+        .format("%Y-%m-%dT%H:%M:%SZ")
+        .to_string();
     let mut origin = format!("HMAC-SHA256 | {date} | {method} {path}");
-    let mut builder = builder.header("API-Token", TOKEN).header("Algorithm", "HMAC-SHA256").header("Date", &date);
+    let mut builder = builder
+        .header("API-Token", TOKEN)
+        .header("Algorithm", "HMAC-SHA256")
+        .header("Date", &date);
     if let Some(body) = body {
-        let md5: String = Md5::digest(body).iter().map(|b| format!("{b:02x}")).collect();
+        let md5: String = Md5::digest(body)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
         origin = format!("{origin} | {md5}");
         builder = builder.header("Body-MD5", md5);
     }
     let mut mac = Hmac::<sha2::Sha256>::new_from_slice(SECRET.as_bytes()).unwrap();
     mac.update(origin.as_bytes());
-    builder.header("Signature", base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes()))
+    builder.header(
+        "Signature",
+        base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes()),
+    )
 }
 
 async fn plain_detail(http: &reqwest::Client, auth: Auth) -> PlainOrderDetail {
@@ -243,20 +283,36 @@ async fn plain_detail(http: &reqwest::Client, auth: Auth) -> PlainOrderDetail {
         Auth::ApiKey => builder.header("API-Key", API_KEY),
         Auth::Signature => hand_signed(builder, "GET", &path, None),
     };
-    let envelope: PlainEnvelope<PlainOrderDetail> = builder.send().await.unwrap().json().await.unwrap();
+    let envelope: PlainEnvelope<PlainOrderDetail> =
+        builder.send().await.unwrap().json().await.unwrap();
     assert_eq!(envelope.code, 0);
     envelope.data.unwrap()
 }
 
 async fn plain_pay_info(http: &reqwest::Client, auth: Auth) -> PlainPayInfo {
     let path = "/api/order/pay-info";
-    let body = serde_json::to_vec(&PlainPayInfoRequest { chain: "ETH", currency: "USDT-ERC20", vs_currency: "USD", vs_price: 10 }).unwrap();
-    let builder = http.post(format!("{}{path}", server_url())).header("content-type", "application/json");
+    let body = serde_json::to_vec(&PlainPayInfoRequest {
+        chain: "ETH",
+        currency: "USDT-ERC20",
+        vs_currency: "USD",
+        vs_price: 10,
+    })
+    .unwrap();
+    let builder = http
+        .post(format!("{}{path}", server_url()))
+        .header("content-type", "application/json");
     let builder = match auth {
         Auth::ApiKey => builder.header("API-Key", API_KEY),
         Auth::Signature => hand_signed(builder, "POST", path, Some(&body)),
     };
-    let envelope: PlainEnvelope<PlainPayInfo> = builder.body(body).send().await.unwrap().json().await.unwrap();
+    let envelope: PlainEnvelope<PlainPayInfo> = builder
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(envelope.code, 0);
     envelope.data.unwrap()
 }
@@ -271,7 +327,16 @@ mod round_trip {
     fn read_sdk(bencher: Bencher, auth: Auth) {
         let rt = runtime();
         let client = sdk_client(auth);
-        bencher.bench_local(|| rt.block_on(async { client.get_orders_details().order_id(ORDER_ID).call().await.unwrap() }));
+        bencher.bench_local(|| {
+            rt.block_on(async {
+                client
+                    .get_orders_details()
+                    .order_id(ORDER_ID)
+                    .call()
+                    .await
+                    .unwrap()
+            })
+        });
     }
 
     #[divan::bench(args = AUTHS)]
@@ -285,7 +350,16 @@ mod round_trip {
     fn create_sdk(bencher: Bencher, auth: Auth) {
         let rt = runtime();
         let client = sdk_client(auth);
-        bencher.bench_local(|| rt.block_on(async { client.get_payment_info().body(pay_info_request()).call().await.unwrap() }));
+        bencher.bench_local(|| {
+            rt.block_on(async {
+                client
+                    .get_payment_info()
+                    .body(pay_info_request())
+                    .call()
+                    .await
+                    .unwrap()
+            })
+        });
     }
 
     #[divan::bench(args = AUTHS)]
@@ -307,7 +381,14 @@ mod concurrent_64 {
         let rt = runtime();
         let client = sdk_client(auth);
         bencher.bench_local(|| {
-            rt.block_on(join_all((0..64).map(|_| async { client.get_orders_details().order_id(ORDER_ID).call().await.unwrap() })))
+            rt.block_on(join_all((0..64).map(|_| async {
+                client
+                    .get_orders_details()
+                    .order_id(ORDER_ID)
+                    .call()
+                    .await
+                    .unwrap()
+            })))
         });
     }
 
@@ -323,7 +404,14 @@ mod concurrent_64 {
         let rt = runtime();
         let client = sdk_client(auth);
         bencher.bench_local(|| {
-            rt.block_on(join_all((0..64).map(|_| async { client.get_payment_info().body(pay_info_request()).call().await.unwrap() })))
+            rt.block_on(join_all((0..64).map(|_| async {
+                client
+                    .get_payment_info()
+                    .body(pay_info_request())
+                    .call()
+                    .await
+                    .unwrap()
+            })))
         });
     }
 
@@ -362,12 +450,16 @@ mod decode_100_orders {
     #[divan::bench]
     fn sdk_types(bencher: Bencher) {
         let bytes = page_body();
-        bencher.bench(|| serde_json::from_slice::<types::OrderPageEnvelope>(divan::black_box(bytes)).unwrap());
+        bencher.bench(|| {
+            serde_json::from_slice::<types::OrderPageEnvelope>(divan::black_box(bytes)).unwrap()
+        });
     }
 
     #[divan::bench]
     fn plain_strings(bencher: Bencher) {
         let bytes = page_body();
-        bencher.bench(|| serde_json::from_slice::<PlainEnvelope<PlainPage>>(divan::black_box(bytes)).unwrap());
+        bencher.bench(|| {
+            serde_json::from_slice::<PlainEnvelope<PlainPage>>(divan::black_box(bytes)).unwrap()
+        });
     }
 }

@@ -20,7 +20,11 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    println!("sandbox {} api-key {}", sandbox.base_url(), sandbox.config().api_key);
+    println!(
+        "sandbox {} api-key {}",
+        sandbox.base_url(),
+        sandbox.config().api_key
+    );
     std::future::pending::<()>().await;
     ExitCode::SUCCESS
 }

@@ -268,13 +268,7 @@ fn read_order_lookup(
             let path_params: Vec<String> = op
                 .parameters
                 .iter()
-                .filter_map(|p| match p {
-                    ReferenceOr::Item(p) => Some(p),
-                    ReferenceOr::Reference { reference } => reference
-                        .strip_prefix("#/components/parameters/")
-                        .and_then(|n| document.components.as_ref()?.parameters.get(n))
-                        .and_then(ReferenceOr::as_item),
-                })
+                .filter_map(|p| resolve_parameter(document, p))
                 .filter_map(|p| match p {
                     Parameter::Path { parameter_data, .. } => Some(parameter_data.name.clone()),
                     _ => None,
@@ -360,14 +354,7 @@ fn read_pagination(
     let max_page_field = field("max_page")?;
     for param in [&page_param, &size_param] {
         let found = operation.parameters.iter().any(|p| {
-            let p = match p {
-                ReferenceOr::Item(p) => Some(p),
-                ReferenceOr::Reference { reference } => reference
-                    .strip_prefix("#/components/parameters/")
-                    .and_then(|n| document.components.as_ref()?.parameters.get(n))
-                    .and_then(ReferenceOr::as_item),
-            };
-            matches!(p, Some(Parameter::Query { parameter_data, .. })
+            matches!(resolve_parameter(document, p), Some(Parameter::Query { parameter_data, .. })
                 if &parameter_data.name == param && !parameter_data.required)
         });
         if !found {
@@ -420,6 +407,19 @@ fn read_pagination(
         total_field: "total".into(),
         item_schema,
     })
+}
+
+fn resolve_parameter<'a>(
+    document: &'a OpenAPI,
+    parameter: &'a ReferenceOr<Parameter>,
+) -> Option<&'a Parameter> {
+    match parameter {
+        ReferenceOr::Item(p) => Some(p),
+        ReferenceOr::Reference { reference } => reference
+            .strip_prefix("#/components/parameters/")
+            .and_then(|n| document.components.as_ref()?.parameters.get(n))
+            .and_then(ReferenceOr::as_item),
+    }
 }
 
 fn resolve_body<'a>(

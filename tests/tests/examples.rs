@@ -179,7 +179,9 @@ fn every_spec_example_round_trips_through_its_generated_type() {
     }
 
     for (path, item) in document["paths"].as_mapping().expect("paths") {
-        let Some(callbacks) = item.get("post").and_then(|op| op.get("callbacks")) else { continue };
+        let Some(callbacks) = item.get("post").and_then(|op| op.get("callbacks")) else {
+            continue;
+        };
         for (name, callback) in callbacks.as_mapping().expect("callbacks") {
             for (expression, item) in callback.as_mapping().expect("callback") {
                 if let Some(body) = item.get("post").and_then(|p| p.get("requestBody")) {
@@ -189,7 +191,12 @@ fn every_spec_example_round_trips_through_its_generated_type() {
                         name.as_str().unwrap_or("?"),
                         expression.as_str().unwrap_or("?")
                     );
-                    media_examples(&document, &body["content"]["application/json"], &place, &mut checked);
+                    media_examples(
+                        &document,
+                        &body["content"]["application/json"],
+                        &place,
+                        &mut checked,
+                    );
                 }
             }
         }

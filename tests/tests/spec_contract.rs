@@ -267,24 +267,45 @@ fn both_security_schemes_and_the_documented_signature() {
 #[test]
 fn order_creating_operations_declare_get_and_post_callbacks() {
     let document = spec();
-    for path in ["/api/order/pay-url", "/api/order/pay-info", "/api/bln/order"] {
+    for path in [
+        "/api/order/pay-url",
+        "/api/order/pay-info",
+        "/api/bln/order",
+    ] {
         // Inline (through a YAML anchor), not a $ref: some generators cannot
         // read callback references.
         let callbacks = &document["paths"][path]["post"]["callbacks"]["orderCallbacks"];
         assert!(callbacks.get("$ref").is_none(), "{path}");
-        for expression in ["{$request.body#/callback_url}", "{$request.body#/timeout_callback}"] {
+        for expression in [
+            "{$request.body#/callback_url}",
+            "{$request.body#/timeout_callback}",
+        ] {
             for method in ["get", "post"] {
                 let op = &callbacks[expression][method];
                 let headers: Vec<&str> = op["parameters"]
                     .as_sequence()
                     .unwrap_or_else(|| panic!("{path} {expression} {method}"))
                     .iter()
-                    .map(|p| p["$ref"].as_str().unwrap().trim_start_matches("#/components/parameters/"))
-                    .map(|name| document["components"]["parameters"][name]["name"].as_str().unwrap())
+                    .map(|p| {
+                        p["$ref"]
+                            .as_str()
+                            .unwrap()
+                            .trim_start_matches("#/components/parameters/")
+                    })
+                    .map(|name| {
+                        document["components"]["parameters"][name]["name"]
+                            .as_str()
+                            .unwrap()
+                    })
                     .collect();
-                assert_eq!(headers, ["Callback-Token", "Date", "Signature", "API-Key"], "{path} {expression} {method}");
+                assert_eq!(
+                    headers,
+                    ["Callback-Token", "Date", "Signature", "API-Key"],
+                    "{path} {expression} {method}"
+                );
             }
-            let body = &callbacks[expression]["post"]["requestBody"]["content"]["application/json"]["schema"]["$ref"];
+            let body = &callbacks[expression]["post"]["requestBody"]["content"]["application/json"]
+                ["schema"]["$ref"];
             assert_eq!(body.as_str(), Some("#/components/schemas/OrderDetail"));
         }
     }

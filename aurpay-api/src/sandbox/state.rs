@@ -293,16 +293,7 @@ impl Shared {
         let (order, status) = {
             let mut state = self.lock();
             let hash = self.hex(64);
-            let order = state
-                .orders
-                .get_mut(order_id)
-                .ok_or_else(|| SandboxError::UnknownOrder(order_id.to_owned()))?;
-            if !matches!(order.status, OrderStatus::Pending | OrderStatus::Partial) {
-                return Err(SandboxError::InvalidState {
-                    order_id: order_id.to_owned(),
-                    status: order.status.clone(),
-                });
-            }
+            let order = open_order(&mut state, order_id)?;
             let already = order.obtained.unwrap_or_default();
             let received = match payment {
                 Payment::Full => order.amount - already,
@@ -352,16 +343,7 @@ impl Shared {
     pub fn expire(self: &std::sync::Arc<Self>, order_id: &str) -> Result<(), SandboxError> {
         let order = {
             let mut state = self.lock();
-            let order = state
-                .orders
-                .get_mut(order_id)
-                .ok_or_else(|| SandboxError::UnknownOrder(order_id.to_owned()))?;
-            if !matches!(order.status, OrderStatus::Pending | OrderStatus::Partial) {
-                return Err(SandboxError::InvalidState {
-                    order_id: order_id.to_owned(),
-                    status: order.status.clone(),
-                });
-            }
+            let order = open_order(&mut state, order_id)?;
             order.status = OrderStatus::Overdue;
             order.update_time = now();
             let order = order.clone();
@@ -427,6 +409,21 @@ impl Shared {
             }
         });
     }
+}
+
+/// An order that can still be paid or expire (`PENDING` or `PARTIAL`).
+fn open_order<'s>(state: &'s mut State, order_id: &str) -> Result<&'s mut Order, SandboxError> {
+    let order = state
+        .orders
+        .get_mut(order_id)
+        .ok_or_else(|| SandboxError::UnknownOrder(order_id.to_owned()))?;
+    if !matches!(order.status, OrderStatus::Pending | OrderStatus::Partial) {
+        return Err(SandboxError::InvalidState {
+            order_id: order_id.to_owned(),
+            status: order.status.clone(),
+        });
+    }
+    Ok(order)
 }
 
 /// The sandbox's own callback signer (deliberately not the SDK's
