@@ -110,6 +110,16 @@ proptest! {
         prop_assert_eq!(status.is_unknown(), !OrderStatus::KNOWN.iter().any(|k| k.as_str() == raw));
     }
 
+    /// Aurpay's zoneless form parses to what chrono's format parser says
+    /// (the SDK reads it without a format string, for speed).
+    #[test]
+    fn plain_timestamps_agree_with_chrono(y in 1970i32..2100, mo in 1u32..=12, d in 1u32..=31, h in 0u32..24, mi in 0u32..60, s in 0u32..60) {
+        let text = format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}");
+        let ours = text.parse::<Timestamp>().ok().map(|t| t.naive());
+        let chrono = chrono::NaiveDateTime::parse_from_str(&text, "%Y-%m-%dT%H:%M:%S").ok();
+        prop_assert_eq!(ours, chrono);
+    }
+
     /// Arbitrary input never panics the timestamp parser.
     #[test]
     fn timestamps_never_panic(raw in ".{0,40}") {
