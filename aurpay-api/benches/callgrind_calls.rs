@@ -1,0 +1,177 @@
+//! Runs one variant of a benchmark N times, for instruction counts under
+//! callgrind, which are repeatable where wall-clock times on a shared
+//! 2-core machine are not. See BENCHMARKS.md:
+//!
+//! ```text
+//! cargo bench -p aurpay-api --bench callgrind_calls --no-run
+//! valgrind --tool=callgrind --callgrind-out-file=/dev/null target/release/deps/callgrind_calls-* read_sdk_apikey 210
+//! ```
+//!
+//! Per-call cost = (Ir at N=210 - Ir at N=10) / 200, which removes start-up
+//! and connection set-up.
+
+mod common;
+
+use std::time::SystemTime;
+
+use aurpay_api::{CallExt, SignatureAlgorithm, signing, types};
+use common::*;
+
+fn main() {
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
+    // Under `cargo test --benches` (no variant): run every variant once, as
+    // a smoke test.
+    if let [mode, a, b, n] = args.as_slice()
+        && mode == "ab"
+    {
+        return interleaved(a, b, n.parse().unwrap_or_else(|_| usage()));
+    }
+    let runs: Vec<(String, usize)> = match args.as_slice() {
+        [] => VARIANTS.iter().map(|v| (v.to_string(), 1)).collect(),
+        [variant, n] => match n.parse() {
+            Ok(n) => vec![(variant.clone(), n)],
+            Err(_) => usage(),
+        },
+        _ => usage(),
+    };
+    let context = Context::new();
+    for (variant, n) in runs {
+        for _ in 0..n {
+            context.once(&variant);
+        }
+    }
+}
+
+struct Context {
+    rt: tokio::runtime::Runtime,
+    http: reqwest::Client,
+    api_key: aurpay_api::Client,
+    signature: aurpay_api::Client,
+    body: Vec<u8>,
+    date: chrono::DateTime<chrono::Utc>,
+}
+
+impl Context {
+    fn new() -> Self {
+        Context {
+            rt: runtime(),
+            http: reqwest::Client::new(),
+            api_key: sdk_client(Auth::ApiKey),
+            signature: sdk_client(Auth::Signature),
+            body: serde_json::to_vec(&pay_info_request()).unwrap(),
+            date: chrono::DateTime::<chrono::Utc>::from(SystemTime::now()),
+        }
+    }
+
+    fn once(&self, variant: &str) {
+        let Context {
+            rt,
+            http,
+            api_key,
+            signature,
+            body,
+            date,
+        } = self;
+        match variant {
+            "read_sdk_apikey" => drop(
+                rt.block_on(api_key.get_orders_details().order_id(ORDER_ID).call())
+                    .unwrap(),
+            ),
+            "read_sdk_signature" => drop(
+                rt.block_on(signature.get_orders_details().order_id(ORDER_ID).call())
+                    .unwrap(),
+            ),
+            "read_reqwest_apikey" => drop(rt.block_on(plain_detail(http, Auth::ApiKey))),
+            "read_reqwest_signature" => drop(rt.block_on(plain_detail(http, Auth::Signature))),
+            "create_sdk_apikey" => drop(
+                rt.block_on(api_key.get_payment_info().body(pay_info_request()).call())
+                    .unwrap(),
+            ),
+            "create_sdk_signature" => drop(
+                rt.block_on(signature.get_payment_info().body(pay_info_request()).call())
+                    .unwrap(),
+            ),
+            "create_reqwest_apikey" => drop(rt.block_on(plain_pay_info(http, Auth::ApiKey))),
+            "create_reqwest_signature" => drop(rt.block_on(plain_pay_info(http, Auth::Signature))),
+            "decode_sdk" => {
+                drop(serde_json::from_slice::<types::OrderPageEnvelope>(page_body()).unwrap())
+            }
+            "decode_plain" => {
+                drop(serde_json::from_slice::<PlainEnvelope<PlainPage>>(page_body()).unwrap())
+            }
+            "signing" => drop(signing::signature_headers(
+                &SignatureAlgorithm::HmacSha256,
+                SECRET.as_bytes(),
+                *date,
+                "POST",
+                "/api/order/pay-info",
+                Some(body),
+            )),
+            _ => usage(),
+        }
+    }
+}
+
+/// Wall-clock A/B: alternates the two variants call by call (so drift and
+/// background load hit both alike) and prints medians, spread and the ratio.
+fn interleaved(a: &str, b: &str, n: usize) {
+    let context = Context::new();
+    for _ in 0..50 {
+        context.once(a);
+        context.once(b);
+    }
+    let mut times = (Vec::with_capacity(n), Vec::with_capacity(n));
+    for i in 0..n {
+        let order: [(&str, bool); 2] = if i % 2 == 0 {
+            [(a, true), (b, false)]
+        } else {
+            [(b, false), (a, true)]
+        };
+        for (variant, is_a) in order {
+            let start = std::time::Instant::now();
+            context.once(variant);
+            let elapsed = start.elapsed().as_nanos() as f64 / 1000.0;
+            if is_a {
+                times.0.push(elapsed)
+            } else {
+                times.1.push(elapsed)
+            }
+        }
+    }
+    let stats = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        let at = |q: f64| v[((v.len() - 1) as f64 * q) as usize];
+        (at(0.5), at(0.1), at(0.9))
+    };
+    let (ma, a10, a90) = stats(&mut times.0);
+    let (mb, b10, b90) = stats(&mut times.1);
+    println!(
+        "{a:<26} median {ma:8.1} us (p10 {a10:.1}, p90 {a90:.1})\n{b:<26} median {mb:8.1} us (p10 {b10:.1}, p90 {b90:.1})\nratio {:.3}",
+        ma / mb
+    );
+}
+
+const VARIANTS: [&str; 11] = [
+    "read_sdk_apikey",
+    "read_sdk_signature",
+    "read_reqwest_apikey",
+    "read_reqwest_signature",
+    "create_sdk_apikey",
+    "create_sdk_signature",
+    "create_reqwest_apikey",
+    "create_reqwest_signature",
+    "decode_sdk",
+    "decode_plain",
+    "signing",
+];
+
+fn usage() -> ! {
+    eprintln!(
+        "usage: callgrind_calls <variant> <count>; variants: {}",
+        VARIANTS.join(", ")
+    );
+    std::process::exit(2);
+}
