@@ -58,7 +58,7 @@ impl Context {
     fn new() -> Self {
         Context {
             rt: runtime(),
-            http: reqwest::Client::new(),
+            http: plain_http_client(),
             api_key: sdk_client(Auth::ApiKey),
             signature: sdk_client(Auth::Signature),
             body: serde_json::to_vec(&pay_info_request()).unwrap(),

@@ -43,7 +43,7 @@ mod round_trip {
     #[divan::bench(args = AUTHS)]
     fn read_reqwest(bencher: Bencher, auth: Auth) {
         let rt = runtime();
-        let http = reqwest::Client::new();
+        let http = plain_http_client();
         bencher.bench_local(|| rt.block_on(plain_detail(&http, auth)));
     }
 
@@ -66,7 +66,7 @@ mod round_trip {
     #[divan::bench(args = AUTHS)]
     fn create_reqwest(bencher: Bencher, auth: Auth) {
         let rt = runtime();
-        let http = reqwest::Client::new();
+        let http = plain_http_client();
         bencher.bench_local(|| rt.block_on(plain_pay_info(&http, auth)));
     }
 }
@@ -96,7 +96,7 @@ mod concurrent_64 {
     #[divan::bench(args = AUTHS)]
     fn read_reqwest(bencher: Bencher, auth: Auth) {
         let rt = runtime();
-        let http = reqwest::Client::new();
+        let http = plain_http_client();
         bencher.bench_local(|| rt.block_on(join_all((0..64).map(|_| plain_detail(&http, auth)))));
     }
 
@@ -119,7 +119,7 @@ mod concurrent_64 {
     #[divan::bench(args = AUTHS)]
     fn create_reqwest(bencher: Bencher, auth: Auth) {
         let rt = runtime();
-        let http = reqwest::Client::new();
+        let http = plain_http_client();
         bencher.bench_local(|| rt.block_on(join_all((0..64).map(|_| plain_pay_info(&http, auth)))));
     }
 }

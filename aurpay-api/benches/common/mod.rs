@@ -309,3 +309,16 @@ pub async fn plain_pay_info(http: &reqwest::Client, auth: Auth) -> PlainPayInfo 
     assert_eq!(envelope.code, 0);
     envelope.data.unwrap()
 }
+
+/// The baseline's HTTP client, configured as any production integration
+/// would be and as the SDK is: a 30 s request timeout, a 10 s connect
+/// timeout, a user agent. Without a timeout the comparison would credit the
+/// baseline for a hang the SDK refuses to risk.
+pub fn plain_http_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(30))
+        .connect_timeout(std::time::Duration::from_secs(10))
+        .user_agent("hand-written/1.0")
+        .build()
+        .unwrap()
+}
