@@ -78,44 +78,12 @@ pub(crate) async fn trace_body(
     let version = response.version();
     let headers = response.headers().clone();
     let body = response.bytes().await?;
-    tracing::trace!(operation = operation_id, body = %mask_secrets(&snippet(&body)), "response body");
+    tracing::trace!(operation = operation_id, body = %snippet(&body), "response body");
     let mut rebuilt = http::Response::new(body);
     *rebuilt.status_mut() = status;
     *rebuilt.version_mut() = version;
     *rebuilt.headers_mut() = headers;
     Ok(reqwest::Response::from(rebuilt))
-}
-
-/// Masks the values of JSON keys that look like secrets, in log text.
-fn mask_secrets(text: &str) -> String {
-    const SECRET_KEYS: [&str; 5] = ["token", "secret", "password", "key", "signature"];
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(start) = rest.find('"') {
-        let (before, after) = rest.split_at(start);
-        out.push_str(before);
-        let Some(end) = after[1..].find('"') else {
-            out.push_str(after);
-            return out;
-        };
-        let key = &after[1..=end];
-        out.push_str(&after[..end + 2]);
-        rest = &after[end + 2..];
-        let is_secret = SECRET_KEYS
-            .iter()
-            .any(|k| key.to_ascii_lowercase().contains(k));
-        let trimmed = rest.trim_start();
-        if is_secret && trimmed.starts_with(':') {
-            let value = trimmed[1..].trim_start();
-            if let Some(inner) = value.strip_prefix('"') {
-                let close = inner.find('"').map_or(inner.len(), |i| i + 1);
-                out.push_str(": \"[redacted]\"");
-                rest = &inner[close.min(inner.len())..];
-            }
-        }
-    }
-    out.push_str(rest);
-    out
 }
 
 /// Turns a generated request builder into `Result<Data, Error>`.

@@ -163,10 +163,12 @@ impl Error {
 }
 
 /// At most 200 characters of `body`, with control characters escaped, so
-/// an HTML error page or binary garbage stays readable in a log line.
+/// an HTML error page or binary garbage stays readable in a log line, and
+/// the values of secret-looking JSON keys masked (an error snippet or a
+/// trace log of Get API-Key's answer must not carry the token).
 pub(crate) fn snippet(body: &[u8]) -> String {
     const MAX: usize = 200;
-    let text = String::from_utf8_lossy(body);
+    let text = mask_secrets(&String::from_utf8_lossy(body));
     let mut out = String::new();
     for (count, c) in text.chars().enumerate() {
         if count == MAX {
@@ -179,6 +181,38 @@ pub(crate) fn snippet(body: &[u8]) -> String {
             out.push(c);
         }
     }
+    out
+}
+
+/// Masks the values of JSON keys that look like secrets, in log text.
+fn mask_secrets(text: &str) -> String {
+    const SECRET_KEYS: [&str; 5] = ["token", "secret", "password", "key", "signature"];
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find('"') {
+        let (before, after) = rest.split_at(start);
+        out.push_str(before);
+        let Some(end) = after[1..].find('"') else {
+            out.push_str(after);
+            return out;
+        };
+        let key = &after[1..=end];
+        out.push_str(&after[..end + 2]);
+        rest = &after[end + 2..];
+        let is_secret = SECRET_KEYS
+            .iter()
+            .any(|k| key.to_ascii_lowercase().contains(k));
+        let trimmed = rest.trim_start();
+        if is_secret && trimmed.starts_with(':') {
+            let value = trimmed[1..].trim_start();
+            if let Some(inner) = value.strip_prefix('"') {
+                let close = inner.find('"').map_or(inner.len(), |i| i + 1);
+                out.push_str(": \"[redacted]\"");
+                rest = &inner[close.min(inner.len())..];
+            }
+        }
+    }
+    out.push_str(rest);
     out
 }
 
@@ -280,5 +314,24 @@ impl std::error::Error for Error {
             Error::Transport { source, .. } | Error::OutcomeUnknown { source, .. } => Some(source),
             _ => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::snippet;
+
+    #[test]
+    fn snippets_mask_secret_values_and_truncate() {
+        let body = br#"{"code":1,"data":{"access_token":"eyJhbGciOi.secret","api_key":"k-123","order_id":"42"}}"#;
+        let shown = snippet(body);
+        assert!(
+            !shown.contains("eyJhbGciOi") && !shown.contains("k-123"),
+            "{shown}"
+        );
+        assert!(shown.contains(r#""order_id":"42""#), "{shown}");
+        let long = vec![b'x'; 1000];
+        assert_eq!(snippet(&long).chars().count(), 203);
+        assert_eq!(snippet(b"a\nb"), "a\\nb");
     }
 }
