@@ -5,8 +5,8 @@
 use std::collections::VecDeque;
 use std::future::Future;
 use std::num::NonZeroU64;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures_util::Stream;
@@ -14,8 +14,9 @@ use progenitor_client::ResponseValue;
 use serde::de::DeserializeOwned;
 
 use crate::envelope::{DataEnvelope, Envelope};
-use crate::error::{Error, OutcomeUnknownCause, snippet};
+use crate::error::{Error, ErrorKind};
 use crate::operation::{Call, Operation, Page, Paginated};
+use crate::redact::snippet;
 
 /// What the transport saw during one call, shared between the call and the
 /// client's hooks through a task-local: the hooks cannot return it, and
@@ -27,6 +28,21 @@ pub(crate) struct CallRecord {
     /// `Retry-After` of the last response, in milliseconds, plus one (0 =
     /// none).
     retry_after_ms: AtomicU64,
+    /// A failure the hooks saw that a reqwest result cannot carry.
+    failure: Mutex<Option<Failure>>,
+}
+
+/// What the transport refused to hand on as an answer.
+#[derive(Debug)]
+pub(crate) enum Failure {
+    Redirect {
+        status: u16,
+        location: Option<String>,
+    },
+    TooLarge {
+        status: u16,
+        limit: u64,
+    },
 }
 
 impl CallRecord {
@@ -38,6 +54,17 @@ impl CallRecord {
         self.status.store(u32::from(status), Ordering::Relaxed);
         let encoded = retry_after.map_or(0, |d| (d.as_millis() as u64).saturating_add(1));
         self.retry_after_ms.store(encoded, Ordering::Relaxed);
+    }
+
+    pub(crate) fn fail(&self, failure: Failure) {
+        *self.failure.lock().unwrap_or_else(|p| p.into_inner()) = Some(failure);
+    }
+
+    fn take_failure(&self) -> Option<Failure> {
+        self.failure
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
     }
 
     fn attempts(&self) -> u32 {
@@ -62,28 +89,6 @@ tokio::task_local! {
 
 pub(crate) fn current_record() -> Option<Arc<CallRecord>> {
     RECORD.try_with(Arc::clone).ok()
-}
-
-/// Logs the response body at trace level (truncated, secrets masked), then
-/// hands the response on unchanged.
-pub(crate) async fn trace_body(
-    outcome: reqwest::Result<reqwest::Response>,
-    operation_id: &'static str,
-) -> reqwest::Result<reqwest::Response> {
-    if !tracing::enabled!(tracing::Level::TRACE) {
-        return outcome;
-    }
-    let response = outcome?;
-    let status = response.status();
-    let version = response.version();
-    let headers = response.headers().clone();
-    let body = response.bytes().await?;
-    tracing::trace!(operation = operation_id, body = %snippet(&body), "response body");
-    let mut rebuilt = http::Response::new(body);
-    *rebuilt.status_mut() = status;
-    *rebuilt.version_mut() = version;
-    *rebuilt.headers_mut() = headers;
-    Ok(reqwest::Response::from(rebuilt))
 }
 
 /// Turns a generated request builder into `Result<Data, Error>`.
@@ -123,38 +128,44 @@ fn operation_of<C: Call>() -> &'static Operation {
     C::OPERATION
 }
 
+fn error_for(operation: &'static Operation, kind: ErrorKind) -> Error {
+    Error::new(kind, operation.id, operation.moves_money)
+}
+
 /// The error for an envelope whose `code` is not 0 (or `result` false).
-fn envelope_error(operation: &'static str, status: u16, envelope: &impl Envelope) -> Error {
+fn envelope_error(operation: &'static Operation, status: u16, envelope: &impl Envelope) -> Error {
     let message = envelope.message().unwrap_or_default().to_owned();
     let code = envelope.code();
-    if code == 401 || status == 401 || status == 403 {
-        Error::Authentication {
-            operation,
+    let kind = if code == 401 || status == 401 || status == 403 {
+        ErrorKind::Authentication {
             status,
             code: Some(code),
             message,
         }
     } else {
-        Error::Api {
-            operation,
+        ErrorKind::Api {
             status,
             code,
             message,
         }
-    }
+    };
+    error_for(operation, kind)
 }
 
-/// The error for an HTTP error status or an undecodable body.
+/// The error for an answer that is not a decodable success: an error
+/// status, or a body that is not the success envelope.
 fn body_error<C: Call>(status: u16, body: &[u8], reason: String, record: &CallRecord) -> Error
 where
     C::ErrorBody: DeserializeOwned,
 {
-    let operation = operation_of::<C>().id;
+    let operation = operation_of::<C>();
     if status == 429 {
-        return Error::RateLimited {
+        return error_for(
             operation,
-            retry_after: record.retry_after(),
-        };
+            ErrorKind::RateLimited {
+                retry_after: record.retry_after(),
+            },
+        );
     }
     // An error envelope under a body that did not decode as the success
     // type (e.g. `code: 1001` with `data: ""`) is still an API error.
@@ -164,19 +175,51 @@ where
         return envelope_error(operation, status, &envelope);
     }
     if status == 401 || status == 403 {
-        return Error::Authentication {
+        return error_for(
             operation,
-            status,
-            code: None,
-            message: snippet(body),
-        };
+            ErrorKind::Authentication {
+                status,
+                code: None,
+                message: snippet(body),
+            },
+        );
     }
-    Error::Undecodable {
+    if (200..300).contains(&status) {
+        // `code: 0`: Aurpay applied it; only `data` has an unexpected shape.
+        if let Some(data) = success_data(body) {
+            return error_for(operation, ErrorKind::UnexpectedData { status, reason })
+                .with_data(data);
+        }
+        return error_for(
+            operation,
+            ErrorKind::Undecodable {
+                status,
+                snippet: snippet(body),
+                reason,
+            },
+        );
+    }
+    error_for(
         operation,
-        status,
-        snippet: snippet(body),
-        reason,
-    }
+        ErrorKind::Http {
+            status,
+            snippet: snippet(body),
+        },
+    )
+}
+
+/// The `data` of a body that is a success envelope (`code: 0`, `result`
+/// not false), whatever `data`'s shape.
+fn success_data(body: &[u8]) -> Option<serde_json::Value> {
+    let value: serde_json::Value = serde_json::from_slice(body).ok()?;
+    let object = value.as_object()?;
+    let code_is_zero = match object.get("code")? {
+        serde_json::Value::Number(n) => n.as_i64() == Some(0),
+        serde_json::Value::String(s) => s.trim() == "0",
+        _ => false,
+    };
+    let result_ok = !matches!(object.get("result"), Some(serde_json::Value::Bool(false)));
+    (code_is_zero && result_ok).then(|| object.get("data").cloned().unwrap_or_default())
 }
 
 fn transport_error(
@@ -185,33 +228,16 @@ fn transport_error(
     record: &CallRecord,
 ) -> Error {
     let attempts = record.attempts();
-    let id = operation.id;
-    // A connection that never opened sent nothing; otherwise a request
-    // that moves money may have reached Aurpay.
-    if operation.moves_money && !error.is_connect() {
-        let cause = if error.is_timeout() {
-            OutcomeUnknownCause::TimedOut
-        } else {
-            OutcomeUnknownCause::ConnectionLost
-        };
-        return Error::OutcomeUnknown {
-            operation: id,
-            cause,
-            source: error,
-        };
-    }
-    if error.is_timeout() {
-        Error::Timeout {
-            operation: id,
-            attempts,
-        }
+    // A connection that never opened sent nothing; anything else may have
+    // reached Aurpay.
+    let kind = if error.is_connect() {
+        ErrorKind::NotConnected { attempts }
+    } else if error.is_timeout() {
+        ErrorKind::Timeout { attempts }
     } else {
-        Error::Transport {
-            operation: id,
-            attempts,
-            source: error,
-        }
-    }
+        ErrorKind::ConnectionLost { attempts }
+    };
+    error_for(operation, kind).with_source(error)
 }
 
 async fn into_data<C>(
@@ -225,45 +251,70 @@ where
 {
     use progenitor_client::Error as P;
     let operation = operation_of::<C>();
+    // What the transport refused to hand on wins over what the generated
+    // code made of the empty answer it got instead.
+    match record.take_failure() {
+        Some(Failure::Redirect { status, location }) => {
+            return Err(error_for(
+                operation,
+                ErrorKind::Redirect { status, location },
+            ));
+        }
+        Some(Failure::TooLarge { status, limit }) => {
+            return Err(error_for(
+                operation,
+                ErrorKind::ResponseTooLarge { status, limit },
+            ));
+        }
+        None => {}
+    }
     match result {
         Ok(response) => {
             let status = response.status().as_u16();
             let envelope = response.into_inner();
             if !envelope.is_success() {
-                return Err(envelope_error(operation.id, status, &envelope));
+                return Err(envelope_error(operation, status, &envelope));
             }
             match envelope.into_data() {
                 Some(data) => Ok(data),
                 // No `data` on success: fine for types whose fields are all
-                // optional (an empty object), an error otherwise.
+                // optional (an empty object); otherwise applied but unread.
                 None => serde_json::from_value(serde_json::Value::Object(Default::default()))
-                    .map_err(|_| Error::Undecodable {
-                        operation: operation.id,
-                        status,
-                        snippet: String::new(),
-                        reason: "success envelope without `data`".to_owned(),
+                    .map_err(|_| {
+                        error_for(
+                            operation,
+                            ErrorKind::UnexpectedData {
+                                status,
+                                reason: "success envelope without `data`".to_owned(),
+                            },
+                        )
+                        .with_data(serde_json::Value::Null)
                     }),
             }
         }
         Err(P::ErrorResponse(response)) => {
             let status = response.status().as_u16();
             if status == 429 {
-                return Err(Error::RateLimited {
-                    operation: operation.id,
-                    retry_after: record.retry_after(),
-                });
+                return Err(error_for(
+                    operation,
+                    ErrorKind::RateLimited {
+                        retry_after: record.retry_after(),
+                    },
+                ));
             }
             let envelope = response.into_inner();
             if envelope.is_success() && status != 401 && status != 403 {
                 // An error status with a "success" envelope: report the status.
-                return Err(Error::Api {
-                    operation: operation.id,
-                    status,
-                    code: envelope.code(),
-                    message: envelope.message().unwrap_or("HTTP error").to_owned(),
-                });
+                return Err(error_for(
+                    operation,
+                    ErrorKind::Api {
+                        status,
+                        code: envelope.code(),
+                        message: envelope.message().unwrap_or("HTTP error").to_owned(),
+                    },
+                ));
             }
-            Err(envelope_error(operation.id, status, &envelope))
+            Err(envelope_error(operation, status, &envelope))
         }
         Err(P::InvalidResponsePayload(body, error)) => Err(body_error::<C>(
             record.status(),
@@ -286,10 +337,9 @@ where
         Err(
             P::CommunicationError(error) | P::ResponseBodyError(error) | P::InvalidUpgrade(error),
         ) => Err(transport_error(operation, error, record)),
-        Err(P::InvalidRequest(message) | P::Custom(message)) => Err(Error::InvalidRequest {
-            operation: operation.id,
-            message,
-        }),
+        Err(P::InvalidRequest(message) | P::Custom(message)) => {
+            Err(error_for(operation, ErrorKind::InvalidRequest { message }))
+        }
     }
 }
 

@@ -259,13 +259,15 @@ impl VerifiedCallback {
         &self,
         client: &Client,
     ) -> Result<<Client as OrderLookup>::Order, Error> {
-        let order_id = self
-            .order_id
-            .as_deref()
-            .ok_or_else(|| Error::InvalidRequest {
-                operation: <<Client as OrderLookup>::Lookup<'_> as Call>::OPERATION.id,
-                message: "the callback carries no order id".to_owned(),
-            })?;
+        let order_id = self.order_id.as_deref().ok_or_else(|| {
+            Error::new(
+                crate::ErrorKind::InvalidRequest {
+                    message: "the callback carries no order id".to_owned(),
+                },
+                <<Client as OrderLookup>::Lookup<'_> as Call>::OPERATION.id,
+                false,
+            )
+        })?;
         client.order_lookup(order_id).call().await
     }
 }
@@ -330,6 +332,8 @@ impl CallbackVerifier {
     ) -> Result<Self, Error> {
         let token = callback_token.into();
         let secret = callback_secret.into();
+        crate::redact::register(token.expose_secret());
+        crate::redact::register(secret.expose_secret());
         if token.expose_secret().is_empty() || secret.expose_secret().is_empty() {
             return Err(Error::config("callback token and secret must not be empty"));
         }
@@ -542,9 +546,13 @@ impl CallbackSigner {
         callback_token: impl Into<SecretString>,
         callback_secret: impl Into<SecretString>,
     ) -> Self {
+        let token = callback_token.into();
+        let secret = callback_secret.into();
+        crate::redact::register(token.expose_secret());
+        crate::redact::register(secret.expose_secret());
         CallbackSigner {
-            token: callback_token.into(),
-            secret: callback_secret.into(),
+            token,
+            secret,
             api_key: None,
         }
     }

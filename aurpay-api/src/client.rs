@@ -7,14 +7,14 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use progenitor_client::{ClientHooks, OperationInfo};
-use reqwest::header::{HeaderName, HeaderValue, RETRY_AFTER, USER_AGENT};
+use reqwest::header::{HeaderName, HeaderValue, LOCATION, RETRY_AFTER, USER_AGENT};
 use tracing::Instrument as _;
 
 use crate::credentials::{Credentials, Scheme};
 use crate::error::Error;
 use crate::generated::Client;
 use crate::operation::Operation;
-use crate::retry::{RetryPolicy, Verdict};
+use crate::retry::{self, RetryPolicy, Retryable, Verdict};
 use crate::signing::{self, Clock};
 
 /// The base URL every documented Aurpay example uses.
@@ -32,6 +32,27 @@ pub struct ClientContext {
     timeout: Duration,
     clock: Arc<dyn Clock>,
     user_agent: HeaderValue,
+    /// The only origin credentials are ever sent to.
+    origin: Origin,
+    max_response_bytes: u64,
+}
+
+/// Scheme, host and port of a URL: where credentials may go.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Origin {
+    scheme: String,
+    host: String,
+    port: Option<u16>,
+}
+
+impl Origin {
+    fn of(url: &reqwest::Url) -> Origin {
+        Origin {
+            scheme: url.scheme().to_owned(),
+            host: url.host_str().unwrap_or_default().to_ascii_lowercase(),
+            port: url.port_or_known_default(),
+        }
+    }
 }
 
 impl fmt::Debug for ClientContext {
@@ -40,6 +61,7 @@ impl fmt::Debug for ClientContext {
             .field("credentials", &self.credentials)
             .field("retry", &self.retry)
             .field("timeout", &self.timeout)
+            .field("max_response_bytes", &self.max_response_bytes)
             .finish_non_exhaustive()
     }
 }
@@ -66,10 +88,15 @@ pub struct ClientBuilder {
     timeout: Duration,
     connect_timeout: Duration,
     user_agent: String,
-    http: Option<reqwest::Client>,
     retry: RetryPolicy,
     clock: Arc<dyn Clock>,
+    allow_insecure_http: bool,
+    max_response_bytes: u64,
 }
+
+/// The default [`ClientBuilder::max_response_bytes`]: 8 MiB, far above
+/// Aurpay's largest real answer (a page of 100 orders is about 100 KiB).
+pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 8 * 1024 * 1024;
 
 impl Default for ClientBuilder {
     fn default() -> Self {
@@ -79,16 +106,21 @@ impl Default for ClientBuilder {
             timeout: Duration::from_secs(30),
             connect_timeout: Duration::from_secs(10),
             user_agent: DEFAULT_USER_AGENT.to_owned(),
-            http: None,
             retry: RetryPolicy::default(),
             clock: signing::system_clock(),
+            allow_insecure_http: false,
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
         }
     }
 }
 
 impl ClientBuilder {
     /// The API's base URL (default [`DEFAULT_BASE_URL`]). A trailing slash
-    /// is ignored.
+    /// is ignored. It must be `https://`, except for a loopback host
+    /// (`127.0.0.1`, `[::1]`, `localhost`: the sandbox and tests) or with
+    /// [`ClientBuilder::allow_insecure_http`]. It must not carry a user
+    /// name, password, query or fragment. Credentials are only ever sent to
+    /// this origin (scheme, host and port).
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
         self.base_url = url.into();
         self
@@ -102,14 +134,13 @@ impl ClientBuilder {
     }
 
     /// The time limit of one attempt, from sending to the last byte of the
-    /// answer (default 30 s). Applies to a caller-supplied client too.
+    /// answer's body (default 30 s).
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
     }
 
-    /// The time limit to open a connection (default 10 s). Ignored with
-    /// [`ClientBuilder::http_client`], whose own setting applies.
+    /// The time limit to open a connection (default 10 s).
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = timeout;
         self
@@ -121,10 +152,20 @@ impl ClientBuilder {
         self
     }
 
-    /// Uses your own `reqwest::Client` (connection pool, proxy, TLS
-    /// settings). Authentication, signing, timeouts and retries still apply.
-    pub fn http_client(mut self, client: reqwest::Client) -> Self {
-        self.http = Some(client);
+    /// Allows a plain `http://` base URL on a host that is not loopback.
+    /// Credentials then cross the network in clear text: only for a test
+    /// server on a network you trust.
+    pub fn allow_insecure_http(mut self) -> Self {
+        self.allow_insecure_http = true;
+        self
+    }
+
+    /// The largest answer read, in bytes (default
+    /// [`DEFAULT_MAX_RESPONSE_BYTES`], 8 MiB). Enforced while the body
+    /// streams: a larger answer stops being read at the limit and the call
+    /// fails with [`ErrorKind::ResponseTooLarge`](crate::ErrorKind::ResponseTooLarge).
+    pub fn max_response_bytes(mut self, limit: u64) -> Self {
+        self.max_response_bytes = limit.max(1);
         self
     }
 
@@ -141,33 +182,76 @@ impl ClientBuilder {
     }
 
     /// Builds the client.
+    ///
+    /// Redirects are never followed (a 3xx is
+    /// [`ErrorKind::Redirect`](crate::ErrorKind::Redirect)), so no request,
+    /// and no credential, ever leaves for another origin.
     pub fn build(self) -> Result<Client, Error> {
         let base_url = self.base_url.trim().trim_end_matches('/').to_owned();
-        let parsed = reqwest::Url::parse(&base_url)
-            .map_err(|e| Error::config(format!("base URL {base_url:?} is not a URL: {e}")))?;
-        if !matches!(parsed.scheme(), "http" | "https") || parsed.host().is_none() {
-            return Err(Error::config(format!(
-                "base URL {base_url:?} must be http(s)://host"
-            )));
-        }
+        let parsed = check_base_url(&base_url, self.allow_insecure_http)?;
         let user_agent = HeaderValue::from_str(&self.user_agent)
             .map_err(|_| Error::config("user agent contains characters not allowed in a header"))?;
-        let http = match self.http {
-            Some(http) => http,
-            None => reqwest::Client::builder()
-                .connect_timeout(self.connect_timeout)
-                .build()
-                .map_err(|e| Error::config(format!("cannot build the HTTP client: {e}")))?,
-        };
+        let http = reqwest::Client::builder()
+            .connect_timeout(self.connect_timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| Error::config(format!("cannot build the HTTP client: {e}")))?;
         let context = ClientContext {
             credentials: self.credentials,
             retry: self.retry,
             timeout: self.timeout,
             clock: self.clock,
             user_agent,
+            origin: Origin::of(&parsed),
+            max_response_bytes: self.max_response_bytes,
         };
         Ok(Client::new_with_client(&base_url, http, context))
     }
+}
+
+fn is_loopback(url: &reqwest::Url) -> bool {
+    let Some(host) = url.host_str() else {
+        return false;
+    };
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// The base URL, parsed, if it is one credentials may be sent to.
+fn check_base_url(base_url: &str, allow_insecure_http: bool) -> Result<reqwest::Url, Error> {
+    // The URL is only ever printed masked: it may carry a password.
+    let shown = crate::redact::text(base_url);
+    let parsed = reqwest::Url::parse(base_url)
+        .map_err(|e| Error::config(format!("base URL {shown:?} is not a URL: {e}")))?;
+    if !matches!(parsed.scheme(), "http" | "https") || parsed.host().is_none() {
+        return Err(Error::config(format!(
+            "base URL {shown:?} must be https://host"
+        )));
+    }
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err(Error::config(format!(
+            "base URL {shown:?} must not carry a user name or password: credentials go in .credentials(..)"
+        )));
+    }
+    if parsed.query().is_some() || parsed.fragment().is_some() {
+        return Err(Error::config(format!(
+            "base URL {shown:?} must not have a query or fragment"
+        )));
+    }
+    if parsed.scheme() == "http" && !is_loopback(&parsed) && !allow_insecure_http {
+        let mut https = parsed.clone();
+        // Cannot fail: http and https are both special schemes.
+        let _ = https.set_scheme("https");
+        return Err(Error::config(format!(
+            "base URL {shown:?} is plain http: credentials would cross the network in clear text; \
+             use https ({:?}), or .allow_insecure_http() for a test server you trust",
+            https.as_str().trim_end_matches('/')
+        )));
+    }
+    Ok(parsed)
 }
 
 impl Client {
@@ -226,6 +310,11 @@ impl ClientHooks<ClientContext> for Client {
         let headers = request.headers_mut();
         headers.remove(API_VERSION);
         headers.insert(USER_AGENT, self.inner.user_agent.clone());
+        if Origin::of(request.url()) != self.inner.origin {
+            return Err(progenitor_client::Error::InvalidRequest(
+                "refusing to send a request outside the configured base URL".to_owned(),
+            ));
+        }
         let needs_auth = Operation::find(info.operation_id).is_none_or(|op| op.authenticated);
         if needs_auth && self.inner.credentials.is_none() {
             return Err(progenitor_client::Error::InvalidRequest(
@@ -256,6 +345,132 @@ impl ClientHooks<ClientContext> for Client {
     }
 }
 
+/// What one attempt came to. The body is always read here, inside the
+/// retry loop and under the limits, never later by the generated code.
+enum Attempt {
+    /// A whole answer, its body buffered (at most the size limit).
+    Answered {
+        response: reqwest::Response,
+        retry_after: Option<Duration>,
+    },
+    /// A 3xx: not followed.
+    Redirect {
+        status: u16,
+        location: Option<String>,
+    },
+    /// The body passed the size limit; reading stopped there.
+    TooLarge { status: u16 },
+    /// No whole answer: connect failure, timeout (headers or body), a
+    /// connection lost mid-answer.
+    Failed(reqwest::Error),
+}
+
+impl Attempt {
+    fn retryable(&self) -> Retryable {
+        match self {
+            Attempt::Failed(e) if e.is_connect() => Retryable::NothingSent,
+            Attempt::Failed(_) => Retryable::Transient,
+            Attempt::Answered { response, .. } if retry::is_transient_status(response.status()) => {
+                Retryable::Transient
+            }
+            Attempt::Answered { .. } | Attempt::Redirect { .. } | Attempt::TooLarge { .. } => {
+                Retryable::Final
+            }
+        }
+    }
+
+    fn status(&self) -> Option<u16> {
+        match self {
+            Attempt::Answered { response, .. } => Some(response.status().as_u16()),
+            Attempt::Redirect { status, .. } | Attempt::TooLarge { status } => Some(*status),
+            Attempt::Failed(_) => None,
+        }
+    }
+
+    fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Attempt::Answered { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+
+    /// What the generated code gets back. A redirect or an oversized body
+    /// is recorded for [`crate::call`] (the hook can only return a reqwest
+    /// result) and handed on as an empty answer, which never decodes as a
+    /// success.
+    fn into_hook_result(
+        self,
+        record: Option<&crate::call::CallRecord>,
+        limit: u64,
+    ) -> reqwest::Result<reqwest::Response> {
+        let (status, failure) = match self {
+            Attempt::Answered { response, .. } => return Ok(response),
+            Attempt::Failed(error) => return Err(error),
+            Attempt::Redirect { status, location } => {
+                (status, crate::call::Failure::Redirect { status, location })
+            }
+            Attempt::TooLarge { status } => {
+                (status, crate::call::Failure::TooLarge { status, limit })
+            }
+        };
+        if let Some(record) = record {
+            record.fail(failure);
+        }
+        let mut empty = http::Response::new(Vec::<u8>::new());
+        *empty.status_mut() =
+            reqwest::StatusCode::from_u16(status).unwrap_or(reqwest::StatusCode::BAD_GATEWAY);
+        Ok(reqwest::Response::from(empty))
+    }
+}
+
+/// Reads the whole body, stopping as soon as it passes `limit` (a declared
+/// `Content-Length` above it is refused before reading anything), and
+/// hands back a response that owns it. The attempt's timeout, set on the
+/// request, covers the body too.
+async fn read_body(
+    mut response: reqwest::Response,
+    limit: u64,
+    operation_id: &'static str,
+) -> Attempt {
+    let status = response.status();
+    if response
+        .content_length()
+        .is_some_and(|declared| declared > limit)
+    {
+        return Attempt::TooLarge {
+            status: status.as_u16(),
+        };
+    }
+    let retry_after = retry_after(&response);
+    // Pre-allocate what was declared, within the limit, but never trust a
+    // claim for more than 64 KiB before the bytes arrive.
+    let expected = response.content_length().unwrap_or(0).min(64 * 1024);
+    let mut body = Vec::with_capacity(usize::try_from(expected).unwrap_or(0));
+    loop {
+        match response.chunk().await {
+            Ok(Some(chunk)) => {
+                if (body.len() as u64).saturating_add(chunk.len() as u64) > limit {
+                    return Attempt::TooLarge {
+                        status: status.as_u16(),
+                    };
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok(None) => break,
+            Err(error) => return Attempt::Failed(error),
+        }
+    }
+    tracing::trace!(operation = operation_id, body = %crate::redact::snippet(&body), "response body");
+    let mut rebuilt = http::Response::new(body);
+    *rebuilt.status_mut() = status;
+    *rebuilt.version_mut() = response.version();
+    *rebuilt.headers_mut() = std::mem::take(response.headers_mut());
+    Attempt::Answered {
+        response: reqwest::Response::from(rebuilt),
+        retry_after,
+    }
+}
+
 impl Client {
     async fn execute_with_retries(
         &self,
@@ -283,19 +498,37 @@ impl Client {
             span.record("attempt", attempt);
             tracing::debug!(attempt, "sending");
             let sent_at = Instant::now();
-            let outcome = self.client.execute(this_try).await;
-            span.record("duration_ms", sent_at.elapsed().as_millis() as u64);
-            let wait_hint = outcome.as_ref().ok().and_then(retry_after);
-            if let Ok(response) = &outcome {
-                span.record("status", response.status().as_u16());
-                if let Some(record) = &record {
-                    record.response(response.status().as_u16(), wait_hint);
+            let outcome = match self.client.execute(this_try).await {
+                Err(error) => Attempt::Failed(error),
+                Ok(response) => {
+                    let status = response.status();
+                    span.record("status", status.as_u16());
+                    if status.is_redirection() {
+                        Attempt::Redirect {
+                            status: status.as_u16(),
+                            location: response
+                                .headers()
+                                .get(LOCATION)
+                                .and_then(|l| l.to_str().ok())
+                                .map(|l| l.chars().take(512).collect()),
+                        }
+                    } else {
+                        read_body(response, context.max_response_bytes, operation_id).await
+                    }
                 }
+            };
+            span.record("duration_ms", sent_at.elapsed().as_millis() as u64);
+            tracing::debug!(attempt, "attempt finished");
+            if let (Some(status), Some(record)) = (outcome.status(), &record) {
+                record.response(status, outcome.retry_after());
             }
-            let verdict =
-                context
-                    .retry
-                    .verdict(&outcome, idempotent, attempt, started.elapsed(), wait_hint);
+            let verdict = context.retry.verdict(
+                outcome.retryable(),
+                idempotent,
+                attempt,
+                started.elapsed(),
+                outcome.retry_after(),
+            );
             match (verdict, spare) {
                 (Verdict::RetryAfter(delay), Some(spare)) => {
                     tracing::debug!(attempt, delay_ms = delay.as_millis() as u64, "retrying");
@@ -303,18 +536,22 @@ impl Client {
                     pending = spare;
                 }
                 _ => {
-                    if let Err(e) = &outcome {
-                        tracing::debug!(attempt, error = %crate::retry::describe(e), "failed");
+                    if let Attempt::Failed(e) = &outcome {
+                        tracing::debug!(attempt, error = %retry::describe(e), "failed");
                     }
-                    return crate::call::trace_body(outcome, operation_id).await;
+                    return outcome.into_hook_result(record.as_deref(), context.max_response_bytes);
                 }
             }
         }
     }
 
     /// Adds the credentials: the `API-Key` header, or a fresh signature
-    /// over the request exactly as it will be sent.
+    /// over the request exactly as it will be sent. Only ever for the
+    /// configured origin.
     fn authenticate(&self, request: &mut reqwest::Request) {
+        if Origin::of(request.url()) != self.inner.origin {
+            return;
+        }
         match self.inner.credentials.as_ref().map(|c| &c.0) {
             None => {}
             Some(Scheme::ApiKey(key)) => {

@@ -48,6 +48,7 @@ fn sensitive_header(name: &str, value: &str) -> Result<HeaderValue, Error> {
     if value.is_empty() {
         return Err(Error::config(format!("{name} is empty")));
     }
+    crate::redact::register(value);
     let mut header = HeaderValue::from_str(value).map_err(|_| {
         Error::config(format!(
             "{name} contains characters not allowed in an HTTP header"
@@ -93,6 +94,7 @@ impl Credentials {
         }
         let token = sensitive_header("API token", api_token.into().expose_secret())?;
         let secret = api_secret.into();
+        crate::redact::register(secret.expose_secret());
         if secret.expose_secret().is_empty() {
             return Err(Error::config("API secret is empty"));
         }

@@ -1,337 +1,447 @@
-//! The one error type of the SDK.
+//! The one error type of the SDK, and the question every error answers:
+//! did Aurpay act?
 
 use std::fmt;
 use std::time::Duration;
 
-/// Everything that can go wrong in a call, as distinct cases to match on.
+use crate::redact;
+
+/// Whether Aurpay acted on a request that failed: the first thing to ask
+/// of an [`Error`] before doing anything else.
 ///
-/// Every case names the operation (the spec's `operationId`, e.g.
-/// `get_orders`), except [`Error::Config`], which comes from building a
-/// client. `Display` never prints a secret, a signature or a header map.
+/// | Outcome | What happened | Retry? |
+/// |---|---|---|
+/// | [`NotSent`](Outcome::NotSent) | The request never left: invalid arguments, bad configuration, or a connection that could not be opened. | Safe. |
+/// | [`Refused`](Outcome::Refused) | Aurpay answered with a definite refusal: an error envelope (`code != 0`) with an HTTP status below 500, HTTP 401/403 (authentication), or 429 (rate limited). Nothing happened. | Safe (it may be refused again). |
+/// | [`Unknown`](Outcome::Unknown) | The request may have arrived and no definite answer came back: timeout, lost connection, a redirect, HTTP 5xx (with or without an envelope), an HTML, empty, truncated, garbled or oversized body. | Only for read calls. For a call that moves money, **reconcile first**: look the order (or balance) up. |
+/// | [`Applied`](Outcome::Applied) | Aurpay answered `code: 0` (success) but its `data` did not have the documented shape. The effect happened; [`Error::data`] holds the raw `data` so the order id can still be read. | Only for read calls. Never repeat a call that moves money: it succeeded. |
 ///
-/// The case that needs care is [`Error::OutcomeUnknown`]: a call that
-/// creates an order or moves funds was sent, but no answer came back. Do not
-/// simply try again: look the order (or the balance) up first.
+/// A call moves money when it creates an order or moves funds (create
+/// order, refund, withdraw: [`Operation::moves_money`](crate::Operation::moves_money)).
+/// The SDK itself never sends such a call twice; read calls are retried by
+/// the [`RetryPolicy`](crate::RetryPolicy).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Outcome {
+    /// Nothing was sent: Aurpay cannot have acted.
+    NotSent,
+    /// Aurpay answered with a definite refusal: nothing happened.
+    Refused,
+    /// Aurpay may or may not have acted: reconcile before retrying a call
+    /// that moves money.
+    Unknown,
+    /// Aurpay acted (it answered success) but the answer could not be read
+    /// in full.
+    Applied,
+}
+
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Outcome::NotSent => "not sent",
+            Outcome::Refused => "refused",
+            Outcome::Unknown => "unknown",
+            Outcome::Applied => "applied",
+        })
+    }
+}
+
+/// What went wrong, as distinct cases to match on (see [`Error::kind`]).
 #[derive(Debug)]
 #[non_exhaustive]
-pub enum Error {
-    /// Aurpay answered with an error: a non-zero `code` in the envelope
-    /// (even with HTTP 200), or an error status with an envelope.
+pub enum ErrorKind {
+    /// Aurpay answered with an error envelope: a non-zero `code` (even with
+    /// HTTP 200), or an error status with an envelope.
     Api {
-        /// The operation.
-        operation: &'static str,
         /// HTTP status.
         status: u16,
-        /// Aurpay's `code` (non-zero).
+        /// Aurpay's `code` (non-zero, or 0 under an error status).
         code: i64,
-        /// Aurpay's `message` (or `msg`).
+        /// Aurpay's `message` (or `msg`), secrets masked.
         message: String,
     },
     /// The credentials were rejected: HTTP 401/403, or envelope `code` 401.
     Authentication {
-        /// The operation.
-        operation: &'static str,
         /// HTTP status.
         status: u16,
         /// Aurpay's `code`, when there was an envelope.
         code: Option<i64>,
-        /// Aurpay's message, when there was one.
+        /// Aurpay's message (or the start of the body), secrets masked.
         message: String,
     },
-    /// HTTP 429. Read-only calls were already retried as far as the retry
-    /// policy allows; calls that move money are never retried.
+    /// HTTP 429. Read calls were already retried as far as the retry policy
+    /// allows; calls that move money are never retried.
     RateLimited {
-        /// The operation.
-        operation: &'static str,
         /// How long Aurpay asked to wait (`Retry-After`), when it said.
         retry_after: Option<Duration>,
     },
-    /// A read-only call, or one that was never sent, timed out on every
-    /// attempt.
-    Timeout {
-        /// The operation.
-        operation: &'static str,
-        /// Attempts made.
-        attempts: u32,
-    },
-    /// The connection failed (refused, reset, TLS, DNS) on every attempt, for
-    /// a call that is safe to repeat or that was never sent.
-    Transport {
-        /// The operation.
-        operation: &'static str,
-        /// Attempts made.
-        attempts: u32,
-        /// The last failure.
-        source: reqwest::Error,
-    },
-    /// A call that creates an order or moves funds was sent (or may have
-    /// been), and no answer came back: a timeout after sending, or a
-    /// connection dropped mid-request. Aurpay may or may not have acted on
-    /// it, and the SDK never retries it.
-    ///
-    /// To reconcile: list recent orders (`get_orders`) or look the order up
-    /// (`get_orders_details`), or check the balance for withdrawals, before
-    /// deciding to send the request again.
-    OutcomeUnknown {
-        /// The operation.
-        operation: &'static str,
-        /// What happened after sending.
-        cause: OutcomeUnknownCause,
-        /// The underlying failure.
-        source: reqwest::Error,
-    },
-    /// The answer could not be decoded: not JSON (for example a proxy's
-    /// HTML error page), truncated, empty, or not the documented shape.
-    Undecodable {
-        /// The operation.
-        operation: &'static str,
+    /// An HTTP error status with a body that is not Aurpay's envelope (a
+    /// proxy's or CDN's HTML page, an empty 504).
+    Http {
         /// HTTP status.
         status: u16,
-        /// The first bytes of the body, for diagnosis (control characters
+        /// The first bytes of the body (secrets masked, at most 200
+        /// characters).
+        snippet: String,
+    },
+    /// The server answered with a redirect (3xx). The SDK never follows
+    /// one: credentials go only to the configured base URL.
+    Redirect {
+        /// HTTP status (301, 302, 303, 307, 308, ...).
+        status: u16,
+        /// Where it pointed (the `Location` header), secrets masked.
+        location: Option<String>,
+    },
+    /// No complete answer within the timeout (waiting for the headers or
+    /// reading the body), on every attempt.
+    Timeout {
+        /// Attempts made.
+        attempts: u32,
+    },
+    /// The connection could not be opened (refused, DNS, TLS handshake) on
+    /// every attempt: nothing was sent.
+    NotConnected {
+        /// Attempts made.
+        attempts: u32,
+    },
+    /// The connection failed after the request may have been written
+    /// (reset, closed mid-answer, a body cut short), on every attempt.
+    ConnectionLost {
+        /// Attempts made.
+        attempts: u32,
+    },
+    /// The answer was larger than the client's limit
+    /// ([`ClientBuilder::max_response_bytes`](crate::ClientBuilder::max_response_bytes)).
+    /// Reading stopped at the limit.
+    ResponseTooLarge {
+        /// HTTP status.
+        status: u16,
+        /// The limit, in bytes.
+        limit: u64,
+    },
+    /// The answer could not be decoded: not JSON, truncated, empty, or not
+    /// Aurpay's envelope.
+    Undecodable {
+        /// HTTP status.
+        status: u16,
+        /// The first bytes of the body (secrets masked, control characters
         /// escaped, at most 200 characters).
         snippet: String,
         /// Why decoding failed.
         reason: String,
     },
+    /// Aurpay answered success (`code: 0`), but `data` does not have the
+    /// documented shape. The effect happened ([`Outcome::Applied`]); the raw
+    /// `data` is kept in [`Error::data`].
+    UnexpectedData {
+        /// HTTP status.
+        status: u16,
+        /// Why `data` did not decode.
+        reason: String,
+    },
     /// The request was not sent because it is invalid (a required parameter
-    /// missing, an argument out of range).
+    /// missing, an argument out of range, no credentials).
     InvalidRequest {
-        /// The operation.
-        operation: &'static str,
         /// What is wrong.
         message: String,
     },
     /// The client could not be configured (a missing environment variable,
-    /// a malformed base URL or credential).
+    /// a malformed or insecure base URL, a malformed credential).
     Config {
         /// What is wrong, naming the variable or setting.
         message: String,
     },
 }
 
-/// Why the outcome of a sent request is unknown.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum OutcomeUnknownCause {
-    /// The request was sent and the answer did not arrive in time.
-    TimedOut,
-    /// The connection failed after the request may have been written.
-    ConnectionLost,
+/// Everything that can go wrong, with the answer to "did Aurpay act?".
+///
+/// * [`Error::kind`]: what went wrong, to match on;
+/// * [`Error::outcome`]: whether Aurpay acted (the table on [`Outcome`]);
+/// * [`Error::is_safe_to_retry`]: whether sending the same request again
+///   cannot duplicate an effect;
+/// * [`Error::operation`], [`Error::status`], [`Error::code`]: context.
+///
+/// `Display` and `Debug` never print a configured secret, a signature or a
+/// header map, even when the server echoed a secret back.
+///
+/// ```
+/// use aurpay_api::{Error, Outcome};
+///
+/// fn after_create_order(result: Result<(), Error>) {
+///     match result {
+///         Ok(()) => {}
+///         Err(e) if e.outcome() == Outcome::Unknown => {
+///             // Sent, no definite answer: the order may exist. Look it up
+///             // (get_orders) before creating it again.
+///         }
+///         Err(e) if e.outcome() == Outcome::Applied => {
+///             // Created, but the answer was not the documented shape.
+///             let raw_order_id = e.data().and_then(|d| d.get("order_id"));
+///         }
+///         Err(e) => eprintln!("not created ({}): {e}", e.outcome()),
+///     }
+/// }
+/// ```
+pub struct Error(Box<Inner>);
+
+struct Inner {
+    kind: ErrorKind,
+    operation: Option<&'static str>,
+    moves_money: bool,
+    data: Option<serde_json::Value>,
+    source: Option<Box<dyn std::error::Error + Send + Sync>>,
 }
 
 impl Error {
+    /// An error of this kind for an operation. `moves_money` decides
+    /// [`Error::is_safe_to_retry`].
+    pub(crate) fn new(kind: ErrorKind, operation: &'static str, moves_money: bool) -> Self {
+        Error(Box::new(Inner {
+            kind,
+            operation: Some(operation),
+            moves_money,
+            data: None,
+            source: None,
+        }))
+    }
+
     pub(crate) fn config(message: impl Into<String>) -> Self {
-        Error::Config {
-            message: message.into(),
+        Error(Box::new(Inner {
+            kind: ErrorKind::Config {
+                message: message.into(),
+            },
+            operation: None,
+            moves_money: false,
+            data: None,
+            source: None,
+        }))
+    }
+
+    pub(crate) fn with_source(
+        mut self,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        self.0.source = Some(Box::new(source));
+        self
+    }
+
+    pub(crate) fn with_data(mut self, data: serde_json::Value) -> Self {
+        self.0.data = Some(data);
+        self
+    }
+
+    /// What went wrong.
+    pub fn kind(&self) -> &ErrorKind {
+        &self.0.kind
+    }
+
+    /// Whether Aurpay acted on the request (see the table on [`Outcome`]).
+    pub fn outcome(&self) -> Outcome {
+        match &self.0.kind {
+            ErrorKind::InvalidRequest { .. }
+            | ErrorKind::Config { .. }
+            | ErrorKind::NotConnected { .. } => Outcome::NotSent,
+            ErrorKind::Authentication { .. } | ErrorKind::RateLimited { .. } => Outcome::Refused,
+            ErrorKind::Api { status, code, .. } if *status < 500 && *code != 0 => Outcome::Refused,
+            ErrorKind::UnexpectedData { .. } => Outcome::Applied,
+            ErrorKind::Api { .. }
+            | ErrorKind::Http { .. }
+            | ErrorKind::Redirect { .. }
+            | ErrorKind::Timeout { .. }
+            | ErrorKind::ConnectionLost { .. }
+            | ErrorKind::ResponseTooLarge { .. }
+            | ErrorKind::Undecodable { .. } => Outcome::Unknown,
         }
     }
 
-    /// The operation this error belongs to (`None` for [`Error::Config`]).
+    /// Whether sending the same request again cannot duplicate an effect:
+    /// always for read calls; for calls that move money, only when nothing
+    /// was sent or Aurpay refused it. (Safe is not the same as useful: an
+    /// invalid request will fail again.)
+    pub fn is_safe_to_retry(&self) -> bool {
+        !self.0.moves_money || matches!(self.outcome(), Outcome::NotSent | Outcome::Refused)
+    }
+
+    /// Whether the failed call creates an order or moves funds.
+    pub fn moves_money(&self) -> bool {
+        self.0.moves_money
+    }
+
+    /// The operation this error belongs to (`None` for
+    /// [`ErrorKind::Config`]).
     pub fn operation(&self) -> Option<&'static str> {
-        match self {
-            Error::Api { operation, .. }
-            | Error::Authentication { operation, .. }
-            | Error::RateLimited { operation, .. }
-            | Error::Timeout { operation, .. }
-            | Error::Transport { operation, .. }
-            | Error::OutcomeUnknown { operation, .. }
-            | Error::Undecodable { operation, .. }
-            | Error::InvalidRequest { operation, .. } => Some(operation),
-            Error::Config { .. } => None,
-        }
+        self.0.operation
     }
 
     /// The HTTP status, when a response arrived.
     pub fn status(&self) -> Option<u16> {
-        match self {
-            Error::Api { status, .. }
-            | Error::Authentication { status, .. }
-            | Error::Undecodable { status, .. } => Some(*status),
-            Error::RateLimited { .. } => Some(429),
+        match &self.0.kind {
+            ErrorKind::Api { status, .. }
+            | ErrorKind::Authentication { status, .. }
+            | ErrorKind::Http { status, .. }
+            | ErrorKind::Redirect { status, .. }
+            | ErrorKind::ResponseTooLarge { status, .. }
+            | ErrorKind::Undecodable { status, .. }
+            | ErrorKind::UnexpectedData { status, .. } => Some(*status),
+            ErrorKind::RateLimited { .. } => Some(429),
             _ => None,
         }
     }
 
     /// Aurpay's envelope `code`, when there was one.
     pub fn code(&self) -> Option<i64> {
-        match self {
-            Error::Api { code, .. } => Some(*code),
-            Error::Authentication { code, .. } => *code,
+        match &self.0.kind {
+            ErrorKind::Api { code, .. } => Some(*code),
+            ErrorKind::Authentication { code, .. } => *code,
             _ => None,
         }
     }
-}
 
-/// At most 200 characters of `body`, with control characters escaped, so
-/// an HTML error page or binary garbage stays readable in a log line, and
-/// the values of secret-looking JSON keys masked (an error snippet or a
-/// trace log of Get API-Key's answer must not carry the token).
-pub(crate) fn snippet(body: &[u8]) -> String {
-    const MAX: usize = 200;
-    let text = mask_secrets(&String::from_utf8_lossy(body));
-    let mut out = String::new();
-    for (count, c) in text.chars().enumerate() {
-        if count == MAX {
-            out.push_str("...");
-            break;
-        }
-        if c.is_control() {
-            out.extend(c.escape_default());
-        } else {
-            out.push(c);
-        }
+    /// For [`Outcome::Applied`]: the raw `data` of the success answer, to
+    /// read what the typed decode could not (for example the new order's
+    /// `order_id`).
+    pub fn data(&self) -> Option<&serde_json::Value> {
+        self.0.data.as_ref()
     }
-    out
-}
 
-/// Masks the values of JSON keys that look like secrets, in log text.
-fn mask_secrets(text: &str) -> String {
-    const SECRET_KEYS: [&str; 5] = ["token", "secret", "password", "key", "signature"];
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(start) = rest.find('"') {
-        let (before, after) = rest.split_at(start);
-        out.push_str(before);
-        let Some(end) = after[1..].find('"') else {
-            out.push_str(after);
-            return out;
-        };
-        let key = &after[1..=end];
-        out.push_str(&after[..end + 2]);
-        rest = &after[end + 2..];
-        let is_secret = SECRET_KEYS
-            .iter()
-            .any(|k| key.to_ascii_lowercase().contains(k));
-        let trimmed = rest.trim_start();
-        if is_secret && trimmed.starts_with(':') {
-            let value = trimmed[1..].trim_start();
-            if let Some(inner) = value.strip_prefix('"') {
-                let close = inner.find('"').map_or(inner.len(), |i| i + 1);
-                out.push_str(": \"[redacted]\"");
-                rest = &inner[close.min(inner.len())..];
-            }
+    fn describe(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(operation) = self.0.operation {
+            write!(f, "{operation}: ")?;
         }
-    }
-    out.push_str(rest);
-    out
-}
-
-impl fmt::Display for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Error::Api {
-                operation,
+        match &self.0.kind {
+            ErrorKind::Api {
                 status,
                 code,
                 message,
-            } => write!(
-                f,
-                "{operation}: Aurpay error code {code} (HTTP {status}): {message}"
-            ),
-            Error::Authentication {
-                operation,
+            } => write!(f, "Aurpay error code {code} (HTTP {status}): {message}")?,
+            ErrorKind::Authentication {
                 status,
                 code,
                 message,
             } => {
-                write!(f, "{operation}: authentication failed (HTTP {status}")?;
+                write!(f, "authentication failed (HTTP {status}")?;
                 if let Some(code) = code {
                     write!(f, ", code {code}")?;
                 }
-                write!(f, "): {message}")
+                write!(f, "): {message}")?;
             }
-            Error::RateLimited {
-                operation,
-                retry_after,
-            } => {
-                write!(f, "{operation}: rate limited by Aurpay (HTTP 429)")?;
+            ErrorKind::RateLimited { retry_after } => {
+                write!(f, "rate limited by Aurpay (HTTP 429)")?;
                 if let Some(wait) = retry_after {
                     write!(f, "; retry after {} s", wait.as_secs())?;
                 }
-                Ok(())
             }
-            Error::Timeout {
-                operation,
-                attempts,
-            } => {
-                write!(f, "{operation}: timed out ({attempts} attempt(s))")
-            }
-            Error::Transport {
-                operation,
-                attempts,
-                source,
-            } => write!(
+            ErrorKind::Http { status, snippet } => write!(
                 f,
-                "{operation}: connection failed ({attempts} attempt(s)): {}",
-                TransportCause(source)
-            ),
-            Error::OutcomeUnknown {
-                operation, cause, ..
-            } => {
-                let what = match cause {
-                    OutcomeUnknownCause::TimedOut => "no answer before the timeout",
-                    OutcomeUnknownCause::ConnectionLost => "the connection was lost",
-                };
-                write!(
-                    f,
-                    "{operation}: outcome unknown: the request was sent but {what}; \
-                     look the order up before trying again"
-                )
+                "HTTP {status} without an Aurpay answer; body starts: {snippet:?}"
+            )?,
+            ErrorKind::Redirect { status, location } => {
+                write!(f, "the server answered with a redirect (HTTP {status})")?;
+                if let Some(location) = location {
+                    write!(f, " to {location}")?;
+                }
+                f.write_str(", which the SDK does not follow")?;
+                if location
+                    .as_deref()
+                    .is_some_and(|l| l.starts_with("https://"))
+                {
+                    f.write_str("; if that is Aurpay, set the base URL to it (use https)")?;
+                }
             }
-            Error::Undecodable {
-                operation,
+            ErrorKind::Timeout { attempts } => {
+                write!(f, "no complete answer in time ({attempts} attempt(s))")?
+            }
+            ErrorKind::NotConnected { attempts } => {
+                write!(f, "could not connect ({attempts} attempt(s))")?;
+            }
+            ErrorKind::ConnectionLost { attempts } => {
+                write!(f, "connection lost ({attempts} attempt(s))")?;
+            }
+            ErrorKind::ResponseTooLarge { status, limit } => write!(
+                f,
+                "the answer (HTTP {status}) is larger than the limit of {limit} bytes"
+            )?,
+            ErrorKind::Undecodable {
                 status,
                 snippet,
                 reason,
             } => write!(
                 f,
-                "{operation}: undecodable response (HTTP {status}): {reason}; body starts: {snippet:?}"
+                "undecodable answer (HTTP {status}): {reason}; body starts: {snippet:?}"
+            )?,
+            ErrorKind::UnexpectedData { status, reason } => write!(
+                f,
+                "Aurpay answered success (HTTP {status}) but `data` has an unexpected shape: {reason}"
+            )?,
+            ErrorKind::InvalidRequest { message } => write!(f, "invalid request: {message}")?,
+            ErrorKind::Config { message } => write!(f, "invalid configuration: {message}")?,
+        }
+        if let Some(source) = &self.0.source
+            && matches!(
+                self.0.kind,
+                ErrorKind::NotConnected { .. }
+                    | ErrorKind::ConnectionLost { .. }
+                    | ErrorKind::Timeout { .. }
+            )
+        {
+            write!(f, ": {}", innermost(source.as_ref()))?;
+        }
+        match (self.outcome(), self.0.moves_money) {
+            (Outcome::Unknown, true) => f.write_str(
+                "; outcome unknown: the request may have reached Aurpay, look the order up before trying again",
             ),
-            Error::InvalidRequest { operation, message } => {
-                write!(f, "{operation}: invalid request: {message}")
+            (Outcome::Applied, true) => {
+                f.write_str("; Aurpay applied it: do not send it again")
             }
-            Error::Config { message } => write!(f, "invalid configuration: {message}"),
+            _ => Ok(()),
         }
     }
 }
 
-/// The innermost cause of a reqwest error, without the URL.
-struct TransportCause<'a>(&'a reqwest::Error);
+/// The innermost cause of an error chain (without reqwest's URL).
+fn innermost(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut cause = error;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    cause.to_string()
+}
 
-impl fmt::Display for TransportCause<'_> {
+/// Renders through [`Error::describe`] into a string, then masks it.
+struct Described<'a>(&'a Error);
+
+impl fmt::Display for Described<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut cause: &dyn std::error::Error = self.0;
-        while let Some(next) = cause.source() {
-            cause = next;
-        }
-        write!(f, "{cause}")
+        self.0.describe(f)
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&redact::text(&Described(self).to_string()))
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let raw = format!(
+            "Error {{ kind: {:?}, operation: {:?}, outcome: {:?}, moves_money: {}, data: {:?}, source: {:?} }}",
+            self.0.kind,
+            self.0.operation,
+            self.outcome(),
+            self.0.moves_money,
+            self.0.data,
+            self.0.source.as_deref().map(|e| innermost(e)),
+        );
+        f.write_str(&redact::text(&raw))
     }
 }
 
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Error::Transport { source, .. } | Error::OutcomeUnknown { source, .. } => Some(source),
-            _ => None,
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::snippet;
-
-    #[test]
-    fn snippets_mask_secret_values_and_truncate() {
-        let body = br#"{"code":1,"data":{"access_token":"eyJhbGciOi.secret","api_key":"k-123","order_id":"42"}}"#;
-        let shown = snippet(body);
-        assert!(
-            !shown.contains("eyJhbGciOi") && !shown.contains("k-123"),
-            "{shown}"
-        );
-        assert!(shown.contains(r#""order_id":"42""#), "{shown}");
-        let long = vec![b'x'; 1000];
-        assert_eq!(snippet(&long).chars().count(), 203);
-        assert_eq!(snippet(b"a\nb"), "a\\nb");
+        self.0
+            .source
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
     }
 }

@@ -13,7 +13,7 @@
 //! Aurpay and are modelled on a best guess, which their rustdoc says.
 //!
 //! ```no_run
-//! use aurpay_api::{Amount, CallExt, Client, Credentials, Error, types};
+//! use aurpay_api::{Amount, CallExt, Client, Credentials, Error, Outcome, types};
 //!
 //! # async fn run() -> Result<(), Error> {
 //! let client = Client::builder()
@@ -39,8 +39,9 @@
 //!
 //! match order {
 //!     Ok(info) => println!("pay {} {} to {}", info.amount, "USDT", info.address),
-//!     // Sent, but no answer: the order may exist. Look it up before retrying.
-//!     Err(Error::OutcomeUnknown { .. }) => { /* reconcile with get_orders */ }
+//!     // Sent, but no definite answer: the order may exist. Look it up
+//!     // before trying again.
+//!     Err(e) if e.outcome() == Outcome::Unknown => { /* reconcile with get_orders */ }
 //!     Err(other) => return Err(other),
 //! }
 //! # Ok(()) }
@@ -53,13 +54,19 @@
 //! * **Forward compatible.** [`OrderStatus`] and the other enums keep values
 //!   they do not know; unknown fields are ignored.
 //! * **Never double-charge.** Calls that create orders or move funds are
-//!   never retried once they may have reached Aurpay; a lost answer is
-//!   [`Error::OutcomeUnknown`]. Read-only calls are retried with back-off
-//!   ([`RetryPolicy`]).
+//!   sent at most once; every error says whether Aurpay acted
+//!   ([`Error::outcome`]: not sent, refused, unknown, applied). Read-only
+//!   calls are retried with back-off ([`RetryPolicy`]), including when the
+//!   body fails mid-way.
+//! * **Credentials only to Aurpay.** https only (loopback excepted),
+//!   redirects never followed, answers bounded in size
+//!   ([`ClientBuilder::max_response_bytes`]) and time.
 //! * **Both auth schemes.** API key, or HMAC signatures computed exactly as
 //!   Aurpay documents ([`signing`]), fresh on every attempt.
 //! * **No secret in logs.** Credentials are redacted from `Debug`, header
-//!   values are marked sensitive, and errors never print headers.
+//!   values are marked sensitive, errors never print headers, and every
+//!   configured secret is masked by value in error texts and trace logs,
+//!   even when a server echoes it back.
 //!
 //! TLS is rustls by default; enable the `native-tls` feature (with
 //! `default-features = false`) for the platform's TLS.
@@ -74,6 +81,7 @@ mod enums;
 pub mod envelope;
 mod error;
 pub mod operation;
+mod redact;
 mod retry;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
@@ -90,10 +98,12 @@ mod generated_operations;
 
 pub use amount::{Amount, JsonForm, ParseAmountError};
 pub use call::{CallExt, PaginatedExt};
-pub use client::{ClientBuilder, ClientContext, DEFAULT_BASE_URL, DEFAULT_USER_AGENT};
+pub use client::{
+    ClientBuilder, ClientContext, DEFAULT_BASE_URL, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_USER_AGENT,
+};
 pub use credentials::Credentials;
 pub use enums::{OrderStatus, OrderType, SignatureAlgorithm, TransactionType};
-pub use error::{Error, OutcomeUnknownCause};
+pub use error::{Error, ErrorKind, Outcome};
 pub use generated::{Client, ClientInfo, ResponseValue, builder, types};
 pub use operation::{Operation, OrderLookup, Provenance, ProvenanceStatus};
 pub use retry::RetryPolicy;

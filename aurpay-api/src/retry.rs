@@ -11,14 +11,20 @@ use reqwest::StatusCode;
 /// `max_attempts` attempts, all within `deadline`.
 ///
 /// What is retried:
-/// * read-only calls (GET, moving no money): connection failures, timeouts,
-///   and HTTP 408, 425, 429, 500, 502, 503 and 504, honouring `Retry-After`;
+/// * read-only calls (GET, moving no money): connection failures, timeouts
+///   (waiting for the headers or reading the body), connections lost
+///   mid-answer, and HTTP 408, 425, 429, 500, 502, 503 and 504, honouring
+///   `Retry-After` up to `max_backoff`;
 /// * every call, including those that move money: a connection that could
 ///   not be opened, so that nothing was sent.
 ///
-/// A call that creates an order or moves funds is never sent twice: once it
-/// may have reached Aurpay, a failure is returned as is (a timeout becomes
-/// [`Error::OutcomeUnknown`](crate::Error::OutcomeUnknown)).
+/// Never retried: redirects, answers over the size limit, and any other
+/// answer. A call that creates an order or moves funds is never sent twice:
+/// once it may have reached Aurpay, a failure is returned as is, with
+/// [`Outcome::Unknown`](crate::Outcome::Unknown).
+///
+/// The defaults ([`RetryPolicy::default`]): 3 attempts, back-off from
+/// 200 ms doubling up to 5 s (with jitter), no retry starting after 60 s.
 ///
 /// ```
 /// use std::time::Duration;
@@ -97,7 +103,7 @@ impl RetryPolicy {
 
     pub(crate) fn verdict(
         &self,
-        outcome: &reqwest::Result<reqwest::Response>,
+        retryable: Retryable,
         idempotent: bool,
         attempt: u32,
         elapsed: Duration,
@@ -106,11 +112,11 @@ impl RetryPolicy {
         if attempt >= self.max_attempts {
             return Verdict::Return;
         }
-        let retry = match outcome {
-            Ok(response) => idempotent && retryable_status(response.status()),
+        let retry = match retryable {
             // Nothing was sent: safe for every call.
-            Err(e) if e.is_connect() => true,
-            Err(e) => idempotent && (e.is_timeout() || e.is_request() || e.is_body()),
+            Retryable::NothingSent => true,
+            Retryable::Transient => idempotent,
+            Retryable::Final => false,
         };
         if !retry {
             return Verdict::Return;
@@ -127,12 +133,25 @@ impl RetryPolicy {
     }
 }
 
+/// How a failed attempt may be retried.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Retryable {
+    /// The connection never opened: nothing was sent.
+    NothingSent,
+    /// The request may have arrived; a transient failure (timeout before
+    /// the whole body, connection lost mid-answer, 408/425/429/5xx).
+    Transient,
+    /// An answer that another attempt would not change.
+    Final,
+}
+
 pub(crate) enum Verdict {
     Return,
     RetryAfter(Duration),
 }
 
-fn retryable_status(status: StatusCode) -> bool {
+/// Statuses a read call is retried on.
+pub(crate) fn is_transient_status(status: StatusCode) -> bool {
     matches!(status.as_u16(), 408 | 425 | 429 | 500 | 502 | 503 | 504)
 }
 

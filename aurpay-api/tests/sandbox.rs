@@ -7,7 +7,7 @@ use std::time::Duration;
 use aurpay_api::callback::{CallbackKind, CallbackRequest};
 use aurpay_api::sandbox::{Fault, Payment, Sandbox, SandboxError};
 use aurpay_api::{
-    Amount, CallExt, Client, Credentials, Error, OrderStatus, OutcomeUnknownCause, RetryPolicy,
+    Amount, CallExt, Client, Credentials, ErrorKind, OrderStatus, Outcome, RetryPolicy,
     SignatureAlgorithm, types,
 };
 use rust_decimal::Decimal;
@@ -228,8 +228,8 @@ async fn authentication_failures_answer_code_401() {
         let error = client.get_orders().call().await.unwrap_err();
         assert!(
             matches!(
-                error,
-                Error::Authentication {
+                error.kind(),
+                ErrorKind::Authentication {
                     code: Some(401),
                     status: 200,
                     ..
@@ -260,7 +260,10 @@ async fn authentication_failures_answer_code_401() {
         .call()
         .await
         .unwrap_err();
-    assert!(matches!(error, Error::Api { code: 1006, .. }), "{error:?}");
+    assert!(
+        matches!(error.kind(), ErrorKind::Api { code: 1006, .. }),
+        "{error:?}"
+    );
 }
 
 #[tokio::test]
@@ -333,7 +336,7 @@ async fn controls_pay_partially_overpay_and_expire() {
         .await
         .unwrap_err();
     assert!(
-        matches!(unknown, Error::Api { code: 1001, .. }),
+        matches!(unknown.kind(), ErrorKind::Api { code: 1001, .. }),
         "{unknown:?}"
     );
     // Refunding an unpaid order is refused.
@@ -345,7 +348,10 @@ async fn controls_pay_partially_overpay_and_expire() {
         .call()
         .await
         .unwrap_err();
-    assert!(matches!(error, Error::Api { code: 1002, .. }), "{error:?}");
+    assert!(
+        matches!(error.kind(), ErrorKind::Api { code: 1002, .. }),
+        "{error:?}"
+    );
     assert!(sandbox.wallet_balance("USDT-TRC20") > Decimal::ZERO);
 }
 
@@ -505,7 +511,7 @@ async fn fault_latency() {
     sandbox.inject("get_bln_balance", Fault::Latency(Duration::from_secs(2)));
     let error = client.get_bln_balance().call().await.unwrap_err();
     assert!(
-        matches!(error, Error::Timeout { attempts: 2, .. }),
+        matches!(error.kind(), ErrorKind::Timeout { attempts: 2, .. }),
         "{error:?}"
     );
     sandbox.clear_faults();
@@ -518,11 +524,16 @@ async fn fault_http_status_and_error_code() {
     let client = quick_client(&sandbox);
     sandbox.inject("get_orders", Fault::HttpStatus(503));
     let error = client.get_orders().call().await.unwrap_err();
-    assert!(matches!(error, Error::Api { status: 503, .. }), "{error:?}");
+    assert!(
+        matches!(error.kind(), ErrorKind::Api { status: 503, .. }),
+        "{error:?}"
+    );
     sandbox.inject("get_orders", Fault::Code(1234, "maintenance".into()));
     let error = client.get_orders().call().await.unwrap_err();
     assert!(
-        matches!(&error, Error::Api { status: 200, code: 1234, message, .. } if message == "maintenance"),
+        matches!(
+            error.kind(),
+            ErrorKind::Api { status: 200, code: 1234, message, .. } if message == "maintenance"),
         "{error:?}"
     );
 }
@@ -547,13 +558,9 @@ async fn fault_dropped_connection() {
         .await
         .unwrap_err();
     assert!(
-        matches!(
-            error,
-            Error::OutcomeUnknown {
-                cause: OutcomeUnknownCause::ConnectionLost,
-                ..
-            }
-        ),
+        matches!(error.kind(), ErrorKind::ConnectionLost { attempts: 1 })
+            && error.outcome() == Outcome::Unknown
+            && !error.is_safe_to_retry(),
         "{error:?}"
     );
     let orders = client.get_orders().call().await.unwrap();
@@ -565,7 +572,7 @@ async fn fault_dropped_connection() {
     sandbox.inject("get_orders", Fault::DropConnection);
     let error = client.get_orders().call().await.unwrap_err();
     assert!(
-        matches!(error, Error::Transport { attempts: 2, .. }),
+        matches!(error.kind(), ErrorKind::ConnectionLost { attempts: 2 }),
         "{error:?}"
     );
 }

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use aurpay_api::signing::FixedClock;
 use aurpay_api::{
-    Amount, CallExt, Client, Credentials, Error, OrderStatus, OutcomeUnknownCause, PaginatedExt,
+    Amount, CallExt, Client, Credentials, ErrorKind, OrderStatus, Outcome, PaginatedExt,
     RetryPolicy, SignatureAlgorithm, TransactionType, types,
 };
 use futures_util::TryStreamExt;
@@ -164,8 +164,8 @@ async fn wrong_credentials_are_an_authentication_error() {
     let error = client.get_bln_balance().call().await.unwrap_err();
     assert!(
         matches!(
-            error,
-            Error::Authentication {
+            error.kind(),
+            ErrorKind::Authentication {
                 code: Some(401),
                 status: 200,
                 ..
@@ -210,18 +210,15 @@ async fn html_502_is_undecodable_with_status_and_snippet_after_retries() {
             .call()
             .await
             .unwrap_err();
-        match &error {
-            Error::Undecodable {
-                status,
-                snippet,
-                operation,
-                ..
-            } => {
+        match error.kind() {
+            ErrorKind::Http { status, snippet } => {
                 assert_eq!(*status, 502);
                 assert!(snippet.starts_with("<html>"), "{snippet}");
-                assert_eq!(*operation, "get_orders_details");
+                assert_eq!(error.operation(), Some("get_orders_details"));
+                assert_eq!(error.outcome(), Outcome::Unknown);
+                assert!(error.is_safe_to_retry(), "a read call");
             }
-            other => panic!("{scheme:?}: expected Undecodable, got {other:?}"),
+            other => panic!("{scheme:?}: expected Http, got {other:?}"),
         }
         assert_eq!(server.received().len(), 3, "a GET is retried on 502");
     }
@@ -237,12 +234,12 @@ async fn empty_and_truncated_bodies_are_undecodable() {
         ));
         let empty = client.get_orders().call().await.unwrap_err();
         assert!(
-            matches!(empty, Error::Undecodable { status: 200, .. }),
+            matches!(empty.kind(), ErrorKind::Undecodable { status: 200, .. }),
             "{empty:?}"
         );
         let truncated = client.get_orders().call().await.unwrap_err();
-        match truncated {
-            Error::Undecodable {
+        match truncated.kind() {
+            ErrorKind::Undecodable {
                 status: 200,
                 snippet,
                 ..
@@ -270,7 +267,9 @@ async fn nonzero_code_with_http_200_is_an_api_error() {
             .await
             .unwrap_err();
         assert!(
-            matches!(&error, Error::Api { code: 1001, status: 200, message, .. } if message == "order not found"),
+            matches!(
+            error.kind(),
+            ErrorKind::Api { code: 1001, status: 200, message, .. } if message == "order not found"),
             "{error:?}"
         );
         let error = client
@@ -280,7 +279,9 @@ async fn nonzero_code_with_http_200_is_an_api_error() {
             .await
             .unwrap_err();
         assert!(
-            matches!(&error, Error::Api { code: 1002, message, .. } if message == "bad order id"),
+            matches!(
+            error.kind(),
+            ErrorKind::Api { code: 1002, message, .. } if message == "bad order id"),
             "{error:?}"
         );
         assert_eq!(server.received().len(), 2, "API errors are not retried");
@@ -296,8 +297,8 @@ async fn code_401_is_an_authentication_error() {
         let error = client.get_wallets_list().call().await.unwrap_err();
         assert!(
             matches!(
-                error,
-                Error::Authentication {
+                error.kind(),
+                ErrorKind::Authentication {
                     status: 200,
                     code: Some(401),
                     ..
@@ -308,8 +309,8 @@ async fn code_401_is_an_authentication_error() {
         let error = client.get_wallets_list().call().await.unwrap_err();
         assert!(
             matches!(
-                error,
-                Error::Authentication {
+                error.kind(),
+                ErrorKind::Authentication {
                     status: 401,
                     code: Some(401),
                     ..
@@ -391,7 +392,11 @@ async fn rate_limit_is_retried_for_get_but_not_for_post() {
             .await
             .unwrap_err();
         assert!(
-            matches!(error, Error::RateLimited { retry_after: Some(d), operation: "get_payment_info" } if d == Duration::from_secs(1)),
+            matches!(
+            error.kind(),
+            ErrorKind::RateLimited { retry_after: Some(d) } if *d == Duration::from_secs(1))
+                && error.operation() == Some("get_payment_info")
+                && error.outcome() == Outcome::Refused,
             "{error:?}"
         );
         assert_eq!(server.received().len(), 3, "the POST was sent once");
@@ -420,14 +425,10 @@ async fn slow_get_is_retried_and_slow_payment_is_outcome_unknown_sent_once() {
             .await
             .unwrap_err();
         assert!(
-            matches!(
-                error,
-                Error::OutcomeUnknown {
-                    cause: OutcomeUnknownCause::TimedOut,
-                    operation: "get_payment_info",
-                    ..
-                }
-            ),
+            matches!(error.kind(), ErrorKind::Timeout { attempts: 1 })
+                && error.operation() == Some("get_payment_info")
+                && error.outcome() == Outcome::Unknown
+                && !error.is_safe_to_retry(),
             "{error:?}"
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -444,7 +445,7 @@ async fn slow_get_is_retried_and_slow_payment_is_outcome_unknown_sent_once() {
             .await
             .unwrap_err();
         assert!(
-            matches!(error, Error::Timeout { attempts: 3, .. }),
+            matches!(error.kind(), ErrorKind::Timeout { attempts: 3, .. }),
             "{error:?}"
         );
     }
@@ -461,7 +462,7 @@ async fn connection_reset_is_transport_for_get_and_outcome_unknown_for_payment()
         .unwrap();
     let error = client.get_orders().call().await.unwrap_err();
     assert!(
-        matches!(error, Error::Transport { attempts: 3, .. }),
+        matches!(error.kind(), ErrorKind::ConnectionLost { attempts: 3 }),
         "{error:?}"
     );
     assert_eq!(*accepted.lock().unwrap(), 3);
@@ -473,13 +474,9 @@ async fn connection_reset_is_transport_for_get_and_outcome_unknown_for_payment()
         .await
         .unwrap_err();
     assert!(
-        matches!(
-            error,
-            Error::OutcomeUnknown {
-                cause: OutcomeUnknownCause::ConnectionLost,
-                ..
-            }
-        ),
+        matches!(error.kind(), ErrorKind::ConnectionLost { attempts: 1 })
+            && error.outcome() == Outcome::Unknown
+            && !error.is_safe_to_retry(),
         "{error:?}"
     );
     assert_eq!(
@@ -505,7 +502,7 @@ async fn refused_connection_sent_nothing_and_is_retried() {
         .await
         .unwrap_err();
     assert!(
-        matches!(error, Error::Transport { attempts: 3, .. }),
+        matches!(error.kind(), ErrorKind::NotConnected { attempts: 3 }),
         "{error:?}"
     );
 }
@@ -515,19 +512,18 @@ async fn missing_parameter_and_missing_credentials_are_invalid_requests() {
     let (server, client) = setup(Scheme::ApiKey).await;
     let error = client.get_orders_details().call().await.unwrap_err();
     assert!(
-        matches!(
-            error,
-            Error::InvalidRequest {
-                operation: "get_orders_details",
-                ..
-            }
-        ),
+        matches!(error.kind(), ErrorKind::InvalidRequest { .. })
+            && error.operation() == Some("get_orders_details")
+            && error.outcome() == Outcome::NotSent,
         "{error:?}"
     );
 
     let anonymous = Client::builder().base_url(server.url()).build().unwrap();
     let error = anonymous.get_orders().call().await.unwrap_err();
-    assert!(matches!(error, Error::InvalidRequest { .. }), "{error:?}");
+    assert!(
+        matches!(error.kind(), ErrorKind::InvalidRequest { .. }),
+        "{error:?}"
+    );
     assert!(server.received().is_empty(), "nothing was sent");
 }
 
@@ -618,11 +614,14 @@ async fn pagination_stops_at_the_first_error() {
          "vs_currency": "USD", "remark": "", "refund": false, "create_time": "2024-08-06T07:19:26",
          "update_time": "2024-08-06T07:19:26"}]})));
     server.push(Reply::json(r#"{"code":500,"message":"boom"}"#));
-    let results: Vec<Result<types::OrderSummary, Error>> =
+    let results: Vec<Result<types::OrderSummary, aurpay_api::Error>> =
         futures_util::StreamExt::collect(client.get_orders().items(1)).await;
     assert_eq!(results.len(), 2);
     assert!(results[0].is_ok());
-    assert!(matches!(results[1], Err(Error::Api { code: 500, .. })));
+    assert!(matches!(
+        results[1].as_ref().map_err(|e| e.kind()),
+        Err(ErrorKind::Api { code: 500, .. })
+    ));
 }
 
 #[tokio::test]
