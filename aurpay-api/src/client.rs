@@ -92,6 +92,7 @@ pub struct ClientBuilder {
     clock: Arc<dyn Clock>,
     allow_insecure_http: bool,
     max_response_bytes: u64,
+    root_certificates: Option<Vec<u8>>,
 }
 
 /// The default [`ClientBuilder::max_response_bytes`]: 8 MiB, far above
@@ -110,6 +111,7 @@ impl Default for ClientBuilder {
             clock: signing::system_clock(),
             allow_insecure_http: false,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            root_certificates: None,
         }
     }
 }
@@ -160,6 +162,14 @@ impl ClientBuilder {
         self
     }
 
+    /// Trusts only the certificate authorities in this PEM bundle instead of
+    /// the platform's: to pin Aurpay's chain, or to reach a test server
+    /// with a private CA. An unreadable bundle fails [`ClientBuilder::build`].
+    pub fn tls_root_certificates_only(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.root_certificates = Some(pem.into());
+        self
+    }
+
     /// The largest answer read, in bytes (default
     /// [`DEFAULT_MAX_RESPONSE_BYTES`], 8 MiB). Enforced while the body
     /// streams: a larger answer stops being read at the limit and the call
@@ -191,9 +201,13 @@ impl ClientBuilder {
         let parsed = check_base_url(&base_url, self.allow_insecure_http)?;
         let user_agent = HeaderValue::from_str(&self.user_agent)
             .map_err(|_| Error::config("user agent contains characters not allowed in a header"))?;
-        let http = reqwest::Client::builder()
+        let mut http = reqwest::Client::builder()
             .connect_timeout(self.connect_timeout)
-            .redirect(reqwest::redirect::Policy::none())
+            .redirect(reqwest::redirect::Policy::none());
+        if let Some(pem) = &self.root_certificates {
+            http = with_root_certificates(http, pem)?;
+        }
+        let http = http
             .build()
             .map_err(|e| Error::config(format!("cannot build the HTTP client: {e}")))?;
         let context = ClientContext {
@@ -207,6 +221,31 @@ impl ClientBuilder {
         };
         Ok(Client::new_with_client(&base_url, http, context))
     }
+}
+
+#[cfg(any(feature = "rustls", feature = "native-tls"))]
+fn with_root_certificates(
+    http: reqwest::ClientBuilder,
+    pem: &[u8],
+) -> Result<reqwest::ClientBuilder, Error> {
+    let certificates = reqwest::Certificate::from_pem_bundle(pem)
+        .map_err(|e| Error::config(format!("unreadable root certificates: {e}")))?;
+    if certificates.is_empty() {
+        return Err(Error::config(
+            "no certificate in the root certificate bundle",
+        ));
+    }
+    Ok(http.tls_certs_only(certificates))
+}
+
+#[cfg(not(any(feature = "rustls", feature = "native-tls")))]
+fn with_root_certificates(
+    _: reqwest::ClientBuilder,
+    _: &[u8],
+) -> Result<reqwest::ClientBuilder, Error> {
+    Err(Error::config(
+        "root certificates need a TLS backend: enable the rustls or native-tls feature",
+    ))
 }
 
 fn is_loopback(url: &reqwest::Url) -> bool {

@@ -63,7 +63,35 @@ async fn spans_carry_call_facts_and_logs_carry_no_secret() {
     };
     client.get_api_key().body(body).call().await.unwrap();
 
+    // A server that echoes the credentials back, in an envelope message,
+    // a text error and an HTML page: the trace logs mask them by value.
+    server.push(Reply::json(format!(
+        r#"{{"code":10002,"message":"bad token {TOKEN} / {SECRET}","result":false}}"#
+    )));
+    server.push(
+        Reply::json(format!("invalid API-Token: {TOKEN}, secret {SECRET}"))
+            .status(400)
+            .content_type("text/plain"),
+    );
+    // A GET is retried on 502: three attempts, three echoes.
+    for _ in 0..3 {
+        server.push(
+            Reply::json(format!("<html><pre>{TOKEN}:{SECRET}</pre></html>"))
+                .status(502)
+                .content_type("text/html"),
+        );
+    }
+    for _ in 0..3 {
+        let error = client.get_wallets_list().call().await.unwrap_err();
+        let shown = format!("{error} {error:?}");
+        assert!(!shown.contains(TOKEN) && !shown.contains(SECRET), "{shown}");
+    }
+
     let logs = captured.text();
+    assert!(
+        logs.matches("[redacted]").count() >= 3,
+        "echoed bodies are logged, masked: {logs}"
+    );
     assert!(logs.contains("aurpay.call"), "{logs}");
     assert!(logs.contains("operation=\"get_bln_balance\""), "{logs}");
     assert!(
@@ -86,7 +114,11 @@ async fn spans_carry_call_facts_and_logs_carry_no_secret() {
                 .map(|v| v.to_str().unwrap().to_owned())
         })
         .collect();
-    assert_eq!(signatures.len(), 2);
+    assert_eq!(
+        signatures.len(),
+        7,
+        "2 calls, then 1 + 1 + 3 attempts of the echo calls"
+    );
     for forbidden in [SECRET, TOKEN, JWT, "hunter2-password"]
         .iter()
         .copied()

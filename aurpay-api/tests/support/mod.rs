@@ -250,6 +250,8 @@ pub fn independent_callback_signature(secret: &str, date: &str, url: &str) -> St
     base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
 }
 
+pub mod raw;
+
 mod md5 {
     use md5::{Digest, Md5};
 
