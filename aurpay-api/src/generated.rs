@@ -139,19 +139,22 @@ pub mod types {
     )]
     pub struct BlnOrder {
         pub amount: crate::Amount,
-        pub create_time: crate::Timestamp,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub create_time: ::std::option::Option<crate::Timestamp>,
         ///Currency of `amount`, `BTC-LN` (seen in one docs example).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub currency: ::std::option::Option<::std::string::String>,
         ///Aurpay order id.
         pub order_id: ::std::string::String,
         ///Aurpay's hosted cashier page for this order.
-        pub pay_url: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub pay_url: ::std::option::Option<::std::string::String>,
         ///Lightning payment address (seen in one docs example).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub payment_addr: ::std::option::Option<::std::string::String>,
         ///BOLT11 Lightning invoice to pay.
-        pub payment_request: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub payment_request: ::std::option::Option<::std::string::String>,
         pub status: crate::OrderStatus,
     }
 
@@ -421,52 +424,69 @@ order from the API before acting on it.
     pub struct OrderDetail {
         pub amount: crate::Amount,
         ///UNKNOWN meaning; null in every example.
-        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub bind_id: ::std::option::Option<::std::string::String>,
         ///Blockchain code.
-        pub chain: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub chain: ::std::option::Option<::std::string::String>,
         ///Blockchain name.
-        pub chain_name: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub chain_name: ::std::option::Option<::std::string::String>,
         ///UNKNOWN meaning; null in every example.
-        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub contract_id: ::std::option::Option<::std::string::String>,
-        pub create_time: crate::Timestamp,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub create_time: ::std::option::Option<crate::Timestamp>,
         ///Cryptocurrency.
-        pub currency: ::std::string::String,
-        pub fee: crate::Amount,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub currency: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub fee: ::std::option::Option<crate::Amount>,
         ///Payer's address, when known.
-        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub from_addr: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub obtained: ::std::option::Option<crate::Amount>,
         ///Aurpay order id.
         pub order_id: ::std::string::String,
-        pub order_type: crate::OrderType,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub order_type: ::std::option::Option<crate::OrderType>,
         ///Where the order came from (`AURPAY` for API orders).
-        pub platform: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub platform: ::std::option::Option<::std::string::String>,
         ///Whether the order can be refunded.
-        pub refund: bool,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub refund: ::std::option::Option<bool>,
         ///Merchant remark.
-        pub remark: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub remark: ::std::option::Option<::std::string::String>,
         pub status: crate::OrderStatus,
         ///Deposit address.
-        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub to_addr: ::std::option::Option<::std::string::String>,
         ///On-chain transaction hash, when paid.
-        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub tx_hash: ::std::option::Option<::std::string::String>,
         ///All on-chain transaction hashes of the order.
-        pub tx_hash_list: ::std::vec::Vec<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub tx_hash_list: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
         ///Transaction id (a UUID).
-        pub tx_id: ::std::string::String,
-        pub tx_type: crate::TransactionType,
-        pub update_time: crate::Timestamp,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub tx_id: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub tx_type: ::std::option::Option<crate::TransactionType>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub update_time: ::std::option::Option<crate::Timestamp>,
         ///Merchant id.
-        pub user_id: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub user_id: ::std::option::Option<::std::string::String>,
         ///Fiat currency code.
-        pub vs_currency: ::std::string::String,
-        pub vs_price: crate::Amount,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub vs_currency: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub vs_price: ::std::option::Option<crate::Amount>,
         ///Merchant website, when set.
-        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub website: ::std::option::Option<::std::string::String>,
     }
 
@@ -522,7 +542,8 @@ order from the API before acting on it.
         ///This page's number, from 1.
         pub page: i64,
         ///Items per page.
-        pub size: i64,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub size: ::std::option::Option<i64>,
         ///Number of orders in all pages.
         pub total: i64,
     }
@@ -574,28 +595,40 @@ order from the API before acting on it.
     pub struct OrderSummary {
         pub amount: crate::Amount,
         ///Blockchain code, e.g. `TRX`.
-        pub chain: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub chain: ::std::option::Option<::std::string::String>,
         ///Blockchain name, e.g. `Tron`.
-        pub chain_name: ::std::string::String,
-        pub create_time: crate::Timestamp,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub chain_name: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub create_time: ::std::option::Option<crate::Timestamp>,
         ///Cryptocurrency, e.g. `USDC-TRC20`.
-        pub currency: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub currency: ::std::option::Option<::std::string::String>,
         ///Aurpay order id.
         pub order_id: ::std::string::String,
-        pub order_type: crate::OrderType,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub order_type: ::std::option::Option<crate::OrderType>,
         ///Where the order came from; `AURPAY` for API orders, plugin names otherwise.
-        pub platform: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub platform: ::std::option::Option<::std::string::String>,
         ///Whether the order can be refunded.
-        pub refund: bool,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub refund: ::std::option::Option<bool>,
         ///Merchant remark.
-        pub remark: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub remark: ::std::option::Option<::std::string::String>,
         pub status: crate::OrderStatus,
-        pub update_time: crate::Timestamp,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub update_time: ::std::option::Option<crate::Timestamp>,
         ///Merchant id, `mct-` and 12 hex digits.
-        pub user_id: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub user_id: ::std::option::Option<::std::string::String>,
         ///Fiat currency code.
-        pub vs_currency: ::std::string::String,
-        pub vs_price: crate::Amount,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub vs_currency: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub vs_price: ::std::option::Option<crate::Amount>,
     }
 
     impl OrderSummary {
@@ -614,19 +647,25 @@ order from the API before acting on it.
     )]
     pub struct PaymentInfo {
         ///The deposit address to pay to.
-        pub address: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub address: ::std::option::Option<::std::string::String>,
         pub amount: crate::Amount,
         ///Token contract address (for tokens).
-        pub contract_addr: ::std::string::String,
-        pub create_time: crate::Timestamp,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub contract_addr: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub create_time: ::std::option::Option<crate::Timestamp>,
         ///Aurpay order id.
         pub order_id: ::std::string::String,
         ///Aurpay's hosted cashier page for this order.
-        pub pay_url: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub pay_url: ::std::option::Option<::std::string::String>,
         pub status: crate::OrderStatus,
         ///Fiat currency code.
-        pub vs_currency: ::std::string::String,
-        pub vs_price: crate::Amount,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub vs_currency: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub vs_price: ::std::option::Option<crate::Amount>,
     }
 
     impl PaymentInfo {
@@ -866,9 +905,11 @@ order from the API before acting on it.
     pub struct RefundInfo {
         pub amount: crate::Amount,
         ///Blockchain code.
-        pub chain: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub chain: ::std::option::Option<::std::string::String>,
         ///Cryptocurrency.
-        pub currency: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub currency: ::std::option::Option<::std::string::String>,
         ///Aurpay order id.
         pub order_id: ::std::string::String,
     }
@@ -1108,15 +1149,19 @@ order from the API before acting on it.
     pub struct Transaction {
         pub amount: crate::Amount,
         ///Blockchain code.
-        pub chain: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub chain: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub create_time: ::std::option::Option<crate::Timestamp>,
         ///Cryptocurrency.
-        pub currency: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub currency: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub fee: ::std::option::Option<crate::Amount>,
         ///INFERRED. Payer's address.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub from_addr: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub obtained: ::std::option::Option<crate::Amount>,
         ///Transaction status; values UNKNOWN (order statuses are likely).
         pub status: ::std::string::String,
@@ -1127,15 +1172,17 @@ order from the API before acting on it.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub tx_hash: ::std::option::Option<::std::string::String>,
         ///INFERRED. All on-chain transaction hashes.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub tx_hash_list: ::std::vec::Vec<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub tx_hash_list: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
         ///Transaction id (a UUID).
         pub tx_id: ::std::string::String,
-        pub tx_type: crate::TransactionType,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub tx_type: ::std::option::Option<crate::TransactionType>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub update_time: ::std::option::Option<crate::Timestamp>,
         ///Merchant id.
-        pub user_id: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub user_id: ::std::option::Option<::std::string::String>,
     }
 
     impl Transaction {
@@ -1160,7 +1207,8 @@ order from the API before acting on it.
         ///This page's number, from 1.
         pub page: i64,
         ///Items per page.
-        pub size: i64,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub size: ::std::option::Option<i64>,
         ///Number of transactions in all pages.
         pub total: i64,
     }
@@ -1799,7 +1847,10 @@ order from the API before acting on it.
         #[derive(Clone, Debug)]
         pub struct BlnOrder {
             amount: ::std::result::Result<crate::Amount, ::std::string::String>,
-            create_time: ::std::result::Result<crate::Timestamp, ::std::string::String>,
+            create_time: ::std::result::Result<
+                ::std::option::Option<crate::Timestamp>,
+                ::std::string::String,
+            >,
             currency: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -1808,13 +1859,16 @@ order from the API before acting on it.
                 ::std::string::String,
                 ::std::string::String,
             >,
-            pay_url: ::std::result::Result<::std::string::String, ::std::string::String>,
+            pay_url: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
             payment_addr: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             payment_request: ::std::result::Result<
-                ::std::string::String,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             status: ::std::result::Result<crate::OrderStatus, ::std::string::String>,
@@ -1824,14 +1878,12 @@ order from the API before acting on it.
             fn default() -> Self {
                 Self {
                     amount: Err("no value supplied for amount".to_string()),
-                    create_time: Err("no value supplied for create_time".to_string()),
+                    create_time: Ok(Default::default()),
                     currency: Ok(Default::default()),
                     order_id: Err("no value supplied for order_id".to_string()),
-                    pay_url: Err("no value supplied for pay_url".to_string()),
+                    pay_url: Ok(Default::default()),
                     payment_addr: Ok(Default::default()),
-                    payment_request: Err(
-                        "no value supplied for payment_request".to_string(),
-                    ),
+                    payment_request: Ok(Default::default()),
                     status: Err("no value supplied for status".to_string()),
                 }
             }
@@ -1852,7 +1904,7 @@ order from the API before acting on it.
             }
             pub fn create_time<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<crate::Timestamp>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.create_time = value
@@ -1888,7 +1940,7 @@ order from the API before acting on it.
             }
             pub fn pay_url<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.pay_url = value
@@ -1912,7 +1964,7 @@ order from the API before acting on it.
             }
             pub fn payment_request<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.payment_request = value
@@ -2672,21 +2724,30 @@ order from the API before acting on it.
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            chain: ::std::result::Result<::std::string::String, ::std::string::String>,
-            chain_name: ::std::result::Result<
+            chain: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
+            >,
+            chain_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             contract_id: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            create_time: ::std::result::Result<crate::Timestamp, ::std::string::String>,
-            currency: ::std::result::Result<
-                ::std::string::String,
+            create_time: ::std::result::Result<
+                ::std::option::Option<crate::Timestamp>,
                 ::std::string::String,
             >,
-            fee: ::std::result::Result<crate::Amount, ::std::string::String>,
+            currency: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            fee: ::std::result::Result<
+                ::std::option::Option<crate::Amount>,
+                ::std::string::String,
+            >,
             from_addr: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -2699,13 +2760,22 @@ order from the API before acting on it.
                 ::std::string::String,
                 ::std::string::String,
             >,
-            order_type: ::std::result::Result<crate::OrderType, ::std::string::String>,
-            platform: ::std::result::Result<
-                ::std::string::String,
+            order_type: ::std::result::Result<
+                ::std::option::Option<crate::OrderType>,
                 ::std::string::String,
             >,
-            refund: ::std::result::Result<bool, ::std::string::String>,
-            remark: ::std::result::Result<::std::string::String, ::std::string::String>,
+            platform: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            refund: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            remark: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
             status: ::std::result::Result<crate::OrderStatus, ::std::string::String>,
             to_addr: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -2716,21 +2786,33 @@ order from the API before acting on it.
                 ::std::string::String,
             >,
             tx_hash_list: ::std::result::Result<
-                ::std::vec::Vec<::std::string::String>,
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
                 ::std::string::String,
             >,
-            tx_id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            tx_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
             tx_type: ::std::result::Result<
-                crate::TransactionType,
+                ::std::option::Option<crate::TransactionType>,
                 ::std::string::String,
             >,
-            update_time: ::std::result::Result<crate::Timestamp, ::std::string::String>,
-            user_id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            update_time: ::std::result::Result<
+                ::std::option::Option<crate::Timestamp>,
+                ::std::string::String,
+            >,
+            user_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
             vs_currency: ::std::result::Result<
-                ::std::string::String,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            vs_price: ::std::result::Result<crate::Amount, ::std::string::String>,
+            vs_price: ::std::result::Result<
+                ::std::option::Option<crate::Amount>,
+                ::std::string::String,
+            >,
             website: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -2741,31 +2823,31 @@ order from the API before acting on it.
             fn default() -> Self {
                 Self {
                     amount: Err("no value supplied for amount".to_string()),
-                    bind_id: Err("no value supplied for bind_id".to_string()),
-                    chain: Err("no value supplied for chain".to_string()),
-                    chain_name: Err("no value supplied for chain_name".to_string()),
-                    contract_id: Err("no value supplied for contract_id".to_string()),
-                    create_time: Err("no value supplied for create_time".to_string()),
-                    currency: Err("no value supplied for currency".to_string()),
-                    fee: Err("no value supplied for fee".to_string()),
-                    from_addr: Err("no value supplied for from_addr".to_string()),
-                    obtained: Err("no value supplied for obtained".to_string()),
+                    bind_id: Ok(Default::default()),
+                    chain: Ok(Default::default()),
+                    chain_name: Ok(Default::default()),
+                    contract_id: Ok(Default::default()),
+                    create_time: Ok(Default::default()),
+                    currency: Ok(Default::default()),
+                    fee: Ok(Default::default()),
+                    from_addr: Ok(Default::default()),
+                    obtained: Ok(Default::default()),
                     order_id: Err("no value supplied for order_id".to_string()),
-                    order_type: Err("no value supplied for order_type".to_string()),
-                    platform: Err("no value supplied for platform".to_string()),
-                    refund: Err("no value supplied for refund".to_string()),
-                    remark: Err("no value supplied for remark".to_string()),
+                    order_type: Ok(Default::default()),
+                    platform: Ok(Default::default()),
+                    refund: Ok(Default::default()),
+                    remark: Ok(Default::default()),
                     status: Err("no value supplied for status".to_string()),
-                    to_addr: Err("no value supplied for to_addr".to_string()),
-                    tx_hash: Err("no value supplied for tx_hash".to_string()),
-                    tx_hash_list: Err("no value supplied for tx_hash_list".to_string()),
-                    tx_id: Err("no value supplied for tx_id".to_string()),
-                    tx_type: Err("no value supplied for tx_type".to_string()),
-                    update_time: Err("no value supplied for update_time".to_string()),
-                    user_id: Err("no value supplied for user_id".to_string()),
-                    vs_currency: Err("no value supplied for vs_currency".to_string()),
-                    vs_price: Err("no value supplied for vs_price".to_string()),
-                    website: Err("no value supplied for website".to_string()),
+                    to_addr: Ok(Default::default()),
+                    tx_hash: Ok(Default::default()),
+                    tx_hash_list: Ok(Default::default()),
+                    tx_id: Ok(Default::default()),
+                    tx_type: Ok(Default::default()),
+                    update_time: Ok(Default::default()),
+                    user_id: Ok(Default::default()),
+                    vs_currency: Ok(Default::default()),
+                    vs_price: Ok(Default::default()),
+                    website: Ok(Default::default()),
                 }
             }
         }
@@ -2797,7 +2879,7 @@ order from the API before acting on it.
             }
             pub fn chain<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.chain = value
@@ -2809,7 +2891,7 @@ order from the API before acting on it.
             }
             pub fn chain_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.chain_name = value
@@ -2833,7 +2915,7 @@ order from the API before acting on it.
             }
             pub fn create_time<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<crate::Timestamp>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.create_time = value
@@ -2845,7 +2927,7 @@ order from the API before acting on it.
             }
             pub fn currency<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.currency = value
@@ -2857,7 +2939,7 @@ order from the API before acting on it.
             }
             pub fn fee<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<crate::Amount>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Amount>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.fee = value
@@ -2905,7 +2987,7 @@ order from the API before acting on it.
             }
             pub fn order_type<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<crate::OrderType>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::OrderType>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.order_type = value
@@ -2917,7 +2999,7 @@ order from the API before acting on it.
             }
             pub fn platform<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.platform = value
@@ -2929,7 +3011,7 @@ order from the API before acting on it.
             }
             pub fn refund<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<bool>,
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.refund = value
@@ -2941,7 +3023,7 @@ order from the API before acting on it.
             }
             pub fn remark<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.remark = value
@@ -2989,7 +3071,9 @@ order from the API before acting on it.
             }
             pub fn tx_hash_list<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.tx_hash_list = value
@@ -3001,7 +3085,7 @@ order from the API before acting on it.
             }
             pub fn tx_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.tx_id = value
@@ -3013,7 +3097,9 @@ order from the API before acting on it.
             }
             pub fn tx_type<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<crate::TransactionType>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<crate::TransactionType>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.tx_type = value
@@ -3025,7 +3111,7 @@ order from the API before acting on it.
             }
             pub fn update_time<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<crate::Timestamp>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.update_time = value
@@ -3037,7 +3123,7 @@ order from the API before acting on it.
             }
             pub fn user_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.user_id = value
@@ -3049,7 +3135,7 @@ order from the API before acting on it.
             }
             pub fn vs_currency<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.vs_currency = value
@@ -3061,7 +3147,7 @@ order from the API before acting on it.
             }
             pub fn vs_price<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<crate::Amount>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Amount>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.vs_price = value
@@ -3286,7 +3372,10 @@ order from the API before acting on it.
             >,
             max_page: ::std::result::Result<i64, ::std::string::String>,
             page: ::std::result::Result<i64, ::std::string::String>,
-            size: ::std::result::Result<i64, ::std::string::String>,
+            size: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
             total: ::std::result::Result<i64, ::std::string::String>,
         }
 
@@ -3296,7 +3385,7 @@ order from the API before acting on it.
                     data: Err("no value supplied for data".to_string()),
                     max_page: Err("no value supplied for max_page".to_string()),
                     page: Err("no value supplied for page".to_string()),
-                    size: Err("no value supplied for size".to_string()),
+                    size: Ok(Default::default()),
                     total: Err("no value supplied for total".to_string()),
                 }
             }
@@ -3341,7 +3430,7 @@ order from the API before acting on it.
             }
             pub fn size<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<i64>,
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.size = value
@@ -3518,55 +3607,79 @@ order from the API before acting on it.
         #[derive(Clone, Debug)]
         pub struct OrderSummary {
             amount: ::std::result::Result<crate::Amount, ::std::string::String>,
-            chain: ::std::result::Result<::std::string::String, ::std::string::String>,
-            chain_name: ::std::result::Result<
-                ::std::string::String,
+            chain: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            create_time: ::std::result::Result<crate::Timestamp, ::std::string::String>,
-            currency: ::std::result::Result<
+            chain_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
+            >,
+            create_time: ::std::result::Result<
+                ::std::option::Option<crate::Timestamp>,
+                ::std::string::String,
+            >,
+            currency: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             order_id: ::std::result::Result<
                 ::std::string::String,
                 ::std::string::String,
             >,
-            order_type: ::std::result::Result<crate::OrderType, ::std::string::String>,
+            order_type: ::std::result::Result<
+                ::std::option::Option<crate::OrderType>,
+                ::std::string::String,
+            >,
             platform: ::std::result::Result<
-                ::std::string::String,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            refund: ::std::result::Result<bool, ::std::string::String>,
-            remark: ::std::result::Result<::std::string::String, ::std::string::String>,
+            refund: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            remark: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
             status: ::std::result::Result<crate::OrderStatus, ::std::string::String>,
-            update_time: ::std::result::Result<crate::Timestamp, ::std::string::String>,
-            user_id: ::std::result::Result<::std::string::String, ::std::string::String>,
-            vs_currency: ::std::result::Result<
-                ::std::string::String,
+            update_time: ::std::result::Result<
+                ::std::option::Option<crate::Timestamp>,
                 ::std::string::String,
             >,
-            vs_price: ::std::result::Result<crate::Amount, ::std::string::String>,
+            user_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            vs_currency: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            vs_price: ::std::result::Result<
+                ::std::option::Option<crate::Amount>,
+                ::std::string::String,
+            >,
         }
 
         impl ::std::default::Default for OrderSummary {
             fn default() -> Self {
                 Self {
                     amount: Err("no value supplied for amount".to_string()),
-                    chain: Err("no value supplied for chain".to_string()),
-                    chain_name: Err("no value supplied for chain_name".to_string()),
-                    create_time: Err("no value supplied for create_time".to_string()),
-                    currency: Err("no value supplied for currency".to_string()),
+                    chain: Ok(Default::default()),
+                    chain_name: Ok(Default::default()),
+                    create_time: Ok(Default::default()),
+                    currency: Ok(Default::default()),
                     order_id: Err("no value supplied for order_id".to_string()),
-                    order_type: Err("no value supplied for order_type".to_string()),
-                    platform: Err("no value supplied for platform".to_string()),
-                    refund: Err("no value supplied for refund".to_string()),
-                    remark: Err("no value supplied for remark".to_string()),
+                    order_type: Ok(Default::default()),
+                    platform: Ok(Default::default()),
+                    refund: Ok(Default::default()),
+                    remark: Ok(Default::default()),
                     status: Err("no value supplied for status".to_string()),
-                    update_time: Err("no value supplied for update_time".to_string()),
-                    user_id: Err("no value supplied for user_id".to_string()),
-                    vs_currency: Err("no value supplied for vs_currency".to_string()),
-                    vs_price: Err("no value supplied for vs_price".to_string()),
+                    update_time: Ok(Default::default()),
+                    user_id: Ok(Default::default()),
+                    vs_currency: Ok(Default::default()),
+                    vs_price: Ok(Default::default()),
                 }
             }
         }
@@ -3586,7 +3699,7 @@ order from the API before acting on it.
             }
             pub fn chain<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.chain = value
@@ -3598,7 +3711,7 @@ order from the API before acting on it.
             }
             pub fn chain_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.chain_name = value
@@ -3610,7 +3723,7 @@ order from the API before acting on it.
             }
             pub fn create_time<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<crate::Timestamp>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.create_time = value
@@ -3622,7 +3735,7 @@ order from the API before acting on it.
             }
             pub fn currency<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.currency = value
@@ -3646,7 +3759,7 @@ order from the API before acting on it.
             }
             pub fn order_type<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<crate::OrderType>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::OrderType>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.order_type = value
@@ -3658,7 +3771,7 @@ order from the API before acting on it.
             }
             pub fn platform<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.platform = value
@@ -3670,7 +3783,7 @@ order from the API before acting on it.
             }
             pub fn refund<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<bool>,
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.refund = value
@@ -3682,7 +3795,7 @@ order from the API before acting on it.
             }
             pub fn remark<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.remark = value
@@ -3706,7 +3819,7 @@ order from the API before acting on it.
             }
             pub fn update_time<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<crate::Timestamp>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.update_time = value
@@ -3718,7 +3831,7 @@ order from the API before acting on it.
             }
             pub fn user_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.user_id = value
@@ -3730,7 +3843,7 @@ order from the API before acting on it.
             }
             pub fn vs_currency<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.vs_currency = value
@@ -3742,7 +3855,7 @@ order from the API before acting on it.
             }
             pub fn vs_price<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<crate::Amount>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Amount>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.vs_price = value
@@ -3803,40 +3916,50 @@ order from the API before acting on it.
 
         #[derive(Clone, Debug)]
         pub struct PaymentInfo {
-            address: ::std::result::Result<::std::string::String, ::std::string::String>,
-            amount: ::std::result::Result<crate::Amount, ::std::string::String>,
-            contract_addr: ::std::result::Result<
-                ::std::string::String,
+            address: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            create_time: ::std::result::Result<crate::Timestamp, ::std::string::String>,
+            amount: ::std::result::Result<crate::Amount, ::std::string::String>,
+            contract_addr: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            create_time: ::std::result::Result<
+                ::std::option::Option<crate::Timestamp>,
+                ::std::string::String,
+            >,
             order_id: ::std::result::Result<
                 ::std::string::String,
                 ::std::string::String,
             >,
-            pay_url: ::std::result::Result<::std::string::String, ::std::string::String>,
-            status: ::std::result::Result<crate::OrderStatus, ::std::string::String>,
-            vs_currency: ::std::result::Result<
-                ::std::string::String,
+            pay_url: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            vs_price: ::std::result::Result<crate::Amount, ::std::string::String>,
+            status: ::std::result::Result<crate::OrderStatus, ::std::string::String>,
+            vs_currency: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            vs_price: ::std::result::Result<
+                ::std::option::Option<crate::Amount>,
+                ::std::string::String,
+            >,
         }
 
         impl ::std::default::Default for PaymentInfo {
             fn default() -> Self {
                 Self {
-                    address: Err("no value supplied for address".to_string()),
+                    address: Ok(Default::default()),
                     amount: Err("no value supplied for amount".to_string()),
-                    contract_addr: Err(
-                        "no value supplied for contract_addr".to_string(),
-                    ),
-                    create_time: Err("no value supplied for create_time".to_string()),
+                    contract_addr: Ok(Default::default()),
+                    create_time: Ok(Default::default()),
                     order_id: Err("no value supplied for order_id".to_string()),
-                    pay_url: Err("no value supplied for pay_url".to_string()),
+                    pay_url: Ok(Default::default()),
                     status: Err("no value supplied for status".to_string()),
-                    vs_currency: Err("no value supplied for vs_currency".to_string()),
-                    vs_price: Err("no value supplied for vs_price".to_string()),
+                    vs_currency: Ok(Default::default()),
+                    vs_price: Ok(Default::default()),
                 }
             }
         }
@@ -3844,7 +3967,7 @@ order from the API before acting on it.
         impl PaymentInfo {
             pub fn address<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.address = value
@@ -3868,7 +3991,7 @@ order from the API before acting on it.
             }
             pub fn contract_addr<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.contract_addr = value
@@ -3880,7 +4003,7 @@ order from the API before acting on it.
             }
             pub fn create_time<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<crate::Timestamp>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.create_time = value
@@ -3904,7 +4027,7 @@ order from the API before acting on it.
             }
             pub fn pay_url<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.pay_url = value
@@ -3928,7 +4051,7 @@ order from the API before acting on it.
             }
             pub fn vs_currency<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.vs_currency = value
@@ -3940,7 +4063,7 @@ order from the API before acting on it.
             }
             pub fn vs_price<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<crate::Amount>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Amount>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.vs_price = value
@@ -4814,9 +4937,12 @@ order from the API before acting on it.
         #[derive(Clone, Debug)]
         pub struct RefundInfo {
             amount: ::std::result::Result<crate::Amount, ::std::string::String>,
-            chain: ::std::result::Result<::std::string::String, ::std::string::String>,
-            currency: ::std::result::Result<
+            chain: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
+            >,
+            currency: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             order_id: ::std::result::Result<
@@ -4829,8 +4955,8 @@ order from the API before acting on it.
             fn default() -> Self {
                 Self {
                     amount: Err("no value supplied for amount".to_string()),
-                    chain: Err("no value supplied for chain".to_string()),
-                    currency: Err("no value supplied for currency".to_string()),
+                    chain: Ok(Default::default()),
+                    currency: Ok(Default::default()),
                     order_id: Err("no value supplied for order_id".to_string()),
                 }
             }
@@ -4851,7 +4977,7 @@ order from the API before acting on it.
             }
             pub fn chain<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.chain = value
@@ -4863,7 +4989,7 @@ order from the API before acting on it.
             }
             pub fn currency<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.currency = value
@@ -5631,13 +5757,16 @@ order from the API before acting on it.
         #[derive(Clone, Debug)]
         pub struct Transaction {
             amount: ::std::result::Result<crate::Amount, ::std::string::String>,
-            chain: ::std::result::Result<::std::string::String, ::std::string::String>,
+            chain: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
             create_time: ::std::result::Result<
                 ::std::option::Option<crate::Timestamp>,
                 ::std::string::String,
             >,
             currency: ::std::result::Result<
-                ::std::string::String,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             fee: ::std::result::Result<
@@ -5662,39 +5791,42 @@ order from the API before acting on it.
                 ::std::string::String,
             >,
             tx_hash_list: ::std::result::Result<
-                ::std::vec::Vec<::std::string::String>,
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
                 ::std::string::String,
             >,
             tx_id: ::std::result::Result<::std::string::String, ::std::string::String>,
             tx_type: ::std::result::Result<
-                crate::TransactionType,
+                ::std::option::Option<crate::TransactionType>,
                 ::std::string::String,
             >,
             update_time: ::std::result::Result<
                 ::std::option::Option<crate::Timestamp>,
                 ::std::string::String,
             >,
-            user_id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            user_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
         }
 
         impl ::std::default::Default for Transaction {
             fn default() -> Self {
                 Self {
                     amount: Err("no value supplied for amount".to_string()),
-                    chain: Err("no value supplied for chain".to_string()),
+                    chain: Ok(Default::default()),
                     create_time: Ok(Default::default()),
-                    currency: Err("no value supplied for currency".to_string()),
-                    fee: Err("no value supplied for fee".to_string()),
+                    currency: Ok(Default::default()),
+                    fee: Ok(Default::default()),
                     from_addr: Ok(Default::default()),
-                    obtained: Err("no value supplied for obtained".to_string()),
+                    obtained: Ok(Default::default()),
                     status: Err("no value supplied for status".to_string()),
                     to_addr: Ok(Default::default()),
                     tx_hash: Ok(Default::default()),
                     tx_hash_list: Ok(Default::default()),
                     tx_id: Err("no value supplied for tx_id".to_string()),
-                    tx_type: Err("no value supplied for tx_type".to_string()),
+                    tx_type: Ok(Default::default()),
                     update_time: Ok(Default::default()),
-                    user_id: Err("no value supplied for user_id".to_string()),
+                    user_id: Ok(Default::default()),
                 }
             }
         }
@@ -5714,7 +5846,7 @@ order from the API before acting on it.
             }
             pub fn chain<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.chain = value
@@ -5738,7 +5870,7 @@ order from the API before acting on it.
             }
             pub fn currency<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.currency = value
@@ -5822,7 +5954,9 @@ order from the API before acting on it.
             }
             pub fn tx_hash_list<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.tx_hash_list = value
@@ -5846,7 +5980,9 @@ order from the API before acting on it.
             }
             pub fn tx_type<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<crate::TransactionType>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<crate::TransactionType>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.tx_type = value
@@ -5870,7 +6006,7 @@ order from the API before acting on it.
             }
             pub fn user_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.user_id = value
@@ -5937,7 +6073,10 @@ order from the API before acting on it.
             >,
             max_page: ::std::result::Result<i64, ::std::string::String>,
             page: ::std::result::Result<i64, ::std::string::String>,
-            size: ::std::result::Result<i64, ::std::string::String>,
+            size: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
             total: ::std::result::Result<i64, ::std::string::String>,
         }
 
@@ -5947,7 +6086,7 @@ order from the API before acting on it.
                     data: Err("no value supplied for data".to_string()),
                     max_page: Err("no value supplied for max_page".to_string()),
                     page: Err("no value supplied for page".to_string()),
-                    size: Err("no value supplied for size".to_string()),
+                    size: Ok(Default::default()),
                     total: Err("no value supplied for total".to_string()),
                 }
             }
@@ -5992,7 +6131,7 @@ order from the API before acting on it.
             }
             pub fn size<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<i64>,
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.size = value
@@ -6743,6 +6882,16 @@ descriptions marked **INFERRED** or **UNKNOWN** are guesses, never facts.
 Every response is wrapped in the envelope `{code, message, data, result}`;
 `code == 0` means success, and a non-zero `code` is an error even when the
 HTTP status is 200.
+
+Tolerant reader: in a response object (the `data` of a success response,
+the objects inside it, and the POST callback body) only the object's
+identity (e.g. `order_id`, `tx_id`, `chain` and `currency` of a wallet),
+its status and its principal amount are required and never null; they
+are listed in the schema's `required`. Every other property may be null
+or absent (it is declared `nullable`, directly or through a `Nullable*`
+component), and both mean "not known". Clients must ignore properties
+they do not know. Request bodies and parameters are strict: send exactly
+what their schemas require.
 
 Vendor extensions read by the Rust SDK generator (aurpay-codegen):
 `x-aurpay-provenance` (above), `x-aurpay-moves-money` (true for calls that

@@ -35,15 +35,24 @@ pub const PROGENITOR_VERSION: &str = "0.15.1";
 /// each becomes. progenitor substitutes them wherever the spec references the
 /// component, so the generated code never carries `f64` amounts or closed
 /// enums that break on a new value.
+///
+/// The `Nullable*` components map to the plain type: the spec uses them only
+/// for optional properties (tolerant reader: required properties are never
+/// nullable), which progenitor already wraps in `Option`, so null and absence
+/// both decode as `None`. Mapping them to `Option<..>` here would give
+/// `Option<Option<..>>`.
 pub const REPLACEMENTS: &[(&str, &str)] = &[
     ("Amount", "crate::Amount"),
     ("Price", "crate::Amount"),
-    ("NullableAmount", "::std::option::Option<crate::Amount>"),
+    ("NullableAmount", "crate::Amount"),
     ("OrderStatus", "crate::OrderStatus"),
     ("OrderType", "crate::OrderType"),
+    ("NullableOrderType", "crate::OrderType"),
     ("TransactionType", "crate::TransactionType"),
+    ("NullableTransactionType", "crate::TransactionType"),
     ("SignatureAlgorithm", "crate::SignatureAlgorithm"),
     ("Timestamp", "crate::Timestamp"),
+    ("NullableTimestamp", "crate::Timestamp"),
 ];
 
 /// The generated sources, ready to be written to `aurpay-api/src/`.
