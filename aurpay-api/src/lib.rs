@@ -38,7 +38,12 @@
 //!     .await;
 //!
 //! match order {
-//!     Ok(info) => println!("pay {} {} to {}", info.amount, "USDT", info.address),
+//!     // Only the order id, status and amount are always present.
+//!     Ok(info) => println!(
+//!         "pay {} USDT to {}",
+//!         info.amount,
+//!         info.address.as_deref().unwrap_or("(see pay_url)")
+//!     ),
 //!     // Sent, but no definite answer: the order may exist. Look it up
 //!     // before trying again.
 //!     Err(e) if e.outcome() == Outcome::Unknown => { /* reconcile with get_orders */ }

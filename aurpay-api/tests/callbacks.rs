@@ -152,7 +152,10 @@ fn unknown_status_and_extra_fields_do_not_fail() {
         Some(OrderStatus::Unknown("CONFIRMING".into()))
     );
     let order = callback.order.unwrap();
-    assert_eq!(order.tx_type, TransactionType::Unknown("AIRDROP".into()));
+    assert_eq!(
+        order.tx_type,
+        Some(TransactionType::Unknown("AIRDROP".into()))
+    );
 
     // Fields missing from the documented shape: still verified, still
     // identified; only the full decode is absent.

@@ -147,7 +147,7 @@ pub async fn run(out: &mut impl Write) -> Step<()> {
         "3. Direct order {}: pay {} USDT-ERC20 to {}",
         direct.order_id,
         direct.amount,
-        direct.address
+        direct.address.as_deref().unwrap_or_default()
     );
 
     let lightning = client
@@ -161,7 +161,13 @@ pub async fn run(out: &mut impl Write) -> Step<()> {
         .call()
         .await
         .map_err(fail("create_bln_order"))?;
-    let invoice: String = lightning.payment_request.chars().take(24).collect();
+    let invoice: String = lightning
+        .payment_request
+        .as_deref()
+        .unwrap_or_default()
+        .chars()
+        .take(24)
+        .collect();
     say!(
         "4. Lightning order {}: {} BTC, invoice {invoice}...",
         lightning.order_id,
@@ -237,9 +243,9 @@ pub async fn run(out: &mut impl Write) -> Step<()> {
         "9. Details: {} {} {} received {}, fee {}",
         details.order_id,
         details.status,
-        details.currency,
+        details.currency.as_deref().unwrap_or_default(),
         details.obtained.map(|a| a.to_string()).unwrap_or_default(),
-        details.fee
+        details.fee.map(|a| a.to_string()).unwrap_or_default()
     );
 
     let refund_info = client
@@ -251,7 +257,7 @@ pub async fn run(out: &mut impl Write) -> Step<()> {
     say!(
         "10. Refund info: {} {} refundable",
         refund_info.amount,
-        refund_info.currency
+        refund_info.currency.as_deref().unwrap_or_default()
     );
 
     let refund = client
@@ -285,7 +291,11 @@ pub async fn run(out: &mut impl Write) -> Step<()> {
         "12. Transactions: {}",
         transactions
             .iter()
-            .map(|t| format!("{} {} {}", t.tx_type, t.amount, t.currency))
+            .map(|t| {
+                let tx_type = t.tx_type.as_ref().map(ToString::to_string);
+                let currency = t.currency.as_deref().unwrap_or_default();
+                format!("{} {} {currency}", tx_type.unwrap_or_default(), t.amount)
+            })
             .collect::<Vec<_>>()
             .join("; ")
     );

@@ -75,7 +75,7 @@ pub async fn read_only_tour(client: &Client, out: &mut impl Write) -> bool {
                 o.order_id,
                 o.status,
                 o.amount,
-                o.currency,
+                o.currency.as_deref().unwrap_or_default(),
                 o.status.is_paid()
             )
         })
@@ -86,7 +86,12 @@ pub async fn read_only_tour(client: &Client, out: &mut impl Write) -> bool {
             .call()
             .await;
         ok &= report(out, "get_orders_refund_info", refund, |r| {
-            format!("{} {} {}", r.order_id, r.amount, r.currency)
+            format!(
+                "{} {} {}",
+                r.order_id,
+                r.amount,
+                r.currency.as_deref().unwrap_or_default()
+            )
         })
         .is_some();
     }

@@ -291,30 +291,30 @@ fn to_value(value: impl serde::Serialize) -> Value {
 /// carry it (string amounts).
 pub(crate) fn order_detail(order: &Order, merchant_id: &str) -> Value {
     to_value(types::OrderDetail {
-        user_id: merchant_id.to_owned(),
+        user_id: Some(merchant_id.to_owned()),
         order_id: order.order_id.clone(),
-        order_type: crate::OrderType::Order,
-        platform: "AURPAY".to_owned(),
+        order_type: Some(crate::OrderType::Order),
+        platform: Some("AURPAY".to_owned()),
         status: order.status.clone(),
-        chain: order.chain.clone(),
-        chain_name: chain_name(&order.chain).to_owned(),
-        currency: order.currency.clone(),
+        chain: Some(order.chain.clone()),
+        chain_name: Some(chain_name(&order.chain).to_owned()),
+        currency: Some(order.currency.clone()),
         amount: string_amount(order.amount),
-        vs_price: string_amount(order.vs_price),
-        vs_currency: order.vs_currency.clone(),
-        remark: String::new(),
-        refund: order.refundable(),
+        vs_price: Some(string_amount(order.vs_price)),
+        vs_currency: Some(order.vs_currency.clone()),
+        remark: Some(String::new()),
+        refund: Some(order.refundable()),
         bind_id: None,
-        create_time: timestamp(order.create_time),
-        update_time: timestamp(order.update_time),
-        tx_id: order.tx_id.clone(),
-        tx_type: crate::TransactionType::Order,
+        create_time: Some(timestamp(order.create_time)),
+        update_time: Some(timestamp(order.update_time)),
+        tx_id: Some(order.tx_id.clone()),
+        tx_type: Some(crate::TransactionType::Order),
         obtained: order.obtained.map(string_amount),
-        fee: string_amount(order.fee),
+        fee: Some(string_amount(order.fee)),
         from_addr: None,
         to_addr: Some(order.address.clone()),
         tx_hash: order.tx_hash.clone(),
-        tx_hash_list: order.tx_hash.iter().cloned().collect(),
+        tx_hash_list: Some(order.tx_hash.iter().cloned().collect()),
         contract_id: None,
         website: None,
     })
@@ -322,21 +322,21 @@ pub(crate) fn order_detail(order: &Order, merchant_id: &str) -> Value {
 
 fn order_summary(order: &Order, merchant_id: &str) -> types::OrderSummary {
     types::OrderSummary {
-        user_id: merchant_id.to_owned(),
+        user_id: Some(merchant_id.to_owned()),
         order_id: order.order_id.clone(),
-        order_type: crate::OrderType::Order,
-        platform: "AURPAY".to_owned(),
+        order_type: Some(crate::OrderType::Order),
+        platform: Some("AURPAY".to_owned()),
         status: order.status.clone(),
-        chain: order.chain.clone(),
-        chain_name: chain_name(&order.chain).to_owned(),
-        currency: order.currency.clone(),
+        chain: Some(order.chain.clone()),
+        chain_name: Some(chain_name(&order.chain).to_owned()),
+        currency: Some(order.currency.clone()),
         amount: string_amount(order.amount),
-        vs_price: string_amount(order.vs_price),
-        vs_currency: order.vs_currency.clone(),
-        remark: String::new(),
-        refund: order.refundable(),
-        create_time: timestamp(order.create_time),
-        update_time: timestamp(order.update_time),
+        vs_price: Some(string_amount(order.vs_price)),
+        vs_currency: Some(order.vs_currency.clone()),
+        remark: Some(String::new()),
+        refund: Some(order.refundable()),
+        create_time: Some(timestamp(order.create_time)),
+        update_time: Some(timestamp(order.update_time)),
     }
 }
 
@@ -505,16 +505,16 @@ fn run(
                 order_id: order.order_id.clone(),
                 status: order.status.clone(),
                 amount: number_amount(order.amount),
-                create_time: timestamp(order.create_time),
-                vs_currency: order.vs_currency.clone(),
-                vs_price: number_amount(order.vs_price),
-                address: order.address.clone(),
-                contract_addr: if order.currency.contains('-') {
+                create_time: Some(timestamp(order.create_time)),
+                vs_currency: Some(order.vs_currency.clone()),
+                vs_price: Some(number_amount(order.vs_price)),
+                address: Some(order.address.clone()),
+                contract_addr: Some(if order.currency.contains('-') {
                     "0xdAC17F958D2ee523a2206206994597C13D831ec7".into()
                 } else {
                     String::new()
-                },
-                pay_url: pay_url(shared, &order.order_id),
+                }),
+                pay_url: Some(pay_url(shared, &order.order_id)),
             })
         }
         "get_orders" => {
@@ -533,8 +533,8 @@ fn run(
             let order = find_order(shared, params)?;
             to_value(types::RefundInfo {
                 order_id: order.order_id,
-                chain: order.chain,
-                currency: order.currency,
+                chain: Some(order.chain),
+                currency: Some(order.currency),
                 amount: string_amount(order.obtained.unwrap_or(order.amount)),
             })
         }
@@ -597,19 +597,19 @@ fn run(
                 .iter()
                 .rev()
                 .map(|t| types::Transaction {
-                    user_id: merchant.to_owned(),
+                    user_id: Some(merchant.to_owned()),
                     tx_id: t.tx_id.clone(),
-                    tx_type: t.tx_type.into(),
+                    tx_type: Some(t.tx_type.into()),
                     status: t.status.to_string(),
-                    chain: t.chain.clone(),
-                    currency: t.currency.clone(),
+                    chain: Some(t.chain.clone()),
+                    currency: Some(t.currency.clone()),
                     amount: string_amount(t.amount),
                     obtained: t.obtained.map(string_amount),
                     fee: t.fee.map(string_amount),
                     from_addr: None,
                     to_addr: t.to_addr.clone(),
                     tx_hash: t.tx_hash.clone(),
-                    tx_hash_list: t.tx_hash.iter().cloned().collect(),
+                    tx_hash_list: Some(t.tx_hash.iter().cloned().collect()),
                     create_time: Some(timestamp(t.time)),
                     update_time: Some(timestamp(t.time)),
                 })
@@ -699,10 +699,10 @@ fn run(
                 order_id: order.order_id.clone(),
                 status: order.status.clone(),
                 amount: number_amount(order.amount),
-                create_time: timestamp(order.create_time),
-                payment_request: order.payment_request.clone().unwrap_or_default(),
+                create_time: Some(timestamp(order.create_time)),
+                payment_request: Some(order.payment_request.clone().unwrap_or_default()),
                 payment_addr: Some(shared.hex(64)),
-                pay_url: pay_url(shared, &order.order_id),
+                pay_url: Some(pay_url(shared, &order.order_id)),
                 currency: Some("BTC-LN".into()),
             })
         }
