@@ -11,25 +11,46 @@
 //!   where the full URL has scheme, host, path and query, as the merchant
 //!   registered it.
 //!
-//! **The body is not signed.** Anyone who can replay one signed callback can
-//! attach any body to it. So [`CallbackVerifier::verify`] checks the token and
-//! the signature (in constant time) and the freshness of `Date`, decodes what
-//! it can, and a handler should then act on the order as the API reports it
-//! ([`VerifiedCallback::fetch_order`]), never on the body alone.
+//! **Only the URL is signed, never the body.** Anyone who can replay one
+//! signed callback can attach any body to it. So everything this module
+//! decides rests on the signed URL:
+//!
+//! 1. When you create an order, build its callback URLs with
+//!    [`CallbackUrls`]: they carry *your own reference* for the order and
+//!    the event (`paid` or `timeout`) in the query, so both are signed.
+//!    Store the Aurpay order id the create call returns under your
+//!    reference (for hosted checkout, [`types::PaymentUrl::order_id`]).
+//! 2. [`CallbackVerifier::verify`] checks the token and the signature (in
+//!    constant time) and the freshness of `Date`, and gives a
+//!    [`VerifiedCallback`]: the signed URL, its query, your reference and
+//!    the event, apart from the unsigned body.
+//! 3. [`VerifiedCallback::bind`] takes the Aurpay order id you stored for
+//!    that reference and refuses the callback when the unsigned body names
+//!    another order.
+//! 4. [`BoundCallback::fetch_order`] fetches the order from the API: act on
+//!    its status, never on the body.
 //!
 //! ```
-//! use aurpay_api::callback::{CallbackRequest, CallbackSigner, CallbackVerifier};
+//! use aurpay_api::callback::{CallbackEvent, CallbackRequest, CallbackSigner, CallbackUrls, CallbackVerifier};
 //!
-//! let url = "https://shop.example/aurpay/paid?order=42";
-//! let verifier = CallbackVerifier::new("CALLBACK-TOKEN", "callback-secret")?
-//!     .paid_url("https://shop.example/aurpay/paid");
+//! // At order creation: URLs with your reference, signed by Aurpay later.
+//! let urls = CallbackUrls::new("https://shop.example/aurpay/callback")?;
+//! let paid_url = urls.paid("cart-1001")?;   // give to Aurpay as callback_url
+//! assert_eq!(paid_url, "https://shop.example/aurpay/callback?ref=cart-1001&event=paid");
+//! // ... store the Aurpay order id it returns under "cart-1001" ...
 //!
-//! // What Aurpay sends (made here with the test signer).
-//! let headers = CallbackSigner::new("CALLBACK-TOKEN", "callback-secret").headers_now(url);
+//! // When the callback arrives (made here with the test signer):
+//! let verifier = CallbackVerifier::new("CALLBACK-TOKEN", "callback-secret")?.callback_urls(&urls);
+//! let headers = CallbackSigner::new("CALLBACK-TOKEN", "callback-secret").headers_now(&paid_url);
 //! let callback = verifier
-//!     .verify(&CallbackRequest { method: "GET", url, headers: &headers, body: b"" })
+//!     .verify(&CallbackRequest { method: "GET", url: &paid_url, headers: &headers, body: b"" })
 //!     .expect("valid callback");
-//! assert!(callback.kind.is_paid());
+//! assert_eq!(callback.reference(), Some("cart-1001"));
+//! assert_eq!(callback.event(), CallbackEvent::Paid);
+//! let stored_order_id = "20250207040935220628"; // your lookup of "cart-1001"
+//! let bound = callback.bind(Some(stored_order_id)).expect("the body agrees");
+//! assert_eq!(bound.order_id(), stored_order_id);
+//! // let order = bound.fetch_order(&client).await?;  // then act on order.status
 //! # Ok::<(), aurpay_api::Error>(())
 //! ```
 
@@ -48,7 +69,7 @@ use serde::Deserialize;
 use crate::call::CallExt;
 use crate::error::Error;
 use crate::generated::{Client, types};
-use crate::operation::{Call, OrderLookup};
+use crate::operation::OrderLookup;
 use crate::signing::{self, Clock};
 use crate::{OrderStatus, Timestamp};
 
@@ -56,6 +77,9 @@ const CALLBACK_TOKEN: HeaderName = HeaderName::from_static("callback-token");
 const DATE: HeaderName = HeaderName::from_static("date");
 const SIGNATURE: HeaderName = HeaderName::from_static("signature");
 const API_KEY: HeaderName = HeaderName::from_static("api-key");
+
+/// The longest merchant reference [`CallbackUrls`] puts in a URL.
+pub const MAX_REFERENCE_LEN: usize = 128;
 
 /// The string Aurpay signs for a callback: `"{date} | {url}"`.
 ///
@@ -115,6 +139,20 @@ pub enum Rejection {
     MethodNotAllowed(String),
     /// A POST body that is not the order JSON (after the headers verified).
     MalformedBody(String),
+    /// The unsigned body names another order than the one the signed URL
+    /// refers to (a replayed signature with a forged body).
+    OrderMismatch {
+        /// The order the signed URL refers to.
+        signed: String,
+        /// The order the unsigned body names.
+        body: String,
+    },
+    /// The signed URL carries a merchant reference, but no Aurpay order id
+    /// was given for it to [`VerifiedCallback::bind`].
+    UnknownReference(String),
+    /// Nothing identifies the order: a GET callback whose URL carries no
+    /// reference (build callback URLs with [`CallbackUrls`]).
+    NoOrder,
 }
 
 impl Rejection {
@@ -123,14 +161,19 @@ impl Rejection {
     pub fn is_malformed(&self) -> bool {
         matches!(
             self,
-            Rejection::MalformedBody(_) | Rejection::MethodNotAllowed(_)
+            Rejection::MalformedBody(_) | Rejection::MethodNotAllowed(_) | Rejection::NoOrder
         )
     }
 
-    /// The HTTP status to answer with: 400 for a malformed request, 401 when
-    /// verification failed.
+    /// The HTTP status to answer with: 400 for a malformed request, 404 for
+    /// a reference you do not know, 401 when verification failed (a bad
+    /// signature, or a body that contradicts the signed URL).
     pub fn status(&self) -> u16 {
-        if self.is_malformed() { 400 } else { 401 }
+        match self {
+            Rejection::UnknownReference(_) => 404,
+            _ if self.is_malformed() => 400,
+            _ => 401,
+        }
     }
 }
 
@@ -148,38 +191,145 @@ impl fmt::Display for Rejection {
             }
             Rejection::MethodNotAllowed(method) => write!(f, "method {method} not allowed"),
             Rejection::MalformedBody(reason) => write!(f, "malformed body: {reason}"),
+            Rejection::OrderMismatch { signed, body } => write!(
+                f,
+                "the unsigned body names order {body:?}, the signed URL refers to order {signed:?}"
+            ),
+            Rejection::UnknownReference(reference) => {
+                write!(f, "no order known for reference {reference:?}")
+            }
+            Rejection::NoOrder => {
+                f.write_str("the callback identifies no order (no reference in its URL)")
+            }
         }
     }
 }
 
 impl std::error::Error for Rejection {}
 
-/// What kind of event a callback reports.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// Which event a callback reports, read from the signed URL.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-pub enum CallbackKind {
-    /// The order was paid (`callback_url`).
+pub enum CallbackEvent {
+    /// The order was paid (the `callback_url` of [`CallbackUrls::paid`]).
     Paid,
-    /// The order timed out (`timeout_callback`).
+    /// The order timed out (the `timeout_callback` of
+    /// [`CallbackUrls::timeout`]).
     TimedOut,
-    /// Neither could be told: a GET to a URL not configured with
-    /// [`CallbackVerifier::paid_url`] or [`CallbackVerifier::timeout_url`],
-    /// or a POST whose status is neither paid nor overdue.
+    /// The signed URL does not say: not built by [`CallbackUrls`], or not
+    /// configured on the verifier. Never guessed from the unsigned body:
+    /// fetch the order and read its status.
     Unknown,
 }
 
-impl CallbackKind {
-    /// Whether this reports a payment.
-    pub fn is_paid(&self) -> bool {
-        matches!(self, CallbackKind::Paid)
+impl CallbackEvent {
+    /// Whether the signed URL says the order was paid.
+    pub fn is_paid(self) -> bool {
+        self == CallbackEvent::Paid
     }
 
-    fn label(&self) -> &'static str {
+    fn query_value(self) -> &'static str {
         match self {
-            CallbackKind::Paid => "paid",
-            CallbackKind::TimedOut => "timed-out",
-            CallbackKind::Unknown => "unknown",
+            CallbackEvent::Paid => "paid",
+            CallbackEvent::TimedOut => "timeout",
+            CallbackEvent::Unknown => "unknown",
         }
+    }
+}
+
+/// Builds the callback URLs you give Aurpay when you create an order, with
+/// your own reference for the order and the event in the query, so that
+/// Aurpay's signature covers both.
+///
+/// One endpoint receives both events: `{endpoint}?ref={reference}&event=paid`
+/// and `...&event=timeout` (parameter names configurable). Configure the
+/// same `CallbackUrls` on the [`CallbackVerifier`].
+///
+/// ```
+/// use aurpay_api::callback::CallbackUrls;
+///
+/// let urls = CallbackUrls::new("https://shop.example/aurpay/callback?shop=eu")?;
+/// assert_eq!(
+///     urls.timeout("order 7/b")?,
+///     "https://shop.example/aurpay/callback?shop=eu&ref=order+7%2Fb&event=timeout"
+/// );
+/// assert!(urls.paid("").is_err());
+/// # Ok::<(), aurpay_api::Error>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CallbackUrls {
+    endpoint: reqwest::Url,
+    reference_param: String,
+    event_param: String,
+}
+
+impl CallbackUrls {
+    /// URLs on this endpoint: an absolute `https://` URL (`http://` only
+    /// for a loopback host), without a fragment. An existing query is kept.
+    pub fn new(endpoint: &str) -> Result<Self, Error> {
+        let shown = crate::redact::text(endpoint);
+        let parsed = reqwest::Url::parse(endpoint)
+            .map_err(|e| Error::config(format!("callback endpoint {shown:?} is not a URL: {e}")))?;
+        let loopback = parsed.host_str().is_some_and(|h| {
+            let h = h.trim_start_matches('[').trim_end_matches(']');
+            h == "localhost"
+                || h.parse::<std::net::IpAddr>()
+                    .is_ok_and(|ip| ip.is_loopback())
+        });
+        let secure = parsed.scheme() == "https" || (parsed.scheme() == "http" && loopback);
+        if !secure || parsed.host().is_none() || parsed.fragment().is_some() {
+            return Err(Error::config(format!(
+                "callback endpoint {shown:?} must be https://host/path (http only on loopback), without a fragment"
+            )));
+        }
+        Ok(CallbackUrls {
+            endpoint: parsed,
+            reference_param: "ref".to_owned(),
+            event_param: "event".to_owned(),
+        })
+    }
+
+    /// The query parameter that carries your reference (default `ref`).
+    pub fn reference_param(mut self, name: impl Into<String>) -> Self {
+        self.reference_param = name.into();
+        self
+    }
+
+    /// The query parameter that carries the event (default `event`).
+    pub fn event_param(mut self, name: impl Into<String>) -> Self {
+        self.event_param = name.into();
+        self
+    }
+
+    /// The `callback_url` for the order you call `reference`.
+    pub fn paid(&self, reference: &str) -> Result<String, Error> {
+        self.url(reference, CallbackEvent::Paid)
+    }
+
+    /// The `timeout_callback` for the order you call `reference`.
+    pub fn timeout(&self, reference: &str) -> Result<String, Error> {
+        self.url(reference, CallbackEvent::TimedOut)
+    }
+
+    fn url(&self, reference: &str, event: CallbackEvent) -> Result<String, Error> {
+        if reference.is_empty()
+            || reference.len() > MAX_REFERENCE_LEN
+            || reference.chars().any(char::is_control)
+        {
+            return Err(Error::config(format!(
+                "a callback reference must be 1 to {MAX_REFERENCE_LEN} bytes without control characters"
+            )));
+        }
+        let mut url = self.endpoint.clone();
+        url.query_pairs_mut()
+            .append_pair(&self.reference_param, reference)
+            .append_pair(&self.event_param, event.query_value());
+        Ok(url.into())
+    }
+
+    /// The path both events arrive on.
+    fn path(&self) -> &str {
+        self.endpoint.path()
     }
 }
 
@@ -198,60 +348,141 @@ pub struct CallbackRequest<'a> {
     pub body: &'a [u8],
 }
 
-/// A callback whose token, signature and date checked out.
+/// The body of a POST callback: the order as Aurpay describes it.
+/// **Unsigned**: anyone who replays a signed callback can change it. Use it
+/// for display and diagnosis; act on [`BoundCallback::fetch_order`].
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct UnsignedBody {
+    /// The `order_id` it names.
+    pub order_id: String,
+    /// The `status` it claims.
+    pub status: Option<OrderStatus>,
+    /// The whole body decoded as an order, when it has the documented
+    /// shape (unknown fields ignored, unknown statuses kept).
+    pub order: Option<types::OrderDetail>,
+    /// The body as JSON, whatever its shape.
+    pub json: serde_json::Value,
+}
+
+/// A callback whose token, signature and date checked out. What is signed
+/// (the URL, its query, your reference, the event) is kept apart from the
+/// unsigned POST body.
 #[derive(Clone, Debug)]
 pub struct VerifiedCallback {
-    /// Paid, timed out, or unknown.
-    pub kind: CallbackKind,
-    /// `true` for a POST callback (with a body).
-    pub is_post: bool,
-    /// The order id: from the POST body, or from the URL's query parameter
-    /// (see [`CallbackVerifier::order_id_param`]).
-    pub order_id: Option<String>,
-    /// The status in the POST body. **Unsigned**: confirm it with
-    /// [`VerifiedCallback::fetch_order`].
-    pub status: Option<OrderStatus>,
-    /// The POST body decoded as an order, when it has the documented shape.
-    /// Unknown fields are ignored and unknown statuses kept. **Unsigned.**
-    pub order: Option<types::OrderDetail>,
-    /// The POST body as JSON, whatever its shape. **Unsigned.**
-    pub body: Option<serde_json::Value>,
-    /// When Aurpay signed the callback.
-    pub signed_at: DateTime<Utc>,
+    event: CallbackEvent,
+    is_post: bool,
+    signed_url: String,
+    query: Vec<(String, String)>,
+    reference: Option<String>,
+    body: Option<UnsignedBody>,
+    signed_at: DateTime<Utc>,
 }
 
 impl VerifiedCallback {
-    /// A stable key for de-duplication: Aurpay retries callbacks, so the
-    /// same one may arrive twice. `"{order_id}:{status}"` for POST callbacks,
-    /// `"{order_id}:{paid|timed-out|unknown}"` for GET; `None` without an
-    /// order id.
-    ///
-    /// ```
-    /// # use aurpay_api::callback::*;
-    /// # let url = "https://shop.example/aurpay/paid?order_id=20250207040935220628";
-    /// # let headers = CallbackSigner::new("T", "S").headers_now(url);
-    /// # let verifier = CallbackVerifier::new("T", "S")?.paid_url("https://shop.example/aurpay/paid");
-    /// let callback = verifier.verify(&CallbackRequest { method: "GET", url, headers: &headers, body: b"" }).unwrap();
-    /// assert_eq!(callback.dedup_key().as_deref(), Some("20250207040935220628:paid"));
-    /// # Ok::<(), aurpay_api::Error>(())
-    /// ```
-    pub fn dedup_key(&self) -> Option<String> {
-        let order_id = self.order_id.as_deref()?;
-        let state = match &self.status {
-            Some(status) => status.as_str(),
-            None => self.kind.label(),
-        };
-        Some(format!("{order_id}:{state}"))
+    /// The event the signed URL names ([`CallbackEvent::Unknown`] when it
+    /// names none: never taken from the body).
+    pub fn event(&self) -> CallbackEvent {
+        self.event
     }
 
-    /// Fetches the order from the API: the authoritative state to act on,
-    /// since the callback's body is not signed.
+    /// `true` for a POST callback (with a body).
+    pub fn is_post(&self) -> bool {
+        self.is_post
+    }
+
+    /// The full URL Aurpay signed.
+    pub fn signed_url(&self) -> &str {
+        &self.signed_url
+    }
+
+    /// The signed URL's query parameters, decoded, in order.
+    pub fn query(&self) -> &[(String, String)] {
+        &self.query
+    }
+
+    /// The first signed query parameter with this name.
+    pub fn query_param(&self, name: &str) -> Option<&str> {
+        self.query
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Your reference for the order, from the signed URL (see
+    /// [`CallbackUrls`]).
+    pub fn reference(&self) -> Option<&str> {
+        self.reference.as_deref()
+    }
+
+    /// The POST body. **Unsigned.**
+    pub fn unsigned_body(&self) -> Option<&UnsignedBody> {
+        self.body.as_ref()
+    }
+
+    /// When Aurpay signed the callback.
+    pub fn signed_at(&self) -> DateTime<Utc> {
+        self.signed_at
+    }
+
+    /// Binds the callback to an Aurpay order: the one you stored, at
+    /// creation, under [`VerifiedCallback::reference`].
+    ///
+    /// * With `stored_order_id`: the callback is about that order; a POST
+    ///   body that names another is refused ([`Rejection::OrderMismatch`]).
+    /// * Without it, when the signed URL carries a reference: refused
+    ///   ([`Rejection::UnknownReference`]): you do not know the order.
+    /// * Without either: a POST callback is bound to the order its body
+    ///   names (unsigned: [`BoundCallback::fetch_order`] confirms it with
+    ///   the API); a GET callback identifies nothing ([`Rejection::NoOrder`]).
+    pub fn bind(&self, stored_order_id: Option<&str>) -> Result<BoundCallback, Rejection> {
+        let body_order = self.body.as_ref().map(|b| b.order_id.as_str());
+        let order_id = match (stored_order_id, &self.reference, body_order) {
+            (Some(stored), _, Some(body)) if stored != body => {
+                return Err(Rejection::OrderMismatch {
+                    signed: stored.to_owned(),
+                    body: body.to_owned(),
+                });
+            }
+            (Some(stored), _, _) => stored.to_owned(),
+            (None, Some(reference), _) => {
+                return Err(Rejection::UnknownReference(reference.clone()));
+            }
+            (None, None, Some(body)) => body.to_owned(),
+            (None, None, None) => return Err(Rejection::NoOrder),
+        };
+        Ok(BoundCallback {
+            order_id,
+            callback: self.clone(),
+        })
+    }
+}
+
+/// A verified callback bound to one Aurpay order ([`VerifiedCallback::bind`]).
+#[derive(Clone, Debug)]
+pub struct BoundCallback {
+    order_id: String,
+    callback: VerifiedCallback,
+}
+
+impl BoundCallback {
+    /// The Aurpay order id this callback is about.
+    pub fn order_id(&self) -> &str {
+        &self.order_id
+    }
+
+    /// The verified callback.
+    pub fn callback(&self) -> &VerifiedCallback {
+        &self.callback
+    }
+
+    /// Fetches the order from the API: the authoritative state to act on.
     ///
     /// ```no_run
-    /// # async fn handle(callback: aurpay_api::callback::VerifiedCallback, client: aurpay_api::Client) -> Result<(), aurpay_api::Error> {
-    /// let order = callback.fetch_order(&client).await?;
+    /// # async fn handle(bound: aurpay_api::callback::BoundCallback, client: aurpay_api::Client) -> Result<(), aurpay_api::Error> {
+    /// let order = bound.fetch_order(&client).await?;
     /// if order.status.is_paid() {
-    ///     // ship the goods
+    ///     // ship the goods (once: Aurpay retries callbacks)
     /// }
     /// # Ok(()) }
     /// ```
@@ -259,16 +490,7 @@ impl VerifiedCallback {
         &self,
         client: &Client,
     ) -> Result<<Client as OrderLookup>::Order, Error> {
-        let order_id = self.order_id.as_deref().ok_or_else(|| {
-            Error::new(
-                crate::ErrorKind::InvalidRequest {
-                    message: "the callback carries no order id".to_owned(),
-                },
-                <<Client as OrderLookup>::Lookup<'_> as Call>::OPERATION.id,
-                false,
-            )
-        })?;
-        client.order_lookup(order_id).call().await
+        client.order_lookup(&self.order_id).call().await
     }
 }
 
@@ -276,17 +498,15 @@ impl VerifiedCallback {
 ///
 /// Configured with the callback token and secret (dashboard > Integration >
 /// Callback), a freshness window for `Date` (default 5 minutes, both ways),
-/// and optionally the registered URLs, so that GET callbacks can be told
-/// apart.
+/// and the [`CallbackUrls`] your orders were created with, so that the
+/// signed URL's reference and event are read.
 #[derive(Clone)]
 pub struct CallbackVerifier {
     token: SecretString,
     secret: SecretString,
     freshness: Option<Duration>,
     clock: Arc<dyn Clock>,
-    paid_path: Option<String>,
-    timeout_path: Option<String>,
-    order_id_param: String,
+    urls: Option<CallbackUrls>,
 }
 
 impl fmt::Debug for CallbackVerifier {
@@ -295,18 +515,14 @@ impl fmt::Debug for CallbackVerifier {
             .field("token", &format_args!("[redacted]"))
             .field("secret", &format_args!("[redacted]"))
             .field("freshness", &self.freshness)
-            .field("paid_path", &self.paid_path)
-            .field("timeout_path", &self.timeout_path)
+            .field("urls", &self.urls)
             .finish()
     }
 }
 
 /// The path of a URL, or the text itself when it is already a path.
-fn path_of(url: &str) -> String {
-    match reqwest::Url::parse(url) {
-        Ok(parsed) => parsed.path().to_owned(),
-        Err(_) => url.split('?').next().unwrap_or_default().to_owned(),
-    }
+fn path_of(url: &reqwest::Url) -> &str {
+    url.path()
 }
 
 /// Lenient view of a POST body: enough to identify the order even when the
@@ -342,9 +558,7 @@ impl CallbackVerifier {
             secret,
             freshness: Some(Duration::from_secs(300)),
             clock: signing::system_clock(),
-            paid_path: None,
-            timeout_path: None,
-            order_id_param: "order_id".to_owned(),
+            urls: None,
         })
     }
 
@@ -367,25 +581,11 @@ impl CallbackVerifier {
         self
     }
 
-    /// The `callback_url` you give Aurpay: callbacks to this path are
-    /// [`CallbackKind::Paid`].
-    pub fn paid_url(mut self, url: &str) -> Self {
-        self.paid_path = Some(path_of(url));
-        self
-    }
-
-    /// The `timeout_callback` you give Aurpay: callbacks to this path are
-    /// [`CallbackKind::TimedOut`].
-    pub fn timeout_url(mut self, url: &str) -> Self {
-        self.timeout_path = Some(path_of(url));
-        self
-    }
-
-    /// The query parameter of your callback URLs that carries the order id,
-    /// for GET callbacks (default `order_id`). Aurpay calls the URL as you
-    /// gave it, so put the id there when you create the order.
-    pub fn order_id_param(mut self, name: impl Into<String>) -> Self {
-        self.order_id_param = name.into();
+    /// The URLs your orders' callbacks were built with: the reference and
+    /// the event are read from the signed URL's query when it arrives on
+    /// their endpoint's path.
+    pub fn callback_urls(mut self, urls: &CallbackUrls) -> Self {
+        self.urls = Some(urls.clone());
         self
     }
 
@@ -407,7 +607,9 @@ impl CallbackVerifier {
     /// Checks, in order: the three headers are present; `Callback-Token`
     /// (constant time); `Signature` over `Date` and `url` (constant time);
     /// `Date` parses and lies within the freshness window; the method is GET
-    /// or POST; a POST body is a JSON object with an `order_id`.
+    /// or POST; a POST body is a JSON object with an `order_id`. Then reads
+    /// the reference and the event from the signed URL (with
+    /// [`CallbackVerifier::callback_urls`]).
     pub fn verify(&self, request: &CallbackRequest<'_>) -> Result<VerifiedCallback, Rejection> {
         let token = Self::header(request.headers, &CALLBACK_TOKEN, "Callback-Token")?;
         let date = Self::header(request.headers, &DATE, "Date")?;
@@ -451,50 +653,58 @@ impl CallbackVerifier {
                 ));
             }
         };
-        let path = path_of(request.url);
-        let url_kind = if self.paid_path.as_deref() == Some(path.as_str()) {
-            Some(CallbackKind::Paid)
-        } else if self.timeout_path.as_deref() == Some(path.as_str()) {
-            Some(CallbackKind::TimedOut)
+
+        // Everything below the signature check rests on the signed URL.
+        let parsed = reqwest::Url::parse(request.url).ok();
+        let query: Vec<(String, String)> = parsed
+            .as_ref()
+            .map(|url| url.query_pairs().into_owned().collect())
+            .unwrap_or_default();
+        let on_endpoint = match (&self.urls, &parsed) {
+            (Some(urls), Some(url)) => path_of(url) == urls.path(),
+            _ => false,
+        };
+        let param = |name: &str| {
+            query
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v.clone())
+        };
+        let (reference, event) = match &self.urls {
+            Some(urls) if on_endpoint => {
+                let event = match param(&urls.event_param).as_deref() {
+                    Some("paid") => CallbackEvent::Paid,
+                    Some("timeout") => CallbackEvent::TimedOut,
+                    _ => CallbackEvent::Unknown,
+                };
+                (param(&urls.reference_param), event)
+            }
+            _ => (None, CallbackEvent::Unknown),
+        };
+
+        let body = if is_post {
+            let json: serde_json::Value = serde_json::from_slice(request.body).map_err(|e| {
+                Rejection::MalformedBody(format!("not JSON ({})", e.classify_name()))
+            })?;
+            let head = BodyHead::deserialize(&json).map_err(|_| {
+                Rejection::MalformedBody("not an order object with a string `order_id`".to_owned())
+            })?;
+            Some(UnsignedBody {
+                order_id: head.order_id,
+                status: head.status,
+                order: types::OrderDetail::deserialize(&json).ok(),
+                json,
+            })
         } else {
             None
         };
-
-        if !is_post {
-            let order_id = reqwest::Url::parse(request.url).ok().and_then(|url| {
-                url.query_pairs()
-                    .find(|(name, _)| name == self.order_id_param.as_str())
-                    .map(|(_, value)| value.into_owned())
-            });
-            return Ok(VerifiedCallback {
-                kind: url_kind.unwrap_or(CallbackKind::Unknown),
-                is_post,
-                order_id,
-                status: None,
-                order: None,
-                body: None,
-                signed_at,
-            });
-        }
-
-        let body: serde_json::Value = serde_json::from_slice(request.body)
-            .map_err(|e| Rejection::MalformedBody(format!("not JSON ({})", e.classify_name())))?;
-        let head = BodyHead::deserialize(&body).map_err(|_| {
-            Rejection::MalformedBody("not an order object with a string `order_id`".to_owned())
-        })?;
-        let order = types::OrderDetail::deserialize(&body).ok();
-        let status_kind = match &head.status {
-            Some(status) if status.is_paid() => CallbackKind::Paid,
-            Some(OrderStatus::Overdue) => CallbackKind::TimedOut,
-            _ => CallbackKind::Unknown,
-        };
         Ok(VerifiedCallback {
-            kind: url_kind.unwrap_or(status_kind),
+            event,
             is_post,
-            order_id: Some(head.order_id),
-            status: head.status,
-            order,
-            body: Some(body),
+            signed_url: request.url.to_owned(),
+            query,
+            reference,
+            body,
             signed_at,
         })
     }

@@ -80,6 +80,7 @@
 mod amount;
 mod call;
 pub mod callback;
+mod checkout;
 mod client;
 mod credentials;
 mod enums;
@@ -103,6 +104,7 @@ mod generated_operations;
 
 pub use amount::{Amount, JsonForm, ParseAmountError};
 pub use call::{CallExt, PaginatedExt};
+pub use checkout::order_id_from_pay_url;
 pub use client::{
     ClientBuilder, ClientContext, DEFAULT_BASE_URL, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_USER_AGENT,
 };

@@ -10,8 +10,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use aurpay_api::callback::{
-    CallbackKind, CallbackRequest, CallbackSigner, CallbackVerifier, Rejection, VerifiedCallback,
-    string_to_sign,
+    CallbackEvent, CallbackRequest, CallbackSigner, CallbackUrls, CallbackVerifier, Rejection,
+    VerifiedCallback, string_to_sign,
 };
 use aurpay_api::signing::FixedClock;
 use aurpay_api::{OrderStatus, TransactionType};
@@ -22,8 +22,10 @@ use serde_json::json;
 const TOKEN: &str = "0A1B2C3D4E5F60718293A4B5C6D7E8F90A1B2C3D4E5F";
 const SECRET: &str = "callback-secret";
 const NOW: &str = "2025-02-07T04:10:00Z";
-const PAID: &str = "https://shop.example/aurpay/paid?order_id=20250207040935220628";
-const TIMEOUT: &str = "https://shop.example/aurpay/timeout?order_id=20250207040935220628";
+const ENDPOINT: &str = "https://shop.example/aurpay/callback";
+const PAID: &str = "https://shop.example/aurpay/callback?ref=cart-1001&event=paid";
+const TIMEOUT: &str = "https://shop.example/aurpay/callback?ref=cart-1001&event=timeout";
+const ORDER: &str = "20250207040935220628";
 
 use support::independent_callback_signature as independent_signature;
 
@@ -39,11 +41,14 @@ fn headers(token: &str, secret: &str, date: &str, signed_url: &str) -> HeaderMap
     h
 }
 
+fn urls() -> CallbackUrls {
+    CallbackUrls::new(ENDPOINT).unwrap()
+}
+
 fn verifier() -> CallbackVerifier {
     CallbackVerifier::new(TOKEN, SECRET)
         .unwrap()
-        .paid_url("https://shop.example/aurpay/paid")
-        .timeout_url("https://shop.example/aurpay/timeout")
+        .callback_urls(&urls())
         .clock(Arc::new(FixedClock(NOW.parse().unwrap())))
 }
 
@@ -63,7 +68,7 @@ fn verify(
 
 fn order_body(status: &str) -> serde_json::Value {
     json!({
-        "user_id": "mct-bea5c44da875", "order_id": "20250207040935220628", "order_type": "ORDER", "platform": "AURPAY",
+        "user_id": "mct-bea5c44da875", "order_id": ORDER, "order_type": "ORDER", "platform": "AURPAY",
         "status": status, "chain": "BTC", "chain_name": "Bitcoin", "currency": "BTC", "amount": "0.00102549",
         "vs_price": "100.0", "vs_currency": "USD", "remark": "", "refund": false, "bind_id": null,
         "create_time": "2025-02-06T00:00:00", "update_time": "2025-02-06T00:00:00",
@@ -92,7 +97,36 @@ fn reference_vector() {
 }
 
 #[test]
-fn valid_get_callbacks_are_classified_by_url() {
+fn callback_urls_carry_the_reference_and_the_event() {
+    let urls = urls();
+    assert_eq!(urls.paid("cart-1001").unwrap(), PAID);
+    assert_eq!(urls.timeout("cart-1001").unwrap(), TIMEOUT);
+    // Encoded, and round-tripped by the verifier.
+    let odd = "a b&c=d/é";
+    let url = urls.paid(odd).unwrap();
+    let callback = verify("GET", &url, &headers(TOKEN, SECRET, NOW, &url), b"").unwrap();
+    assert_eq!(callback.reference(), Some(odd));
+    for bad in ["", "\n", &"x".repeat(129)] {
+        assert!(urls.paid(bad).is_err(), "{bad:?}");
+    }
+    assert!(
+        CallbackUrls::new("http://shop.example/cb").is_err(),
+        "http off loopback"
+    );
+    assert!(CallbackUrls::new("http://127.0.0.1:8080/cb").is_ok());
+    assert!(CallbackUrls::new("https://shop.example/cb#x").is_err());
+    let custom = CallbackUrls::new(ENDPOINT)
+        .unwrap()
+        .reference_param("order_id")
+        .event_param("type");
+    assert_eq!(
+        custom.paid("wc-77").unwrap(),
+        "https://shop.example/aurpay/callback?order_id=wc-77&type=paid"
+    );
+}
+
+#[test]
+fn get_callbacks_expose_the_signed_url_reference_and_event() {
     let paid = verify(
         "GET",
         PAID,
@@ -100,44 +134,120 @@ fn valid_get_callbacks_are_classified_by_url() {
         b"",
     )
     .unwrap();
-    assert_eq!(paid.kind, CallbackKind::Paid);
-    assert!(!paid.is_post);
-    assert_eq!(paid.order_id.as_deref(), Some("20250207040935220628"));
-    assert_eq!(
-        paid.dedup_key().as_deref(),
-        Some("20250207040935220628:paid")
-    );
-    assert_eq!(paid.signed_at.to_rfc3339(), "2025-02-07T04:09:35+00:00");
+    assert_eq!(paid.event(), CallbackEvent::Paid);
+    assert!(!paid.is_post());
+    assert_eq!(paid.signed_url(), PAID);
+    assert_eq!(paid.reference(), Some("cart-1001"));
+    assert_eq!(paid.query_param("event"), Some("paid"));
+    assert_eq!(paid.query().len(), 2);
+    assert!(paid.unsigned_body().is_none());
+    assert_eq!(paid.signed_at().to_rfc3339(), "2025-02-07T04:09:35+00:00");
 
     let timeout = verify("GET", TIMEOUT, &headers(TOKEN, SECRET, NOW, TIMEOUT), b"").unwrap();
-    assert_eq!(timeout.kind, CallbackKind::TimedOut);
+    assert_eq!(timeout.event(), CallbackEvent::TimedOut);
 
-    // A URL neither configured: verified, kind unknown.
-    let other = "https://shop.example/other";
+    // A URL not built by the configured CallbackUrls: verified, but no
+    // reference and no event are read from it.
+    let other = "https://shop.example/other?ref=cart-1001&event=paid";
     let unknown = verify("GET", other, &headers(TOKEN, SECRET, NOW, other), b"").unwrap();
-    assert_eq!(unknown.kind, CallbackKind::Unknown);
-    assert_eq!(unknown.dedup_key(), None);
+    assert_eq!(unknown.event(), CallbackEvent::Unknown);
+    assert_eq!(unknown.reference(), None);
+    assert_eq!(
+        unknown.query_param("ref"),
+        Some("cart-1001"),
+        "the query is still exposed"
+    );
 }
 
 #[test]
-fn valid_post_callback_decodes_the_order() {
+fn binding_a_get_callback_needs_the_stored_order() {
+    let callback = verify("GET", PAID, &headers(TOKEN, SECRET, NOW, PAID), b"").unwrap();
+    let bound = callback.bind(Some(ORDER)).unwrap();
+    assert_eq!(bound.order_id(), ORDER);
+    assert_eq!(bound.callback().reference(), Some("cart-1001"));
+    assert_eq!(
+        callback.bind(None).unwrap_err(),
+        Rejection::UnknownReference("cart-1001".into())
+    );
+    assert_eq!(Rejection::UnknownReference("x".into()).status(), 404);
+
+    let bare = "https://shop.example/aurpay/callback";
+    let callback = verify("GET", bare, &headers(TOKEN, SECRET, NOW, bare), b"").unwrap();
+    assert_eq!(callback.bind(None).unwrap_err(), Rejection::NoOrder);
+    assert_eq!(Rejection::NoOrder.status(), 400);
+}
+
+#[test]
+fn a_post_body_that_names_another_order_than_the_signed_url_is_refused() {
+    let h = headers(TOKEN, SECRET, NOW, PAID);
+    let mut forged = order_body("SUCCESS");
+    forged["order_id"] = json!("20250101000000000001");
+    let forged = serde_json::to_vec(&forged).unwrap();
+    let callback = verify("POST", PAID, &h, &forged).unwrap();
+    let rejection = callback.bind(Some(ORDER)).unwrap_err();
+    assert_eq!(
+        rejection,
+        Rejection::OrderMismatch {
+            signed: ORDER.into(),
+            body: "20250101000000000001".into()
+        }
+    );
+    assert_eq!(rejection.status(), 401);
+
+    let honest = serde_json::to_vec(&order_body("SUCCESS")).unwrap();
+    let callback = verify("POST", PAID, &h, &honest).unwrap();
+    assert_eq!(callback.bind(Some(ORDER)).unwrap().order_id(), ORDER);
+}
+
+#[test]
+fn the_event_never_comes_from_the_unsigned_body() {
+    // A timeout callback carrying a body that claims SUCCESS is a timeout.
+    let body = serde_json::to_vec(&order_body("SUCCESS")).unwrap();
+    let callback = verify(
+        "POST",
+        TIMEOUT,
+        &headers(TOKEN, SECRET, NOW, TIMEOUT),
+        &body,
+    )
+    .unwrap();
+    assert_eq!(callback.event(), CallbackEvent::TimedOut);
+
+    // With no callback URLs configured, nothing is classified: not paid,
+    // whatever the body says.
+    let bare = CallbackVerifier::new(TOKEN, SECRET)
+        .unwrap()
+        .clock(Arc::new(FixedClock(NOW.parse().unwrap())));
+    for url in [PAID, TIMEOUT, "https://shop.example/hook"] {
+        let callback = bare
+            .verify(&CallbackRequest {
+                method: "POST",
+                url,
+                headers: &headers(TOKEN, SECRET, NOW, url),
+                body: &body,
+            })
+            .unwrap();
+        assert_eq!(callback.event(), CallbackEvent::Unknown, "{url}");
+        assert!(!callback.event().is_paid());
+    }
+}
+
+#[test]
+fn valid_post_callback_keeps_the_unsigned_order_apart() {
     let body = serde_json::to_vec(&order_body("SUCCESS")).unwrap();
     let callback = verify("POST", PAID, &headers(TOKEN, SECRET, NOW, PAID), &body).unwrap();
-    assert!(callback.is_post);
-    assert_eq!(callback.kind, CallbackKind::Paid);
-    assert_eq!(callback.status, Some(OrderStatus::Success));
-    let order = callback.order.as_ref().expect("documented shape decodes");
+    assert!(callback.is_post());
+    assert_eq!(callback.event(), CallbackEvent::Paid);
+    let unsigned = callback.unsigned_body().unwrap();
+    assert_eq!(unsigned.status, Some(OrderStatus::Success));
+    assert_eq!(unsigned.order_id, ORDER);
+    let order = unsigned.order.as_ref().expect("documented shape decodes");
     assert_eq!(order.amount.to_string(), "0.00102549");
-    assert_eq!(
-        callback.dedup_key().as_deref(),
-        Some("20250207040935220628:SUCCESS")
-    );
 
-    // POST to an unconfigured URL: kind from the body's status.
+    // No reference in the URL, nothing stored: bound to the body's order,
+    // for the API to confirm.
     let url = "https://shop.example/hook";
-    let body = serde_json::to_vec(&order_body("OVERDUE")).unwrap();
     let callback = verify("POST", url, &headers(TOKEN, SECRET, NOW, url), &body).unwrap();
-    assert_eq!(callback.kind, CallbackKind::TimedOut);
+    assert_eq!(callback.bind(None).unwrap().order_id(), ORDER);
 }
 
 #[test]
@@ -147,11 +257,12 @@ fn unknown_status_and_extra_fields_do_not_fail() {
     body["new_field"] = json!({"a": [1, 2]});
     let bytes = serde_json::to_vec(&body).unwrap();
     let callback = verify("POST", PAID, &headers(TOKEN, SECRET, NOW, PAID), &bytes).unwrap();
+    let unsigned = callback.unsigned_body().unwrap();
     assert_eq!(
-        callback.status,
+        unsigned.status,
         Some(OrderStatus::Unknown("CONFIRMING".into()))
     );
-    let order = callback.order.unwrap();
+    let order = unsigned.order.clone().unwrap();
     assert_eq!(
         order.tx_type,
         Some(TransactionType::Unknown("AIRDROP".into()))
@@ -162,27 +273,10 @@ fn unknown_status_and_extra_fields_do_not_fail() {
     let minimal = br#"{"order_id":"42","status":"SUCCESS"}"#;
     let url = "https://shop.example/hook";
     let callback = verify("POST", url, &headers(TOKEN, SECRET, NOW, url), minimal).unwrap();
-    assert_eq!(callback.order_id.as_deref(), Some("42"));
-    assert!(callback.order.is_none());
-    assert_eq!(callback.kind, CallbackKind::Paid);
-}
-
-/// The body is not covered by the signature (as Aurpay documents), so a
-/// body changed after signing still verifies. This is why handlers must act
-/// on `VerifiedCallback::fetch_order`, not on the body.
-#[test]
-fn altered_post_body_still_verifies_because_it_is_unsigned() {
-    let h = headers(TOKEN, SECRET, NOW, PAID);
-    let honest = serde_json::to_vec(&order_body("PENDING")).unwrap();
-    let forged = serde_json::to_vec(&order_body("SUCCESS")).unwrap();
-    let a = verify("POST", PAID, &h, &honest).unwrap();
-    let b = verify("POST", PAID, &h, &forged).unwrap();
-    assert_eq!(a.status, Some(OrderStatus::Pending));
-    assert_eq!(
-        b.status,
-        Some(OrderStatus::Success),
-        "the forged body passes: fetch the order"
-    );
+    let unsigned = callback.unsigned_body().unwrap();
+    assert_eq!(unsigned.order_id, "42");
+    assert!(unsigned.order.is_none());
+    assert_eq!(callback.event(), CallbackEvent::Unknown);
 }
 
 #[test]

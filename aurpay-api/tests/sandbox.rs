@@ -4,7 +4,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use aurpay_api::callback::{CallbackKind, CallbackRequest};
+use aurpay_api::callback::{CallbackEvent, CallbackRequest, CallbackUrls};
 use aurpay_api::sandbox::{Fault, Payment, Sandbox, SandboxError};
 use aurpay_api::{
     Amount, CallExt, Client, Credentials, ErrorKind, OrderStatus, Outcome, RetryPolicy,
@@ -22,7 +22,10 @@ async fn direct_order(client: &Client, callback: Option<String>, post: bool) -> 
                 .vs_currency("USD")
                 .vs_price(Amount::from(40))
                 .callback_url(callback.clone())
-                .timeout_callback(callback.map(|c| c.replace("/paid", "/timeout")))
+                .timeout_callback(callback.map(|c| {
+                    c.replace("/paid", "/timeout")
+                        .replace("event=paid", "event=timeout")
+                }))
                 .enable_post_callback(Some(post)),
         )
         .call()
@@ -400,25 +403,11 @@ async fn get_and_post_callbacks_are_signed_and_retried_after_a_500() {
     let sandbox = Sandbox::start().await.unwrap();
     let client = sandbox.client().unwrap();
     let (receiver, seen) = flaky_receiver().await;
+    let urls = CallbackUrls::new(&format!("{receiver}/aurpay/callback")).unwrap();
 
-    let get_order = direct_order(
-        &client,
-        Some(format!("{receiver}/paid?order_id=get-1")),
-        false,
-    )
-    .await;
-    let post_order = direct_order(
-        &client,
-        Some(format!("{receiver}/paid?order_id=post-1")),
-        true,
-    )
-    .await;
-    let timeout_order = direct_order(
-        &client,
-        Some(format!("{receiver}/paid?order_id=timeout-1")),
-        false,
-    )
-    .await;
+    let get_order = direct_order(&client, Some(urls.paid("get-1").unwrap()), false).await;
+    let post_order = direct_order(&client, Some(urls.paid("post-1").unwrap()), true).await;
+    let timeout_order = direct_order(&client, Some(urls.paid("timeout-1").unwrap()), false).await;
     sandbox.pay(&get_order.order_id, Payment::Full).unwrap();
     sandbox.pay(&post_order.order_id, Payment::Full).unwrap();
     sandbox.expire(&timeout_order.order_id).unwrap();
@@ -447,10 +436,7 @@ async fn get_and_post_callbacks_are_signed_and_retried_after_a_500() {
         );
     }
 
-    let verifier = sandbox
-        .callback_verifier()
-        .paid_url(&format!("{receiver}/paid"))
-        .timeout_url(&format!("{receiver}/timeout"));
+    let verifier = sandbox.callback_verifier().callback_urls(&urls);
     let seen = seen.lock().unwrap().clone();
     assert_eq!(seen.len(), 6);
     for (method, uri, body, headers) in &seen {
@@ -466,25 +452,24 @@ async fn get_and_post_callbacks_are_signed_and_retried_after_a_500() {
         assert_eq!(headers["api-key"], sandbox.config().api_key.as_str());
         if uri.contains("post-1") {
             assert_eq!(method, "POST");
+            let unsigned = callback.unsigned_body().unwrap();
+            assert_eq!(unsigned.order_id, post_order.order_id);
             assert_eq!(
-                callback.order_id.as_deref(),
-                Some(post_order.order_id.as_str())
-            );
-            assert_eq!(
-                callback.order.as_ref().map(|o| o.status.clone()),
+                unsigned.order.as_ref().map(|o| o.status.clone()),
                 Some(OrderStatus::Success)
             );
+            let bound = callback.bind(Some(&post_order.order_id)).unwrap();
+            assert_eq!(bound.order_id(), post_order.order_id);
         } else if uri.contains("timeout-1") {
             assert_eq!(
-                (method.as_str(), callback.kind),
-                ("GET", CallbackKind::TimedOut)
+                (method.as_str(), callback.event(), callback.reference()),
+                ("GET", CallbackEvent::TimedOut, Some("timeout-1"))
             );
         } else {
             assert_eq!(
-                (method.as_str(), callback.kind),
-                ("GET", CallbackKind::Paid)
+                (method.as_str(), callback.event(), callback.reference()),
+                ("GET", CallbackEvent::Paid, Some("get-1"))
             );
-            assert_eq!(callback.order_id.as_deref(), Some("get-1"));
         }
     }
 }

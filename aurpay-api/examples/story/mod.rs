@@ -2,11 +2,14 @@
 //! sandbox, with callbacks received and verified by a local receiver.
 //! Shared by `examples/quickstart.rs` and `tests/quickstart_story.rs`.
 
+use std::collections::HashMap;
 use std::io::Write;
 use std::sync::Arc;
 use std::time::Duration;
 
-use aurpay_api::callback::{CallbackConfig, CallbackRejection, VerifiedCallback};
+use aurpay_api::callback::{
+    BoundCallback, CallbackConfig, CallbackRejection, CallbackUrls, VerifiedCallback,
+};
 use aurpay_api::sandbox::{Payment, Sandbox};
 use aurpay_api::{Amount, CallExt, Client, OrderStatus, PaginatedExt, types};
 use futures_util::TryStreamExt;
@@ -16,11 +19,12 @@ use tokio::sync::mpsc;
 type Step<T> = Result<T, String>;
 
 /// Starts a receiver on loopback; verified callbacks go to the channel,
-/// rejections are answered 401/400 and reported too.
+/// rejections are answered 401/400 and reported too. Returns the callback
+/// URLs to create orders with.
 async fn start_receiver(
     sandbox: &Sandbox,
 ) -> Step<(
-    String,
+    CallbackUrls,
     mpsc::UnboundedReceiver<Result<VerifiedCallback, String>>,
 )> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -30,11 +34,8 @@ async fn start_receiver(
         "http://{}",
         listener.local_addr().map_err(|e| e.to_string())?
     );
-    let verifier = sandbox
-        .callback_verifier()
-        .paid_url(&format!("{base}/paid"))
-        .timeout_url(&format!("{base}/timeout"))
-        .order_id_param("ref");
+    let urls = CallbackUrls::new(&format!("{base}/aurpay/callback")).map_err(|e| e.to_string())?;
+    let verifier = sandbox.callback_verifier().callback_urls(&urls);
     let config = CallbackConfig::new(verifier, base.clone());
     let (sender, receiver) = mpsc::unbounded_channel();
     let handler = move |callback: Result<VerifiedCallback, CallbackRejection>| {
@@ -60,7 +61,7 @@ async fn start_receiver(
     tokio::spawn(async move {
         let _ = axum::serve(listener, app).await;
     });
-    Ok((base, receiver))
+    Ok((urls, receiver))
 }
 
 async fn next_callback(
@@ -71,6 +72,27 @@ async fn next_callback(
         Ok(Some(Err(rejection))) => Err(format!("callback rejected: {rejection}")),
         _ => Err("no callback within 10 s".to_owned()),
     }
+}
+
+/// The merchant's side of a callback: the signed reference resolved to the
+/// Aurpay order id stored at creation, the callback bound to it (refused if
+/// the unsigned body names another order), and the order fetched from the
+/// API, whose status is the one to act on.
+async fn confirm(
+    callback: &VerifiedCallback,
+    store: &HashMap<String, String>,
+    client: &Client,
+) -> Step<(BoundCallback, types::OrderDetail)> {
+    let stored = callback
+        .reference()
+        .and_then(|r| store.get(r))
+        .map(String::as_str);
+    let bound = callback.bind(stored).map_err(fail("bind the callback"))?;
+    let order = bound
+        .fetch_order(client)
+        .await
+        .map_err(fail("fetch the order"))?;
+    Ok((bound, order))
 }
 
 fn fail<E: std::fmt::Display>(what: &str) -> impl FnOnce(E) -> String + '_ {
@@ -84,10 +106,14 @@ pub async fn run(out: &mut impl Write) -> Step<()> {
     }
     let sandbox = Sandbox::start().await.map_err(fail("start the sandbox"))?;
     let client: Client = sandbox.client().map_err(fail("client"))?;
-    let (receiver_url, mut callbacks) = start_receiver(&sandbox).await?;
+    let (urls, mut callbacks) = start_receiver(&sandbox).await?;
+    // The merchant's own store: its reference -> Aurpay's order id.
+    let mut store: HashMap<String, String> = HashMap::new();
+    let url = |made: Result<String, aurpay_api::Error>| made.map_err(|e| e.to_string());
     say!(
-        "Sandbox Aurpay at {} (API-key auth); callback receiver at {receiver_url}\n",
-        sandbox.base_url()
+        "Sandbox Aurpay at {} (API-key auth); callbacks to {}\n",
+        sandbox.base_url(),
+        url(urls.paid("REF"))?.replace("REF", "{ref}")
     );
 
     let fiat = client
@@ -113,19 +139,21 @@ pub async fn run(out: &mut impl Write) -> Step<()> {
             types::PaymentUrlRequest::builder()
                 .currency("USD")
                 .price(Amount::from(Decimal::new(2500, 2)))
-                .callback_url(Some(format!("{receiver_url}/paid?ref=hosted-1")))
-                .timeout_callback(Some(format!("{receiver_url}/timeout?ref=hosted-1"))),
+                .callback_url(Some(url(urls.paid("hosted-1"))?))
+                .timeout_callback(Some(url(urls.timeout("hosted-1"))?)),
         )
         .call()
         .await
         .map_err(fail("get_payment_url"))?;
     let hosted_id = hosted
-        .pay_url
-        .rsplit('/')
-        .next()
-        .unwrap_or_default()
+        .order_id()
+        .ok_or("the pay_url names no order")?
         .to_owned();
-    say!("2. Hosted checkout order {hosted_id}: {}", hosted.pay_url);
+    store.insert("hosted-1".into(), hosted_id.clone());
+    say!(
+        "2. Hosted checkout order {hosted_id} (ref hosted-1): {}",
+        hosted.pay_url
+    );
 
     // Direct payment: a deposit address; POST callbacks with the order.
     let direct = client
@@ -136,15 +164,16 @@ pub async fn run(out: &mut impl Write) -> Step<()> {
                 .currency("USDT-ERC20")
                 .vs_currency("USD")
                 .vs_price(Amount::from(100))
-                .callback_url(Some(format!("{receiver_url}/paid")))
-                .timeout_callback(Some(format!("{receiver_url}/timeout")))
+                .callback_url(Some(url(urls.paid("direct-1"))?))
+                .timeout_callback(Some(url(urls.timeout("direct-1"))?))
                 .enable_post_callback(Some(true)),
         )
         .call()
         .await
         .map_err(fail("get_payment_info"))?;
+    store.insert("direct-1".into(), direct.order_id.clone());
     say!(
-        "3. Direct order {}: pay {} USDT-ERC20 to {}",
+        "3. Direct order {} (ref direct-1): pay {} USDT-ERC20 to {}",
         direct.order_id,
         direct.amount,
         direct.address.as_deref().unwrap_or_default()
@@ -156,7 +185,7 @@ pub async fn run(out: &mut impl Write) -> Step<()> {
             types::BlnOrderRequest::builder()
                 .price(Amount::from(20))
                 .currency("USD")
-                .callback_url(Some(format!("{receiver_url}/paid?ref=bln-1"))),
+                .callback_url(Some(url(urls.paid("bln-1"))?)),
         )
         .call()
         .await
@@ -168,8 +197,9 @@ pub async fn run(out: &mut impl Write) -> Step<()> {
         .chars()
         .take(24)
         .collect();
+    store.insert("bln-1".into(), lightning.order_id.clone());
     say!(
-        "4. Lightning order {}: {} BTC, invoice {invoice}...",
+        "4. Lightning order {} (ref bln-1): {} BTC, invoice {invoice}...",
         lightning.order_id,
         lightning.amount
     );
@@ -179,20 +209,20 @@ pub async fn run(out: &mut impl Write) -> Step<()> {
         .pay(&direct.order_id, Payment::Full)
         .map_err(fail("pay the direct order"))?;
     let paid = next_callback(&mut callbacks).await?;
-    let confirmed = paid
-        .fetch_order(&client)
-        .await
-        .map_err(fail("fetch the paid order"))?;
+    let (bound, confirmed) = confirm(&paid, &store, &client).await?;
     say!(
-        "5. Callback: {} {:?} for {} (body says {}), verified; API confirms {} (paid: {})",
-        if paid.is_post { "POST" } else { "GET" },
-        paid.kind,
-        paid.order_id.as_deref().unwrap_or("?"),
-        paid.status.as_ref().map_or("-", |s| s.as_str()),
+        "5. Callback: {} {:?} ref={} -> order {} (unsigned body says {}); API confirms {} (paid: {})",
+        if paid.is_post() { "POST" } else { "GET" },
+        paid.event(),
+        paid.reference().unwrap_or("-"),
+        bound.order_id(),
+        paid.unsigned_body()
+            .and_then(|b| b.status.as_ref())
+            .map_or("-", |s| s.as_str()),
         confirmed.status,
         confirmed.status.is_paid()
     );
-    if !confirmed.status.is_paid() || paid.order_id.as_deref() != Some(direct.order_id.as_str()) {
+    if !confirmed.status.is_paid() || bound.order_id() != direct.order_id {
         return Err("the paid callback does not match the order".into());
     }
 
@@ -200,23 +230,34 @@ pub async fn run(out: &mut impl Write) -> Step<()> {
         .pay(&lightning.order_id, Payment::Full)
         .map_err(fail("pay the Lightning order"))?;
     let bln_paid = next_callback(&mut callbacks).await?;
+    let (bound, confirmed) = confirm(&bln_paid, &store, &client).await?;
     say!(
-        "6. Callback: GET {:?} ref={} (dedup key {}), verified",
-        bln_paid.kind,
-        bln_paid.order_id.as_deref().unwrap_or("?"),
-        bln_paid.dedup_key().unwrap_or_default()
+        "6. Callback: GET {:?} ref={} -> order {}; API confirms {}",
+        bln_paid.event(),
+        bln_paid.reference().unwrap_or("-"),
+        bound.order_id(),
+        confirmed.status
     );
+    if !confirmed.status.is_paid() || bound.order_id() != lightning.order_id {
+        return Err("the Lightning callback does not match the order".into());
+    }
 
     // Nobody pays the hosted order; it times out.
     sandbox
         .expire(&hosted_id)
         .map_err(fail("let the hosted order time out"))?;
     let timed_out = next_callback(&mut callbacks).await?;
+    let (bound, expired) = confirm(&timed_out, &store, &client).await?;
     say!(
-        "7. Callback: GET {:?} ref={}, verified",
-        timed_out.kind,
-        timed_out.order_id.as_deref().unwrap_or("?")
+        "7. Callback: GET {:?} ref={} -> order {}; API confirms {}",
+        timed_out.event(),
+        timed_out.reference().unwrap_or("-"),
+        bound.order_id(),
+        expired.status
     );
+    if expired.status != OrderStatus::Overdue || bound.order_id() != hosted_id {
+        return Err("the timeout callback does not match the order".into());
+    }
 
     let orders: Vec<types::OrderSummary> = client
         .get_orders()
