@@ -30,7 +30,14 @@ pub(crate) struct CallRecord {
     retry_after_ms: AtomicU64,
     /// A failure the hooks saw that a reqwest result cannot carry.
     failure: Mutex<Option<Failure>>,
+    /// The client's credentials and this call's signatures: masked in the
+    /// errors of this call whatever the global registry holds.
+    secrets: Mutex<Vec<String>>,
 }
+
+/// Bound on [`CallRecord`] secrets (credentials plus one signature per
+/// attempt).
+const MAX_CALL_SECRETS: usize = 64;
 
 /// What the transport refused to hand on as an answer.
 #[derive(Debug)]
@@ -52,8 +59,26 @@ impl CallRecord {
 
     pub(crate) fn response(&self, status: u16, retry_after: Option<Duration>) {
         self.status.store(u32::from(status), Ordering::Relaxed);
-        let encoded = retry_after.map_or(0, |d| (d.as_millis() as u64).saturating_add(1));
+        let encoded = retry_after.map_or(0, |d| {
+            u64::try_from(d.as_millis())
+                .unwrap_or(u64::MAX)
+                .saturating_add(1)
+        });
         self.retry_after_ms.store(encoded, Ordering::Relaxed);
+    }
+
+    pub(crate) fn add_secret(&self, secret: &str) {
+        let mut secrets = self.secrets.lock().unwrap_or_else(|p| p.into_inner());
+        if secrets.len() < MAX_CALL_SECRETS && !secrets.iter().any(|s| s == secret) {
+            secrets.push(secret.to_owned());
+        }
+    }
+
+    fn secrets(&self) -> Vec<String> {
+        self.secrets
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     pub(crate) fn fail(&self, failure: Failure) {
@@ -128,12 +153,21 @@ fn operation_of<C: Call>() -> &'static Operation {
     C::OPERATION
 }
 
-fn error_for(operation: &'static Operation, kind: ErrorKind) -> Error {
-    Error::new(kind, operation.id, operation.moves_money)
+fn error_for(operation: &'static Operation, record: &CallRecord, kind: ErrorKind) -> Error {
+    Error::new(
+        kind.masked(&record.secrets()),
+        operation.id,
+        operation.moves_money,
+    )
 }
 
 /// The error for an envelope whose `code` is not 0 (or `result` false).
-fn envelope_error(operation: &'static Operation, status: u16, envelope: &impl Envelope) -> Error {
+fn envelope_error(
+    operation: &'static Operation,
+    record: &CallRecord,
+    status: u16,
+    envelope: &impl Envelope,
+) -> Error {
     let message = envelope.message().unwrap_or_default().to_owned();
     let code = envelope.code();
     let kind = if code == 401 || status == 401 || status == 403 {
@@ -149,7 +183,7 @@ fn envelope_error(operation: &'static Operation, status: u16, envelope: &impl En
             message,
         }
     };
-    error_for(operation, kind)
+    error_for(operation, record, kind)
 }
 
 /// The error for an answer that is not a decodable success: an error
@@ -159,9 +193,13 @@ where
     C::ErrorBody: DeserializeOwned,
 {
     let operation = operation_of::<C>();
+    if !(200..300).contains(&status) && success_data(body).is_some() {
+        return contradictory_success(operation, record, status);
+    }
     if status == 429 {
         return error_for(
             operation,
+            record,
             ErrorKind::RateLimited {
                 retry_after: record.retry_after(),
             },
@@ -172,11 +210,12 @@ where
     if let Ok(envelope) = serde_json::from_slice::<C::ErrorBody>(body)
         && !envelope.is_success()
     {
-        return envelope_error(operation, status, &envelope);
+        return envelope_error(operation, record, status, &envelope);
     }
     if status == 401 || status == 403 {
         return error_for(
             operation,
+            record,
             ErrorKind::Authentication {
                 status,
                 code: None,
@@ -187,11 +226,16 @@ where
     if (200..300).contains(&status) {
         // `code: 0`: Aurpay applied it; only `data` has an unexpected shape.
         if let Some(data) = success_data(body) {
-            return error_for(operation, ErrorKind::UnexpectedData { status, reason })
-                .with_data(data);
+            return error_for(
+                operation,
+                record,
+                ErrorKind::UnexpectedData { status, reason },
+            )
+            .with_data(data);
         }
         return error_for(
             operation,
+            record,
             ErrorKind::Undecodable {
                 status,
                 snippet: snippet(body),
@@ -201,9 +245,24 @@ where
     }
     error_for(
         operation,
+        record,
         ErrorKind::Http {
             status,
             snippet: snippet(body),
+        },
+    )
+}
+
+/// An error status over a success envelope: neither a refusal nor a
+/// success, so the outcome is unknown (`code: 0` under an error status).
+fn contradictory_success(operation: &'static Operation, record: &CallRecord, status: u16) -> Error {
+    error_for(
+        operation,
+        record,
+        ErrorKind::Api {
+            status,
+            code: 0,
+            message: format!("HTTP {status} with a success envelope"),
         },
     )
 }
@@ -218,7 +277,12 @@ fn success_data(body: &[u8]) -> Option<serde_json::Value> {
         serde_json::Value::String(s) => s.trim() == "0",
         _ => false,
     };
-    let result_ok = !matches!(object.get("result"), Some(serde_json::Value::Bool(false)));
+    // `result` absent, null or `true`: anything else ("false", 0) is not
+    // a success we can vouch for.
+    let result_ok = matches!(
+        object.get("result"),
+        None | Some(serde_json::Value::Null | serde_json::Value::Bool(true))
+    );
     (code_is_zero && result_ok).then(|| object.get("data").cloned().unwrap_or_default())
 }
 
@@ -237,7 +301,7 @@ fn transport_error(
     } else {
         ErrorKind::ConnectionLost { attempts }
     };
-    error_for(operation, kind).with_source(error)
+    error_for(operation, record, kind).with_source(error)
 }
 
 async fn into_data<C>(
@@ -257,12 +321,14 @@ where
         Some(Failure::Redirect { status, location }) => {
             return Err(error_for(
                 operation,
+                record,
                 ErrorKind::Redirect { status, location },
             ));
         }
         Some(Failure::TooLarge { status, limit }) => {
             return Err(error_for(
                 operation,
+                record,
                 ErrorKind::ResponseTooLarge { status, limit },
             ));
         }
@@ -273,7 +339,7 @@ where
             let status = response.status().as_u16();
             let envelope = response.into_inner();
             if !envelope.is_success() {
-                return Err(envelope_error(operation, status, &envelope));
+                return Err(envelope_error(operation, record, status, &envelope));
             }
             match envelope.into_data() {
                 Some(data) => Ok(data),
@@ -283,6 +349,7 @@ where
                     .map_err(|_| {
                         error_for(
                             operation,
+                            record,
                             ErrorKind::UnexpectedData {
                                 status,
                                 reason: "success envelope without `data`".to_owned(),
@@ -294,27 +361,20 @@ where
         }
         Err(P::ErrorResponse(response)) => {
             let status = response.status().as_u16();
+            let envelope = response.into_inner();
+            if envelope.is_success() {
+                return Err(contradictory_success(operation, record, status));
+            }
             if status == 429 {
                 return Err(error_for(
                     operation,
+                    record,
                     ErrorKind::RateLimited {
                         retry_after: record.retry_after(),
                     },
                 ));
             }
-            let envelope = response.into_inner();
-            if envelope.is_success() && status != 401 && status != 403 {
-                // An error status with a "success" envelope: report the status.
-                return Err(error_for(
-                    operation,
-                    ErrorKind::Api {
-                        status,
-                        code: envelope.code(),
-                        message: envelope.message().unwrap_or("HTTP error").to_owned(),
-                    },
-                ));
-            }
-            Err(envelope_error(operation, status, &envelope))
+            Err(envelope_error(operation, record, status, &envelope))
         }
         Err(P::InvalidResponsePayload(body, error)) => Err(body_error::<C>(
             record.status(),
@@ -337,9 +397,11 @@ where
         Err(
             P::CommunicationError(error) | P::ResponseBodyError(error) | P::InvalidUpgrade(error),
         ) => Err(transport_error(operation, error, record)),
-        Err(P::InvalidRequest(message) | P::Custom(message)) => {
-            Err(error_for(operation, ErrorKind::InvalidRequest { message }))
-        }
+        Err(P::InvalidRequest(message) | P::Custom(message)) => Err(error_for(
+            operation,
+            record,
+            ErrorKind::InvalidRequest { message },
+        )),
     }
 }
 

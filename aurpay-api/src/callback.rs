@@ -150,9 +150,14 @@ pub enum Rejection {
     /// The signed URL carries a merchant reference, but no Aurpay order id
     /// was given for it to [`VerifiedCallback::bind`].
     UnknownReference(String),
-    /// Nothing identifies the order: a GET callback whose URL carries no
-    /// reference (build callback URLs with [`CallbackUrls`]).
+    /// Nothing signed identifies the order: the URL carries no reference
+    /// (build callback URLs with [`CallbackUrls`]). A POST body's order id
+    /// is unsigned; [`VerifiedCallback::bind_to_unsigned_body`] uses it
+    /// only when you ask.
     NoOrder,
+    /// The signed URL carries the reference or event parameter more than
+    /// once, so which one Aurpay meant cannot be told.
+    AmbiguousQuery(String),
 }
 
 impl Rejection {
@@ -161,7 +166,10 @@ impl Rejection {
     pub fn is_malformed(&self) -> bool {
         matches!(
             self,
-            Rejection::MalformedBody(_) | Rejection::MethodNotAllowed(_) | Rejection::NoOrder
+            Rejection::MalformedBody(_)
+                | Rejection::MethodNotAllowed(_)
+                | Rejection::NoOrder
+                | Rejection::AmbiguousQuery(_)
         )
     }
 
@@ -199,7 +207,10 @@ impl fmt::Display for Rejection {
                 write!(f, "no order known for reference {reference:?}")
             }
             Rejection::NoOrder => {
-                f.write_str("the callback identifies no order (no reference in its URL)")
+                f.write_str("the callback identifies no order (no reference in its signed URL)")
+            }
+            Rejection::AmbiguousQuery(name) => {
+                write!(f, "the signed URL carries `{name}` more than once")
             }
         }
     }
@@ -312,6 +323,22 @@ impl CallbackUrls {
     }
 
     fn url(&self, reference: &str, event: CallbackEvent) -> Result<String, Error> {
+        let names = [self.reference_param.as_str(), self.event_param.as_str()];
+        if names.iter().any(|n| n.is_empty()) || names[0] == names[1] {
+            return Err(Error::config(
+                "the reference and event parameters need two different, non-empty names",
+            ));
+        }
+        if self
+            .endpoint
+            .query_pairs()
+            .any(|(name, _)| names.contains(&name.as_ref()))
+        {
+            return Err(Error::config(format!(
+                "the callback endpoint's query already has a `{}` or `{}` parameter",
+                names[0], names[1]
+            )));
+        }
         if reference.is_empty()
             || reference.len() > MAX_REFERENCE_LEN
             || reference.chars().any(char::is_control)
@@ -432,9 +459,8 @@ impl VerifiedCallback {
     ///   body that names another is refused ([`Rejection::OrderMismatch`]).
     /// * Without it, when the signed URL carries a reference: refused
     ///   ([`Rejection::UnknownReference`]): you do not know the order.
-    /// * Without either: a POST callback is bound to the order its body
-    ///   names (unsigned: [`BoundCallback::fetch_order`] confirms it with
-    ///   the API); a GET callback identifies nothing ([`Rejection::NoOrder`]).
+    /// * Without either: refused ([`Rejection::NoOrder`]); nothing signed
+    ///   names the order.
     pub fn bind(&self, stored_order_id: Option<&str>) -> Result<BoundCallback, Rejection> {
         let body_order = self.body.as_ref().map(|b| b.order_id.as_str());
         let order_id = match (stored_order_id, &self.reference, body_order) {
@@ -448,11 +474,29 @@ impl VerifiedCallback {
             (None, Some(reference), _) => {
                 return Err(Rejection::UnknownReference(reference.clone()));
             }
-            (None, None, Some(body)) => body.to_owned(),
-            (None, None, None) => return Err(Rejection::NoOrder),
+            (None, None, _) => return Err(Rejection::NoOrder),
         };
         Ok(BoundCallback {
             order_id,
+            callback: self.clone(),
+        })
+    }
+
+    /// For callback URLs registered without a reference (not built by
+    /// [`CallbackUrls`]): binds a POST callback to the order its
+    /// **unsigned** body names. Whoever replays a signed callback within
+    /// the freshness window chooses that order; [`BoundCallback::fetch_order`]
+    /// still reads its real status from the API, but do not map it to
+    /// your own order through anything else than your stored Aurpay order
+    /// id. Refused when the signed URL carries a reference (use
+    /// [`VerifiedCallback::bind`]) or there is no body.
+    pub fn bind_to_unsigned_body(&self) -> Result<BoundCallback, Rejection> {
+        if let Some(reference) = &self.reference {
+            return Err(Rejection::UnknownReference(reference.clone()));
+        }
+        let body = self.body.as_ref().ok_or(Rejection::NoOrder)?;
+        Ok(BoundCallback {
+            order_id: body.order_id.clone(),
             callback: self.clone(),
         })
     }
@@ -548,11 +592,13 @@ impl CallbackVerifier {
     ) -> Result<Self, Error> {
         let token = callback_token.into();
         let secret = callback_secret.into();
-        crate::redact::register(token.expose_secret());
-        crate::redact::register(secret.expose_secret());
         if token.expose_secret().is_empty() || secret.expose_secret().is_empty() {
             return Err(Error::config("callback token and secret must not be empty"));
         }
+        crate::redact::check_secret_len("callback token", token.expose_secret())?;
+        crate::redact::check_secret_len("callback secret", secret.expose_secret())?;
+        crate::redact::register(token.expose_secret());
+        crate::redact::register(secret.expose_secret());
         Ok(CallbackVerifier {
             token,
             secret,
@@ -672,6 +718,11 @@ impl CallbackVerifier {
         };
         let (reference, event) = match &self.urls {
             Some(urls) if on_endpoint => {
+                for name in [&urls.reference_param, &urls.event_param] {
+                    if query.iter().filter(|(n, _)| n == name).count() > 1 {
+                        return Err(Rejection::AmbiguousQuery(name.clone()));
+                    }
+                }
                 let event = match param(&urls.event_param).as_deref() {
                     Some("paid") => CallbackEvent::Paid,
                     Some("timeout") => CallbackEvent::TimedOut,

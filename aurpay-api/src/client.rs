@@ -35,6 +35,8 @@ pub struct ClientContext {
     /// The only origin credentials are ever sent to.
     origin: Origin,
     max_response_bytes: u64,
+    /// The credentials' secret values, masked in this client's errors.
+    secrets: Arc<Vec<String>>,
 }
 
 /// Scheme, host and port of a URL: where credentials may go.
@@ -204,13 +206,26 @@ impl ClientBuilder {
         let mut http = reqwest::Client::builder()
             .connect_timeout(self.connect_timeout)
             .redirect(reqwest::redirect::Policy::none());
+        if parsed.scheme() == "http" {
+            // A proxy from the environment (HTTP_PROXY) would receive a plain
+            // request, credentials and all: another origin. Over https a
+            // proxy only relays the TLS tunnel (CONNECT), so it may stay.
+            http = http.no_proxy();
+        }
         if let Some(pem) = &self.root_certificates {
             http = with_root_certificates(http, pem)?;
         }
         let http = http
             .build()
             .map_err(|e| Error::config(format!("cannot build the HTTP client: {e}")))?;
+        let secrets = Arc::new(
+            self.credentials
+                .as_ref()
+                .map(Credentials::secret_values)
+                .unwrap_or_default(),
+        );
         let context = ClientContext {
+            secrets,
             credentials: self.credentials,
             retry: self.retry,
             timeout: self.timeout,
@@ -335,6 +350,7 @@ impl Client {
 /// progenitor's `api-version` header is not part of Aurpay's API.
 const API_VERSION: HeaderName = HeaderName::from_static("api-version");
 const API_KEY: HeaderName = HeaderName::from_static("api-key");
+const SIGNATURE: HeaderName = HeaderName::from_static("signature");
 
 fn method_of(operation: Option<&Operation>, request: &reqwest::Request) -> String {
     operation.map_or_else(|| request.method().to_string(), |op| op.method.to_string())
@@ -533,6 +549,14 @@ impl Client {
             let mut this_try = pending;
             *this_try.timeout_mut() = Some(context.timeout);
             self.authenticate(&mut this_try);
+            if let Some(record) = &record {
+                for secret in context.secrets.iter() {
+                    record.add_secret(secret);
+                }
+                if let Some(signature) = this_try.headers().get(SIGNATURE) {
+                    record.add_secret(&String::from_utf8_lossy(signature.as_bytes()));
+                }
+            }
             let span = tracing::Span::current();
             span.record("attempt", attempt);
             tracing::debug!(attempt, "sending");
@@ -545,11 +569,12 @@ impl Client {
                     if status.is_redirection() {
                         Attempt::Redirect {
                             status: status.as_u16(),
+                            // Kept whole (hyper bounds header sizes); masked,
+                            // then cut, when the error is built.
                             location: response
                                 .headers()
                                 .get(LOCATION)
-                                .and_then(|l| l.to_str().ok())
-                                .map(|l| l.chars().take(512).collect()),
+                                .map(|l| String::from_utf8_lossy(l.as_bytes()).into_owned()),
                         }
                     } else {
                         read_body(response, context.max_response_bytes, operation_id).await

@@ -48,6 +48,7 @@ fn sensitive_header(name: &str, value: &str) -> Result<HeaderValue, Error> {
     if value.is_empty() {
         return Err(Error::config(format!("{name} is empty")));
     }
+    crate::redact::check_secret_len(name, value)?;
     crate::redact::register(value);
     let mut header = HeaderValue::from_str(value).map_err(|_| {
         Error::config(format!(
@@ -94,10 +95,11 @@ impl Credentials {
         }
         let token = sensitive_header("API token", api_token.into().expose_secret())?;
         let secret = api_secret.into();
-        crate::redact::register(secret.expose_secret());
         if secret.expose_secret().is_empty() {
             return Err(Error::config("API secret is empty"));
         }
+        crate::redact::check_secret_len("API secret", secret.expose_secret())?;
+        crate::redact::register(secret.expose_secret());
         Ok(Credentials(Scheme::Signature(SignatureKey {
             token,
             secret,
@@ -150,6 +152,17 @@ impl Credentials {
             (None, None, None) => Err(Error::config(
                 "no credentials: set AURPAY_API_KEY, or AURPAY_API_TOKEN and AURPAY_API_SECRET",
             )),
+        }
+    }
+
+    /// The secret values, for masking in this client's errors.
+    pub(crate) fn secret_values(&self) -> Vec<String> {
+        match &self.0 {
+            Scheme::ApiKey(key) => vec![String::from_utf8_lossy(key.as_bytes()).into_owned()],
+            Scheme::Signature(key) => vec![
+                String::from_utf8_lossy(key.token.as_bytes()).into_owned(),
+                key.secret.expose_secret().to_owned(),
+            ],
         }
     }
 

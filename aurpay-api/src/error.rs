@@ -153,6 +153,78 @@ pub enum ErrorKind {
     },
 }
 
+/// The longest `Location` kept in [`ErrorKind::Redirect`] (after masking).
+const MAX_LOCATION_CHARS: usize = 512;
+
+impl ErrorKind {
+    /// The same kind with every text field masked ([`redact::text_with`]):
+    /// the fields are public, so they must be safe to print on their own.
+    pub(crate) fn masked(self, extra: &[String]) -> ErrorKind {
+        let mask = |text: String| redact::text_with(&text, extra);
+        match self {
+            ErrorKind::Api {
+                status,
+                code,
+                message,
+            } => ErrorKind::Api {
+                status,
+                code,
+                message: mask(message),
+            },
+            ErrorKind::Authentication {
+                status,
+                code,
+                message,
+            } => ErrorKind::Authentication {
+                status,
+                code,
+                message: mask(message),
+            },
+            ErrorKind::Http { status, snippet } => ErrorKind::Http {
+                status,
+                snippet: mask(snippet),
+            },
+            ErrorKind::Redirect { status, location } => ErrorKind::Redirect {
+                status,
+                // Masked whole, then cut: a secret across the cut is
+                // masked, not shown in part.
+                location: location.map(|l| {
+                    let masked = mask(l);
+                    if masked.chars().count() > MAX_LOCATION_CHARS {
+                        masked
+                            .chars()
+                            .take(MAX_LOCATION_CHARS)
+                            .chain("...".chars())
+                            .collect()
+                    } else {
+                        masked
+                    }
+                }),
+            },
+            ErrorKind::Undecodable {
+                status,
+                snippet,
+                reason,
+            } => ErrorKind::Undecodable {
+                status,
+                snippet: mask(snippet),
+                reason: mask(redact::without_quoted_values(&reason)),
+            },
+            ErrorKind::UnexpectedData { status, reason } => ErrorKind::UnexpectedData {
+                status,
+                reason: mask(redact::without_quoted_values(&reason)),
+            },
+            ErrorKind::InvalidRequest { message } => ErrorKind::InvalidRequest {
+                message: mask(message),
+            },
+            ErrorKind::Config { message } => ErrorKind::Config {
+                message: mask(message),
+            },
+            other => other,
+        }
+    }
+}
+
 /// Everything that can go wrong, with the answer to "did Aurpay act?".
 ///
 /// * [`Error::kind`]: what went wrong, to match on;
@@ -161,8 +233,10 @@ pub enum ErrorKind {
 ///   cannot duplicate an effect;
 /// * [`Error::operation`], [`Error::status`], [`Error::code`]: context.
 ///
-/// `Display` and `Debug` never print a configured secret, a signature or a
-/// header map, even when the server echoed a secret back.
+/// `Display`, `Debug` and the text fields of [`ErrorKind`] never carry a
+/// configured secret or the call's request signature (in any of the forms
+/// a server may echo it in: as is, JSON- or percent-escaped), nor a header
+/// map.
 ///
 /// ```
 /// use aurpay_api::{Error, Outcome};
@@ -197,7 +271,7 @@ impl Error {
     /// [`Error::is_safe_to_retry`].
     pub(crate) fn new(kind: ErrorKind, operation: &'static str, moves_money: bool) -> Self {
         Error(Box::new(Inner {
-            kind,
+            kind: kind.masked(&[]),
             operation: Some(operation),
             moves_money,
             data: None,
@@ -208,7 +282,7 @@ impl Error {
     pub(crate) fn config(message: impl Into<String>) -> Self {
         Error(Box::new(Inner {
             kind: ErrorKind::Config {
-                message: message.into(),
+                message: redact::text(&message.into()),
             },
             operation: None,
             moves_money: false,
@@ -398,6 +472,23 @@ impl Error {
     }
 }
 
+/// What `data` looks like, without its values: `object {order_id, status}`,
+/// `string (35 chars)`, ...
+fn shape(data: &serde_json::Value) -> String {
+    use serde_json::Value;
+    match data {
+        Value::Object(map) => {
+            let keys: Vec<&str> = map.keys().map(String::as_str).take(32).collect();
+            format!("Some(object {{{}}})", keys.join(", "))
+        }
+        Value::Array(items) => format!("Some(array of {})", items.len()),
+        Value::String(text) => format!("Some(string ({} chars))", text.chars().count()),
+        Value::Number(_) => "Some(number)".to_owned(),
+        Value::Bool(_) => "Some(bool)".to_owned(),
+        Value::Null => "Some(null)".to_owned(),
+    }
+}
+
 /// The innermost cause of an error chain (without reqwest's URL).
 fn innermost(error: &(dyn std::error::Error + 'static)) -> String {
     let mut cause = error;
@@ -424,13 +515,19 @@ impl fmt::Display for Error {
 
 impl fmt::Debug for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Only the shape of `data`: it may hold a credential nobody
+        // configured (a fresh key from Get API-Key). `Error::data` has it.
+        let data = self
+            .0
+            .data
+            .as_ref()
+            .map_or_else(|| "None".to_owned(), shape);
         let raw = format!(
-            "Error {{ kind: {:?}, operation: {:?}, outcome: {:?}, moves_money: {}, data: {:?}, source: {:?} }}",
+            "Error {{ kind: {:?}, operation: {:?}, outcome: {:?}, moves_money: {}, data: {data}, source: {:?} }}",
             self.0.kind,
             self.0.operation,
             self.outcome(),
             self.0.moves_money,
-            self.0.data,
             self.0.source.as_deref().map(|e| innermost(e)),
         );
         f.write_str(&redact::text(&raw))

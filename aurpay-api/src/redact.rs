@@ -23,14 +23,16 @@ use std::sync::{Mutex, MutexGuard};
 /// The mask put where a secret was.
 pub(crate) const MASK: &str = "[redacted]";
 
-/// Values shorter than this are not masked by value: masking a 2-character
-/// "secret" everywhere would garble every message while protecting nothing
-/// (such a secret is rejected by Aurpay anyway).
-const MIN_SECRET_LEN: usize = 4;
+/// Secrets shorter than this cannot be masked by value without garbling
+/// every message; the SDK refuses them as credentials
+/// ([`check_secret_len`]).
+pub(crate) const MIN_SECRET_LEN: usize = 4;
 
-/// Bound on the registry, so a process that builds clients in a loop does
-/// not grow it forever. Past it, the oldest value is forgotten.
-const MAX_SECRETS: usize = 256;
+/// Bound on the registry (distinct values, each with its escaped forms).
+/// Nothing is ever evicted, so a secret registered once stays masked; past
+/// the bound, new values are masked only in errors of the client that holds
+/// them (see [`text_with`]) and a warning is logged once.
+const MAX_SECRETS: usize = 16 * 1024;
 
 static SECRETS: Mutex<Vec<String>> = Mutex::new(Vec::new());
 
@@ -41,20 +43,78 @@ fn secrets() -> MutexGuard<'static, Vec<String>> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// Registers a configured secret value, so that [`text`] masks it.
+/// A configuration error for a secret too short to be real (and to mask).
+pub(crate) fn check_secret_len(name: &str, value: &str) -> Result<(), crate::Error> {
+    if value.trim().chars().count() < MIN_SECRET_LEN {
+        return Err(crate::Error::config(format!(
+            "{name} is shorter than {MIN_SECRET_LEN} characters: not a real credential"
+        )));
+    }
+    Ok(())
+}
+
+/// The forms a secret takes when a server echoes it: as is, JSON-escaped
+/// (with and without `\/`), Rust-`Debug`-escaped, and percent-encoded
+/// (upper- and lower-case hex).
+pub(crate) fn forms(secret: &str) -> Vec<String> {
+    let mut out = vec![secret.to_owned()];
+    let json = serde_json::to_string(secret).unwrap_or_default();
+    let json = json.trim_matches('"').to_owned();
+    out.push(json.replace('/', "\\/"));
+    out.push(json);
+    let debug = format!("{secret:?}");
+    out.push(debug.trim_matches('"').to_owned());
+    let mut upper = String::new();
+    for byte in secret.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+            upper.push(byte as char);
+        } else {
+            upper.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out.push(percent_lower(&upper));
+    out.push(upper);
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// `%2F` -> `%2f`, leaving the rest as is.
+fn percent_lower(encoded: &str) -> String {
+    let mut out = String::with_capacity(encoded.len());
+    let mut chars = encoded.chars();
+    while let Some(c) = chars.next() {
+        out.push(c);
+        if c == '%' {
+            out.extend(chars.by_ref().take(2).map(|h| h.to_ascii_lowercase()));
+        }
+    }
+    out
+}
+
+/// Registers a configured secret value, so that [`text`] masks it in every
+/// form it may be echoed in.
 pub(crate) fn register(secret: &str) {
     let secret = secret.trim();
-    if secret.len() < MIN_SECRET_LEN {
+    if secret.chars().count() < MIN_SECRET_LEN {
         return;
     }
     let mut list = secrets();
     if list.iter().any(|known| known == secret) {
         return;
     }
-    if list.len() == MAX_SECRETS {
-        list.remove(0);
+    if list.len() >= MAX_SECRETS {
+        static WARNED: std::sync::Once = std::sync::Once::new();
+        WARNED.call_once(|| {
+            tracing::warn!("secret registry full: further secrets are masked per client only");
+        });
+        return;
     }
-    list.push(secret.to_owned());
+    for form in forms(secret) {
+        if form.chars().count() >= MIN_SECRET_LEN && !list.contains(&form) {
+            list.push(form);
+        }
+    }
     // Longest first, so a secret that contains another is masked whole.
     list.sort_by_key(|s| std::cmp::Reverse(s.len()));
 }
@@ -62,8 +122,20 @@ pub(crate) fn register(secret: &str) {
 /// `text` with every registered secret, every URL password and every
 /// secret-looking JSON value masked.
 pub(crate) fn text(text: &str) -> String {
+    text_with(text, &[])
+}
+
+/// [`text`], also masking `extra` values (a client's own credentials and
+/// the signatures of one call), in all their forms.
+pub(crate) fn text_with(text: &str, extra: &[String]) -> String {
     let mut out = text.to_owned();
-    for secret in secrets().iter() {
+    let mut extra_forms: Vec<String> = extra
+        .iter()
+        .filter(|s| s.chars().count() >= MIN_SECRET_LEN)
+        .flat_map(|s| forms(s))
+        .collect();
+    extra_forms.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    for secret in extra_forms.iter().chain(secrets().iter()) {
         if out.contains(secret.as_str()) {
             out = out.replace(secret.as_str(), MASK);
         }
@@ -89,6 +161,34 @@ pub(crate) fn snippet(body: &[u8]) -> String {
         } else {
             out.push(c);
         }
+    }
+    out
+}
+
+/// A decoder's message without the values it quotes: serde says
+/// `invalid type: string "<the value>", expected ...`, and the value may be
+/// a credential nobody configured. Each `"..."` becomes `"…"`.
+pub(crate) fn without_quoted_values(reason: &str) -> String {
+    let mut out = String::with_capacity(reason.len());
+    let mut inside = false;
+    let mut escaped = false;
+    for c in reason.chars() {
+        if inside {
+            match (escaped, c) {
+                (false, '\\') => escaped = true,
+                (false, '"') => {
+                    out.push_str("…\"");
+                    inside = false;
+                }
+                _ => escaped = false,
+            }
+        } else {
+            out.push(c);
+            inside = c == '"';
+        }
+    }
+    if inside {
+        out.push('…');
     }
     out
 }
@@ -186,6 +286,39 @@ mod tests {
         // Too short to mask by value.
         register("ab");
         assert_eq!(text("abc"), "abc");
+    }
+
+    #[test]
+    fn escaped_echoes_are_masked() {
+        register("esc/ape+key\\q\"x");
+        for echoed in [
+            "esc/ape+key\\q\"x",
+            "esc\\/ape+key\\\\q\\\"x",
+            "esc/ape+key\\\\q\\\"x",
+            "esc%2Fape%2Bkey%5Cq%22x",
+            "esc%2fape%2bkey%5cq%22x",
+        ] {
+            let shown = text(&format!("echo: {echoed} end"));
+            assert_eq!(shown, "echo: [redacted] end", "{echoed}");
+        }
+        assert_eq!(
+            text_with("a per-call sig0123 here", &["sig0123".into()]),
+            "a per-call [redacted] here"
+        );
+    }
+
+    #[test]
+    fn decoder_messages_lose_their_quoted_values() {
+        assert_eq!(
+            without_quoted_values(
+                r#"invalid type: string "eyJ.key\"x", expected struct ApiKey at line 1"#
+            ),
+            r#"invalid type: string "…", expected struct ApiKey at line 1"#
+        );
+        assert_eq!(
+            without_quoted_values("missing field `status`"),
+            "missing field `status`"
+        );
     }
 
     #[test]

@@ -218,6 +218,44 @@ mod tests {
         }
     }
 
+    /// The invariant behind "a money-moving request is sent at most once":
+    /// a call that is not idempotent is retried only when nothing was sent,
+    /// whatever the attempt, timing or `Retry-After`.
+    #[test]
+    fn calls_that_move_money_are_retried_only_when_nothing_was_sent() {
+        let policy = RetryPolicy::default()
+            .max_attempts(10)
+            .initial_backoff(Duration::from_millis(1));
+        for class in [
+            Retryable::NothingSent,
+            Retryable::Transient,
+            Retryable::Final,
+        ] {
+            for attempt in 1..12 {
+                for hint in [None, Some(Duration::ZERO), Some(Duration::from_millis(5))] {
+                    for elapsed in [Duration::ZERO, Duration::from_secs(59)] {
+                        let verdict = policy.verdict(class, false, attempt, elapsed, hint);
+                        if matches!(verdict, Verdict::RetryAfter(_)) {
+                            assert_eq!(class, Retryable::NothingSent, "attempt {attempt}");
+                            assert!(attempt < 10);
+                        }
+                        if class == Retryable::Final {
+                            assert!(matches!(
+                                policy.verdict(class, true, attempt, elapsed, hint),
+                                Verdict::Return
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        // And reads are retried on transient failures.
+        assert!(matches!(
+            policy.verdict(Retryable::Transient, true, 1, Duration::ZERO, None),
+            Verdict::RetryAfter(_)
+        ));
+    }
+
     #[test]
     fn jitter_stays_in_unit_interval() {
         for _ in 0..10_000 {

@@ -115,6 +115,39 @@ fn callback_urls_carry_the_reference_and_the_event() {
     );
     assert!(CallbackUrls::new("http://127.0.0.1:8080/cb").is_ok());
     assert!(CallbackUrls::new("https://shop.example/cb#x").is_err());
+    // An endpoint that already has the parameters, or one name for both,
+    // would make the signed URL ambiguous.
+    assert!(
+        CallbackUrls::new("https://shop.example/cb?ref=static")
+            .unwrap()
+            .paid("x")
+            .is_err()
+    );
+    assert!(
+        CallbackUrls::new("https://shop.example/cb?event=paid")
+            .unwrap()
+            .timeout("x")
+            .is_err()
+    );
+    assert!(
+        CallbackUrls::new(ENDPOINT)
+            .unwrap()
+            .event_param("ref")
+            .paid("x")
+            .is_err()
+    );
+    // A signed URL that carries them twice is refused, not guessed.
+    for twice in [
+        "https://shop.example/aurpay/callback?ref=static&ref=cart-42&event=timeout",
+        "https://shop.example/aurpay/callback?ref=cart-42&event=timeout&event=paid",
+    ] {
+        let rejection = verify("GET", twice, &headers(TOKEN, SECRET, NOW, twice), b"").unwrap_err();
+        assert!(
+            matches!(rejection, Rejection::AmbiguousQuery(_)),
+            "{rejection:?}"
+        );
+        assert_eq!(rejection.status(), 400);
+    }
     let custom = CallbackUrls::new(ENDPOINT)
         .unwrap()
         .reference_param("order_id")
@@ -243,11 +276,15 @@ fn valid_post_callback_keeps_the_unsigned_order_apart() {
     let order = unsigned.order.as_ref().expect("documented shape decodes");
     assert_eq!(order.amount.to_string(), "0.00102549");
 
-    // No reference in the URL, nothing stored: bound to the body's order,
-    // for the API to confirm.
+    // No reference in the URL: nothing signed names the order. bind()
+    // refuses; trusting the unsigned body takes an explicit call.
     let url = "https://shop.example/hook";
     let callback = verify("POST", url, &headers(TOKEN, SECRET, NOW, url), &body).unwrap();
-    assert_eq!(callback.bind(None).unwrap().order_id(), ORDER);
+    assert_eq!(callback.bind(None).unwrap_err(), Rejection::NoOrder);
+    assert_eq!(callback.bind_to_unsigned_body().unwrap().order_id(), ORDER);
+    // With a signed reference, the body never chooses the order.
+    let signed = verify("POST", PAID, &headers(TOKEN, SECRET, NOW, PAID), &body).unwrap();
+    assert!(signed.bind_to_unsigned_body().is_err());
 }
 
 #[test]

@@ -18,7 +18,9 @@ use support::raw::{self, Act, RawServer, TEST_CA_PEM};
 
 const API_KEY: &str = "faults-api-key-5d1c9e-xxxxxxxxxxxxxxxxxxxxxx";
 const TOKEN: &str = "FAULTSTOKEN7Q2W";
-const SECRET: &str = "faults-api-secret-8e4b";
+/// With `/` and `+`, so that its JSON-escaped (`\/`) and percent-encoded
+/// echoes differ from it.
+const SECRET: &str = "faults/api+secret-8e4b";
 const ORDER_ID: &str = "20250207040935220628";
 /// Every header that carries a credential or a signature.
 const CREDENTIAL_HEADERS: [&str; 4] = ["api-key", "api-token", "signature", "body-md5"];
@@ -424,6 +426,60 @@ fn rows() -> Vec<Row> {
             read_attempts: 1,
         },
         Row {
+            name: "code 0 with result \"false\" (a string)",
+            act: || {
+                raw::json(
+                    200,
+                    r#"{"code":0,"message":"ok","result":"false","data":{"order_id":"1"}}"#,
+                )
+            },
+            kind: |k| matches!(k, ErrorKind::Undecodable { status: 200, .. }),
+            outcome: Outcome::Unknown,
+            read_attempts: 1,
+        },
+        Row {
+            name: "success envelope under HTTP 429",
+            act: || {
+                raw::json(
+                    429,
+                    r#"{"code":0,"message":"ok","result":true,"data":{"order_id":"1"}}"#,
+                )
+            },
+            kind: |k| {
+                matches!(
+                    k,
+                    ErrorKind::Api {
+                        status: 429,
+                        code: 0,
+                        ..
+                    }
+                )
+            },
+            outcome: Outcome::Unknown,
+            read_attempts: 3,
+        },
+        Row {
+            name: "success envelope under HTTP 403",
+            act: || {
+                raw::json(
+                    403,
+                    r#"{"code":0,"message":"ok","result":true,"data":{"order_id":"1"}}"#,
+                )
+            },
+            kind: |k| {
+                matches!(
+                    k,
+                    ErrorKind::Api {
+                        status: 403,
+                        code: 0,
+                        ..
+                    }
+                )
+            },
+            outcome: Outcome::Unknown,
+            read_attempts: 1,
+        },
+        Row {
             name: "success whose data has an unexpected shape",
             act: || {
                 raw::json(
@@ -545,6 +601,62 @@ async fn read_calls_are_retried_when_the_body_fails_and_money_calls_are_not() {
     }
 }
 
+fn percent(text: &str) -> String {
+    text.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b == b'-' {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// The request signature of the call is masked too when echoed, and so is
+/// a fresh credential in the raw `data` of an applied call.
+#[tokio::test]
+async fn echoed_signatures_and_fresh_keys_in_data_are_masked() {
+    let server = RawServer::start().await;
+    let client = client(&server.url(), Auth::Signature);
+    for call in CALLS {
+        server.push(Act::EchoHeader("signature"));
+        let error = run(&client, call).await.unwrap_err();
+        let signature = server
+            .requests()
+            .last()
+            .unwrap()
+            .header("signature")
+            .unwrap()
+            .to_owned();
+        assert!(signature.len() > 20);
+        let shown = format!("{error} {error:?} {:?}", error.kind());
+        assert!(!shown.contains(&signature), "{call:?}: {shown}");
+        assert!(shown.contains("expected [redacted]"), "{shown}");
+    }
+
+    server.set_fallback(raw::json(
+        200,
+        r#"{"code":0,"result":true,"data":{"token":"fresh-issued-key-7781","order_id":5}}"#,
+    ));
+    let error = run(&client, Call::Read).await.unwrap_err();
+    assert_eq!(error.outcome(), Outcome::Applied);
+    assert_eq!(
+        error.data().unwrap()["token"],
+        "fresh-issued-key-7781",
+        "raw for the caller"
+    );
+    let shown = format!("{error} {error:?}");
+    assert!(!shown.contains("fresh-issued-key-7781"), "{shown}");
+}
+
+#[test]
+fn credentials_too_short_to_mask_are_refused() {
+    assert!(Credentials::api_key("abc").is_err());
+    assert!(Credentials::signature("TOKEN", "x", SignatureAlgorithm::HmacSha256).is_err());
+    assert!(aurpay_api::callback::CallbackVerifier::new("t", "secret-1").is_err());
+}
+
 #[tokio::test]
 async fn echoed_secrets_never_appear_in_display_or_debug() {
     // (Trace logs of echoed secrets: tests/tracing_logs.rs, which owns the
@@ -570,6 +682,26 @@ async fn echoed_secrets_never_appear_in_display_or_debug() {
                         &format!(r#"{{"code":0,"result":true,"data":{{"order_id":7,"echo":"{secret}"}}}}"#),
                     ),
                     raw::http(401, &[], &format!("token {secret} rejected")),
+                    // JSON-escaped (`\/`, as PHP's json_encode writes it).
+                    raw::http(
+                        400,
+                        &[("content-type", "application/json")],
+                        &format!(r#"{{"error":"bad {}"}}"#, secret.replace('/', "\\/")),
+                    ),
+                    // Percent-encoded in a Location, straddling the point
+                    // where the kept Location is cut.
+                    raw::http(
+                        302,
+                        &[(
+                            "location",
+                            &format!(
+                                "https://elsewhere.example/{}?k={}",
+                                "p".repeat(475),
+                                percent(secret)
+                            ),
+                        )],
+                        "",
+                    ),
                 ]
             })
             .collect();
@@ -578,11 +710,21 @@ async fn echoed_secrets_never_appear_in_display_or_debug() {
                 let server = RawServer::start().await;
                 server.set_fallback(act.clone());
                 let error = run(&client(&server.url(), auth), call).await.unwrap_err();
-                let shown = format!("{error}\n{error:?}");
+                // Display, Debug, and the public fields on their own.
+                let shown = format!("{error}\n{error:?}\n{:?}", error.kind());
                 for secret in secrets(auth) {
-                    assert!(!shown.contains(secret), "{secret} shown:\n{shown}");
+                    // Not even in part: no 8 characters of it in a row.
+                    let chars: Vec<char> = secret.chars().collect();
+                    for window in chars.windows(8) {
+                        let part: String = window.iter().collect();
+                        assert!(!shown.contains(&part), "{part} of {secret} shown:\n{shown}");
+                    }
                 }
-                assert!(shown.contains("[redacted]"), "{shown}");
+                // Masked where it stood (a Location cut at the limit may
+                // cut the mask itself), unless not shown at all (the raw
+                // `data` of an applied call is shown by shape only).
+                let data_only = matches!(error.kind(), ErrorKind::UnexpectedData { .. });
+                assert!(shown.contains("[redact") || data_only, "{shown}");
             }
         }
     }

@@ -43,8 +43,8 @@ fn replies(server: &TestServer) {
 async fn read_only_tour_passes_with_each_scheme() {
     let schemes = [
         (
-            Auth::ApiKey("key".into()),
-            Credentials::api_key("key").unwrap(),
+            Auth::ApiKey("tour-key".into()),
+            Credentials::api_key("tour-key").unwrap(),
         ),
         (
             Auth::Signature {

@@ -688,16 +688,16 @@ async fn from_lookup_names_the_missing_variable() {
     let error = Credentials::from_lookup(|_| None).unwrap_err();
     assert!(error.to_string().contains("AURPAY_API_KEY"), "{error}");
     let sha3 = Credentials::from_lookup(|name| match name {
-        "AURPAY_API_TOKEN" => Some("t".into()),
-        "AURPAY_API_SECRET" => Some("s".into()),
+        "AURPAY_API_TOKEN" => Some("token-1".into()),
+        "AURPAY_API_SECRET" => Some("secret-1".into()),
         "AURPAY_SIGNATURE_ALGORITHM" => Some("HMAC-SHA3_256".into()),
         _ => None,
     })
     .unwrap();
     assert!(format!("{sha3:?}").contains("HMAC-SHA3_256"));
     let bad = Credentials::from_lookup(|name| match name {
-        "AURPAY_API_TOKEN" => Some("t".into()),
-        "AURPAY_API_SECRET" => Some("s".into()),
+        "AURPAY_API_TOKEN" => Some("token-1".into()),
+        "AURPAY_API_SECRET" => Some("secret-1".into()),
         "AURPAY_SIGNATURE_ALGORITHM" => Some("HMAC-MD5".into()),
         _ => None,
     })

@@ -50,6 +50,9 @@ pub enum Act {
     HugeChunked(u64),
     /// Closes with a TCP reset right after reading the request.
     Reset,
+    /// Answers a refusal envelope whose message echoes the value of this
+    /// request header (as a careless server does with a bad signature).
+    EchoHeader(&'static str),
     /// Sends the headers and `sent` bytes of a body declared as `declared`
     /// bytes, then stalls.
     StallBody { head: String, sent: Vec<u8> },
@@ -259,12 +262,24 @@ async fn serve<S: AsyncRead + AsyncWrite + Unpin + Send + ResetOnDrop>(
     let Some(request) = read_request(&mut stream).await else {
         return;
     };
+    let echoed = |name: &str| request.header(name).unwrap_or_default().to_owned();
+    let echo = |name: &str| {
+        let body = format!(
+            r#"{{"code":10007,"message":"bad {name}: expected {}","result":false}}"#,
+            echoed(name)
+        );
+        format!(
+            "HTTP/1.1 200 OK\r\nconnection: close\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+            body.len()
+        )
+    };
+    let script_act = script.lock().unwrap().pop_front();
+    let act = script_act.unwrap_or_else(|| fallback.lock().unwrap().clone());
+    let act = match act {
+        Act::EchoHeader(name) => Act::Bytes(echo(name).into_bytes()),
+        other => other,
+    };
     requests.lock().unwrap().push(request);
-    let act = script
-        .lock()
-        .unwrap()
-        .pop_front()
-        .unwrap_or_else(|| fallback.lock().unwrap().clone());
     match act {
         Act::Bytes(bytes) => {
             let _ = stream.write_all(&bytes).await;
@@ -272,6 +287,7 @@ async fn serve<S: AsyncRead + AsyncWrite + Unpin + Send + ResetOnDrop>(
             let _ = stream.shutdown().await;
         }
         Act::Hang => tokio::time::sleep(TASK_LIMIT).await,
+        Act::EchoHeader(_) => unreachable!("turned into bytes above"),
         Act::Reset => stream.reset(),
         Act::StallBody { head, sent } => {
             let _ = stream.write_all(head.as_bytes()).await;
