@@ -21,7 +21,6 @@ mod surface;
 use std::fmt;
 use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
 
 use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle, TypeImpl};
 
@@ -348,38 +347,65 @@ fn run_progenitor(
     }
 }
 
+thread_local! {
+    /// `Some` while this thread runs progenitor under [`generate_quietly`]:
+    /// the slot its panic message goes to.
+    static CAPTURE: std::cell::RefCell<Option<Option<String>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Installs, once per process, a panic hook that keeps the message of a
+/// panic on a thread inside [`generate_quietly`] (per thread, so parallel
+/// callers never see each other's) and hands every other panic to the hook
+/// that was there before. Swapping the global hook around each call would
+/// race when tests generate in parallel.
+fn install_capturing_hook() {
+    static INSTALLED: std::sync::Once = std::sync::Once::new();
+    INSTALLED.call_once(|| {
+        let previous = panic::take_hook();
+        panic::set_hook(Box::new(move |info| {
+            let location = info
+                .location()
+                .map(|l| format!(" at {}:{}", l.file(), l.line()))
+                .unwrap_or_default();
+            let payload = info
+                .payload()
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| info.payload().downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".to_owned());
+            let kept = CAPTURE
+                .try_with(|slot| match slot.try_borrow_mut() {
+                    Ok(mut slot) => match slot.as_mut() {
+                        Some(message) => {
+                            *message = Some(format!("panicked{location}: {payload}"));
+                            true
+                        }
+                        None => false,
+                    },
+                    Err(_) => false,
+                })
+                .unwrap_or(false);
+            if !kept {
+                previous(info);
+            }
+        }));
+    });
+}
+
 /// One progenitor run with its panics caught and their message kept (and not
 /// printed: the caller reports them as an error).
 fn generate_quietly(document: &openapiv3::OpenAPI) -> Result<proc_macro2::TokenStream, String> {
-    let captured: Arc<Mutex<Option<String>>> = Arc::default();
-    let sink = Arc::clone(&captured);
-    let previous_hook = panic::take_hook();
-    panic::set_hook(Box::new(move |info| {
-        let location = info
-            .location()
-            .map(|l| format!(" at {}:{}", l.file(), l.line()))
-            .unwrap_or_default();
-        let payload = info
-            .payload()
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| info.payload().downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "unknown panic".to_owned());
-        *sink.lock().unwrap_or_else(|p| p.into_inner()) =
-            Some(format!("panicked{location}: {payload}"));
-    }));
+    install_capturing_hook();
+    CAPTURE.with(|slot| *slot.borrow_mut() = Some(None));
     let result = panic::catch_unwind(AssertUnwindSafe(|| {
         Generator::new(&settings()).generate_tokens(document)
     }));
-    panic::set_hook(previous_hook);
+    let captured = CAPTURE.with(|slot| slot.borrow_mut().take().flatten());
     match result {
         Ok(Ok(tokens)) => Ok(tokens),
         Ok(Err(e)) => Err(e.to_string()),
-        Err(_) => Err(captured
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .take()
-            .unwrap_or_else(|| "panicked".to_owned())),
+        Err(_) => Err(captured.unwrap_or_else(|| "panicked".to_owned())),
     }
 }
 

@@ -92,6 +92,59 @@ fn progenitor_panic_becomes_an_error_naming_the_operation() {
     assert!(message.contains("panicked"), "{message}");
 }
 
+/// Generation from several threads at once, some panicking inside
+/// progenitor and some not: each panic is reported to its own caller, the
+/// good runs succeed, and a panic on an unrelated thread still reaches the
+/// usual hook (the capture is per thread, installed once).
+#[test]
+fn parallel_generation_keeps_each_panic_with_its_caller() {
+    let panicking = with_edit(|d| {
+        let params = get_orders(d)
+            .get_mut("parameters")
+            .and_then(|p| p.as_sequence_mut())
+            .unwrap();
+        params.push(
+            serde_yaml::from_str(
+                "{name: filter, in: query, required: false, schema: {type: object, properties: {status: {type: string}}}}",
+            )
+            .unwrap(),
+        );
+    });
+    let good = serde_yaml::to_string(&spec()).unwrap();
+    let runs: Vec<_> = (0..4)
+        .map(|i| {
+            let text = if i % 2 == 0 {
+                panicking.clone()
+            } else {
+                good.clone()
+            };
+            std::thread::spawn(move || {
+                (0..2)
+                    .map(
+                        |_| match aurpay_codegen::generate_from_str(&text, Path::new(SPEC)) {
+                            Ok(_) => false,
+                            Err(error) => {
+                                // The panic's own message and location, not
+                                // another thread's, nor the bare fallback.
+                                let message = error.to_string();
+                                assert!(message.contains("`get_orders`"), "{message}");
+                                assert!(message.contains("panicked at "), "{message}");
+                                true
+                            }
+                        },
+                    )
+                    .collect::<Vec<bool>>()
+            })
+        })
+        .collect();
+    let unrelated = std::thread::spawn(|| panic!("an unrelated panic"));
+    assert!(unrelated.join().is_err(), "unrelated panics still unwind");
+    for (i, run) in runs.into_iter().enumerate() {
+        let failed = run.join().expect("no panic escapes generate_from_str");
+        assert_eq!(failed, vec![i % 2 == 0; 2], "run {i}");
+    }
+}
+
 #[test]
 fn unparsable_spec_names_the_file() {
     let error = aurpay_codegen::generate_from_str("openapi: [", Path::new(SPEC)).unwrap_err();
