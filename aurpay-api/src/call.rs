@@ -144,7 +144,8 @@ where
 {
     async fn call(self) -> Result<<C::Envelope as DataEnvelope>::Data, Error> {
         let record = Arc::new(CallRecord::default());
-        let result = RECORD.scope(Arc::clone(&record), self.send()).await;
+        let sending = self.send_unchecked(crate::operation::sealed::Token(()));
+        let result = RECORD.scope(Arc::clone(&record), sending).await;
         into_data::<C>(result, &record).await
     }
 }

@@ -6,8 +6,8 @@
 //! generic.
 
 /// What every Aurpay response carries: a code (0 on success), a message and a
-/// result flag.
-pub trait Envelope {
+/// result flag. Sealed: implemented by the generated envelope types only.
+pub trait Envelope: crate::operation::sealed::Sealed {
     /// `0` on success. A non-zero code is an error even when HTTP says 200.
     fn code(&self) -> i64;
 

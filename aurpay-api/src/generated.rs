@@ -6909,29 +6909,13 @@ pub struct Client {
 }
 
 impl Client {
-    /// Create a new client.
-    ///
-    /// `baseurl` is the base URL provided to the internal
-    /// `reqwest::Client`, and should include a scheme and hostname,
-    /// as well as port and a path stem if applicable.
-    pub fn new(baseurl: &str, inner: crate::ClientContext) -> Self {
-        #[cfg(not(target_arch = "wasm32"))]
-        let client = {
-            let dur = ::std::time::Duration::from_secs(15u64);
-            reqwest::ClientBuilder::new().connect_timeout(dur).timeout(dur)
-        };
-        #[cfg(target_arch = "wasm32")]
-        let client = reqwest::ClientBuilder::new();
-        Self::new_with_client(baseurl, client.build().unwrap(), inner)
-    }
-
     /// Construct a new client with an existing `reqwest::Client`,
     /// allowing more control over its configuration.
     ///
     /// `baseurl` is the base URL provided to the internal
     /// `reqwest::Client`, and should include a scheme and hostname,
     /// as well as port and a path stem if applicable.
-    pub fn new_with_client(
+    pub(crate) fn new_with_client(
         baseurl: &str,
         client: reqwest::Client,
         inner: crate::ClientContext,
@@ -6985,7 +6969,7 @@ Sends a `POST` request to `/api/order/pay-url`
 ```ignore
 let response = client.get_payment_url()
     .body(body)
-    .send()
+    .call()
     .await;
 ```*/
     pub fn get_payment_url(&self) -> builder::GetPaymentUrl<'_> {
@@ -7007,7 +6991,7 @@ Sends a `POST` request to `/api/order/pay-info`
 ```ignore
 let response = client.get_payment_info()
     .body(body)
-    .send()
+    .call()
     .await;
 ```*/
     pub fn get_payment_info(&self) -> builder::GetPaymentInfo<'_> {
@@ -7029,7 +7013,7 @@ Arguments:
 let response = client.get_orders()
     .page(page)
     .size(size)
-    .send()
+    .call()
     .await;
 ```*/
     pub fn get_orders(&self) -> builder::GetOrders<'_> {
@@ -7053,7 +7037,7 @@ Arguments:
 ```ignore
 let response = client.get_orders_details()
     .order_id(order_id)
-    .send()
+    .call()
     .await;
 ```*/
     pub fn get_orders_details(&self) -> builder::GetOrdersDetails<'_> {
@@ -7077,7 +7061,7 @@ Arguments:
 ```ignore
 let response = client.get_orders_refund_info()
     .order_id(order_id)
-    .send()
+    .call()
     .await;
 ```*/
     pub fn get_orders_refund_info(&self) -> builder::GetOrdersRefundInfo<'_> {
@@ -7110,7 +7094,7 @@ Arguments:
 let response = client.orders_refund()
     .order_id(order_id)
     .body(body)
-    .send()
+    .call()
     .await;
 ```*/
     pub fn orders_refund(&self) -> builder::OrdersRefund<'_> {
@@ -7136,7 +7120,7 @@ Arguments:
 let response = client.get_transaction()
     .page(page)
     .size(size)
-    .send()
+    .call()
     .await;
 ```*/
     pub fn get_transaction(&self) -> builder::GetTransaction<'_> {
@@ -7157,7 +7141,7 @@ Sends a `GET` request to `/api/order/pay/crypto-currency`
 
 ```ignore
 let response = client.get_support_crypto_currency_list()
-    .send()
+    .call()
     .await;
 ```*/
     pub fn get_support_crypto_currency_list(
@@ -7180,7 +7164,7 @@ Sends a `GET` request to `/api/order/pay/real-currency`
 
 ```ignore
 let response = client.get_support_real_currency_list()
-    .send()
+    .call()
     .await;
 ```*/
     pub fn get_support_real_currency_list(
@@ -7201,7 +7185,7 @@ Sends a `GET` request to `/api/wallet/list`
 
 ```ignore
 let response = client.get_wallets_list()
-    .send()
+    .call()
     .await;
 ```*/
     pub fn get_wallets_list(&self) -> builder::GetWalletsList<'_> {
@@ -7226,7 +7210,7 @@ Sends a `POST` request to `/api/wallet/withdraw`
 ```ignore
 let response = client.withdraw_balance()
     .body(body)
-    .send()
+    .call()
     .await;
 ```*/
     pub fn withdraw_balance(&self) -> builder::WithdrawBalance<'_> {
@@ -7246,7 +7230,7 @@ Sends a `GET` request to `/api/wallet/self-custody`
 
 ```ignore
 let response = client.get_self_custody_wallets()
-    .send()
+    .call()
     .await;
 ```*/
     pub fn get_self_custody_wallets(&self) -> builder::GetSelfCustodyWallets<'_> {
@@ -7267,7 +7251,7 @@ Sends a `GET` request to `/api/bln/balance`
 
 ```ignore
 let response = client.get_bln_balance()
-    .send()
+    .call()
     .await;
 ```*/
     pub fn get_bln_balance(&self) -> builder::GetBlnBalance<'_> {
@@ -7288,7 +7272,7 @@ Sends a `POST` request to `/api/bln/order`
 ```ignore
 let response = client.create_bln_order()
     .body(body)
-    .send()
+    .call()
     .await;
 ```*/
     pub fn create_bln_order(&self) -> builder::CreateBlnOrder<'_> {
@@ -7313,7 +7297,7 @@ Sends a `POST` request to `/api/bln/withdraw`
 ```ignore
 let response = client.create_bln_withdraw()
     .body(body)
-    .send()
+    .call()
     .await;
 ```*/
     pub fn create_bln_withdraw(&self) -> builder::CreateBlnWithdraw<'_> {
@@ -7335,7 +7319,7 @@ Sends a `POST` request to `/api/plugin/key/aurpay`
 ```ignore
 let response = client.get_api_key()
     .body(body)
-    .send()
+    .call()
     .await;
 ```*/
     pub fn get_api_key(&self) -> builder::GetApiKey<'_> {
@@ -7362,7 +7346,7 @@ pub mod builder {
     }
 
     impl<'a> GetPaymentUrl<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 body: Ok(::std::default::Default::default()),
@@ -7396,7 +7380,7 @@ pub mod builder {
         }
 
         ///Sends a `POST` request to `/api/order/pay-url`
-        pub async fn send(
+        pub(crate) async fn send_unchecked(
             self,
         ) -> Result<ResponseValue<types::PaymentUrlEnvelope>, Error<types::Envelope>> {
             let Self { client, body } = self;
@@ -7463,7 +7447,7 @@ pub mod builder {
     }
 
     impl<'a> GetPaymentInfo<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 body: Ok(::std::default::Default::default()),
@@ -7497,7 +7481,7 @@ pub mod builder {
         }
 
         ///Sends a `POST` request to `/api/order/pay-info`
-        pub async fn send(
+        pub(crate) async fn send_unchecked(
             self,
         ) -> Result<ResponseValue<types::PaymentInfoEnvelope>, Error<types::Envelope>> {
             let Self { client, body } = self;
@@ -7565,7 +7549,7 @@ pub mod builder {
     }
 
     impl<'a> GetOrders<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 page: Ok(None),
@@ -7602,7 +7586,7 @@ pub mod builder {
         }
 
         ///Sends a `GET` request to `/api/v2/order/`
-        pub async fn send(
+        pub(crate) async fn send_unchecked(
             self,
         ) -> Result<ResponseValue<types::OrderPageEnvelope>, Error<types::Envelope>> {
             let Self { client, page, size } = self;
@@ -7667,7 +7651,7 @@ pub mod builder {
     }
 
     impl<'a> GetOrdersDetails<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 order_id: Err("order_id was not initialized".to_string()),
@@ -7688,7 +7672,7 @@ pub mod builder {
         }
 
         ///Sends a `GET` request to `/api/v2/order/detail/{order_id}`
-        pub async fn send(
+        pub(crate) async fn send_unchecked(
             self,
         ) -> Result<ResponseValue<types::OrderDetailEnvelope>, Error<types::Envelope>> {
             let Self { client, order_id } = self;
@@ -7753,7 +7737,7 @@ pub mod builder {
     }
 
     impl<'a> GetOrdersRefundInfo<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 order_id: Err("order_id was not initialized".to_string()),
@@ -7774,7 +7758,7 @@ pub mod builder {
         }
 
         ///Sends a `GET` request to `/api/v2/order/refund-info/{order_id}`
-        pub async fn send(
+        pub(crate) async fn send_unchecked(
             self,
         ) -> Result<ResponseValue<types::RefundInfoEnvelope>, Error<types::Envelope>> {
             let Self { client, order_id } = self;
@@ -7840,7 +7824,7 @@ pub mod builder {
     }
 
     impl<'a> OrdersRefund<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 order_id: Err("order_id was not initialized".to_string()),
@@ -7886,7 +7870,7 @@ pub mod builder {
         }
 
         ///Sends a `POST` request to `/api/v2/order/refund/{order_id}`
-        pub async fn send(
+        pub(crate) async fn send_unchecked(
             self,
         ) -> Result<ResponseValue<types::RefundResultEnvelope>, Error<types::Envelope>> {
             let Self { client, order_id, body } = self;
@@ -7958,7 +7942,7 @@ pub mod builder {
     }
 
     impl<'a> GetTransaction<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 page: Ok(None),
@@ -7995,7 +7979,7 @@ pub mod builder {
         }
 
         ///Sends a `GET` request to `/api/v2/tx`
-        pub async fn send(
+        pub(crate) async fn send_unchecked(
             self,
         ) -> Result<
             ResponseValue<types::TransactionPageEnvelope>,
@@ -8062,12 +8046,12 @@ pub mod builder {
     }
 
     impl<'a> GetSupportCryptoCurrencyList<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
             Self { client: client }
         }
 
         ///Sends a `GET` request to `/api/order/pay/crypto-currency`
-        pub async fn send(
+        pub(crate) async fn send_unchecked(
             self,
         ) -> Result<
             ResponseValue<types::CryptoCurrencyListEnvelope>,
@@ -8130,12 +8114,12 @@ pub mod builder {
     }
 
     impl<'a> GetSupportRealCurrencyList<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
             Self { client: client }
         }
 
         ///Sends a `GET` request to `/api/order/pay/real-currency`
-        pub async fn send(
+        pub(crate) async fn send_unchecked(
             self,
         ) -> Result<
             ResponseValue<types::RealCurrencyListEnvelope>,
@@ -8198,12 +8182,12 @@ pub mod builder {
     }
 
     impl<'a> GetWalletsList<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
             Self { client: client }
         }
 
         ///Sends a `GET` request to `/api/wallet/list`
-        pub async fn send(
+        pub(crate) async fn send_unchecked(
             self,
         ) -> Result<ResponseValue<types::WalletListEnvelope>, Error<types::Envelope>> {
             let Self { client } = self;
@@ -8264,7 +8248,7 @@ pub mod builder {
     }
 
     impl<'a> WithdrawBalance<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 body: Ok(::std::default::Default::default()),
@@ -8298,7 +8282,7 @@ pub mod builder {
         }
 
         ///Sends a `POST` request to `/api/wallet/withdraw`
-        pub async fn send(
+        pub(crate) async fn send_unchecked(
             self,
         ) -> Result<
             ResponseValue<types::WithdrawResultEnvelope>,
@@ -8367,12 +8351,12 @@ pub mod builder {
     }
 
     impl<'a> GetSelfCustodyWallets<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
             Self { client: client }
         }
 
         ///Sends a `GET` request to `/api/wallet/self-custody`
-        pub async fn send(
+        pub(crate) async fn send_unchecked(
             self,
         ) -> Result<
             ResponseValue<types::SelfCustodyWalletListEnvelope>,
@@ -8435,12 +8419,12 @@ pub mod builder {
     }
 
     impl<'a> GetBlnBalance<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
             Self { client: client }
         }
 
         ///Sends a `GET` request to `/api/bln/balance`
-        pub async fn send(
+        pub(crate) async fn send_unchecked(
             self,
         ) -> Result<ResponseValue<types::BlnBalanceEnvelope>, Error<types::Envelope>> {
             let Self { client } = self;
@@ -8501,7 +8485,7 @@ pub mod builder {
     }
 
     impl<'a> CreateBlnOrder<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 body: Ok(::std::default::Default::default()),
@@ -8535,7 +8519,7 @@ pub mod builder {
         }
 
         ///Sends a `POST` request to `/api/bln/order`
-        pub async fn send(
+        pub(crate) async fn send_unchecked(
             self,
         ) -> Result<ResponseValue<types::BlnOrderEnvelope>, Error<types::Envelope>> {
             let Self { client, body } = self;
@@ -8602,7 +8586,7 @@ pub mod builder {
     }
 
     impl<'a> CreateBlnWithdraw<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 body: Ok(::std::default::Default::default()),
@@ -8636,7 +8620,7 @@ pub mod builder {
         }
 
         ///Sends a `POST` request to `/api/bln/withdraw`
-        pub async fn send(
+        pub(crate) async fn send_unchecked(
             self,
         ) -> Result<
             ResponseValue<types::BlnWithdrawResultEnvelope>,
@@ -8706,7 +8690,7 @@ pub mod builder {
     }
 
     impl<'a> GetApiKey<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 body: Ok(::std::default::Default::default()),
@@ -8738,7 +8722,7 @@ pub mod builder {
         }
 
         ///Sends a `POST` request to `/api/plugin/key/aurpay`
-        pub async fn send(
+        pub(crate) async fn send_unchecked(
             self,
         ) -> Result<ResponseValue<types::ApiKeyEnvelope>, Error<types::Envelope>> {
             let Self { client, body } = self;

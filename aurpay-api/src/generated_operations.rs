@@ -8,6 +8,7 @@ use crate::generated::{builder, types};
 use crate::operation::{
     Call, OrderLookup, Operation, Page, Paginated, Provenance, ProvenanceStatus,
 };
+use crate::operation::sealed::{Sealed, Token};
 /// Every operation of spec/aurpay.yaml, in spec order.
 pub static OPERATIONS: [Operation; 16] = [
     Operation {
@@ -311,275 +312,307 @@ pub static OPERATIONS: [Operation; 16] = [
         },
     },
 ];
+impl<'a> Sealed for builder::GetPaymentUrl<'a> {}
 ///`get_payment_url` (POST /api/order/pay-url): Get Payment URL.
 impl<'a> Call for builder::GetPaymentUrl<'a> {
     type Envelope = types::PaymentUrlEnvelope;
     type ErrorBody = types::Envelope;
     const OPERATION: &'static Operation = &OPERATIONS[0usize];
-    fn send(
+    fn send_unchecked(
         self,
+        _: Token,
     ) -> impl ::std::future::Future<
         Output = Result<
             ResponseValue<types::PaymentUrlEnvelope>,
             progenitor_client::Error<types::Envelope>,
         >,
     > + Send {
-        builder::GetPaymentUrl::send(self)
+        builder::GetPaymentUrl::send_unchecked(self)
     }
 }
 
+impl<'a> Sealed for builder::GetPaymentInfo<'a> {}
 ///`get_payment_info` (POST /api/order/pay-info): Get Payment Info.
 impl<'a> Call for builder::GetPaymentInfo<'a> {
     type Envelope = types::PaymentInfoEnvelope;
     type ErrorBody = types::Envelope;
     const OPERATION: &'static Operation = &OPERATIONS[1usize];
-    fn send(
+    fn send_unchecked(
         self,
+        _: Token,
     ) -> impl ::std::future::Future<
         Output = Result<
             ResponseValue<types::PaymentInfoEnvelope>,
             progenitor_client::Error<types::Envelope>,
         >,
     > + Send {
-        builder::GetPaymentInfo::send(self)
+        builder::GetPaymentInfo::send_unchecked(self)
     }
 }
 
+impl<'a> Sealed for builder::GetOrders<'a> {}
 ///`get_orders` (GET /api/v2/order/): Get Orders.
 impl<'a> Call for builder::GetOrders<'a> {
     type Envelope = types::OrderPageEnvelope;
     type ErrorBody = types::Envelope;
     const OPERATION: &'static Operation = &OPERATIONS[2usize];
-    fn send(
+    fn send_unchecked(
         self,
+        _: Token,
     ) -> impl ::std::future::Future<
         Output = Result<
             ResponseValue<types::OrderPageEnvelope>,
             progenitor_client::Error<types::Envelope>,
         >,
     > + Send {
-        builder::GetOrders::send(self)
+        builder::GetOrders::send_unchecked(self)
     }
 }
 
+impl<'a> Sealed for builder::GetOrdersDetails<'a> {}
 ///`get_orders_details` (GET /api/v2/order/detail/{order_id}): Get Orders Details.
 impl<'a> Call for builder::GetOrdersDetails<'a> {
     type Envelope = types::OrderDetailEnvelope;
     type ErrorBody = types::Envelope;
     const OPERATION: &'static Operation = &OPERATIONS[3usize];
-    fn send(
+    fn send_unchecked(
         self,
+        _: Token,
     ) -> impl ::std::future::Future<
         Output = Result<
             ResponseValue<types::OrderDetailEnvelope>,
             progenitor_client::Error<types::Envelope>,
         >,
     > + Send {
-        builder::GetOrdersDetails::send(self)
+        builder::GetOrdersDetails::send_unchecked(self)
     }
 }
 
+impl<'a> Sealed for builder::GetOrdersRefundInfo<'a> {}
 ///`get_orders_refund_info` (GET /api/v2/order/refund-info/{order_id}): Get Orders Refund Info.
 impl<'a> Call for builder::GetOrdersRefundInfo<'a> {
     type Envelope = types::RefundInfoEnvelope;
     type ErrorBody = types::Envelope;
     const OPERATION: &'static Operation = &OPERATIONS[4usize];
-    fn send(
+    fn send_unchecked(
         self,
+        _: Token,
     ) -> impl ::std::future::Future<
         Output = Result<
             ResponseValue<types::RefundInfoEnvelope>,
             progenitor_client::Error<types::Envelope>,
         >,
     > + Send {
-        builder::GetOrdersRefundInfo::send(self)
+        builder::GetOrdersRefundInfo::send_unchecked(self)
     }
 }
 
+impl<'a> Sealed for builder::OrdersRefund<'a> {}
 ///`orders_refund` (POST /api/v2/order/refund/{order_id}): Orders Refund.
 impl<'a> Call for builder::OrdersRefund<'a> {
     type Envelope = types::RefundResultEnvelope;
     type ErrorBody = types::Envelope;
     const OPERATION: &'static Operation = &OPERATIONS[5usize];
-    fn send(
+    fn send_unchecked(
         self,
+        _: Token,
     ) -> impl ::std::future::Future<
         Output = Result<
             ResponseValue<types::RefundResultEnvelope>,
             progenitor_client::Error<types::Envelope>,
         >,
     > + Send {
-        builder::OrdersRefund::send(self)
+        builder::OrdersRefund::send_unchecked(self)
     }
 }
 
+impl<'a> Sealed for builder::GetTransaction<'a> {}
 ///`get_transaction` (GET /api/v2/tx): Get Transaction.
 impl<'a> Call for builder::GetTransaction<'a> {
     type Envelope = types::TransactionPageEnvelope;
     type ErrorBody = types::Envelope;
     const OPERATION: &'static Operation = &OPERATIONS[6usize];
-    fn send(
+    fn send_unchecked(
         self,
+        _: Token,
     ) -> impl ::std::future::Future<
         Output = Result<
             ResponseValue<types::TransactionPageEnvelope>,
             progenitor_client::Error<types::Envelope>,
         >,
     > + Send {
-        builder::GetTransaction::send(self)
+        builder::GetTransaction::send_unchecked(self)
     }
 }
 
+impl<'a> Sealed for builder::GetSupportCryptoCurrencyList<'a> {}
 ///`get_support_crypto_currency_list` (GET /api/order/pay/crypto-currency): Get Support Crypto Currency List.
 impl<'a> Call for builder::GetSupportCryptoCurrencyList<'a> {
     type Envelope = types::CryptoCurrencyListEnvelope;
     type ErrorBody = types::Envelope;
     const OPERATION: &'static Operation = &OPERATIONS[7usize];
-    fn send(
+    fn send_unchecked(
         self,
+        _: Token,
     ) -> impl ::std::future::Future<
         Output = Result<
             ResponseValue<types::CryptoCurrencyListEnvelope>,
             progenitor_client::Error<types::Envelope>,
         >,
     > + Send {
-        builder::GetSupportCryptoCurrencyList::send(self)
+        builder::GetSupportCryptoCurrencyList::send_unchecked(self)
     }
 }
 
+impl<'a> Sealed for builder::GetSupportRealCurrencyList<'a> {}
 ///`get_support_real_currency_list` (GET /api/order/pay/real-currency): Get Support Real Currency List.
 impl<'a> Call for builder::GetSupportRealCurrencyList<'a> {
     type Envelope = types::RealCurrencyListEnvelope;
     type ErrorBody = types::Envelope;
     const OPERATION: &'static Operation = &OPERATIONS[8usize];
-    fn send(
+    fn send_unchecked(
         self,
+        _: Token,
     ) -> impl ::std::future::Future<
         Output = Result<
             ResponseValue<types::RealCurrencyListEnvelope>,
             progenitor_client::Error<types::Envelope>,
         >,
     > + Send {
-        builder::GetSupportRealCurrencyList::send(self)
+        builder::GetSupportRealCurrencyList::send_unchecked(self)
     }
 }
 
+impl<'a> Sealed for builder::GetWalletsList<'a> {}
 ///`get_wallets_list` (GET /api/wallet/list): Get Wallets List.
 impl<'a> Call for builder::GetWalletsList<'a> {
     type Envelope = types::WalletListEnvelope;
     type ErrorBody = types::Envelope;
     const OPERATION: &'static Operation = &OPERATIONS[9usize];
-    fn send(
+    fn send_unchecked(
         self,
+        _: Token,
     ) -> impl ::std::future::Future<
         Output = Result<
             ResponseValue<types::WalletListEnvelope>,
             progenitor_client::Error<types::Envelope>,
         >,
     > + Send {
-        builder::GetWalletsList::send(self)
+        builder::GetWalletsList::send_unchecked(self)
     }
 }
 
+impl<'a> Sealed for builder::WithdrawBalance<'a> {}
 ///`withdraw_balance` (POST /api/wallet/withdraw): Withdraw Balance.
 impl<'a> Call for builder::WithdrawBalance<'a> {
     type Envelope = types::WithdrawResultEnvelope;
     type ErrorBody = types::Envelope;
     const OPERATION: &'static Operation = &OPERATIONS[10usize];
-    fn send(
+    fn send_unchecked(
         self,
+        _: Token,
     ) -> impl ::std::future::Future<
         Output = Result<
             ResponseValue<types::WithdrawResultEnvelope>,
             progenitor_client::Error<types::Envelope>,
         >,
     > + Send {
-        builder::WithdrawBalance::send(self)
+        builder::WithdrawBalance::send_unchecked(self)
     }
 }
 
+impl<'a> Sealed for builder::GetSelfCustodyWallets<'a> {}
 ///`get_self_custody_wallets` (GET /api/wallet/self-custody): Get Self Custody Wallets.
 impl<'a> Call for builder::GetSelfCustodyWallets<'a> {
     type Envelope = types::SelfCustodyWalletListEnvelope;
     type ErrorBody = types::Envelope;
     const OPERATION: &'static Operation = &OPERATIONS[11usize];
-    fn send(
+    fn send_unchecked(
         self,
+        _: Token,
     ) -> impl ::std::future::Future<
         Output = Result<
             ResponseValue<types::SelfCustodyWalletListEnvelope>,
             progenitor_client::Error<types::Envelope>,
         >,
     > + Send {
-        builder::GetSelfCustodyWallets::send(self)
+        builder::GetSelfCustodyWallets::send_unchecked(self)
     }
 }
 
+impl<'a> Sealed for builder::GetBlnBalance<'a> {}
 ///`get_bln_balance` (GET /api/bln/balance): Get BLN Balance.
 impl<'a> Call for builder::GetBlnBalance<'a> {
     type Envelope = types::BlnBalanceEnvelope;
     type ErrorBody = types::Envelope;
     const OPERATION: &'static Operation = &OPERATIONS[12usize];
-    fn send(
+    fn send_unchecked(
         self,
+        _: Token,
     ) -> impl ::std::future::Future<
         Output = Result<
             ResponseValue<types::BlnBalanceEnvelope>,
             progenitor_client::Error<types::Envelope>,
         >,
     > + Send {
-        builder::GetBlnBalance::send(self)
+        builder::GetBlnBalance::send_unchecked(self)
     }
 }
 
+impl<'a> Sealed for builder::CreateBlnOrder<'a> {}
 ///`create_bln_order` (POST /api/bln/order): Create BLN Order.
 impl<'a> Call for builder::CreateBlnOrder<'a> {
     type Envelope = types::BlnOrderEnvelope;
     type ErrorBody = types::Envelope;
     const OPERATION: &'static Operation = &OPERATIONS[13usize];
-    fn send(
+    fn send_unchecked(
         self,
+        _: Token,
     ) -> impl ::std::future::Future<
         Output = Result<
             ResponseValue<types::BlnOrderEnvelope>,
             progenitor_client::Error<types::Envelope>,
         >,
     > + Send {
-        builder::CreateBlnOrder::send(self)
+        builder::CreateBlnOrder::send_unchecked(self)
     }
 }
 
+impl<'a> Sealed for builder::CreateBlnWithdraw<'a> {}
 ///`create_bln_withdraw` (POST /api/bln/withdraw): Create BLN Withdraw.
 impl<'a> Call for builder::CreateBlnWithdraw<'a> {
     type Envelope = types::BlnWithdrawResultEnvelope;
     type ErrorBody = types::Envelope;
     const OPERATION: &'static Operation = &OPERATIONS[14usize];
-    fn send(
+    fn send_unchecked(
         self,
+        _: Token,
     ) -> impl ::std::future::Future<
         Output = Result<
             ResponseValue<types::BlnWithdrawResultEnvelope>,
             progenitor_client::Error<types::Envelope>,
         >,
     > + Send {
-        builder::CreateBlnWithdraw::send(self)
+        builder::CreateBlnWithdraw::send_unchecked(self)
     }
 }
 
+impl<'a> Sealed for builder::GetApiKey<'a> {}
 ///`get_api_key` (POST /api/plugin/key/aurpay): Get API-Key.
 impl<'a> Call for builder::GetApiKey<'a> {
     type Envelope = types::ApiKeyEnvelope;
     type ErrorBody = types::Envelope;
     const OPERATION: &'static Operation = &OPERATIONS[15usize];
-    fn send(
+    fn send_unchecked(
         self,
+        _: Token,
     ) -> impl ::std::future::Future<
         Output = Result<
             ResponseValue<types::ApiKeyEnvelope>,
             progenitor_client::Error<types::Envelope>,
         >,
     > + Send {
-        builder::GetApiKey::send(self)
+        builder::GetApiKey::send_unchecked(self)
     }
 }
 
@@ -623,6 +656,7 @@ impl<'a> Paginated for builder::GetTransaction<'a> {
     }
 }
 
+impl Sealed for types::ApiKeyEnvelope {}
 impl Envelope for types::ApiKeyEnvelope {
     fn code(&self) -> i64 {
         self.code
@@ -644,6 +678,7 @@ impl DataEnvelope for types::ApiKeyEnvelope {
     }
 }
 
+impl Sealed for types::BlnBalanceEnvelope {}
 impl Envelope for types::BlnBalanceEnvelope {
     fn code(&self) -> i64 {
         self.code
@@ -665,6 +700,7 @@ impl DataEnvelope for types::BlnBalanceEnvelope {
     }
 }
 
+impl Sealed for types::BlnOrderEnvelope {}
 impl Envelope for types::BlnOrderEnvelope {
     fn code(&self) -> i64 {
         self.code
@@ -686,6 +722,7 @@ impl DataEnvelope for types::BlnOrderEnvelope {
     }
 }
 
+impl Sealed for types::BlnWithdrawResultEnvelope {}
 impl Envelope for types::BlnWithdrawResultEnvelope {
     fn code(&self) -> i64 {
         self.code
@@ -707,6 +744,7 @@ impl DataEnvelope for types::BlnWithdrawResultEnvelope {
     }
 }
 
+impl Sealed for types::CryptoCurrencyListEnvelope {}
 impl Envelope for types::CryptoCurrencyListEnvelope {
     fn code(&self) -> i64 {
         self.code
@@ -728,6 +766,7 @@ impl DataEnvelope for types::CryptoCurrencyListEnvelope {
     }
 }
 
+impl Sealed for types::OrderDetailEnvelope {}
 impl Envelope for types::OrderDetailEnvelope {
     fn code(&self) -> i64 {
         self.code
@@ -749,6 +788,7 @@ impl DataEnvelope for types::OrderDetailEnvelope {
     }
 }
 
+impl Sealed for types::OrderPageEnvelope {}
 impl Envelope for types::OrderPageEnvelope {
     fn code(&self) -> i64 {
         self.code
@@ -770,6 +810,7 @@ impl DataEnvelope for types::OrderPageEnvelope {
     }
 }
 
+impl Sealed for types::PaymentInfoEnvelope {}
 impl Envelope for types::PaymentInfoEnvelope {
     fn code(&self) -> i64 {
         self.code
@@ -791,6 +832,7 @@ impl DataEnvelope for types::PaymentInfoEnvelope {
     }
 }
 
+impl Sealed for types::PaymentUrlEnvelope {}
 impl Envelope for types::PaymentUrlEnvelope {
     fn code(&self) -> i64 {
         self.code
@@ -812,6 +854,7 @@ impl DataEnvelope for types::PaymentUrlEnvelope {
     }
 }
 
+impl Sealed for types::RealCurrencyListEnvelope {}
 impl Envelope for types::RealCurrencyListEnvelope {
     fn code(&self) -> i64 {
         self.code
@@ -833,6 +876,7 @@ impl DataEnvelope for types::RealCurrencyListEnvelope {
     }
 }
 
+impl Sealed for types::RefundInfoEnvelope {}
 impl Envelope for types::RefundInfoEnvelope {
     fn code(&self) -> i64 {
         self.code
@@ -854,6 +898,7 @@ impl DataEnvelope for types::RefundInfoEnvelope {
     }
 }
 
+impl Sealed for types::RefundResultEnvelope {}
 impl Envelope for types::RefundResultEnvelope {
     fn code(&self) -> i64 {
         self.code
@@ -875,6 +920,7 @@ impl DataEnvelope for types::RefundResultEnvelope {
     }
 }
 
+impl Sealed for types::SelfCustodyWalletListEnvelope {}
 impl Envelope for types::SelfCustodyWalletListEnvelope {
     fn code(&self) -> i64 {
         self.code
@@ -896,6 +942,7 @@ impl DataEnvelope for types::SelfCustodyWalletListEnvelope {
     }
 }
 
+impl Sealed for types::TransactionPageEnvelope {}
 impl Envelope for types::TransactionPageEnvelope {
     fn code(&self) -> i64 {
         self.code
@@ -917,6 +964,7 @@ impl DataEnvelope for types::TransactionPageEnvelope {
     }
 }
 
+impl Sealed for types::WalletListEnvelope {}
 impl Envelope for types::WalletListEnvelope {
     fn code(&self) -> i64 {
         self.code
@@ -938,6 +986,7 @@ impl DataEnvelope for types::WalletListEnvelope {
     }
 }
 
+impl Sealed for types::WithdrawResultEnvelope {}
 impl Envelope for types::WithdrawResultEnvelope {
     fn code(&self) -> i64 {
         self.code
@@ -959,6 +1008,7 @@ impl DataEnvelope for types::WithdrawResultEnvelope {
     }
 }
 
+impl Sealed for types::Envelope {}
 impl Envelope for types::Envelope {
     fn code(&self) -> i64 {
         self.code
@@ -973,6 +1023,7 @@ impl Envelope for types::Envelope {
     }
 }
 
+impl Sealed for crate::generated::Client {}
 impl OrderLookup for crate::generated::Client {
     type Order = types::OrderDetail;
     type Lookup<'a> = builder::GetOrdersDetails<'a>;

@@ -52,6 +52,34 @@
 //! # Ok(()) }
 //! ```
 //!
+//! **One way to send.** `.call()` is the only public way to send a request:
+//! progenitor's own `send()` (which returns `Ok` for Aurpay's refusals) is
+//! crate-private, and the traits the generated code implements are sealed.
+//! Neither of these compiles:
+//!
+//! ```compile_fail
+//! # async fn f(client: aurpay_api::Client) {
+//! let _ = client.get_orders().send().await; // not public
+//! # }
+//! ```
+//!
+//! ```compile_fail
+//! use aurpay_api::operation::Call;
+//! # async fn f(client: aurpay_api::Client) {
+//! // The token that gates the generated send cannot be made outside the crate.
+//! let _ = client.get_orders().send_unchecked(aurpay_api::operation::sealed::Token(())).await;
+//! # }
+//! ```
+//!
+//! ```compile_fail
+//! struct Mine;
+//! impl aurpay_api::envelope::Envelope for Mine { // sealed
+//!     fn code(&self) -> i64 { 0 }
+//!     fn message(&self) -> Option<&str> { None }
+//!     fn result(&self) -> Option<bool> { None }
+//! }
+//! ```
+//!
 //! What the runtime guarantees:
 //!
 //! * **Exact money.** [`Amount`] is a decimal that accepts Aurpay's string and

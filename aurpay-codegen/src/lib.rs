@@ -15,6 +15,7 @@
 #![warn(missing_docs)]
 
 mod operations;
+mod restrict;
 mod spec;
 mod surface;
 
@@ -279,7 +280,12 @@ pub fn generate_from_str(text: &str, spec_path: &Path) -> Result<Generated, Erro
     })?;
 
     let tokens = run_progenitor(&document, spec_path)?;
-    let client = format_file(tokens, spec_path)?;
+    let mut client_file: syn::File = syn::parse2(tokens).map_err(|e| Error::Syntax {
+        spec: spec_path.to_owned(),
+        message: e.to_string(),
+    })?;
+    restrict::restrict(&mut client_file);
+    let client = format_file(quote::ToTokens::to_token_stream(&client_file), spec_path)?;
     let operations = format_file(operations::tokens(&model), spec_path)?;
     Ok(Generated { client, operations })
 }

@@ -67,19 +67,23 @@ fn call_impl(index: usize, op: &OperationModel, error_schema: &Ident) -> TokenSt
     let builder = ident(&op.builder_name());
     let envelope = ident(&op.envelope);
     let doc = format!("`{}` ({} {}): {}.", op.id, op.method, op.path, op.summary);
+    let send = ident(crate::restrict::SEND_UNCHECKED);
     quote! {
+        impl<'a> Sealed for builder::#builder<'a> {}
+
         #[doc = #doc]
         impl<'a> Call for builder::#builder<'a> {
             type Envelope = types::#envelope;
             type ErrorBody = types::#error_schema;
             const OPERATION: &'static Operation = &OPERATIONS[#index];
 
-            fn send(
+            fn send_unchecked(
                 self,
+                _: Token,
             ) -> impl ::std::future::Future<
                 Output = Result<ResponseValue<types::#envelope>, progenitor_client::Error<types::#error_schema>>,
             > + Send {
-                builder::#builder::send(self)
+                builder::#builder::#send(self)
             }
         }
     }
@@ -136,6 +140,8 @@ fn envelope_impl(envelope: &str, data: Option<TokenStream>) -> TokenStream {
         }
     });
     quote! {
+        impl Sealed for types::#envelope {}
+
         impl Envelope for types::#envelope {
             fn code(&self) -> i64 {
                 self.code
@@ -193,6 +199,8 @@ pub fn tokens(model: &Model) -> TokenStream {
         let setter = ident(param);
         let data = ident(data_of(&op.envelope));
         quote! {
+            impl Sealed for crate::generated::Client {}
+
             impl OrderLookup for crate::generated::Client {
                 type Order = types::#data;
                 type Lookup<'a> = builder::#builder<'a>;
@@ -210,6 +218,7 @@ pub fn tokens(model: &Model) -> TokenStream {
         use crate::envelope::{DataEnvelope, Envelope};
         use crate::generated::{builder, types};
         use crate::operation::{Call, OrderLookup, Operation, Page, Paginated, Provenance, ProvenanceStatus};
+        use crate::operation::sealed::{Sealed, Token};
 
         /// Every operation of spec/aurpay.yaml, in spec order.
         pub static OPERATIONS: [Operation; #count] = [#(#entries),*];

@@ -1,0 +1,88 @@
+//! Post-processing of progenitor's output so that the generated client has
+//! exactly one public way to send a request: aurpay-api's `.call()`.
+//!
+//! progenitor gives every request builder a public `send()` that returns
+//! `Ok` for Aurpay's refusals (HTTP 200 with `code != 0`) and a
+//! `progenitor_client::Error` users cannot name; and `Client::new` /
+//! `new_with_client` and each builder's `new`, which are either uncallable
+//! (they need the crate's `ClientContext`) or a second way to make a
+//! builder. Here `send` becomes the crate-private `send_unchecked` (sending
+//! without the envelope check, which the runtime adds), `Client::new` is
+//! removed (it would bypass the builder's transport policy), the other
+//! constructors become crate-private, and the rustdoc examples say
+//! `.call()`.
+
+use syn::{ImplItem, Item, Visibility};
+
+/// The name progenitor's `send` gets, crate-private.
+pub const SEND_UNCHECKED: &str = "send_unchecked";
+
+fn crate_visible() -> Visibility {
+    syn::parse_quote!(pub(crate))
+}
+
+/// Applies the policy to the generated client file.
+pub fn restrict(file: &mut syn::File) {
+    for item in &mut file.items {
+        restrict_item(item, false);
+    }
+}
+
+fn restrict_item(item: &mut Item, in_builder_mod: bool) {
+    match item {
+        Item::Mod(module) => {
+            let is_builder = module.ident == "builder";
+            if let Some((_, items)) = &mut module.content {
+                for item in items {
+                    restrict_item(item, in_builder_mod || is_builder);
+                }
+            }
+        }
+        Item::Impl(block) if block.trait_.is_none() => {
+            let is_client =
+                matches!(&*block.self_ty, syn::Type::Path(p) if p.path.is_ident("Client"));
+            if is_client {
+                // `Client::new` builds its own reqwest client with none of
+                // the SDK's transport policy; the crate uses
+                // `new_with_client` from `ClientBuilder` only.
+                block
+                    .items
+                    .retain(|item| !matches!(item, ImplItem::Fn(f) if f.sig.ident == "new"));
+            }
+            for impl_item in &mut block.items {
+                let ImplItem::Fn(function) = impl_item else {
+                    continue;
+                };
+                let name = function.sig.ident.to_string();
+                let constructor = name == "new" || name == "new_with_client";
+                if in_builder_mod && name == "send" {
+                    function.sig.ident = syn::Ident::new(SEND_UNCHECKED, function.sig.ident.span());
+                    function.vis = crate_visible();
+                } else if constructor && (is_client || in_builder_mod) {
+                    function.vis = crate_visible();
+                }
+                rewrite_docs(&mut function.attrs);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// `.send()` becomes `.call()` in rustdoc text.
+fn rewrite_docs(attrs: &mut [syn::Attribute]) {
+    for attr in attrs.iter_mut().filter(|a| a.path().is_ident("doc")) {
+        let syn::Meta::NameValue(pair) = &mut attr.meta else {
+            continue;
+        };
+        let syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(text),
+            ..
+        }) = &mut pair.value
+        else {
+            continue;
+        };
+        if text.value().contains(".send()") {
+            *text = syn::LitStr::new(&text.value().replace(".send()", ".call()"), text.span());
+        }
+    }
+}
