@@ -21,6 +21,14 @@ use serde::{Deserialize, Serialize, Serializer};
 /// Amounts you build yourself are sent as JSON numbers, which is what every
 /// documented Aurpay request uses for prices.
 ///
+/// Both forms are exact up to 28 significant digits (the range of
+/// [`Decimal`]), decoding and encoding: a JSON number's digits are read
+/// from the JSON text and written back verbatim, never through `f64`
+/// (`20.123456789012345678` stays `20.123456789012345678`). This holds for
+/// serde_json text (`from_str`, `from_slice`, `to_string`, `to_vec`, which
+/// the SDK uses on the wire); through a `serde_json::Value` a number is a
+/// float, exact to 15 digits.
+///
 /// ```
 /// use aurpay_api::Amount;
 /// use rust_decimal::Decimal;
@@ -214,6 +222,12 @@ impl fmt::Debug for Amount {
     }
 }
 
+/// serde_json's name for a raw JSON value (its `raw_value` feature): asking
+/// for a newtype struct of this name makes serde_json hand over the exact
+/// text of the value, and serializing one makes it write text verbatim.
+/// Other formats see an ordinary newtype struct.
+const RAW_VALUE_TOKEN: &str = "$serde_json::private::RawValue";
+
 impl Serialize for Amount {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let text = self.value.to_string();
@@ -225,22 +239,13 @@ impl Serialize for Amount {
                 {
                     return serializer.serialize_i64(int);
                 }
-                // Written as a float only when serde_json's float parser
-                // reads it back exactly (up to 15 significant digits);
-                // otherwise the exact digits go as a string rather than
-                // being rounded.
-                let digits = self
-                    .value
-                    .normalize()
-                    .mantissa()
-                    .unsigned_abs()
-                    .checked_ilog10()
-                    .map_or(1, |d| d + 1);
-                match text.parse::<f64>() {
-                    Ok(float) if float.is_finite() && digits <= 15 => {
-                        serializer.serialize_f64(float)
-                    }
-                    _ => serializer.serialize_str(&text),
+                // The exact digits as a JSON number, never through f64:
+                // serde_json writes a raw value verbatim (28 significant
+                // digits stay 28). `Decimal` text is always a valid JSON
+                // number.
+                match serde_json::value::RawValue::from_string(text) {
+                    Ok(raw) => raw.serialize(serializer),
+                    Err(_) => serializer.serialize_str(&self.value.to_string()),
                 }
             }
         }
@@ -249,17 +254,48 @@ impl Serialize for Amount {
 
 impl<'de> Deserialize<'de> for Amount {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(AmountVisitor)
+        // From serde_json text this yields the number's exact digits
+        // (`visit_map` below); any other deserializer calls
+        // `visit_newtype_struct` and the value is read as usual.
+        deserializer.deserialize_newtype_struct(RAW_VALUE_TOKEN, AmountVisitor)
     }
 }
 
 struct AmountVisitor;
 
-impl Visitor<'_> for AmountVisitor {
+impl<'de> Visitor<'de> for AmountVisitor {
     type Value = Amount;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a decimal amount as a JSON string or number")
+    }
+
+    fn visit_newtype_struct<D: Deserializer<'de>>(self, inner: D) -> Result<Amount, D::Error> {
+        inner.deserialize_any(self)
+    }
+
+    /// serde_json's raw value: one entry, keyed by the token, whose value
+    /// is the JSON text of the amount.
+    fn visit_map<M: de::MapAccess<'de>>(self, mut map: M) -> Result<Amount, M::Error> {
+        let key: Option<Cow<'de, str>> = map.next_key()?;
+        if key.as_deref() != Some(RAW_VALUE_TOKEN) {
+            return Err(de::Error::invalid_type(de::Unexpected::Map, &self));
+        }
+        let raw: Cow<'de, str> = map.next_value()?;
+        let raw = raw.trim();
+        if raw.starts_with('"') {
+            let text: String = serde_json::from_str(raw).map_err(de::Error::custom)?;
+            return self.visit_str(&text);
+        }
+        if raw.starts_with(|c: char| c == '-' || c.is_ascii_digit()) {
+            let mut amount = Amount::parse(raw, JsonForm::Number).map_err(de::Error::custom)?;
+            // `100.0` keeps its decimal point when written back.
+            if amount.value.scale() == 0 && raw.contains(['.', 'e', 'E']) {
+                amount.value.rescale(1);
+            }
+            return Ok(amount);
+        }
+        Err(de::Error::invalid_value(de::Unexpected::Other(raw), &self))
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Amount, E> {
@@ -286,14 +322,13 @@ impl Visitor<'_> for AmountVisitor {
             .and_then(|v| self.visit_i128(v))
     }
 
+    /// Only from deserializers that are not serde_json text (a
+    /// `serde_json::Value`, another format): the float's shortest text,
+    /// which is what was written for up to 15 significant digits.
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<Amount, E> {
         if !v.is_finite() {
             return Err(E::custom("amount is not a finite number"));
         }
-        // `Display` for f64 is the shortest text that reads back as the same
-        // float, which is the text Aurpay wrote for up to 15 digits. A
-        // whole number written as a float (`100.0`) keeps one decimal so
-        // that it is written back as a float.
         let mut amount = Amount::parse(&v.to_string(), JsonForm::Number).map_err(E::custom)?;
         if amount.value.scale() == 0 {
             amount.value.rescale(1);

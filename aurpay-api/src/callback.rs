@@ -743,7 +743,8 @@ impl CallbackVerifier {
             Some(UnsignedBody {
                 order_id: head.order_id,
                 status: head.status,
-                order: types::OrderDetail::deserialize(&json).ok(),
+                // From the bytes, not the `Value`: amounts keep every digit.
+                order: serde_json::from_slice::<types::OrderDetail>(request.body).ok(),
                 json,
             })
         } else {

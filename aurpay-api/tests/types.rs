@@ -49,12 +49,31 @@ fn request_prices_are_json_numbers() {
     let price: Amount = "19.99".parse().unwrap();
     assert_eq!(serde_json::to_value(price).unwrap(), json!(19.99));
     assert_eq!(serde_json::to_value(Amount::from(20)).unwrap(), json!(20));
-    // More digits than a float carries: sent as exact text, never rounded.
+    // More digits than a float carries: still a JSON number, every digit.
     let long: Amount = "0.123456789012345678901".parse().unwrap();
     assert_eq!(
-        serde_json::to_value(long).unwrap(),
-        json!("0.123456789012345678901")
+        serde_json::to_string(&long).unwrap(),
+        "0.123456789012345678901"
     );
+}
+
+/// The case from the field: `vs_price` as a JSON number with 20
+/// significant digits, inside a whole response.
+#[test]
+fn long_number_amounts_keep_every_digit_in_a_response() {
+    let body = r#"{"order_id":"1","status":"PENDING","amount":18.009800000000000001,"vs_price":20.123456789012345678}"#;
+    let info: aurpay_api::types::PaymentInfo = serde_json::from_str(body).unwrap();
+    assert_eq!(
+        info.vs_price.as_ref().unwrap().to_string(),
+        "20.123456789012345678"
+    );
+    assert_eq!(info.amount.to_string(), "18.009800000000000001");
+    let back = serde_json::to_string(&info).unwrap();
+    assert!(
+        back.contains(r#""vs_price":20.123456789012345678"#),
+        "{back}"
+    );
+    assert!(back.contains(r#""amount":18.009800000000000001"#), "{back}");
 }
 
 #[test]
@@ -89,6 +108,38 @@ proptest! {
         let back: Value = serde_json::to_value(amount).unwrap();
         let original: Value = serde_json::from_str(&text).unwrap();
         prop_assert_eq!(back, original);
+    }
+
+    /// 28 significant digits, as a JSON number: decoded exactly from the
+    /// text, re-encoded to the same text (never through f64).
+    #[test]
+    fn number_amounts_keep_28_significant_digits(
+        mantissa in -9_999_999_999_999_999_999_999_999_999i128..=9_999_999_999_999_999_999_999_999_999,
+        scale in 0u32..=28,
+    ) {
+        let value = Decimal::try_from_i128_with_scale(mantissa, scale).unwrap();
+        let text = value.to_string();
+        let amount: Amount = serde_json::from_str(&text).unwrap();
+        prop_assert_eq!(amount.decimal(), value);
+        prop_assert_eq!(amount.json_form(), JsonForm::Number);
+        let wire = serde_json::to_string(&amount).unwrap();
+        // Same number; an integer-valued decimal keeps its form.
+        let back: Amount = serde_json::from_str(&wire).unwrap();
+        prop_assert_eq!(back.decimal(), value);
+        prop_assert_eq!(wire, text);
+    }
+
+    /// 28 significant digits, as a JSON string: byte for byte.
+    #[test]
+    fn string_amounts_keep_28_significant_digits(
+        mantissa in -9_999_999_999_999_999_999_999_999_999i128..=9_999_999_999_999_999_999_999_999_999,
+        scale in 0u32..=28,
+    ) {
+        let value = Decimal::try_from_i128_with_scale(mantissa, scale).unwrap();
+        let text = format!("\"{value}\"");
+        let amount: Amount = serde_json::from_str(&text).unwrap();
+        prop_assert_eq!(amount.decimal(), value);
+        prop_assert_eq!(serde_json::to_string(&amount).unwrap(), text);
     }
 
     /// Amounts built from decimals always serialize to something that
