@@ -112,6 +112,98 @@ tokio::task_local! {
     static RECORD: Arc<CallRecord>;
 }
 
+/// Runs `future` (a send) with `record` as the call's record.
+pub(crate) async fn with_record<F: Future>(record: Arc<CallRecord>, future: F) -> F::Output {
+    RECORD.scope(record, future).await
+}
+
+/// An Aurpay envelope around any `data` (for raw requests, which have no
+/// generated envelope type).
+#[derive(serde::Deserialize)]
+struct RawEnvelope<T> {
+    code: i64,
+    message: Option<String>,
+    msg: Option<String>,
+    result: Option<bool>,
+    data: Option<T>,
+}
+
+impl<T> crate::operation::sealed::Sealed for RawEnvelope<T> {}
+
+impl<T> Envelope for RawEnvelope<T> {
+    fn code(&self) -> i64 {
+        self.code
+    }
+
+    fn message(&self) -> Option<&str> {
+        self.message.as_deref().or(self.msg.as_deref())
+    }
+
+    fn result(&self) -> Option<bool> {
+        self.result
+    }
+}
+
+/// The answer of a raw request as `T` (the envelope's `data`) or the typed
+/// error, by the same rules as a generated call.
+pub(crate) async fn decode_raw<T: DeserializeOwned>(
+    operation: Target,
+    sent: reqwest::Result<reqwest::Response>,
+    record: &CallRecord,
+) -> Result<T, Error> {
+    match record.take_failure() {
+        Some(Failure::Redirect { status, location }) => {
+            return Err(error_for(
+                operation,
+                record,
+                ErrorKind::Redirect { status, location },
+            ));
+        }
+        Some(Failure::TooLarge { status, limit }) => {
+            return Err(error_for(
+                operation,
+                record,
+                ErrorKind::ResponseTooLarge { status, limit },
+            ));
+        }
+        None => {}
+    }
+    let response = sent.map_err(|e| transport_error(operation, e, record))?;
+    let status = response.status().as_u16();
+    let body = response
+        .bytes()
+        .await
+        .map_err(|e| transport_error(operation, e, record))?;
+    let generic = |reason: String| {
+        body_error::<RawEnvelope<serde_json::Value>>(operation, status, &body, reason, record)
+    };
+    if !(200..300).contains(&status) {
+        return Err(generic(format!("HTTP {status}")));
+    }
+    match serde_json::from_slice::<RawEnvelope<T>>(&body) {
+        Ok(envelope) if !envelope.is_success() => {
+            Err(envelope_error(operation, record, status, &envelope))
+        }
+        Ok(RawEnvelope {
+            data: Some(data), ..
+        }) => Ok(data),
+        Ok(_) => serde_json::from_value(serde_json::Value::Null)
+            .or_else(|_| serde_json::from_value(serde_json::Value::Object(Default::default())))
+            .map_err(|_| {
+                error_for(
+                    operation,
+                    record,
+                    ErrorKind::UnexpectedData {
+                        status,
+                        reason: "success envelope without `data`".to_owned(),
+                    },
+                )
+                .with_data(serde_json::Value::Null)
+            }),
+        Err(error) => Err(generic(error.to_string())),
+    }
+}
+
 pub(crate) fn current_record() -> Option<Arc<CallRecord>> {
     RECORD.try_with(Arc::clone).ok()
 }
@@ -150,11 +242,28 @@ where
     }
 }
 
-fn operation_of<C: Call>() -> &'static Operation {
-    C::OPERATION
+/// Who an error belongs to: the operation's id, and whether it moves money
+/// (which decides retry safety). A generated operation, or a raw request.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Target {
+    pub(crate) id: &'static str,
+    pub(crate) moves_money: bool,
 }
 
-fn error_for(operation: &'static Operation, record: &CallRecord, kind: ErrorKind) -> Error {
+impl Target {
+    fn of(operation: &Operation) -> Target {
+        Target {
+            id: operation.id,
+            moves_money: operation.moves_money,
+        }
+    }
+}
+
+fn operation_of<C: Call>() -> Target {
+    Target::of(C::OPERATION)
+}
+
+fn error_for(operation: Target, record: &CallRecord, kind: ErrorKind) -> Error {
     Error::new(
         kind.masked(&record.secrets()),
         operation.id,
@@ -164,7 +273,7 @@ fn error_for(operation: &'static Operation, record: &CallRecord, kind: ErrorKind
 
 /// The error for an envelope whose `code` is not 0 (or `result` false).
 fn envelope_error(
-    operation: &'static Operation,
+    operation: Target,
     record: &CallRecord,
     status: u16,
     envelope: &impl Envelope,
@@ -189,11 +298,13 @@ fn envelope_error(
 
 /// The error for an answer that is not a decodable success: an error
 /// status, or a body that is not the success envelope.
-fn body_error<C: Call>(status: u16, body: &[u8], reason: String, record: &CallRecord) -> Error
-where
-    C::ErrorBody: DeserializeOwned,
-{
-    let operation = operation_of::<C>();
+fn body_error<E: Envelope + DeserializeOwned>(
+    operation: Target,
+    status: u16,
+    body: &[u8],
+    reason: String,
+    record: &CallRecord,
+) -> Error {
     if !(200..300).contains(&status) && success_data(body).is_some() {
         return contradictory_success(operation, record, status);
     }
@@ -208,7 +319,7 @@ where
     }
     // An error envelope under a body that did not decode as the success
     // type (e.g. `code: 1001` with `data: ""`) is still an API error.
-    if let Ok(envelope) = serde_json::from_slice::<C::ErrorBody>(body)
+    if let Ok(envelope) = serde_json::from_slice::<E>(body)
         && !envelope.is_success()
     {
         return envelope_error(operation, record, status, &envelope);
@@ -256,7 +367,7 @@ where
 
 /// An error status over a success envelope: neither a refusal nor a
 /// success, so the outcome is unknown (`code: 0` under an error status).
-fn contradictory_success(operation: &'static Operation, record: &CallRecord, status: u16) -> Error {
+fn contradictory_success(operation: Target, record: &CallRecord, status: u16) -> Error {
     error_for(
         operation,
         record,
@@ -287,11 +398,7 @@ fn success_data(body: &[u8]) -> Option<serde_json::Value> {
     (code_is_zero && result_ok).then(|| object.get("data").cloned().unwrap_or_default())
 }
 
-fn transport_error(
-    operation: &'static Operation,
-    error: reqwest::Error,
-    record: &CallRecord,
-) -> Error {
+fn transport_error(operation: Target, error: reqwest::Error, record: &CallRecord) -> Error {
     let attempts = record.attempts();
     // A connection that never opened sent nothing; anything else may have
     // reached Aurpay.
@@ -377,7 +484,8 @@ where
             }
             Err(envelope_error(operation, record, status, &envelope))
         }
-        Err(P::InvalidResponsePayload(body, error)) => Err(body_error::<C>(
+        Err(P::InvalidResponsePayload(body, error)) => Err(body_error::<C::ErrorBody>(
+            operation,
             record.status(),
             &body,
             error.to_string(),
@@ -386,7 +494,8 @@ where
         Err(P::UnexpectedResponse(response)) => {
             let status = response.status().as_u16();
             match response.bytes().await {
-                Ok(body) => Err(body_error::<C>(
+                Ok(body) => Err(body_error::<C::ErrorBody>(
+                    operation,
                     status,
                     &body,
                     format!("unexpected HTTP status {status}"),

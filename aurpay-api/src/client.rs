@@ -385,18 +385,56 @@ impl ClientHooks<ClientContext> for Client {
         info: &OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
         let operation = Operation::find(info.operation_id);
-        let span = tracing::info_span!(
-            "aurpay.call",
-            operation = info.operation_id,
-            method = %method_of(operation, &request),
-            path = request.url().path(),
-            attempt = tracing::field::Empty,
-            status = tracing::field::Empty,
-            duration_ms = tracing::field::Empty,
-        );
-        self.execute_with_retries(request, operation, info.operation_id)
+        let span = call_span(info.operation_id, &method_of(operation, &request), &request);
+        let idempotent = operation.is_some_and(Operation::is_idempotent);
+        self.execute_with_retries(request, idempotent, info.operation_id)
             .instrument(span)
             .await
+    }
+}
+
+/// The one tracing span of a call.
+fn call_span(operation_id: &str, method: &str, request: &reqwest::Request) -> tracing::Span {
+    tracing::info_span!(
+        "aurpay.call",
+        operation = operation_id,
+        method = %method,
+        path = request.url().path(),
+        attempt = tracing::field::Empty,
+        status = tracing::field::Empty,
+        duration_ms = tracing::field::Empty,
+    )
+}
+
+impl Client {
+    /// The send path of a raw request ([`crate::raw`]): the same checks as
+    /// the generated calls' `pre` hook, then the same retries, limits and
+    /// span. `Err` is a request that was refused before sending.
+    pub(crate) async fn send_raw(
+        &self,
+        mut request: reqwest::Request,
+        idempotent: bool,
+        operation_id: &'static str,
+    ) -> Result<reqwest::Result<reqwest::Response>, String> {
+        request
+            .headers_mut()
+            .insert(USER_AGENT, self.inner.user_agent.clone());
+        if Origin::of(request.url()) != self.inner.origin {
+            return Err("refusing to send a request outside the configured base URL".to_owned());
+        }
+        if self.inner.credentials.is_none() {
+            return Err("no credentials: build the client with .credentials(..)".to_owned());
+        }
+        let span = call_span(operation_id, request.method().as_str(), &request);
+        Ok(self
+            .execute_with_retries(request, idempotent, operation_id)
+            .instrument(span)
+            .await)
+    }
+
+    /// The base URL requests are sent to.
+    pub(crate) fn base_url(&self) -> &str {
+        &self.baseurl
     }
 }
 
@@ -530,11 +568,10 @@ impl Client {
     async fn execute_with_retries(
         &self,
         request: reqwest::Request,
-        operation: Option<&'static Operation>,
+        idempotent: bool,
         operation_id: &'static str,
     ) -> reqwest::Result<reqwest::Response> {
         let context = &self.inner;
-        let idempotent = operation.is_some_and(Operation::is_idempotent);
         let started = Instant::now();
         let record = crate::call::current_record();
         let mut attempt: u32 = 0;

@@ -115,6 +115,7 @@ mod enums;
 pub mod envelope;
 mod error;
 pub mod operation;
+pub mod raw;
 mod redact;
 mod retry;
 #[cfg(feature = "sandbox")]
@@ -141,5 +142,7 @@ pub use enums::{OrderStatus, OrderType, SignatureAlgorithm, TransactionType};
 pub use error::{Error, ErrorKind, Outcome};
 pub use generated::{Client, ClientInfo, ResponseValue, builder, types};
 pub use operation::{Operation, OrderLookup, Provenance, ProvenanceStatus};
+pub use raw::RawRequest;
+pub use reqwest::Method;
 pub use retry::RetryPolicy;
 pub use timestamp::{ParseTimestampError, Timestamp};

@@ -1,0 +1,143 @@
+//! Requests the spec does not describe: an escape hatch with everything a
+//! generated call has.
+//!
+//! Six operations are inferred, and Aurpay's own plugins use endpoints the
+//! docs do not list (`/api/order/pay/token`, `/api/plugin/key/verify`). A
+//! [`RawRequest`] sends any method and path under the client's base URL with
+//! the same authentication and signing, response limits, retry policy (only
+//! when you declare the request read-only) and [`Error`] with its
+//! [`Outcome`](crate::Outcome). A raw request is assumed to move money
+//! unless you call [`RawRequest::read_only`]: it is then sent at most once.
+//!
+//! ```
+//! # async fn run() -> Result<(), aurpay_api::Error> {
+//! # let sandbox = aurpay_api::sandbox::Sandbox::start().await.expect("sandbox");
+//! # let client = sandbox.client()?;
+//! // Aurpay's envelope is checked; `data` comes back as your type or JSON.
+//! let balance: serde_json::Value = client
+//!     .raw(aurpay_api::Method::GET, "/api/bln/balance")
+//!     .read_only()
+//!     .call()
+//!     .await?;
+//! assert!(balance.get("balance").is_some());
+//! # Ok(()) }
+//! # tokio::runtime::Runtime::new().unwrap().block_on(run()).unwrap();
+//! ```
+
+use std::sync::Arc;
+
+use reqwest::Method;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::call::{self, CallRecord, Target};
+use crate::error::{Error, ErrorKind};
+use crate::generated::Client;
+
+/// The operation name raw requests carry in errors and traces.
+pub const RAW_OPERATION_ID: &str = "raw_request";
+
+/// A request to any path under the base URL. Made by [`Client::raw`].
+#[derive(Debug)]
+#[must_use = "a raw request does nothing until `.call()` is awaited"]
+pub struct RawRequest<'a> {
+    client: &'a Client,
+    method: Method,
+    path: String,
+    query: Vec<(String, String)>,
+    body: Option<Result<Vec<u8>, String>>,
+    read_only: bool,
+}
+
+impl Client {
+    /// A request to `path` (absolute, under the base URL, for example
+    /// `/api/order/pay/token`) that the spec does not describe. See
+    /// [`crate::raw`].
+    pub fn raw(&self, method: Method, path: &str) -> RawRequest<'_> {
+        RawRequest {
+            client: self,
+            method,
+            path: path.to_owned(),
+            query: Vec::new(),
+            body: None,
+            read_only: false,
+        }
+    }
+}
+
+impl RawRequest<'_> {
+    /// Adds a query parameter (encoded for you).
+    pub fn query(mut self, name: &str, value: &str) -> Self {
+        self.query.push((name.to_owned(), value.to_owned()));
+        self
+    }
+
+    /// Sends `body` as JSON (and signs it, with signature authentication).
+    pub fn json<B: Serialize + ?Sized>(mut self, body: &B) -> Self {
+        self.body = Some(serde_json::to_vec(body).map_err(|e| format!("body: {e}")));
+        self
+    }
+
+    /// Declares that sending this request twice has the same effect as
+    /// once: it is then retried on transient failures like a generated read
+    /// call, and its errors are [`Error::is_safe_to_retry`]. Without it the
+    /// request is treated as moving money: sent at most once.
+    pub fn read_only(mut self) -> Self {
+        self.read_only = true;
+        self
+    }
+
+    fn build(&self) -> Result<reqwest::Request, String> {
+        let path = self.path.as_str();
+        let plain = path.starts_with('/')
+            && !path.starts_with("//")
+            && !path.contains(['?', '#', '\\'])
+            && !path.chars().any(|c| c.is_control() || c.is_whitespace());
+        if !plain {
+            return Err(format!(
+                "path {path:?} must be an absolute path under the base URL, without query or fragment (use .query())"
+            ));
+        }
+        let mut url = reqwest::Url::parse(&format!("{}{path}", self.client.base_url()))
+            .map_err(|e| format!("path {path:?}: {e}"))?;
+        if !self.query.is_empty() {
+            url.query_pairs_mut().extend_pairs(&self.query);
+        }
+        let mut request = reqwest::Request::new(self.method.clone(), url);
+        if let Some(body) = &self.body {
+            let body = body.clone()?;
+            request.headers_mut().insert(
+                reqwest::header::CONTENT_TYPE,
+                reqwest::header::HeaderValue::from_static("application/json"),
+            );
+            *request.body_mut() = Some(body.into());
+        }
+        Ok(request)
+    }
+
+    /// Sends the request and returns the envelope's `data` as `T` (use
+    /// `serde_json::Value` for any JSON), or the typed [`Error`].
+    pub async fn call<T: DeserializeOwned>(self) -> Result<T, Error> {
+        let target = Target {
+            id: RAW_OPERATION_ID,
+            moves_money: !self.read_only,
+        };
+        let record = Arc::new(CallRecord::default());
+        let invalid = |message: String| {
+            Error::new(
+                ErrorKind::InvalidRequest { message },
+                target.id,
+                target.moves_money,
+            )
+        };
+        let request = self.build().map_err(invalid)?;
+        let sent = call::with_record(
+            Arc::clone(&record),
+            self.client
+                .send_raw(request, self.read_only, RAW_OPERATION_ID),
+        )
+        .await
+        .map_err(invalid)?;
+        call::decode_raw(target, sent, &record).await
+    }
+}
