@@ -17,11 +17,12 @@ pub mod types {
         schemars::JsonSchema
     )]
     pub struct ApiKey {
-        ///A JWT; INFERRED to be usable as the `API-Key` header value.
+        ///JWT access token. INFERRED: usable as the `API-Key` header value.
         pub access_token: ::std::string::String,
     }
 
     impl ApiKey {
+        ///A builder for [`ApiKey`]: set the fields by name, then pass it where a `ApiKey` is expected (or convert it with `try_into()`, which checks that every required field is set).
         pub fn builder() -> builder::ApiKey {
             Default::default()
         }
@@ -38,12 +39,13 @@ pub mod types {
     pub struct ApiKeyEnvelope {
         ///0 on success; non-zero on error (e.g. 401 for a missing or invalid API key).
         pub code: i64,
+        ///The operation's result: present when `code` is 0.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub data: ::std::option::Option<ApiKey>,
         ///"ok" on success, otherwise a human-readable error.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
-        ///Error text in some error bodies (INFERRED).
+        ///INFERRED: error text that some error bodies carry instead of `message` (seen in older plugins).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub msg: ::std::option::Option<::std::string::String>,
         ///true on success.
@@ -52,6 +54,7 @@ pub mod types {
     }
 
     impl ApiKeyEnvelope {
+        ///A builder for [`ApiKeyEnvelope`]: set the fields by name, then pass it where a `ApiKeyEnvelope` is expected (or convert it with `try_into()`, which checks that every required field is set).
         pub fn builder() -> builder::ApiKeyEnvelope {
             Default::default()
         }
@@ -73,6 +76,7 @@ pub mod types {
     }
 
     impl ApiKeyRequest {
+        ///A builder for [`ApiKeyRequest`]: set the fields by name, then pass it where a `ApiKeyRequest` is expected (or convert it with `try_into()`, which checks that every required field is set).
         pub fn builder() -> builder::ApiKeyRequest {
             Default::default()
         }
@@ -87,13 +91,15 @@ pub mod types {
         schemars::JsonSchema
     )]
     pub struct BlnBalance {
+        ///INFERRED: Lightning balance, CRYPTO, in `currency` (BTC).
         pub balance: crate::Amount,
-        ///INFERRED. Currency of the balance (BTC).
+        ///INFERRED: CRYPTO currency of `balance`, e.g. `BTC`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub currency: ::std::option::Option<::std::string::String>,
     }
 
     impl BlnBalance {
+        ///A builder for [`BlnBalance`]: set the fields by name, then pass it where a `BlnBalance` is expected (or convert it with `try_into()`, which checks that every required field is set).
         pub fn builder() -> builder::BlnBalance {
             Default::default()
         }
@@ -110,12 +116,13 @@ pub mod types {
     pub struct BlnBalanceEnvelope {
         ///0 on success; non-zero on error (e.g. 401 for a missing or invalid API key).
         pub code: i64,
+        ///The operation's result: present when `code` is 0.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub data: ::std::option::Option<BlnBalance>,
         ///"ok" on success, otherwise a human-readable error.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
-        ///Error text in some error bodies (INFERRED).
+        ///INFERRED: error text that some error bodies carry instead of `message` (seen in older plugins).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub msg: ::std::option::Option<::std::string::String>,
         ///true on success.
@@ -124,6 +131,7 @@ pub mod types {
     }
 
     impl BlnBalanceEnvelope {
+        ///A builder for [`BlnBalanceEnvelope`]: set the fields by name, then pass it where a `BlnBalanceEnvelope` is expected (or convert it with `try_into()`, which checks that every required field is set).
         pub fn builder() -> builder::BlnBalanceEnvelope {
             Default::default()
         }
@@ -138,10 +146,12 @@ pub mod types {
         schemars::JsonSchema
     )]
     pub struct BlnOrder {
+        ///CRYPTO amount of the invoice, in BTC (`currency`, e.g. `BTC-LN`).
         pub amount: crate::Amount,
+        ///When the order was created.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub create_time: ::std::option::Option<crate::Timestamp>,
-        ///Currency of `amount`, `BTC-LN` (seen in one docs example).
+        ///CRYPTO currency of `amount`: `BTC-LN` (Lightning BTC), seen in one docs example. Not the FIAT `currency` of the request.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub currency: ::std::option::Option<::std::string::String>,
         ///Aurpay order id.
@@ -149,16 +159,18 @@ pub mod types {
         ///Aurpay's hosted cashier page for this order.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub pay_url: ::std::option::Option<::std::string::String>,
-        ///Lightning payment address (seen in one docs example).
+        ///Seen in one docs example (64 hex digits). INFERRED: the invoice's payment secret (LND `payment_addr`), not an address to send funds to.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub payment_addr: ::std::option::Option<::std::string::String>,
         ///BOLT11 Lightning invoice to pay.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub payment_request: ::std::option::Option<::std::string::String>,
+        ///Status of the new order, normally `PENDING`.
         pub status: crate::OrderStatus,
     }
 
     impl BlnOrder {
+        ///A builder for [`BlnOrder`]: set the fields by name, then pass it where a `BlnOrder` is expected (or convert it with `try_into()`, which checks that every required field is set).
         pub fn builder() -> builder::BlnOrder {
             Default::default()
         }
@@ -175,12 +187,13 @@ pub mod types {
     pub struct BlnOrderEnvelope {
         ///0 on success; non-zero on error (e.g. 401 for a missing or invalid API key).
         pub code: i64,
+        ///The operation's result: present when `code` is 0.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub data: ::std::option::Option<BlnOrder>,
         ///"ok" on success, otherwise a human-readable error.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
-        ///Error text in some error bodies (INFERRED).
+        ///INFERRED: error text that some error bodies carry instead of `message` (seen in older plugins).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub msg: ::std::option::Option<::std::string::String>,
         ///true on success.
@@ -189,6 +202,7 @@ pub mod types {
     }
 
     impl BlnOrderEnvelope {
+        ///A builder for [`BlnOrderEnvelope`]: set the fields by name, then pass it where a `BlnOrderEnvelope` is expected (or convert it with `try_into()`, which checks that every required field is set).
         pub fn builder() -> builder::BlnOrderEnvelope {
             Default::default()
         }
@@ -206,8 +220,9 @@ pub mod types {
         ///Called with GET when the order succeeds.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub callback_url: ::std::option::Option<::std::string::String>,
-        ///Fiat currency code of `price`.
+        ///FIAT currency code of `price`, e.g. `USD`. Unlike Get Payment Info, where `currency` is the CRYPTO currency and the fiat is `vs_currency`.
         pub currency: ::std::string::String,
+        ///FIAT price of the order, in `currency` (e.g. 20 USD); Aurpay converts it into BTC.
         pub price: crate::Amount,
         ///Where the buyer is redirected after paying.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -221,6 +236,7 @@ pub mod types {
     }
 
     impl BlnOrderRequest {
+        ///A builder for [`BlnOrderRequest`]: set the fields by name, then pass it where a `BlnOrderRequest` is expected (or convert it with `try_into()`, which checks that every required field is set).
         pub fn builder() -> builder::BlnOrderRequest {
             Default::default()
         }
@@ -235,7 +251,7 @@ pub mod types {
         schemars::JsonSchema
     )]
     pub struct BlnWithdrawRequest {
-        ///Amount to pay; only needed when the invoice carries none. The docs type it as a string; its unit is UNKNOWN.
+        ///Amount to pay, only needed when the invoice in `ln_invoices` carries none; the docs type it as a string. INFERRED: CRYPTO, in BTC like BLN order amounts; the unit (BTC or satoshi) is UNKNOWN.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub amount: ::std::option::Option<crate::Amount>,
         ///The Lightning invoice (BOLT11) to pay.
@@ -243,6 +259,7 @@ pub mod types {
     }
 
     impl BlnWithdrawRequest {
+        ///A builder for [`BlnWithdrawRequest`]: set the fields by name, then pass it where a `BlnWithdrawRequest` is expected (or convert it with `try_into()`, which checks that every required field is set).
         pub fn builder() -> builder::BlnWithdrawRequest {
             Default::default()
         }
@@ -297,12 +314,13 @@ pub mod types {
     pub struct BlnWithdrawResultEnvelope {
         ///0 on success; non-zero on error (e.g. 401 for a missing or invalid API key).
         pub code: i64,
+        ///The operation's result: present when `code` is 0.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub data: ::std::option::Option<BlnWithdrawResult>,
         ///"ok" on success, otherwise a human-readable error.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
-        ///Error text in some error bodies (INFERRED).
+        ///INFERRED: error text that some error bodies carry instead of `message` (seen in older plugins).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub msg: ::std::option::Option<::std::string::String>,
         ///true on success.
@@ -311,6 +329,7 @@ pub mod types {
     }
 
     impl BlnWithdrawResultEnvelope {
+        ///A builder for [`BlnWithdrawResultEnvelope`]: set the fields by name, then pass it where a `BlnWithdrawResultEnvelope` is expected (or convert it with `try_into()`, which checks that every required field is set).
         pub fn builder() -> builder::BlnWithdrawResultEnvelope {
             Default::default()
         }
@@ -358,12 +377,13 @@ pub mod types {
     pub struct CryptoCurrencyListEnvelope {
         ///0 on success; non-zero on error (e.g. 401 for a missing or invalid API key).
         pub code: i64,
+        ///The operation's result: present when `code` is 0.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub data: ::std::option::Option<CryptoCurrencyList>,
         ///"ok" on success, otherwise a human-readable error.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
-        ///Error text in some error bodies (INFERRED).
+        ///INFERRED: error text that some error bodies carry instead of `message` (seen in older plugins).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub msg: ::std::option::Option<::std::string::String>,
         ///true on success.
@@ -372,6 +392,7 @@ pub mod types {
     }
 
     impl CryptoCurrencyListEnvelope {
+        ///A builder for [`CryptoCurrencyListEnvelope`]: set the fields by name, then pass it where a `CryptoCurrencyListEnvelope` is expected (or convert it with `try_into()`, which checks that every required field is set).
         pub fn builder() -> builder::CryptoCurrencyListEnvelope {
             Default::default()
         }
@@ -394,7 +415,7 @@ carry `msg` instead of `message` (INFERRED from older plugins).
         ///"ok" on success, otherwise a human-readable error.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
-        ///Error text in some error bodies (INFERRED).
+        ///INFERRED: error text that some error bodies carry instead of `message` (seen in older plugins).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub msg: ::std::option::Option<::std::string::String>,
         ///true on success.
@@ -403,6 +424,7 @@ carry `msg` instead of `message` (INFERRED from older plugins).
     }
 
     impl Envelope {
+        ///A builder for [`Envelope`]: set the fields by name, then pass it where a `Envelope` is expected (or convert it with `try_into()`, which checks that every required field is set).
         pub fn builder() -> builder::Envelope {
             Default::default()
         }
@@ -422,6 +444,7 @@ order from the API before acting on it.
         schemars::JsonSchema
     )]
     pub struct OrderDetail {
+        ///CRYPTO amount due, in `currency` (e.g. 0.00102549 BTC).
         pub amount: crate::Amount,
         ///UNKNOWN meaning; null in every example.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -435,20 +458,24 @@ order from the API before acting on it.
         ///UNKNOWN meaning; null in every example.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub contract_id: ::std::option::Option<::std::string::String>,
+        ///When the order was created.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub create_time: ::std::option::Option<crate::Timestamp>,
-        ///Cryptocurrency.
+        ///CRYPTO currency of the order, e.g. `BTC`: the unit of `amount` and, INFERRED, of `obtained` and `fee`. Not a fiat code; the fiat is `vs_currency`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub currency: ::std::option::Option<::std::string::String>,
+        ///INFERRED: CRYPTO fee Aurpay charged, in `currency`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub fee: ::std::option::Option<crate::Amount>,
-        ///Payer's address, when known.
+        ///INFERRED: the payer's sending address; null when not known.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub from_addr: ::std::option::Option<::std::string::String>,
+        ///INFERRED: CRYPTO amount received so far, in `currency`; null before anything arrived.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub obtained: ::std::option::Option<crate::Amount>,
         ///Aurpay order id.
         pub order_id: ::std::string::String,
+        ///Kind of order (`ORDER`, `INVOICE`, ...).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub order_type: ::std::option::Option<crate::OrderType>,
         ///Where the order came from (`AURPAY` for API orders).
@@ -457,40 +484,45 @@ order from the API before acting on it.
         ///Whether the order can be refunded.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub refund: ::std::option::Option<bool>,
-        ///Merchant remark.
+        ///Free-text remark on the order; an empty string in the examples. INFERRED: set by the merchant.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub remark: ::std::option::Option<::std::string::String>,
+        ///Status of the order: act on this value as the API reports it.
         pub status: crate::OrderStatus,
-        ///Deposit address.
+        ///INFERRED: the address the payment goes to, i.e. the order's deposit address.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub to_addr: ::std::option::Option<::std::string::String>,
-        ///On-chain transaction hash, when paid.
+        ///INFERRED: on-chain hash of the paying transaction; null until paid.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub tx_hash: ::std::option::Option<::std::string::String>,
-        ///All on-chain transaction hashes of the order.
+        ///INFERRED: every on-chain transaction hash paying this order (several if paid in parts); empty in the examples.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub tx_hash_list: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-        ///Transaction id (a UUID).
+        ///Id of the order's Aurpay transaction (a UUID), as in Get Transaction.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub tx_id: ::std::option::Option<::std::string::String>,
+        ///Kind of the order's transaction (`ORDER`, `REST`, ...).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub tx_type: ::std::option::Option<crate::TransactionType>,
+        ///When the order last changed.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub update_time: ::std::option::Option<crate::Timestamp>,
-        ///Merchant id.
+        ///Merchant id, `mct-` and 12 hex digits.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub user_id: ::std::option::Option<::std::string::String>,
-        ///Fiat currency code.
+        ///FIAT currency code, e.g. `USD`: the unit of `vs_price`, the order's fiat price.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub vs_currency: ::std::option::Option<::std::string::String>,
+        ///FIAT price of the order, in `vs_currency`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub vs_price: ::std::option::Option<crate::Amount>,
-        ///Merchant website, when set.
+        ///INFERRED: the merchant website the order came from; null in every example.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub website: ::std::option::Option<::std::string::String>,
     }
 
     impl OrderDetail {
+        ///A builder for [`OrderDetail`]: set the fields by name, then pass it where a `OrderDetail` is expected (or convert it with `try_into()`, which checks that every required field is set).
         pub fn builder() -> builder::OrderDetail {
             Default::default()
         }
@@ -507,12 +539,13 @@ order from the API before acting on it.
     pub struct OrderDetailEnvelope {
         ///0 on success; non-zero on error (e.g. 401 for a missing or invalid API key).
         pub code: i64,
+        ///The operation's result: present when `code` is 0.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub data: ::std::option::Option<OrderDetail>,
         ///"ok" on success, otherwise a human-readable error.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
-        ///Error text in some error bodies (INFERRED).
+        ///INFERRED: error text that some error bodies carry instead of `message` (seen in older plugins).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub msg: ::std::option::Option<::std::string::String>,
         ///true on success.
@@ -521,6 +554,7 @@ order from the API before acting on it.
     }
 
     impl OrderDetailEnvelope {
+        ///A builder for [`OrderDetailEnvelope`]: set the fields by name, then pass it where a `OrderDetailEnvelope` is expected (or convert it with `try_into()`, which checks that every required field is set).
         pub fn builder() -> builder::OrderDetailEnvelope {
             Default::default()
         }
@@ -549,6 +583,7 @@ order from the API before acting on it.
     }
 
     impl OrderPage {
+        ///A builder for [`OrderPage`]: set the fields by name, then pass it where a `OrderPage` is expected (or convert it with `try_into()`, which checks that every required field is set).
         pub fn builder() -> builder::OrderPage {
             Default::default()
         }
@@ -565,12 +600,13 @@ order from the API before acting on it.
     pub struct OrderPageEnvelope {
         ///0 on success; non-zero on error (e.g. 401 for a missing or invalid API key).
         pub code: i64,
+        ///The operation's result: present when `code` is 0.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub data: ::std::option::Option<OrderPage>,
         ///"ok" on success, otherwise a human-readable error.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
-        ///Error text in some error bodies (INFERRED).
+        ///INFERRED: error text that some error bodies carry instead of `message` (seen in older plugins).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub msg: ::std::option::Option<::std::string::String>,
         ///true on success.
@@ -579,6 +615,7 @@ order from the API before acting on it.
     }
 
     impl OrderPageEnvelope {
+        ///A builder for [`OrderPageEnvelope`]: set the fields by name, then pass it where a `OrderPageEnvelope` is expected (or convert it with `try_into()`, which checks that every required field is set).
         pub fn builder() -> builder::OrderPageEnvelope {
             Default::default()
         }
@@ -593,6 +630,7 @@ order from the API before acting on it.
         schemars::JsonSchema
     )]
     pub struct OrderSummary {
+        ///CRYPTO amount due, in `currency`.
         pub amount: crate::Amount,
         ///Blockchain code, e.g. `TRX`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -600,13 +638,15 @@ order from the API before acting on it.
         ///Blockchain name, e.g. `Tron`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub chain_name: ::std::option::Option<::std::string::String>,
+        ///When the order was created.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub create_time: ::std::option::Option<crate::Timestamp>,
-        ///Cryptocurrency, e.g. `USDC-TRC20`.
+        ///CRYPTO currency of the order, e.g. `USDC-TRC20`: the unit of `amount`. Not a fiat code; the fiat is `vs_currency`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub currency: ::std::option::Option<::std::string::String>,
         ///Aurpay order id.
         pub order_id: ::std::string::String,
+        ///Kind of order (`ORDER`, `INVOICE`, ...).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub order_type: ::std::option::Option<crate::OrderType>,
         ///Where the order came from; `AURPAY` for API orders, plugin names otherwise.
@@ -615,23 +655,27 @@ order from the API before acting on it.
         ///Whether the order can be refunded.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub refund: ::std::option::Option<bool>,
-        ///Merchant remark.
+        ///Free-text remark on the order; an empty string in the examples. INFERRED: set by the merchant.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub remark: ::std::option::Option<::std::string::String>,
+        ///Status of the order.
         pub status: crate::OrderStatus,
+        ///When the order last changed.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub update_time: ::std::option::Option<crate::Timestamp>,
         ///Merchant id, `mct-` and 12 hex digits.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub user_id: ::std::option::Option<::std::string::String>,
-        ///Fiat currency code.
+        ///FIAT currency code, e.g. `USD`: the unit of `vs_price`, the order's fiat price.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub vs_currency: ::std::option::Option<::std::string::String>,
+        ///FIAT price of the order, in `vs_currency`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub vs_price: ::std::option::Option<crate::Amount>,
     }
 
     impl OrderSummary {
+        ///A builder for [`OrderSummary`]: set the fields by name, then pass it where a `OrderSummary` is expected (or convert it with `try_into()`, which checks that every required field is set).
         pub fn builder() -> builder::OrderSummary {
             Default::default()
         }
@@ -646,13 +690,15 @@ order from the API before acting on it.
         schemars::JsonSchema
     )]
     pub struct PaymentInfo {
-        ///The deposit address to pay to.
+        ///Deposit address the buyer sends `amount` to, on the requested `chain`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub address: ::std::option::Option<::std::string::String>,
+        ///CRYPTO amount the buyer must pay, in the requested `currency` (e.g. 18.0098 USDT-ERC20).
         pub amount: crate::Amount,
-        ///Token contract address (for tokens).
+        ///Contract address of the requested token, e.g. the USDT contract for `USDT-ERC20`. INFERRED: null or empty for native coins such as `BTC`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub contract_addr: ::std::option::Option<::std::string::String>,
+        ///When the order was created.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub create_time: ::std::option::Option<crate::Timestamp>,
         ///Aurpay order id.
@@ -660,15 +706,18 @@ order from the API before acting on it.
         ///Aurpay's hosted cashier page for this order.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub pay_url: ::std::option::Option<::std::string::String>,
+        ///Status of the new order, normally `PENDING`.
         pub status: crate::OrderStatus,
-        ///Fiat currency code.
+        ///FIAT currency code, e.g. `USD`: the unit of `vs_price`. `amount` is CRYPTO, in the `currency` sent in the request.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub vs_currency: ::std::option::Option<::std::string::String>,
+        ///FIAT price of the order, in `vs_currency`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub vs_price: ::std::option::Option<crate::Amount>,
     }
 
     impl PaymentInfo {
+        ///A builder for [`PaymentInfo`]: set the fields by name, then pass it where a `PaymentInfo` is expected (or convert it with `try_into()`, which checks that every required field is set).
         pub fn builder() -> builder::PaymentInfo {
             Default::default()
         }
@@ -685,12 +734,13 @@ order from the API before acting on it.
     pub struct PaymentInfoEnvelope {
         ///0 on success; non-zero on error (e.g. 401 for a missing or invalid API key).
         pub code: i64,
+        ///The operation's result: present when `code` is 0.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub data: ::std::option::Option<PaymentInfo>,
         ///"ok" on success, otherwise a human-readable error.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
-        ///Error text in some error bodies (INFERRED).
+        ///INFERRED: error text that some error bodies carry instead of `message` (seen in older plugins).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub msg: ::std::option::Option<::std::string::String>,
         ///true on success.
@@ -699,6 +749,7 @@ order from the API before acting on it.
     }
 
     impl PaymentInfoEnvelope {
+        ///A builder for [`PaymentInfoEnvelope`]: set the fields by name, then pass it where a `PaymentInfoEnvelope` is expected (or convert it with `try_into()`, which checks that every required field is set).
         pub fn builder() -> builder::PaymentInfoEnvelope {
             Default::default()
         }
@@ -716,9 +767,9 @@ order from the API before acting on it.
         ///Called (GET, or POST with `enable_post_callback`) when the order succeeds.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub callback_url: ::std::option::Option<::std::string::String>,
-        ///Blockchain, e.g. `ETH`, `TRX`, `BTC`.
+        ///Blockchain to pay on, e.g. `ETH`, `TRX`, `BTC`; the chain of `currency`.
         pub chain: ::std::string::String,
-        ///Cryptocurrency, e.g. `USDT-ERC20`, `USDT-TRC20`, `BTC`.
+        ///CRYPTO currency the buyer pays in, e.g. `USDT-ERC20`, `USDT-TRC20`, `BTC`. Unlike Get Payment URL and Create BLN Order, where `currency` is FIAT; here the fiat is `vs_currency`.
         pub currency: ::std::string::String,
         ///Send callbacks as POST with the order as JSON body. Default false.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -735,12 +786,14 @@ order from the API before acting on it.
         ///Where the buyer is redirected after the order times out.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub timeout_url: ::std::option::Option<::std::string::String>,
-        ///Fiat currency code of `vs_price`, e.g. `USD`.
+        ///FIAT currency code of `vs_price`, e.g. `USD` (in this call `currency` is the CRYPTO currency). The docs swap the descriptions of `vs_currency` and `vs_price`; this follows their examples.
         pub vs_currency: ::std::string::String,
+        ///FIAT price of the order, in `vs_currency` (e.g. 18 USD); Aurpay converts it into the CRYPTO `currency`.
         pub vs_price: crate::Amount,
     }
 
     impl PaymentInfoRequest {
+        ///A builder for [`PaymentInfoRequest`]: set the fields by name, then pass it where a `PaymentInfoRequest` is expected (or convert it with `try_into()`, which checks that every required field is set).
         pub fn builder() -> builder::PaymentInfoRequest {
             Default::default()
         }
@@ -760,6 +813,7 @@ order from the API before acting on it.
     }
 
     impl PaymentUrl {
+        ///A builder for [`PaymentUrl`]: set the fields by name, then pass it where a `PaymentUrl` is expected (or convert it with `try_into()`, which checks that every required field is set).
         pub fn builder() -> builder::PaymentUrl {
             Default::default()
         }
@@ -776,12 +830,13 @@ order from the API before acting on it.
     pub struct PaymentUrlEnvelope {
         ///0 on success; non-zero on error (e.g. 401 for a missing or invalid API key).
         pub code: i64,
+        ///The operation's result: present when `code` is 0.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub data: ::std::option::Option<PaymentUrl>,
         ///"ok" on success, otherwise a human-readable error.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
-        ///Error text in some error bodies (INFERRED).
+        ///INFERRED: error text that some error bodies carry instead of `message` (seen in older plugins).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub msg: ::std::option::Option<::std::string::String>,
         ///true on success.
@@ -790,6 +845,7 @@ order from the API before acting on it.
     }
 
     impl PaymentUrlEnvelope {
+        ///A builder for [`PaymentUrlEnvelope`]: set the fields by name, then pass it where a `PaymentUrlEnvelope` is expected (or convert it with `try_into()`, which checks that every required field is set).
         pub fn builder() -> builder::PaymentUrlEnvelope {
             Default::default()
         }
@@ -807,7 +863,7 @@ order from the API before acting on it.
         ///Called (GET, or POST with `enable_post_callback`) when the order succeeds.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub callback_url: ::std::option::Option<::std::string::String>,
-        ///Fiat currency code, e.g. `USD`; valid values come from Get Support Real Currency List. Required is INFERRED.
+        ///FIAT currency code of `price`, e.g. `USD` (valid values from Get Support Real Currency List). Unlike Get Payment Info, where `currency` is the CRYPTO currency and the fiat is `vs_currency`; INFERRED: required.
         pub currency: ::std::string::String,
         ///Send callbacks as POST with the order as JSON body. Default false.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -815,6 +871,7 @@ order from the API before acting on it.
         ///Use a fixed 1:1 USDT:USD rate; stablecoins only. Default false.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub fixed_encrypt_price: ::std::option::Option<bool>,
+        ///FIAT price of the order, in `currency` (e.g. 20.00 USD); a positive JSON number.
         pub price: crate::Amount,
         ///Where the buyer is redirected after paying; no redirect if omitted. (The docs misspell it `succend_url`.)
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -828,6 +885,7 @@ order from the API before acting on it.
     }
 
     impl PaymentUrlRequest {
+        ///A builder for [`PaymentUrlRequest`]: set the fields by name, then pass it where a `PaymentUrlRequest` is expected (or convert it with `try_into()`, which checks that every required field is set).
         pub fn builder() -> builder::PaymentUrlRequest {
             Default::default()
         }
@@ -875,12 +933,13 @@ order from the API before acting on it.
     pub struct RealCurrencyListEnvelope {
         ///0 on success; non-zero on error (e.g. 401 for a missing or invalid API key).
         pub code: i64,
+        ///The operation's result: present when `code` is 0.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub data: ::std::option::Option<RealCurrencyList>,
         ///"ok" on success, otherwise a human-readable error.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
-        ///Error text in some error bodies (INFERRED).
+        ///INFERRED: error text that some error bodies carry instead of `message` (seen in older plugins).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub msg: ::std::option::Option<::std::string::String>,
         ///true on success.
@@ -889,6 +948,7 @@ order from the API before acting on it.
     }
 
     impl RealCurrencyListEnvelope {
+        ///A builder for [`RealCurrencyListEnvelope`]: set the fields by name, then pass it where a `RealCurrencyListEnvelope` is expected (or convert it with `try_into()`, which checks that every required field is set).
         pub fn builder() -> builder::RealCurrencyListEnvelope {
             Default::default()
         }
@@ -903,11 +963,12 @@ order from the API before acting on it.
         schemars::JsonSchema
     )]
     pub struct RefundInfo {
+        ///INFERRED: CRYPTO amount that can be refunded, in `currency`.
         pub amount: crate::Amount,
         ///Blockchain code.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub chain: ::std::option::Option<::std::string::String>,
-        ///Cryptocurrency.
+        ///CRYPTO currency of the order, e.g. `BTC`. INFERRED: also the unit of `amount`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub currency: ::std::option::Option<::std::string::String>,
         ///Aurpay order id.
@@ -915,6 +976,7 @@ order from the API before acting on it.
     }
 
     impl RefundInfo {
+        ///A builder for [`RefundInfo`]: set the fields by name, then pass it where a `RefundInfo` is expected (or convert it with `try_into()`, which checks that every required field is set).
         pub fn builder() -> builder::RefundInfo {
             Default::default()
         }
@@ -931,12 +993,13 @@ order from the API before acting on it.
     pub struct RefundInfoEnvelope {
         ///0 on success; non-zero on error (e.g. 401 for a missing or invalid API key).
         pub code: i64,
+        ///The operation's result: present when `code` is 0.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub data: ::std::option::Option<RefundInfo>,
         ///"ok" on success, otherwise a human-readable error.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
-        ///Error text in some error bodies (INFERRED).
+        ///INFERRED: error text that some error bodies carry instead of `message` (seen in older plugins).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub msg: ::std::option::Option<::std::string::String>,
         ///true on success.
@@ -945,6 +1008,7 @@ order from the API before acting on it.
     }
 
     impl RefundInfoEnvelope {
+        ///A builder for [`RefundInfoEnvelope`]: set the fields by name, then pass it where a `RefundInfoEnvelope` is expected (or convert it with `try_into()`, which checks that every required field is set).
         pub fn builder() -> builder::RefundInfoEnvelope {
             Default::default()
         }
@@ -959,14 +1023,15 @@ order from the API before acting on it.
         schemars::JsonSchema
     )]
     pub struct RefundRequest {
-        ///INFERRED. The customer's wallet address to refund to.
+        ///INFERRED: the customer's wallet address to refund to, on the order's `chain`.
         pub address: ::std::string::String,
-        ///INFERRED. Amount to refund, in the order's cryptocurrency; the whole order when omitted.
+        ///INFERRED: CRYPTO amount to refund, in the order's `currency` (e.g. BTC); the whole order when omitted.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub amount: ::std::option::Option<crate::Amount>,
     }
 
     impl RefundRequest {
+        ///A builder for [`RefundRequest`]: set the fields by name, then pass it where a `RefundRequest` is expected (or convert it with `try_into()`, which checks that every required field is set).
         pub fn builder() -> builder::RefundRequest {
             Default::default()
         }
@@ -983,8 +1048,10 @@ order from the API before acting on it.
     pub struct RefundResult {
         ///Aurpay order id.
         pub order_id: ::std::string::String,
+        ///INFERRED: CRYPTO amount refunded, in the order's currency.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub refund_amount: ::std::option::Option<crate::Amount>,
+        ///When the refund was made.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub refund_date: ::std::option::Option<crate::Timestamp>,
         ///Refund status; values UNKNOWN.
@@ -992,6 +1059,7 @@ order from the API before acting on it.
     }
 
     impl RefundResult {
+        ///A builder for [`RefundResult`]: set the fields by name, then pass it where a `RefundResult` is expected (or convert it with `try_into()`, which checks that every required field is set).
         pub fn builder() -> builder::RefundResult {
             Default::default()
         }
@@ -1008,12 +1076,13 @@ order from the API before acting on it.
     pub struct RefundResultEnvelope {
         ///0 on success; non-zero on error (e.g. 401 for a missing or invalid API key).
         pub code: i64,
+        ///The operation's result: present when `code` is 0.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub data: ::std::option::Option<RefundResult>,
         ///"ok" on success, otherwise a human-readable error.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
-        ///Error text in some error bodies (INFERRED).
+        ///INFERRED: error text that some error bodies carry instead of `message` (seen in older plugins).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub msg: ::std::option::Option<::std::string::String>,
         ///true on success.
@@ -1022,6 +1091,7 @@ order from the API before acting on it.
     }
 
     impl RefundResultEnvelope {
+        ///A builder for [`RefundResultEnvelope`]: set the fields by name, then pass it where a `RefundResultEnvelope` is expected (or convert it with `try_into()`, which checks that every required field is set).
         pub fn builder() -> builder::RefundResultEnvelope {
             Default::default()
         }
@@ -1036,15 +1106,16 @@ order from the API before acting on it.
         schemars::JsonSchema
     )]
     pub struct SelfCustodyWallet {
-        ///The merchant's own address.
+        ///INFERRED: the merchant's own receiving address for `currency`.
         pub address: ::std::string::String,
-        ///Blockchain code.
+        ///INFERRED: blockchain code, e.g. `ETH`.
         pub chain: ::std::string::String,
-        ///Cryptocurrency.
+        ///INFERRED: CRYPTO currency received at `address`, e.g. `USDT-ERC20`.
         pub currency: ::std::string::String,
     }
 
     impl SelfCustodyWallet {
+        ///A builder for [`SelfCustodyWallet`]: set the fields by name, then pass it where a `SelfCustodyWallet` is expected (or convert it with `try_into()`, which checks that every required field is set).
         pub fn builder() -> builder::SelfCustodyWallet {
             Default::default()
         }
@@ -1092,12 +1163,13 @@ order from the API before acting on it.
     pub struct SelfCustodyWalletListEnvelope {
         ///0 on success; non-zero on error (e.g. 401 for a missing or invalid API key).
         pub code: i64,
+        ///The operation's result: present when `code` is 0.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub data: ::std::option::Option<SelfCustodyWalletList>,
         ///"ok" on success, otherwise a human-readable error.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
-        ///Error text in some error bodies (INFERRED).
+        ///INFERRED: error text that some error bodies carry instead of `message` (seen in older plugins).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub msg: ::std::option::Option<::std::string::String>,
         ///true on success.
@@ -1106,6 +1178,7 @@ order from the API before acting on it.
     }
 
     impl SelfCustodyWalletListEnvelope {
+        ///A builder for [`SelfCustodyWalletListEnvelope`]: set the fields by name, then pass it where a `SelfCustodyWalletListEnvelope` is expected (or convert it with `try_into()`, which checks that every required field is set).
         pub fn builder() -> builder::SelfCustodyWalletListEnvelope {
             Default::default()
         }
@@ -1120,16 +1193,17 @@ order from the API before acting on it.
         schemars::JsonSchema
     )]
     pub struct SupportedCryptoCurrency {
-        ///Blockchain code, the `chain` of Get Payment Info.
+        ///INFERRED: blockchain code, usable as the `chain` of Get Payment Info (e.g. `ETH`).
         pub chain: ::std::string::String,
-        ///Blockchain name.
+        ///INFERRED: human-readable blockchain name, e.g. `Ethereum`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub chain_name: ::std::option::Option<::std::string::String>,
-        ///Cryptocurrency, the `currency` of Get Payment Info.
+        ///INFERRED: CRYPTO currency code, usable as the `currency` of Get Payment Info (e.g. `USDT-ERC20`).
         pub currency: ::std::string::String,
     }
 
     impl SupportedCryptoCurrency {
+        ///A builder for [`SupportedCryptoCurrency`]: set the fields by name, then pass it where a `SupportedCryptoCurrency` is expected (or convert it with `try_into()`, which checks that every required field is set).
         pub fn builder() -> builder::SupportedCryptoCurrency {
             Default::default()
         }
@@ -1147,45 +1221,52 @@ order from the API before acting on it.
         schemars::JsonSchema
     )]
     pub struct Transaction {
+        ///INFERRED: CRYPTO amount of the transaction, in `currency`.
         pub amount: crate::Amount,
         ///Blockchain code.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub chain: ::std::option::Option<::std::string::String>,
+        ///When the transaction was created.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub create_time: ::std::option::Option<crate::Timestamp>,
-        ///Cryptocurrency.
+        ///CRYPTO currency of the transaction, e.g. `BTC`. INFERRED: the unit of `amount`, `obtained` and `fee`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub currency: ::std::option::Option<::std::string::String>,
+        ///INFERRED: CRYPTO fee, in `currency`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub fee: ::std::option::Option<crate::Amount>,
-        ///INFERRED. Payer's address.
+        ///INFERRED: the payer's sending address; null when not known.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub from_addr: ::std::option::Option<::std::string::String>,
+        ///INFERRED: CRYPTO amount received, in `currency`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub obtained: ::std::option::Option<crate::Amount>,
-        ///Transaction status; values UNKNOWN (order statuses are likely).
+        ///Transaction status, e.g. `SUCCESS`. Values UNKNOWN; INFERRED: the order statuses.
         pub status: ::std::string::String,
-        ///INFERRED. Receiving address.
+        ///INFERRED: the receiving (deposit) address.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub to_addr: ::std::option::Option<::std::string::String>,
-        ///INFERRED. On-chain transaction hash.
+        ///INFERRED: on-chain hash of the transaction; null until broadcast.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub tx_hash: ::std::option::Option<::std::string::String>,
-        ///INFERRED. All on-chain transaction hashes.
+        ///INFERRED: every on-chain transaction hash belonging to this transaction.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub tx_hash_list: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-        ///Transaction id (a UUID).
+        ///Aurpay transaction id (a UUID).
         pub tx_id: ::std::string::String,
+        ///Kind of transaction (`ORDER`, `REST`, ...).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub tx_type: ::std::option::Option<crate::TransactionType>,
+        ///When the transaction last changed.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub update_time: ::std::option::Option<crate::Timestamp>,
-        ///Merchant id.
+        ///Merchant id, `mct-` and 12 hex digits.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub user_id: ::std::option::Option<::std::string::String>,
     }
 
     impl Transaction {
+        ///A builder for [`Transaction`]: set the fields by name, then pass it where a `Transaction` is expected (or convert it with `try_into()`, which checks that every required field is set).
         pub fn builder() -> builder::Transaction {
             Default::default()
         }
@@ -1214,6 +1295,7 @@ order from the API before acting on it.
     }
 
     impl TransactionPage {
+        ///A builder for [`TransactionPage`]: set the fields by name, then pass it where a `TransactionPage` is expected (or convert it with `try_into()`, which checks that every required field is set).
         pub fn builder() -> builder::TransactionPage {
             Default::default()
         }
@@ -1230,12 +1312,13 @@ order from the API before acting on it.
     pub struct TransactionPageEnvelope {
         ///0 on success; non-zero on error (e.g. 401 for a missing or invalid API key).
         pub code: i64,
+        ///The operation's result: present when `code` is 0.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub data: ::std::option::Option<TransactionPage>,
         ///"ok" on success, otherwise a human-readable error.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
-        ///Error text in some error bodies (INFERRED).
+        ///INFERRED: error text that some error bodies carry instead of `message` (seen in older plugins).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub msg: ::std::option::Option<::std::string::String>,
         ///true on success.
@@ -1244,6 +1327,7 @@ order from the API before acting on it.
     }
 
     impl TransactionPageEnvelope {
+        ///A builder for [`TransactionPageEnvelope`]: set the fields by name, then pass it where a `TransactionPageEnvelope` is expected (or convert it with `try_into()`, which checks that every required field is set).
         pub fn builder() -> builder::TransactionPageEnvelope {
             Default::default()
         }
@@ -1258,17 +1342,19 @@ order from the API before acting on it.
         schemars::JsonSchema
     )]
     pub struct Wallet {
-        ///Wallet address, when there is one.
+        ///INFERRED: the wallet's address, when there is one.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub address: ::std::option::Option<::std::string::String>,
+        ///INFERRED: CRYPTO balance, in `currency`.
         pub balance: crate::Amount,
-        ///Blockchain code.
+        ///INFERRED: blockchain code of the wallet, e.g. `TRX`.
         pub chain: ::std::string::String,
-        ///Cryptocurrency.
+        ///INFERRED: CRYPTO currency held, e.g. `USDT-TRC20`; the unit of `balance`.
         pub currency: ::std::string::String,
     }
 
     impl Wallet {
+        ///A builder for [`Wallet`]: set the fields by name, then pass it where a `Wallet` is expected (or convert it with `try_into()`, which checks that every required field is set).
         pub fn builder() -> builder::Wallet {
             Default::default()
         }
@@ -1314,12 +1400,13 @@ order from the API before acting on it.
     pub struct WalletListEnvelope {
         ///0 on success; non-zero on error (e.g. 401 for a missing or invalid API key).
         pub code: i64,
+        ///The operation's result: present when `code` is 0.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub data: ::std::option::Option<WalletList>,
         ///"ok" on success, otherwise a human-readable error.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
-        ///Error text in some error bodies (INFERRED).
+        ///INFERRED: error text that some error bodies carry instead of `message` (seen in older plugins).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub msg: ::std::option::Option<::std::string::String>,
         ///true on success.
@@ -1328,6 +1415,7 @@ order from the API before acting on it.
     }
 
     impl WalletListEnvelope {
+        ///A builder for [`WalletListEnvelope`]: set the fields by name, then pass it where a `WalletListEnvelope` is expected (or convert it with `try_into()`, which checks that every required field is set).
         pub fn builder() -> builder::WalletListEnvelope {
             Default::default()
         }
@@ -1342,16 +1430,18 @@ order from the API before acting on it.
         schemars::JsonSchema
     )]
     pub struct WithdrawRequest {
-        ///INFERRED. Destination address.
+        ///INFERRED: destination address on `chain`.
         pub address: ::std::string::String,
+        ///INFERRED: CRYPTO amount to withdraw, in `currency` (sent as a JSON number, like every documented request amount).
         pub amount: crate::Amount,
-        ///INFERRED. Blockchain code.
+        ///INFERRED: blockchain to withdraw on, e.g. `TRX`.
         pub chain: ::std::string::String,
-        ///INFERRED. Cryptocurrency to withdraw.
+        ///INFERRED: CRYPTO currency to withdraw, e.g. `USDT-TRC20`; the unit of `amount`.
         pub currency: ::std::string::String,
     }
 
     impl WithdrawRequest {
+        ///A builder for [`WithdrawRequest`]: set the fields by name, then pass it where a `WithdrawRequest` is expected (or convert it with `try_into()`, which checks that every required field is set).
         pub fn builder() -> builder::WithdrawRequest {
             Default::default()
         }
@@ -1367,15 +1457,16 @@ order from the API before acting on it.
         schemars::JsonSchema
     )]
     pub struct WithdrawResult {
-        ///INFERRED. Withdrawal status.
+        ///INFERRED: withdrawal status, e.g. `PENDING`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<::std::string::String>,
-        ///INFERRED. Transaction id of the withdrawal.
+        ///INFERRED: transaction id of the withdrawal.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub tx_id: ::std::option::Option<::std::string::String>,
     }
 
     impl WithdrawResult {
+        ///A builder for [`WithdrawResult`]: set the fields by name, then pass it where a `WithdrawResult` is expected (or convert it with `try_into()`, which checks that every required field is set).
         pub fn builder() -> builder::WithdrawResult {
             Default::default()
         }
@@ -1392,12 +1483,13 @@ order from the API before acting on it.
     pub struct WithdrawResultEnvelope {
         ///0 on success; non-zero on error (e.g. 401 for a missing or invalid API key).
         pub code: i64,
+        ///The operation's result: present when `code` is 0.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub data: ::std::option::Option<WithdrawResult>,
         ///"ok" on success, otherwise a human-readable error.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
-        ///Error text in some error bodies (INFERRED).
+        ///INFERRED: error text that some error bodies carry instead of `message` (seen in older plugins).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub msg: ::std::option::Option<::std::string::String>,
         ///true on success.
@@ -1406,6 +1498,7 @@ order from the API before acting on it.
     }
 
     impl WithdrawResultEnvelope {
+        ///A builder for [`WithdrawResultEnvelope`]: set the fields by name, then pass it where a `WithdrawResultEnvelope` is expected (or convert it with `try_into()`, which checks that every required field is set).
         pub fn builder() -> builder::WithdrawResultEnvelope {
             Default::default()
         }
@@ -1413,6 +1506,7 @@ order from the API before acting on it.
 
     /// Types for composing complex structures.
     pub mod builder {
+        ///Builder for [`ApiKey`](super::ApiKey), made by [`ApiKey::builder`](super::ApiKey::builder).
         #[derive(Clone, Debug)]
         pub struct ApiKey {
             access_token: ::std::result::Result<
@@ -1430,6 +1524,7 @@ order from the API before acting on it.
         }
 
         impl ApiKey {
+            ///Sets [`access_token`](super::ApiKey::access_token): JWT access token. INFERRED: usable as the `API-Key` header value.
             pub fn access_token<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -1463,6 +1558,7 @@ order from the API before acting on it.
             }
         }
 
+        ///Builder for [`ApiKeyEnvelope`](super::ApiKeyEnvelope), made by [`ApiKeyEnvelope::builder`](super::ApiKeyEnvelope::builder).
         #[derive(Clone, Debug)]
         pub struct ApiKeyEnvelope {
             code: ::std::result::Result<i64, ::std::string::String>,
@@ -1497,6 +1593,7 @@ order from the API before acting on it.
         }
 
         impl ApiKeyEnvelope {
+            ///Sets [`code`](super::ApiKeyEnvelope::code): 0 on success; non-zero on error (e.g. 401 for a missing or invalid API key).
             pub fn code<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<i64>,
@@ -1509,52 +1606,36 @@ order from the API before acting on it.
                     });
                 self
             }
+            ///Sets [`data`](super::ApiKeyEnvelope::data): The operation's result: present when `code` is 0.
             pub fn data<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::ApiKey>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<super::ApiKey>>,
             {
-                self.data = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for data: {e}")
-                    });
+                self.data = Ok(value.into().0);
                 self
             }
+            ///Sets [`message`](super::ApiKeyEnvelope::message): "ok" on success, otherwise a human-readable error.
             pub fn message<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<::std::string::String>>,
             {
-                self.message = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for message: {e}")
-                    });
+                self.message = Ok(value.into().0);
                 self
             }
+            ///Sets [`msg`](super::ApiKeyEnvelope::msg): INFERRED: error text that some error bodies carry instead of `message` (seen in older plugins).
             pub fn msg<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<::std::string::String>>,
             {
-                self.msg = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for msg: {e}")
-                    });
+                self.msg = Ok(value.into().0);
                 self
             }
+            ///Sets [`result`](super::ApiKeyEnvelope::result): true on success.
             pub fn result<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<bool>>,
             {
-                self.result = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for result: {e}")
-                    });
+                self.result = Ok(value.into().0);
                 self
             }
         }
@@ -1586,6 +1667,7 @@ order from the API before acting on it.
             }
         }
 
+        ///Builder for [`ApiKeyRequest`](super::ApiKeyRequest), made by [`ApiKeyRequest::builder`](super::ApiKeyRequest::builder).
         #[derive(Clone, Debug)]
         pub struct ApiKeyRequest {
             password: ::std::result::Result<
@@ -1608,6 +1690,7 @@ order from the API before acting on it.
         }
 
         impl ApiKeyRequest {
+            ///Sets [`password`](super::ApiKeyRequest::password): The merchant account's password.
             pub fn password<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -1620,6 +1703,7 @@ order from the API before acting on it.
                     });
                 self
             }
+            ///Sets [`username`](super::ApiKeyRequest::username): The merchant account's e-mail address.
             pub fn username<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -1655,6 +1739,7 @@ order from the API before acting on it.
             }
         }
 
+        ///Builder for [`BlnBalance`](super::BlnBalance), made by [`BlnBalance::builder`](super::BlnBalance::builder).
         #[derive(Clone, Debug)]
         pub struct BlnBalance {
             balance: ::std::result::Result<crate::Amount, ::std::string::String>,
@@ -1674,6 +1759,7 @@ order from the API before acting on it.
         }
 
         impl BlnBalance {
+            ///Sets [`balance`](super::BlnBalance::balance): INFERRED: Lightning balance, CRYPTO, in `currency` (BTC).
             pub fn balance<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<crate::Amount>,
@@ -1686,16 +1772,12 @@ order from the API before acting on it.
                     });
                 self
             }
+            ///Sets [`currency`](super::BlnBalance::currency): INFERRED: CRYPTO currency of `balance`, e.g. `BTC`.
             pub fn currency<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<::std::string::String>>,
             {
-                self.currency = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for currency: {e}")
-                    });
+                self.currency = Ok(value.into().0);
                 self
             }
         }
@@ -1721,6 +1803,7 @@ order from the API before acting on it.
             }
         }
 
+        ///Builder for [`BlnBalanceEnvelope`](super::BlnBalanceEnvelope), made by [`BlnBalanceEnvelope::builder`](super::BlnBalanceEnvelope::builder).
         #[derive(Clone, Debug)]
         pub struct BlnBalanceEnvelope {
             code: ::std::result::Result<i64, ::std::string::String>,
@@ -1755,6 +1838,7 @@ order from the API before acting on it.
         }
 
         impl BlnBalanceEnvelope {
+            ///Sets [`code`](super::BlnBalanceEnvelope::code): 0 on success; non-zero on error (e.g. 401 for a missing or invalid API key).
             pub fn code<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<i64>,
@@ -1767,52 +1851,36 @@ order from the API before acting on it.
                     });
                 self
             }
+            ///Sets [`data`](super::BlnBalanceEnvelope::data): The operation's result: present when `code` is 0.
             pub fn data<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::BlnBalance>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<super::BlnBalance>>,
             {
-                self.data = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for data: {e}")
-                    });
+                self.data = Ok(value.into().0);
                 self
             }
+            ///Sets [`message`](super::BlnBalanceEnvelope::message): "ok" on success, otherwise a human-readable error.
             pub fn message<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<::std::string::String>>,
             {
-                self.message = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for message: {e}")
-                    });
+                self.message = Ok(value.into().0);
                 self
             }
+            ///Sets [`msg`](super::BlnBalanceEnvelope::msg): INFERRED: error text that some error bodies carry instead of `message` (seen in older plugins).
             pub fn msg<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<::std::string::String>>,
             {
-                self.msg = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for msg: {e}")
-                    });
+                self.msg = Ok(value.into().0);
                 self
             }
+            ///Sets [`result`](super::BlnBalanceEnvelope::result): true on success.
             pub fn result<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<bool>>,
             {
-                self.result = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for result: {e}")
-                    });
+                self.result = Ok(value.into().0);
                 self
             }
         }
@@ -1844,6 +1912,7 @@ order from the API before acting on it.
             }
         }
 
+        ///Builder for [`BlnOrder`](super::BlnOrder), made by [`BlnOrder::builder`](super::BlnOrder::builder).
         #[derive(Clone, Debug)]
         pub struct BlnOrder {
             amount: ::std::result::Result<crate::Amount, ::std::string::String>,
@@ -1890,6 +1959,7 @@ order from the API before acting on it.
         }
 
         impl BlnOrder {
+            ///Sets [`amount`](super::BlnOrder::amount): CRYPTO amount of the invoice, in BTC (`currency`, e.g. `BTC-LN`).
             pub fn amount<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<crate::Amount>,
@@ -1902,30 +1972,23 @@ order from the API before acting on it.
                     });
                 self
             }
+            ///Sets [`create_time`](super::BlnOrder::create_time): When the order was created.
             pub fn create_time<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<crate::Timestamp>>,
             {
-                self.create_time = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for create_time: {e}")
-                    });
+                self.create_time = Ok(value.into().0);
                 self
             }
+            ///Sets [`currency`](super::BlnOrder::currency): CRYPTO currency of `amount`: `BTC-LN` (Lightning BTC), seen in one docs example. Not the FIAT `currency` of the request.
             pub fn currency<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<::std::string::String>>,
             {
-                self.currency = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for currency: {e}")
-                    });
+                self.currency = Ok(value.into().0);
                 self
             }
+            ///Sets [`order_id`](super::BlnOrder::order_id): Aurpay order id.
             pub fn order_id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -1938,44 +2001,31 @@ order from the API before acting on it.
                     });
                 self
             }
+            ///Sets [`pay_url`](super::BlnOrder::pay_url): Aurpay's hosted cashier page for this order.
             pub fn pay_url<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<::std::string::String>>,
             {
-                self.pay_url = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for pay_url: {e}")
-                    });
+                self.pay_url = Ok(value.into().0);
                 self
             }
+            ///Sets [`payment_addr`](super::BlnOrder::payment_addr): Seen in one docs example (64 hex digits). INFERRED: the invoice's payment secret (LND `payment_addr`), not an address to send funds to.
             pub fn payment_addr<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<::std::string::String>>,
             {
-                self.payment_addr = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for payment_addr: {e}")
-                    });
+                self.payment_addr = Ok(value.into().0);
                 self
             }
+            ///Sets [`payment_request`](super::BlnOrder::payment_request): BOLT11 Lightning invoice to pay.
             pub fn payment_request<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<::std::string::String>>,
             {
-                self.payment_request = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for payment_request: {e}"
-                        )
-                    });
+                self.payment_request = Ok(value.into().0);
                 self
             }
+            ///Sets [`status`](super::BlnOrder::status): Status of the new order, normally `PENDING`.
             pub fn status<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<crate::OrderStatus>,
@@ -2023,6 +2073,7 @@ order from the API before acting on it.
             }
         }
 
+        ///Builder for [`BlnOrderEnvelope`](super::BlnOrderEnvelope), made by [`BlnOrderEnvelope::builder`](super::BlnOrderEnvelope::builder).
         #[derive(Clone, Debug)]
         pub struct BlnOrderEnvelope {
             code: ::std::result::Result<i64, ::std::string::String>,
@@ -2057,6 +2108,7 @@ order from the API before acting on it.
         }
 
         impl BlnOrderEnvelope {
+            ///Sets [`code`](super::BlnOrderEnvelope::code): 0 on success; non-zero on error (e.g. 401 for a missing or invalid API key).
             pub fn code<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<i64>,
@@ -2069,52 +2121,36 @@ order from the API before acting on it.
                     });
                 self
             }
+            ///Sets [`data`](super::BlnOrderEnvelope::data): The operation's result: present when `code` is 0.
             pub fn data<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::BlnOrder>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<super::BlnOrder>>,
             {
-                self.data = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for data: {e}")
-                    });
+                self.data = Ok(value.into().0);
                 self
             }
+            ///Sets [`message`](super::BlnOrderEnvelope::message): "ok" on success, otherwise a human-readable error.
             pub fn message<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<::std::string::String>>,
             {
-                self.message = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for message: {e}")
-                    });
+                self.message = Ok(value.into().0);
                 self
             }
+            ///Sets [`msg`](super::BlnOrderEnvelope::msg): INFERRED: error text that some error bodies carry instead of `message` (seen in older plugins).
             pub fn msg<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<::std::string::String>>,
             {
-                self.msg = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for msg: {e}")
-                    });
+                self.msg = Ok(value.into().0);
                 self
             }
+            ///Sets [`result`](super::BlnOrderEnvelope::result): true on success.
             pub fn result<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<bool>>,
             {
-                self.result = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for result: {e}")
-                    });
+                self.result = Ok(value.into().0);
                 self
             }
         }
@@ -2146,6 +2182,7 @@ order from the API before acting on it.
             }
         }
 
+        ///Builder for [`BlnOrderRequest`](super::BlnOrderRequest), made by [`BlnOrderRequest::builder`](super::BlnOrderRequest::builder).
         #[derive(Clone, Debug)]
         pub struct BlnOrderRequest {
             callback_url: ::std::result::Result<
@@ -2185,18 +2222,15 @@ order from the API before acting on it.
         }
 
         impl BlnOrderRequest {
+            ///Sets [`callback_url`](super::BlnOrderRequest::callback_url): Called with GET when the order succeeds.
             pub fn callback_url<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<::std::string::String>>,
             {
-                self.callback_url = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for callback_url: {e}")
-                    });
+                self.callback_url = Ok(value.into().0);
                 self
             }
+            ///Sets [`currency`](super::BlnOrderRequest::currency): FIAT currency code of `price`, e.g. `USD`. Unlike Get Payment Info, where `currency` is the CRYPTO currency and the fiat is `vs_currency`.
             pub fn currency<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -2209,6 +2243,7 @@ order from the API before acting on it.
                     });
                 self
             }
+            ///Sets [`price`](super::BlnOrderRequest::price): FIAT price of the order, in `currency` (e.g. 20 USD); Aurpay converts it into BTC.
             pub fn price<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<crate::Amount>,
@@ -2221,42 +2256,28 @@ order from the API before acting on it.
                     });
                 self
             }
+            ///Sets [`succeed_url`](super::BlnOrderRequest::succeed_url): Where the buyer is redirected after paying.
             pub fn succeed_url<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<::std::string::String>>,
             {
-                self.succeed_url = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for succeed_url: {e}")
-                    });
+                self.succeed_url = Ok(value.into().0);
                 self
             }
+            ///Sets [`timeout_callback`](super::BlnOrderRequest::timeout_callback): Called with GET when the order times out.
             pub fn timeout_callback<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<::std::string::String>>,
             {
-                self.timeout_callback = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for timeout_callback: {e}"
-                        )
-                    });
+                self.timeout_callback = Ok(value.into().0);
                 self
             }
+            ///Sets [`timeout_url`](super::BlnOrderRequest::timeout_url): Where the buyer is redirected after the order times out.
             pub fn timeout_url<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<::std::string::String>>,
             {
-                self.timeout_url = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for timeout_url: {e}")
-                    });
+                self.timeout_url = Ok(value.into().0);
                 self
             }
         }
@@ -2290,6 +2311,7 @@ order from the API before acting on it.
             }
         }
 
+        ///Builder for [`BlnWithdrawRequest`](super::BlnWithdrawRequest), made by [`BlnWithdrawRequest::builder`](super::BlnWithdrawRequest::builder).
         #[derive(Clone, Debug)]
         pub struct BlnWithdrawRequest {
             amount: ::std::result::Result<
@@ -2312,18 +2334,15 @@ order from the API before acting on it.
         }
 
         impl BlnWithdrawRequest {
+            ///Sets [`amount`](super::BlnWithdrawRequest::amount): Amount to pay, only needed when the invoice in `ln_invoices` carries none; the docs type it as a string. INFERRED: CRYPTO, in BTC like BLN order amounts; the unit (BTC or satoshi) is UNKNOWN.
             pub fn amount<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<crate::Amount>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<crate::Amount>>,
             {
-                self.amount = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for amount: {e}")
-                    });
+                self.amount = Ok(value.into().0);
                 self
             }
+            ///Sets [`ln_invoices`](super::BlnWithdrawRequest::ln_invoices): The Lightning invoice (BOLT11) to pay.
             pub fn ln_invoices<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -2359,6 +2378,7 @@ order from the API before acting on it.
             }
         }
 
+        ///Builder for [`BlnWithdrawResultEnvelope`](super::BlnWithdrawResultEnvelope), made by [`BlnWithdrawResultEnvelope::builder`](super::BlnWithdrawResultEnvelope::builder).
         #[derive(Clone, Debug)]
         pub struct BlnWithdrawResultEnvelope {
             code: ::std::result::Result<i64, ::std::string::String>,
@@ -2393,6 +2413,7 @@ order from the API before acting on it.
         }
 
         impl BlnWithdrawResultEnvelope {
+            ///Sets [`code`](super::BlnWithdrawResultEnvelope::code): 0 on success; non-zero on error (e.g. 401 for a missing or invalid API key).
             pub fn code<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<i64>,
@@ -2405,54 +2426,36 @@ order from the API before acting on it.
                     });
                 self
             }
+            ///Sets [`data`](super::BlnWithdrawResultEnvelope::data): The operation's result: present when `code` is 0.
             pub fn data<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::BlnWithdrawResult>,
-                >,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<super::BlnWithdrawResult>>,
             {
-                self.data = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for data: {e}")
-                    });
+                self.data = Ok(value.into().0);
                 self
             }
+            ///Sets [`message`](super::BlnWithdrawResultEnvelope::message): "ok" on success, otherwise a human-readable error.
             pub fn message<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<::std::string::String>>,
             {
-                self.message = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for message: {e}")
-                    });
+                self.message = Ok(value.into().0);
                 self
             }
+            ///Sets [`msg`](super::BlnWithdrawResultEnvelope::msg): INFERRED: error text that some error bodies carry instead of `message` (seen in older plugins).
             pub fn msg<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<::std::string::String>>,
             {
-                self.msg = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for msg: {e}")
-                    });
+                self.msg = Ok(value.into().0);
                 self
             }
+            ///Sets [`result`](super::BlnWithdrawResultEnvelope::result): true on success.
             pub fn result<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<bool>>,
             {
-                self.result = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for result: {e}")
-                    });
+                self.result = Ok(value.into().0);
                 self
             }
         }
@@ -2486,6 +2489,7 @@ order from the API before acting on it.
             }
         }
 
+        ///Builder for [`CryptoCurrencyListEnvelope`](super::CryptoCurrencyListEnvelope), made by [`CryptoCurrencyListEnvelope::builder`](super::CryptoCurrencyListEnvelope::builder).
         #[derive(Clone, Debug)]
         pub struct CryptoCurrencyListEnvelope {
             code: ::std::result::Result<i64, ::std::string::String>,
@@ -2520,6 +2524,7 @@ order from the API before acting on it.
         }
 
         impl CryptoCurrencyListEnvelope {
+            ///Sets [`code`](super::CryptoCurrencyListEnvelope::code): 0 on success; non-zero on error (e.g. 401 for a missing or invalid API key).
             pub fn code<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<i64>,
@@ -2532,54 +2537,36 @@ order from the API before acting on it.
                     });
                 self
             }
+            ///Sets [`data`](super::CryptoCurrencyListEnvelope::data): The operation's result: present when `code` is 0.
             pub fn data<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::CryptoCurrencyList>,
-                >,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<super::CryptoCurrencyList>>,
             {
-                self.data = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for data: {e}")
-                    });
+                self.data = Ok(value.into().0);
                 self
             }
+            ///Sets [`message`](super::CryptoCurrencyListEnvelope::message): "ok" on success, otherwise a human-readable error.
             pub fn message<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<::std::string::String>>,
             {
-                self.message = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for message: {e}")
-                    });
+                self.message = Ok(value.into().0);
                 self
             }
+            ///Sets [`msg`](super::CryptoCurrencyListEnvelope::msg): INFERRED: error text that some error bodies carry instead of `message` (seen in older plugins).
             pub fn msg<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<::std::string::String>>,
             {
-                self.msg = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for msg: {e}")
-                    });
+                self.msg = Ok(value.into().0);
                 self
             }
+            ///Sets [`result`](super::CryptoCurrencyListEnvelope::result): true on success.
             pub fn result<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<bool>>,
             {
-                self.result = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for result: {e}")
-                    });
+                self.result = Ok(value.into().0);
                 self
             }
         }
@@ -2613,6 +2600,7 @@ order from the API before acting on it.
             }
         }
 
+        ///Builder for [`Envelope`](super::Envelope), made by [`Envelope::builder`](super::Envelope::builder).
         #[derive(Clone, Debug)]
         pub struct Envelope {
             code: ::std::result::Result<i64, ::std::string::String>,
@@ -2642,6 +2630,7 @@ order from the API before acting on it.
         }
 
         impl Envelope {
+            ///Sets [`code`](super::Envelope::code): 0 on success; non-zero on error (e.g. 401 for a missing or invalid API key).
             pub fn code<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<i64>,
@@ -2654,40 +2643,28 @@ order from the API before acting on it.
                     });
                 self
             }
+            ///Sets [`message`](super::Envelope::message): "ok" on success, otherwise a human-readable error.
             pub fn message<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<::std::string::String>>,
             {
-                self.message = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for message: {e}")
-                    });
+                self.message = Ok(value.into().0);
                 self
             }
+            ///Sets [`msg`](super::Envelope::msg): INFERRED: error text that some error bodies carry instead of `message` (seen in older plugins).
             pub fn msg<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<::std::string::String>>,
             {
-                self.msg = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for msg: {e}")
-                    });
+                self.msg = Ok(value.into().0);
                 self
             }
+            ///Sets [`result`](super::Envelope::result): true on success.
             pub fn result<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<bool>>,
             {
-                self.result = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for result: {e}")
-                    });
+                self.result = Ok(value.into().0);
                 self
             }
         }
@@ -2717,6 +2694,7 @@ order from the API before acting on it.
             }
         }
 
+        ///Builder for [`OrderDetail`](super::OrderDetail), made by [`OrderDetail::builder`](super::OrderDetail::builder).
         #[derive(Clone, Debug)]
         pub struct OrderDetail {
             amount: ::std::result::Result<crate::Amount, ::std::string::String>,
@@ -2853,6 +2831,7 @@ order from the API before acting on it.
         }
 
         impl OrderDetail {
+            ///Sets [`amount`](super::OrderDetail::amount): CRYPTO amount due, in `currency` (e.g. 0.00102549 BTC).
             pub fn amount<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<crate::Amount>,
@@ -2865,114 +2844,79 @@ order from the API before acting on it.
                     });
                 self
             }
+            ///Sets [`bind_id`](super::OrderDetail::bind_id): UNKNOWN meaning; null in every example.
             pub fn bind_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<::std::string::String>>,
             {
-                self.bind_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for bind_id: {e}")
-                    });
+                self.bind_id = Ok(value.into().0);
                 self
             }
+            ///Sets [`chain`](super::OrderDetail::chain): Blockchain code.
             pub fn chain<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<::std::string::String>>,
             {
-                self.chain = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for chain: {e}")
-                    });
+                self.chain = Ok(value.into().0);
                 self
             }
+            ///Sets [`chain_name`](super::OrderDetail::chain_name): Blockchain name.
             pub fn chain_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<::std::string::String>>,
             {
-                self.chain_name = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for chain_name: {e}")
-                    });
+                self.chain_name = Ok(value.into().0);
                 self
             }
+            ///Sets [`contract_id`](super::OrderDetail::contract_id): UNKNOWN meaning; null in every example.
             pub fn contract_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<::std::string::String>>,
             {
-                self.contract_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for contract_id: {e}")
-                    });
+                self.contract_id = Ok(value.into().0);
                 self
             }
+            ///Sets [`create_time`](super::OrderDetail::create_time): When the order was created.
             pub fn create_time<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<crate::Timestamp>>,
             {
-                self.create_time = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for create_time: {e}")
-                    });
+                self.create_time = Ok(value.into().0);
                 self
             }
+            ///Sets [`currency`](super::OrderDetail::currency): CRYPTO currency of the order, e.g. `BTC`: the unit of `amount` and, INFERRED, of `obtained` and `fee`. Not a fiat code; the fiat is `vs_currency`.
             pub fn currency<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<::std::string::String>>,
             {
-                self.currency = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for currency: {e}")
-                    });
+                self.currency = Ok(value.into().0);
                 self
             }
+            ///Sets [`fee`](super::OrderDetail::fee): INFERRED: CRYPTO fee Aurpay charged, in `currency`.
             pub fn fee<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<crate::Amount>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<crate::Amount>>,
             {
-                self.fee = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for fee: {e}")
-                    });
+                self.fee = Ok(value.into().0);
                 self
             }
+            ///Sets [`from_addr`](super::OrderDetail::from_addr): INFERRED: the payer's sending address; null when not known.
             pub fn from_addr<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<::std::string::String>>,
             {
-                self.from_addr = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for from_addr: {e}")
-                    });
+                self.from_addr = Ok(value.into().0);
                 self
             }
+            ///Sets [`obtained`](super::OrderDetail::obtained): INFERRED: CRYPTO amount received so far, in `currency`; null before anything arrived.
             pub fn obtained<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<crate::Amount>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<crate::Amount>>,
             {
-                self.obtained = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for obtained: {e}")
-                    });
+                self.obtained = Ok(value.into().0);
                 self
             }
+            ///Sets [`order_id`](super::OrderDetail::order_id): Aurpay order id.
             pub fn order_id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -2985,54 +2929,39 @@ order from the API before acting on it.
                     });
                 self
             }
+            ///Sets [`order_type`](super::OrderDetail::order_type): Kind of order (`ORDER`, `INVOICE`, ...).
             pub fn order_type<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<crate::OrderType>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<crate::OrderType>>,
             {
-                self.order_type = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for order_type: {e}")
-                    });
+                self.order_type = Ok(value.into().0);
                 self
             }
+            ///Sets [`platform`](super::OrderDetail::platform): Where the order came from (`AURPAY` for API orders).
             pub fn platform<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<::std::string::String>>,
             {
-                self.platform = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for platform: {e}")
-                    });
+                self.platform = Ok(value.into().0);
                 self
             }
+            ///Sets [`refund`](super::OrderDetail::refund): Whether the order can be refunded.
             pub fn refund<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<bool>>,
             {
-                self.refund = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for refund: {e}")
-                    });
+                self.refund = Ok(value.into().0);
                 self
             }
+            ///Sets [`remark`](super::OrderDetail::remark): Free-text remark on the order; an empty string in the examples. INFERRED: set by the merchant.
             pub fn remark<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<::std::string::String>>,
             {
-                self.remark = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for remark: {e}")
-                    });
+                self.remark = Ok(value.into().0);
                 self
             }
+            ///Sets [`status`](super::OrderDetail::status): Status of the order: act on this value as the API reports it.
             pub fn status<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<crate::OrderStatus>,
@@ -3045,128 +2974,86 @@ order from the API before acting on it.
                     });
                 self
             }
+            ///Sets [`to_addr`](super::OrderDetail::to_addr): INFERRED: the address the payment goes to, i.e. the order's deposit address.
             pub fn to_addr<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<::std::string::String>>,
             {
-                self.to_addr = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for to_addr: {e}")
-                    });
+                self.to_addr = Ok(value.into().0);
                 self
             }
+            ///Sets [`tx_hash`](super::OrderDetail::tx_hash): INFERRED: on-chain hash of the paying transaction; null until paid.
             pub fn tx_hash<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<::std::string::String>>,
             {
-                self.tx_hash = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for tx_hash: {e}")
-                    });
+                self.tx_hash = Ok(value.into().0);
                 self
             }
+            ///Sets [`tx_hash_list`](super::OrderDetail::tx_hash_list): INFERRED: every on-chain transaction hash paying this order (several if paid in parts); empty in the examples.
             pub fn tx_hash_list<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+                T: ::std::convert::Into<
+                    crate::OptionalField<::std::vec::Vec<::std::string::String>>,
                 >,
-                T::Error: ::std::fmt::Display,
             {
-                self.tx_hash_list = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for tx_hash_list: {e}")
-                    });
+                self.tx_hash_list = Ok(value.into().0);
                 self
             }
+            ///Sets [`tx_id`](super::OrderDetail::tx_id): Id of the order's Aurpay transaction (a UUID), as in Get Transaction.
             pub fn tx_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<::std::string::String>>,
             {
-                self.tx_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for tx_id: {e}")
-                    });
+                self.tx_id = Ok(value.into().0);
                 self
             }
+            ///Sets [`tx_type`](super::OrderDetail::tx_type): Kind of the order's transaction (`ORDER`, `REST`, ...).
             pub fn tx_type<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<crate::TransactionType>,
-                >,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<crate::TransactionType>>,
             {
-                self.tx_type = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for tx_type: {e}")
-                    });
+                self.tx_type = Ok(value.into().0);
                 self
             }
+            ///Sets [`update_time`](super::OrderDetail::update_time): When the order last changed.
             pub fn update_time<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<crate::Timestamp>>,
             {
-                self.update_time = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for update_time: {e}")
-                    });
+                self.update_time = Ok(value.into().0);
                 self
             }
+            ///Sets [`user_id`](super::OrderDetail::user_id): Merchant id, `mct-` and 12 hex digits.
             pub fn user_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<::std::string::String>>,
             {
-                self.user_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for user_id: {e}")
-                    });
+                self.user_id = Ok(value.into().0);
                 self
             }
+            ///Sets [`vs_currency`](super::OrderDetail::vs_currency): FIAT currency code, e.g. `USD`: the unit of `vs_price`, the order's fiat price.
             pub fn vs_currency<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<::std::string::String>>,
             {
-                self.vs_currency = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for vs_currency: {e}")
-                    });
+                self.vs_currency = Ok(value.into().0);
                 self
             }
+            ///Sets [`vs_price`](super::OrderDetail::vs_price): FIAT price of the order, in `vs_currency`.
             pub fn vs_price<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<crate::Amount>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<crate::Amount>>,
             {
-                self.vs_price = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for vs_price: {e}")
-                    });
+                self.vs_price = Ok(value.into().0);
                 self
             }
+            ///Sets [`website`](super::OrderDetail::website): INFERRED: the merchant website the order came from; null in every example.
             pub fn website<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<::std::string::String>>,
             {
-                self.website = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for website: {e}")
-                    });
+                self.website = Ok(value.into().0);
                 self
             }
         }
@@ -3240,6 +3127,7 @@ order from the API before acting on it.
             }
         }
 
+        ///Builder for [`OrderDetailEnvelope`](super::OrderDetailEnvelope), made by [`OrderDetailEnvelope::builder`](super::OrderDetailEnvelope::builder).
         #[derive(Clone, Debug)]
         pub struct OrderDetailEnvelope {
             code: ::std::result::Result<i64, ::std::string::String>,
@@ -3274,6 +3162,7 @@ order from the API before acting on it.
         }
 
         impl OrderDetailEnvelope {
+            ///Sets [`code`](super::OrderDetailEnvelope::code): 0 on success; non-zero on error (e.g. 401 for a missing or invalid API key).
             pub fn code<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<i64>,
@@ -3286,52 +3175,36 @@ order from the API before acting on it.
                     });
                 self
             }
+            ///Sets [`data`](super::OrderDetailEnvelope::data): The operation's result: present when `code` is 0.
             pub fn data<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::OrderDetail>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<super::OrderDetail>>,
             {
-                self.data = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for data: {e}")
-                    });
+                self.data = Ok(value.into().0);
                 self
             }
+            ///Sets [`message`](super::OrderDetailEnvelope::message): "ok" on success, otherwise a human-readable error.
             pub fn message<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<::std::string::String>>,
             {
-                self.message = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for message: {e}")
-                    });
+                self.message = Ok(value.into().0);
                 self
             }
+            ///Sets [`msg`](super::OrderDetailEnvelope::msg): INFERRED: error text that some error bodies carry instead of `message` (seen in older plugins).
             pub fn msg<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<::std::string::String>>,
             {
-                self.msg = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for msg: {e}")
-                    });
+                self.msg = Ok(value.into().0);
                 self
             }
+            ///Sets [`result`](super::OrderDetailEnvelope::result): true on success.
             pub fn result<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<bool>>,
             {
-                self.result = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for result: {e}")
-                    });
+                self.result = Ok(value.into().0);
                 self
             }
         }
@@ -3364,6 +3237,7 @@ order from the API before acting on it.
             }
         }
 
+        ///Builder for [`OrderPage`](super::OrderPage), made by [`OrderPage::builder`](super::OrderPage::builder).
         #[derive(Clone, Debug)]
         pub struct OrderPage {
             data: ::std::result::Result<
@@ -3392,6 +3266,7 @@ order from the API before acting on it.
         }
 
         impl OrderPage {
+            ///Sets [`data`](super::OrderPage::data): The orders on this page.
             pub fn data<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::vec::Vec<super::OrderSummary>>,
@@ -3404,6 +3279,7 @@ order from the API before acting on it.
                     });
                 self
             }
+            ///Sets [`max_page`](super::OrderPage::max_page): Number of the last page.
             pub fn max_page<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<i64>,
@@ -3416,6 +3292,7 @@ order from the API before acting on it.
                     });
                 self
             }
+            ///Sets [`page`](super::OrderPage::page): This page's number, from 1.
             pub fn page<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<i64>,
@@ -3428,18 +3305,15 @@ order from the API before acting on it.
                     });
                 self
             }
+            ///Sets [`size`](super::OrderPage::size): Items per page.
             pub fn size<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<i64>>,
             {
-                self.size = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for size: {e}")
-                    });
+                self.size = Ok(value.into().0);
                 self
             }
+            ///Sets [`total`](super::OrderPage::total): Number of orders in all pages.
             pub fn total<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<i64>,
@@ -3481,6 +3355,7 @@ order from the API before acting on it.
             }
         }
 
+        ///Builder for [`OrderPageEnvelope`](super::OrderPageEnvelope), made by [`OrderPageEnvelope::builder`](super::OrderPageEnvelope::builder).
         #[derive(Clone, Debug)]
         pub struct OrderPageEnvelope {
             code: ::std::result::Result<i64, ::std::string::String>,
@@ -3515,6 +3390,7 @@ order from the API before acting on it.
         }
 
         impl OrderPageEnvelope {
+            ///Sets [`code`](super::OrderPageEnvelope::code): 0 on success; non-zero on error (e.g. 401 for a missing or invalid API key).
             pub fn code<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<i64>,
@@ -3527,52 +3403,36 @@ order from the API before acting on it.
                     });
                 self
             }
+            ///Sets [`data`](super::OrderPageEnvelope::data): The operation's result: present when `code` is 0.
             pub fn data<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::OrderPage>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<super::OrderPage>>,
             {
-                self.data = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for data: {e}")
-                    });
+                self.data = Ok(value.into().0);
                 self
             }
+            ///Sets [`message`](super::OrderPageEnvelope::message): "ok" on success, otherwise a human-readable error.
             pub fn message<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<::std::string::String>>,
             {
-                self.message = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for message: {e}")
-                    });
+                self.message = Ok(value.into().0);
                 self
             }
+            ///Sets [`msg`](super::OrderPageEnvelope::msg): INFERRED: error text that some error bodies carry instead of `message` (seen in older plugins).
             pub fn msg<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<::std::string::String>>,
             {
-                self.msg = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for msg: {e}")
-                    });
+                self.msg = Ok(value.into().0);
                 self
             }
+            ///Sets [`result`](super::OrderPageEnvelope::result): true on success.
             pub fn result<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<bool>>,
             {
-                self.result = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for result: {e}")
-                    });
+                self.result = Ok(value.into().0);
                 self
             }
         }
@@ -3604,6 +3464,7 @@ order from the API before acting on it.
             }
         }
 
+        ///Builder for [`OrderSummary`](super::OrderSummary), made by [`OrderSummary::builder`](super::OrderSummary::builder).
         #[derive(Clone, Debug)]
         pub struct OrderSummary {
             amount: ::std::result::Result<crate::Amount, ::std::string::String>,
@@ -3685,6 +3546,7 @@ order from the API before acting on it.
         }
 
         impl OrderSummary {
+            ///Sets [`amount`](super::OrderSummary::amount): CRYPTO amount due, in `currency`.
             pub fn amount<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<crate::Amount>,
@@ -3697,54 +3559,39 @@ order from the API before acting on it.
                     });
                 self
             }
+            ///Sets [`chain`](super::OrderSummary::chain): Blockchain code, e.g. `TRX`.
             pub fn chain<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<::std::string::String>>,
             {
-                self.chain = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for chain: {e}")
-                    });
+                self.chain = Ok(value.into().0);
                 self
             }
+            ///Sets [`chain_name`](super::OrderSummary::chain_name): Blockchain name, e.g. `Tron`.
             pub fn chain_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<::std::string::String>>,
             {
-                self.chain_name = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for chain_name: {e}")
-                    });
+                self.chain_name = Ok(value.into().0);
                 self
             }
+            ///Sets [`create_time`](super::OrderSummary::create_time): When the order was created.
             pub fn create_time<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<crate::Timestamp>>,
             {
-                self.create_time = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for create_time: {e}")
-                    });
+                self.create_time = Ok(value.into().0);
                 self
             }
+            ///Sets [`currency`](super::OrderSummary::currency): CRYPTO currency of the order, e.g. `USDC-TRC20`: the unit of `amount`. Not a fiat code; the fiat is `vs_currency`.
             pub fn currency<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<::std::string::String>>,
             {
-                self.currency = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for currency: {e}")
-                    });
+                self.currency = Ok(value.into().0);
                 self
             }
+            ///Sets [`order_id`](super::OrderSummary::order_id): Aurpay order id.
             pub fn order_id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -3757,54 +3604,39 @@ order from the API before acting on it.
                     });
                 self
             }
+            ///Sets [`order_type`](super::OrderSummary::order_type): Kind of order (`ORDER`, `INVOICE`, ...).
             pub fn order_type<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<crate::OrderType>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<crate::OrderType>>,
             {
-                self.order_type = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for order_type: {e}")
-                    });
+                self.order_type = Ok(value.into().0);
                 self
             }
+            ///Sets [`platform`](super::OrderSummary::platform): Where the order came from; `AURPAY` for API orders, plugin names otherwise.
             pub fn platform<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<::std::string::String>>,
             {
-                self.platform = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for platform: {e}")
-                    });
+                self.platform = Ok(value.into().0);
                 self
             }
+            ///Sets [`refund`](super::OrderSummary::refund): Whether the order can be refunded.
             pub fn refund<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<bool>>,
             {
-                self.refund = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for refund: {e}")
-                    });
+                self.refund = Ok(value.into().0);
                 self
             }
+            ///Sets [`remark`](super::OrderSummary::remark): Free-text remark on the order; an empty string in the examples. INFERRED: set by the merchant.
             pub fn remark<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<::std::string::String>>,
             {
-                self.remark = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for remark: {e}")
-                    });
+                self.remark = Ok(value.into().0);
                 self
             }
+            ///Sets [`status`](super::OrderSummary::status): Status of the order.
             pub fn status<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<crate::OrderStatus>,
@@ -3817,52 +3649,36 @@ order from the API before acting on it.
                     });
                 self
             }
+            ///Sets [`update_time`](super::OrderSummary::update_time): When the order last changed.
             pub fn update_time<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<crate::Timestamp>>,
             {
-                self.update_time = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for update_time: {e}")
-                    });
+                self.update_time = Ok(value.into().0);
                 self
             }
+            ///Sets [`user_id`](super::OrderSummary::user_id): Merchant id, `mct-` and 12 hex digits.
             pub fn user_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<::std::string::String>>,
             {
-                self.user_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for user_id: {e}")
-                    });
+                self.user_id = Ok(value.into().0);
                 self
             }
+            ///Sets [`vs_currency`](super::OrderSummary::vs_currency): FIAT currency code, e.g. `USD`: the unit of `vs_price`, the order's fiat price.
             pub fn vs_currency<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<::std::string::String>>,
             {
-                self.vs_currency = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for vs_currency: {e}")
-                    });
+                self.vs_currency = Ok(value.into().0);
                 self
             }
+            ///Sets [`vs_price`](super::OrderSummary::vs_price): FIAT price of the order, in `vs_currency`.
             pub fn vs_price<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<crate::Amount>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<crate::Amount>>,
             {
-                self.vs_price = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for vs_price: {e}")
-                    });
+                self.vs_price = Ok(value.into().0);
                 self
             }
         }
@@ -3914,6 +3730,7 @@ order from the API before acting on it.
             }
         }
 
+        ///Builder for [`PaymentInfo`](super::PaymentInfo), made by [`PaymentInfo::builder`](super::PaymentInfo::builder).
         #[derive(Clone, Debug)]
         pub struct PaymentInfo {
             address: ::std::result::Result<
@@ -3965,18 +3782,15 @@ order from the API before acting on it.
         }
 
         impl PaymentInfo {
+            ///Sets [`address`](super::PaymentInfo::address): Deposit address the buyer sends `amount` to, on the requested `chain`.
             pub fn address<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<::std::string::String>>,
             {
-                self.address = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for address: {e}")
-                    });
+                self.address = Ok(value.into().0);
                 self
             }
+            ///Sets [`amount`](super::PaymentInfo::amount): CRYPTO amount the buyer must pay, in the requested `currency` (e.g. 18.0098 USDT-ERC20).
             pub fn amount<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<crate::Amount>,
@@ -3989,30 +3803,23 @@ order from the API before acting on it.
                     });
                 self
             }
+            ///Sets [`contract_addr`](super::PaymentInfo::contract_addr): Contract address of the requested token, e.g. the USDT contract for `USDT-ERC20`. INFERRED: null or empty for native coins such as `BTC`.
             pub fn contract_addr<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<::std::string::String>>,
             {
-                self.contract_addr = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for contract_addr: {e}")
-                    });
+                self.contract_addr = Ok(value.into().0);
                 self
             }
+            ///Sets [`create_time`](super::PaymentInfo::create_time): When the order was created.
             pub fn create_time<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<crate::Timestamp>>,
             {
-                self.create_time = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for create_time: {e}")
-                    });
+                self.create_time = Ok(value.into().0);
                 self
             }
+            ///Sets [`order_id`](super::PaymentInfo::order_id): Aurpay order id.
             pub fn order_id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -4025,18 +3832,15 @@ order from the API before acting on it.
                     });
                 self
             }
+            ///Sets [`pay_url`](super::PaymentInfo::pay_url): Aurpay's hosted cashier page for this order.
             pub fn pay_url<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<::std::string::String>>,
             {
-                self.pay_url = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for pay_url: {e}")
-                    });
+                self.pay_url = Ok(value.into().0);
                 self
             }
+            ///Sets [`status`](super::PaymentInfo::status): Status of the new order, normally `PENDING`.
             pub fn status<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<crate::OrderStatus>,
@@ -4049,28 +3853,20 @@ order from the API before acting on it.
                     });
                 self
             }
+            ///Sets [`vs_currency`](super::PaymentInfo::vs_currency): FIAT currency code, e.g. `USD`: the unit of `vs_price`. `amount` is CRYPTO, in the `currency` sent in the request.
             pub fn vs_currency<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<::std::string::String>>,
             {
-                self.vs_currency = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for vs_currency: {e}")
-                    });
+                self.vs_currency = Ok(value.into().0);
                 self
             }
+            ///Sets [`vs_price`](super::PaymentInfo::vs_price): FIAT price of the order, in `vs_currency`.
             pub fn vs_price<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<crate::Amount>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<crate::Amount>>,
             {
-                self.vs_price = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for vs_price: {e}")
-                    });
+                self.vs_price = Ok(value.into().0);
                 self
             }
         }
@@ -4110,6 +3906,7 @@ order from the API before acting on it.
             }
         }
 
+        ///Builder for [`PaymentInfoEnvelope`](super::PaymentInfoEnvelope), made by [`PaymentInfoEnvelope::builder`](super::PaymentInfoEnvelope::builder).
         #[derive(Clone, Debug)]
         pub struct PaymentInfoEnvelope {
             code: ::std::result::Result<i64, ::std::string::String>,
@@ -4144,6 +3941,7 @@ order from the API before acting on it.
         }
 
         impl PaymentInfoEnvelope {
+            ///Sets [`code`](super::PaymentInfoEnvelope::code): 0 on success; non-zero on error (e.g. 401 for a missing or invalid API key).
             pub fn code<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<i64>,
@@ -4156,52 +3954,36 @@ order from the API before acting on it.
                     });
                 self
             }
+            ///Sets [`data`](super::PaymentInfoEnvelope::data): The operation's result: present when `code` is 0.
             pub fn data<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::PaymentInfo>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<super::PaymentInfo>>,
             {
-                self.data = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for data: {e}")
-                    });
+                self.data = Ok(value.into().0);
                 self
             }
+            ///Sets [`message`](super::PaymentInfoEnvelope::message): "ok" on success, otherwise a human-readable error.
             pub fn message<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<::std::string::String>>,
             {
-                self.message = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for message: {e}")
-                    });
+                self.message = Ok(value.into().0);
                 self
             }
+            ///Sets [`msg`](super::PaymentInfoEnvelope::msg): INFERRED: error text that some error bodies carry instead of `message` (seen in older plugins).
             pub fn msg<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<::std::string::String>>,
             {
-                self.msg = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for msg: {e}")
-                    });
+                self.msg = Ok(value.into().0);
                 self
             }
+            ///Sets [`result`](super::PaymentInfoEnvelope::result): true on success.
             pub fn result<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<bool>>,
             {
-                self.result = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for result: {e}")
-                    });
+                self.result = Ok(value.into().0);
                 self
             }
         }
@@ -4234,6 +4016,7 @@ order from the API before acting on it.
             }
         }
 
+        ///Builder for [`PaymentInfoRequest`](super::PaymentInfoRequest), made by [`PaymentInfoRequest::builder`](super::PaymentInfoRequest::builder).
         #[derive(Clone, Debug)]
         pub struct PaymentInfoRequest {
             callback_url: ::std::result::Result<
@@ -4290,18 +4073,15 @@ order from the API before acting on it.
         }
 
         impl PaymentInfoRequest {
+            ///Sets [`callback_url`](super::PaymentInfoRequest::callback_url): Called (GET, or POST with `enable_post_callback`) when the order succeeds.
             pub fn callback_url<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<::std::string::String>>,
             {
-                self.callback_url = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for callback_url: {e}")
-                    });
+                self.callback_url = Ok(value.into().0);
                 self
             }
+            ///Sets [`chain`](super::PaymentInfoRequest::chain): Blockchain to pay on, e.g. `ETH`, `TRX`, `BTC`; the chain of `currency`.
             pub fn chain<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -4314,6 +4094,7 @@ order from the API before acting on it.
                     });
                 self
             }
+            ///Sets [`currency`](super::PaymentInfoRequest::currency): CRYPTO currency the buyer pays in, e.g. `USDT-ERC20`, `USDT-TRC20`, `BTC`. Unlike Get Payment URL and Create BLN Order, where `currency` is FIAT; here the fiat is `vs_currency`.
             pub fn currency<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -4326,72 +4107,47 @@ order from the API before acting on it.
                     });
                 self
             }
+            ///Sets [`enable_post_callback`](super::PaymentInfoRequest::enable_post_callback): Send callbacks as POST with the order as JSON body. Default false.
             pub fn enable_post_callback<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<bool>>,
             {
-                self.enable_post_callback = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for enable_post_callback: {e}"
-                        )
-                    });
+                self.enable_post_callback = Ok(value.into().0);
                 self
             }
+            ///Sets [`fixed_encrypt_price`](super::PaymentInfoRequest::fixed_encrypt_price): Use a fixed 1:1 USDT:USD rate; stablecoins only. Default false.
             pub fn fixed_encrypt_price<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<bool>>,
             {
-                self.fixed_encrypt_price = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for fixed_encrypt_price: {e}"
-                        )
-                    });
+                self.fixed_encrypt_price = Ok(value.into().0);
                 self
             }
+            ///Sets [`succeed_url`](super::PaymentInfoRequest::succeed_url): Where the buyer is redirected after paying.
             pub fn succeed_url<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<::std::string::String>>,
             {
-                self.succeed_url = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for succeed_url: {e}")
-                    });
+                self.succeed_url = Ok(value.into().0);
                 self
             }
+            ///Sets [`timeout_callback`](super::PaymentInfoRequest::timeout_callback): Called (GET, or POST with `enable_post_callback`) when the order times out.
             pub fn timeout_callback<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<::std::string::String>>,
             {
-                self.timeout_callback = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for timeout_callback: {e}"
-                        )
-                    });
+                self.timeout_callback = Ok(value.into().0);
                 self
             }
+            ///Sets [`timeout_url`](super::PaymentInfoRequest::timeout_url): Where the buyer is redirected after the order times out.
             pub fn timeout_url<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<::std::string::String>>,
             {
-                self.timeout_url = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for timeout_url: {e}")
-                    });
+                self.timeout_url = Ok(value.into().0);
                 self
             }
+            ///Sets [`vs_currency`](super::PaymentInfoRequest::vs_currency): FIAT currency code of `vs_price`, e.g. `USD` (in this call `currency` is the CRYPTO currency). The docs swap the descriptions of `vs_currency` and `vs_price`; this follows their examples.
             pub fn vs_currency<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -4404,6 +4160,7 @@ order from the API before acting on it.
                     });
                 self
             }
+            ///Sets [`vs_price`](super::PaymentInfoRequest::vs_price): FIAT price of the order, in `vs_currency` (e.g. 18 USD); Aurpay converts it into the CRYPTO `currency`.
             pub fn vs_price<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<crate::Amount>,
@@ -4455,6 +4212,7 @@ order from the API before acting on it.
             }
         }
 
+        ///Builder for [`PaymentUrl`](super::PaymentUrl), made by [`PaymentUrl::builder`](super::PaymentUrl::builder).
         #[derive(Clone, Debug)]
         pub struct PaymentUrl {
             pay_url: ::std::result::Result<::std::string::String, ::std::string::String>,
@@ -4469,6 +4227,7 @@ order from the API before acting on it.
         }
 
         impl PaymentUrl {
+            ///Sets [`pay_url`](super::PaymentUrl::pay_url): Aurpay's hosted cashier page for this order.
             pub fn pay_url<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -4498,6 +4257,7 @@ order from the API before acting on it.
             }
         }
 
+        ///Builder for [`PaymentUrlEnvelope`](super::PaymentUrlEnvelope), made by [`PaymentUrlEnvelope::builder`](super::PaymentUrlEnvelope::builder).
         #[derive(Clone, Debug)]
         pub struct PaymentUrlEnvelope {
             code: ::std::result::Result<i64, ::std::string::String>,
@@ -4532,6 +4292,7 @@ order from the API before acting on it.
         }
 
         impl PaymentUrlEnvelope {
+            ///Sets [`code`](super::PaymentUrlEnvelope::code): 0 on success; non-zero on error (e.g. 401 for a missing or invalid API key).
             pub fn code<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<i64>,
@@ -4544,52 +4305,36 @@ order from the API before acting on it.
                     });
                 self
             }
+            ///Sets [`data`](super::PaymentUrlEnvelope::data): The operation's result: present when `code` is 0.
             pub fn data<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::PaymentUrl>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<super::PaymentUrl>>,
             {
-                self.data = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for data: {e}")
-                    });
+                self.data = Ok(value.into().0);
                 self
             }
+            ///Sets [`message`](super::PaymentUrlEnvelope::message): "ok" on success, otherwise a human-readable error.
             pub fn message<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<::std::string::String>>,
             {
-                self.message = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for message: {e}")
-                    });
+                self.message = Ok(value.into().0);
                 self
             }
+            ///Sets [`msg`](super::PaymentUrlEnvelope::msg): INFERRED: error text that some error bodies carry instead of `message` (seen in older plugins).
             pub fn msg<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<::std::string::String>>,
             {
-                self.msg = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for msg: {e}")
-                    });
+                self.msg = Ok(value.into().0);
                 self
             }
+            ///Sets [`result`](super::PaymentUrlEnvelope::result): true on success.
             pub fn result<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<bool>>,
             {
-                self.result = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for result: {e}")
-                    });
+                self.result = Ok(value.into().0);
                 self
             }
         }
@@ -4621,6 +4366,7 @@ order from the API before acting on it.
             }
         }
 
+        ///Builder for [`PaymentUrlRequest`](super::PaymentUrlRequest), made by [`PaymentUrlRequest::builder`](super::PaymentUrlRequest::builder).
         #[derive(Clone, Debug)]
         pub struct PaymentUrlRequest {
             callback_url: ::std::result::Result<
@@ -4670,18 +4416,15 @@ order from the API before acting on it.
         }
 
         impl PaymentUrlRequest {
+            ///Sets [`callback_url`](super::PaymentUrlRequest::callback_url): Called (GET, or POST with `enable_post_callback`) when the order succeeds.
             pub fn callback_url<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<::std::string::String>>,
             {
-                self.callback_url = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for callback_url: {e}")
-                    });
+                self.callback_url = Ok(value.into().0);
                 self
             }
+            ///Sets [`currency`](super::PaymentUrlRequest::currency): FIAT currency code of `price`, e.g. `USD` (valid values from Get Support Real Currency List). Unlike Get Payment Info, where `currency` is the CRYPTO currency and the fiat is `vs_currency`; INFERRED: required.
             pub fn currency<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -4694,34 +4437,23 @@ order from the API before acting on it.
                     });
                 self
             }
+            ///Sets [`enable_post_callback`](super::PaymentUrlRequest::enable_post_callback): Send callbacks as POST with the order as JSON body. Default false.
             pub fn enable_post_callback<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<bool>>,
             {
-                self.enable_post_callback = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for enable_post_callback: {e}"
-                        )
-                    });
+                self.enable_post_callback = Ok(value.into().0);
                 self
             }
+            ///Sets [`fixed_encrypt_price`](super::PaymentUrlRequest::fixed_encrypt_price): Use a fixed 1:1 USDT:USD rate; stablecoins only. Default false.
             pub fn fixed_encrypt_price<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<bool>>,
             {
-                self.fixed_encrypt_price = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for fixed_encrypt_price: {e}"
-                        )
-                    });
+                self.fixed_encrypt_price = Ok(value.into().0);
                 self
             }
+            ///Sets [`price`](super::PaymentUrlRequest::price): FIAT price of the order, in `currency` (e.g. 20.00 USD); a positive JSON number.
             pub fn price<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<crate::Amount>,
@@ -4734,42 +4466,28 @@ order from the API before acting on it.
                     });
                 self
             }
+            ///Sets [`succeed_url`](super::PaymentUrlRequest::succeed_url): Where the buyer is redirected after paying; no redirect if omitted. (The docs misspell it `succend_url`.)
             pub fn succeed_url<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<::std::string::String>>,
             {
-                self.succeed_url = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for succeed_url: {e}")
-                    });
+                self.succeed_url = Ok(value.into().0);
                 self
             }
+            ///Sets [`timeout_callback`](super::PaymentUrlRequest::timeout_callback): Called (GET, or POST with `enable_post_callback`) when the order times out.
             pub fn timeout_callback<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<::std::string::String>>,
             {
-                self.timeout_callback = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for timeout_callback: {e}"
-                        )
-                    });
+                self.timeout_callback = Ok(value.into().0);
                 self
             }
+            ///Sets [`timeout_url`](super::PaymentUrlRequest::timeout_url): Where the buyer is redirected after the order times out.
             pub fn timeout_url<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<::std::string::String>>,
             {
-                self.timeout_url = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for timeout_url: {e}")
-                    });
+                self.timeout_url = Ok(value.into().0);
                 self
             }
         }
@@ -4807,6 +4525,7 @@ order from the API before acting on it.
             }
         }
 
+        ///Builder for [`RealCurrencyListEnvelope`](super::RealCurrencyListEnvelope), made by [`RealCurrencyListEnvelope::builder`](super::RealCurrencyListEnvelope::builder).
         #[derive(Clone, Debug)]
         pub struct RealCurrencyListEnvelope {
             code: ::std::result::Result<i64, ::std::string::String>,
@@ -4841,6 +4560,7 @@ order from the API before acting on it.
         }
 
         impl RealCurrencyListEnvelope {
+            ///Sets [`code`](super::RealCurrencyListEnvelope::code): 0 on success; non-zero on error (e.g. 401 for a missing or invalid API key).
             pub fn code<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<i64>,
@@ -4853,54 +4573,36 @@ order from the API before acting on it.
                     });
                 self
             }
+            ///Sets [`data`](super::RealCurrencyListEnvelope::data): The operation's result: present when `code` is 0.
             pub fn data<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::RealCurrencyList>,
-                >,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<super::RealCurrencyList>>,
             {
-                self.data = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for data: {e}")
-                    });
+                self.data = Ok(value.into().0);
                 self
             }
+            ///Sets [`message`](super::RealCurrencyListEnvelope::message): "ok" on success, otherwise a human-readable error.
             pub fn message<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<::std::string::String>>,
             {
-                self.message = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for message: {e}")
-                    });
+                self.message = Ok(value.into().0);
                 self
             }
+            ///Sets [`msg`](super::RealCurrencyListEnvelope::msg): INFERRED: error text that some error bodies carry instead of `message` (seen in older plugins).
             pub fn msg<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<::std::string::String>>,
             {
-                self.msg = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for msg: {e}")
-                    });
+                self.msg = Ok(value.into().0);
                 self
             }
+            ///Sets [`result`](super::RealCurrencyListEnvelope::result): true on success.
             pub fn result<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<bool>>,
             {
-                self.result = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for result: {e}")
-                    });
+                self.result = Ok(value.into().0);
                 self
             }
         }
@@ -4934,6 +4636,7 @@ order from the API before acting on it.
             }
         }
 
+        ///Builder for [`RefundInfo`](super::RefundInfo), made by [`RefundInfo::builder`](super::RefundInfo::builder).
         #[derive(Clone, Debug)]
         pub struct RefundInfo {
             amount: ::std::result::Result<crate::Amount, ::std::string::String>,
@@ -4963,6 +4666,7 @@ order from the API before acting on it.
         }
 
         impl RefundInfo {
+            ///Sets [`amount`](super::RefundInfo::amount): INFERRED: CRYPTO amount that can be refunded, in `currency`.
             pub fn amount<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<crate::Amount>,
@@ -4975,30 +4679,23 @@ order from the API before acting on it.
                     });
                 self
             }
+            ///Sets [`chain`](super::RefundInfo::chain): Blockchain code.
             pub fn chain<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<::std::string::String>>,
             {
-                self.chain = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for chain: {e}")
-                    });
+                self.chain = Ok(value.into().0);
                 self
             }
+            ///Sets [`currency`](super::RefundInfo::currency): CRYPTO currency of the order, e.g. `BTC`. INFERRED: also the unit of `amount`.
             pub fn currency<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<::std::string::String>>,
             {
-                self.currency = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for currency: {e}")
-                    });
+                self.currency = Ok(value.into().0);
                 self
             }
+            ///Sets [`order_id`](super::RefundInfo::order_id): Aurpay order id.
             pub fn order_id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -5038,6 +4735,7 @@ order from the API before acting on it.
             }
         }
 
+        ///Builder for [`RefundInfoEnvelope`](super::RefundInfoEnvelope), made by [`RefundInfoEnvelope::builder`](super::RefundInfoEnvelope::builder).
         #[derive(Clone, Debug)]
         pub struct RefundInfoEnvelope {
             code: ::std::result::Result<i64, ::std::string::String>,
@@ -5072,6 +4770,7 @@ order from the API before acting on it.
         }
 
         impl RefundInfoEnvelope {
+            ///Sets [`code`](super::RefundInfoEnvelope::code): 0 on success; non-zero on error (e.g. 401 for a missing or invalid API key).
             pub fn code<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<i64>,
@@ -5084,52 +4783,36 @@ order from the API before acting on it.
                     });
                 self
             }
+            ///Sets [`data`](super::RefundInfoEnvelope::data): The operation's result: present when `code` is 0.
             pub fn data<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::RefundInfo>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<super::RefundInfo>>,
             {
-                self.data = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for data: {e}")
-                    });
+                self.data = Ok(value.into().0);
                 self
             }
+            ///Sets [`message`](super::RefundInfoEnvelope::message): "ok" on success, otherwise a human-readable error.
             pub fn message<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<::std::string::String>>,
             {
-                self.message = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for message: {e}")
-                    });
+                self.message = Ok(value.into().0);
                 self
             }
+            ///Sets [`msg`](super::RefundInfoEnvelope::msg): INFERRED: error text that some error bodies carry instead of `message` (seen in older plugins).
             pub fn msg<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<::std::string::String>>,
             {
-                self.msg = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for msg: {e}")
-                    });
+                self.msg = Ok(value.into().0);
                 self
             }
+            ///Sets [`result`](super::RefundInfoEnvelope::result): true on success.
             pub fn result<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<bool>>,
             {
-                self.result = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for result: {e}")
-                    });
+                self.result = Ok(value.into().0);
                 self
             }
         }
@@ -5161,6 +4844,7 @@ order from the API before acting on it.
             }
         }
 
+        ///Builder for [`RefundRequest`](super::RefundRequest), made by [`RefundRequest::builder`](super::RefundRequest::builder).
         #[derive(Clone, Debug)]
         pub struct RefundRequest {
             address: ::std::result::Result<::std::string::String, ::std::string::String>,
@@ -5180,6 +4864,7 @@ order from the API before acting on it.
         }
 
         impl RefundRequest {
+            ///Sets [`address`](super::RefundRequest::address): INFERRED: the customer's wallet address to refund to, on the order's `chain`.
             pub fn address<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -5192,16 +4877,12 @@ order from the API before acting on it.
                     });
                 self
             }
+            ///Sets [`amount`](super::RefundRequest::amount): INFERRED: CRYPTO amount to refund, in the order's `currency` (e.g. BTC); the whole order when omitted.
             pub fn amount<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<crate::Amount>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<crate::Amount>>,
             {
-                self.amount = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for amount: {e}")
-                    });
+                self.amount = Ok(value.into().0);
                 self
             }
         }
@@ -5227,6 +4908,7 @@ order from the API before acting on it.
             }
         }
 
+        ///Builder for [`RefundResult`](super::RefundResult), made by [`RefundResult::builder`](super::RefundResult::builder).
         #[derive(Clone, Debug)]
         pub struct RefundResult {
             order_id: ::std::result::Result<
@@ -5259,6 +4941,7 @@ order from the API before acting on it.
         }
 
         impl RefundResult {
+            ///Sets [`order_id`](super::RefundResult::order_id): Aurpay order id.
             pub fn order_id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -5271,30 +4954,23 @@ order from the API before acting on it.
                     });
                 self
             }
+            ///Sets [`refund_amount`](super::RefundResult::refund_amount): INFERRED: CRYPTO amount refunded, in the order's currency.
             pub fn refund_amount<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<crate::Amount>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<crate::Amount>>,
             {
-                self.refund_amount = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for refund_amount: {e}")
-                    });
+                self.refund_amount = Ok(value.into().0);
                 self
             }
+            ///Sets [`refund_date`](super::RefundResult::refund_date): When the refund was made.
             pub fn refund_date<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<crate::Timestamp>>,
             {
-                self.refund_date = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for refund_date: {e}")
-                    });
+                self.refund_date = Ok(value.into().0);
                 self
             }
+            ///Sets [`refund_status`](super::RefundResult::refund_status): Refund status; values UNKNOWN.
             pub fn refund_status<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -5334,6 +5010,7 @@ order from the API before acting on it.
             }
         }
 
+        ///Builder for [`RefundResultEnvelope`](super::RefundResultEnvelope), made by [`RefundResultEnvelope::builder`](super::RefundResultEnvelope::builder).
         #[derive(Clone, Debug)]
         pub struct RefundResultEnvelope {
             code: ::std::result::Result<i64, ::std::string::String>,
@@ -5368,6 +5045,7 @@ order from the API before acting on it.
         }
 
         impl RefundResultEnvelope {
+            ///Sets [`code`](super::RefundResultEnvelope::code): 0 on success; non-zero on error (e.g. 401 for a missing or invalid API key).
             pub fn code<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<i64>,
@@ -5380,52 +5058,36 @@ order from the API before acting on it.
                     });
                 self
             }
+            ///Sets [`data`](super::RefundResultEnvelope::data): The operation's result: present when `code` is 0.
             pub fn data<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::RefundResult>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<super::RefundResult>>,
             {
-                self.data = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for data: {e}")
-                    });
+                self.data = Ok(value.into().0);
                 self
             }
+            ///Sets [`message`](super::RefundResultEnvelope::message): "ok" on success, otherwise a human-readable error.
             pub fn message<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<::std::string::String>>,
             {
-                self.message = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for message: {e}")
-                    });
+                self.message = Ok(value.into().0);
                 self
             }
+            ///Sets [`msg`](super::RefundResultEnvelope::msg): INFERRED: error text that some error bodies carry instead of `message` (seen in older plugins).
             pub fn msg<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<::std::string::String>>,
             {
-                self.msg = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for msg: {e}")
-                    });
+                self.msg = Ok(value.into().0);
                 self
             }
+            ///Sets [`result`](super::RefundResultEnvelope::result): true on success.
             pub fn result<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<bool>>,
             {
-                self.result = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for result: {e}")
-                    });
+                self.result = Ok(value.into().0);
                 self
             }
         }
@@ -5458,6 +5120,7 @@ order from the API before acting on it.
             }
         }
 
+        ///Builder for [`SelfCustodyWallet`](super::SelfCustodyWallet), made by [`SelfCustodyWallet::builder`](super::SelfCustodyWallet::builder).
         #[derive(Clone, Debug)]
         pub struct SelfCustodyWallet {
             address: ::std::result::Result<::std::string::String, ::std::string::String>,
@@ -5479,6 +5142,7 @@ order from the API before acting on it.
         }
 
         impl SelfCustodyWallet {
+            ///Sets [`address`](super::SelfCustodyWallet::address): INFERRED: the merchant's own receiving address for `currency`.
             pub fn address<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -5491,6 +5155,7 @@ order from the API before acting on it.
                     });
                 self
             }
+            ///Sets [`chain`](super::SelfCustodyWallet::chain): INFERRED: blockchain code, e.g. `ETH`.
             pub fn chain<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -5503,6 +5168,7 @@ order from the API before acting on it.
                     });
                 self
             }
+            ///Sets [`currency`](super::SelfCustodyWallet::currency): INFERRED: CRYPTO currency received at `address`, e.g. `USDT-ERC20`.
             pub fn currency<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -5540,6 +5206,7 @@ order from the API before acting on it.
             }
         }
 
+        ///Builder for [`SelfCustodyWalletListEnvelope`](super::SelfCustodyWalletListEnvelope), made by [`SelfCustodyWalletListEnvelope::builder`](super::SelfCustodyWalletListEnvelope::builder).
         #[derive(Clone, Debug)]
         pub struct SelfCustodyWalletListEnvelope {
             code: ::std::result::Result<i64, ::std::string::String>,
@@ -5574,6 +5241,7 @@ order from the API before acting on it.
         }
 
         impl SelfCustodyWalletListEnvelope {
+            ///Sets [`code`](super::SelfCustodyWalletListEnvelope::code): 0 on success; non-zero on error (e.g. 401 for a missing or invalid API key).
             pub fn code<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<i64>,
@@ -5586,54 +5254,38 @@ order from the API before acting on it.
                     });
                 self
             }
+            ///Sets [`data`](super::SelfCustodyWalletListEnvelope::data): The operation's result: present when `code` is 0.
             pub fn data<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::SelfCustodyWalletList>,
+                T: ::std::convert::Into<
+                    crate::OptionalField<super::SelfCustodyWalletList>,
                 >,
-                T::Error: ::std::fmt::Display,
             {
-                self.data = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for data: {e}")
-                    });
+                self.data = Ok(value.into().0);
                 self
             }
+            ///Sets [`message`](super::SelfCustodyWalletListEnvelope::message): "ok" on success, otherwise a human-readable error.
             pub fn message<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<::std::string::String>>,
             {
-                self.message = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for message: {e}")
-                    });
+                self.message = Ok(value.into().0);
                 self
             }
+            ///Sets [`msg`](super::SelfCustodyWalletListEnvelope::msg): INFERRED: error text that some error bodies carry instead of `message` (seen in older plugins).
             pub fn msg<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<::std::string::String>>,
             {
-                self.msg = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for msg: {e}")
-                    });
+                self.msg = Ok(value.into().0);
                 self
             }
+            ///Sets [`result`](super::SelfCustodyWalletListEnvelope::result): true on success.
             pub fn result<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<bool>>,
             {
-                self.result = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for result: {e}")
-                    });
+                self.result = Ok(value.into().0);
                 self
             }
         }
@@ -5667,6 +5319,7 @@ order from the API before acting on it.
             }
         }
 
+        ///Builder for [`SupportedCryptoCurrency`](super::SupportedCryptoCurrency), made by [`SupportedCryptoCurrency::builder`](super::SupportedCryptoCurrency::builder).
         #[derive(Clone, Debug)]
         pub struct SupportedCryptoCurrency {
             chain: ::std::result::Result<::std::string::String, ::std::string::String>,
@@ -5691,6 +5344,7 @@ order from the API before acting on it.
         }
 
         impl SupportedCryptoCurrency {
+            ///Sets [`chain`](super::SupportedCryptoCurrency::chain): INFERRED: blockchain code, usable as the `chain` of Get Payment Info (e.g. `ETH`).
             pub fn chain<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -5703,18 +5357,15 @@ order from the API before acting on it.
                     });
                 self
             }
+            ///Sets [`chain_name`](super::SupportedCryptoCurrency::chain_name): INFERRED: human-readable blockchain name, e.g. `Ethereum`.
             pub fn chain_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<::std::string::String>>,
             {
-                self.chain_name = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for chain_name: {e}")
-                    });
+                self.chain_name = Ok(value.into().0);
                 self
             }
+            ///Sets [`currency`](super::SupportedCryptoCurrency::currency): INFERRED: CRYPTO currency code, usable as the `currency` of Get Payment Info (e.g. `USDT-ERC20`).
             pub fn currency<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -5754,6 +5405,7 @@ order from the API before acting on it.
             }
         }
 
+        ///Builder for [`Transaction`](super::Transaction), made by [`Transaction::builder`](super::Transaction::builder).
         #[derive(Clone, Debug)]
         pub struct Transaction {
             amount: ::std::result::Result<crate::Amount, ::std::string::String>,
@@ -5832,6 +5484,7 @@ order from the API before acting on it.
         }
 
         impl Transaction {
+            ///Sets [`amount`](super::Transaction::amount): INFERRED: CRYPTO amount of the transaction, in `currency`.
             pub fn amount<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<crate::Amount>,
@@ -5844,78 +5497,55 @@ order from the API before acting on it.
                     });
                 self
             }
+            ///Sets [`chain`](super::Transaction::chain): Blockchain code.
             pub fn chain<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<::std::string::String>>,
             {
-                self.chain = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for chain: {e}")
-                    });
+                self.chain = Ok(value.into().0);
                 self
             }
+            ///Sets [`create_time`](super::Transaction::create_time): When the transaction was created.
             pub fn create_time<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<crate::Timestamp>>,
             {
-                self.create_time = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for create_time: {e}")
-                    });
+                self.create_time = Ok(value.into().0);
                 self
             }
+            ///Sets [`currency`](super::Transaction::currency): CRYPTO currency of the transaction, e.g. `BTC`. INFERRED: the unit of `amount`, `obtained` and `fee`.
             pub fn currency<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<::std::string::String>>,
             {
-                self.currency = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for currency: {e}")
-                    });
+                self.currency = Ok(value.into().0);
                 self
             }
+            ///Sets [`fee`](super::Transaction::fee): INFERRED: CRYPTO fee, in `currency`.
             pub fn fee<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<crate::Amount>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<crate::Amount>>,
             {
-                self.fee = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for fee: {e}")
-                    });
+                self.fee = Ok(value.into().0);
                 self
             }
+            ///Sets [`from_addr`](super::Transaction::from_addr): INFERRED: the payer's sending address; null when not known.
             pub fn from_addr<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<::std::string::String>>,
             {
-                self.from_addr = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for from_addr: {e}")
-                    });
+                self.from_addr = Ok(value.into().0);
                 self
             }
+            ///Sets [`obtained`](super::Transaction::obtained): INFERRED: CRYPTO amount received, in `currency`.
             pub fn obtained<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<crate::Amount>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<crate::Amount>>,
             {
-                self.obtained = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for obtained: {e}")
-                    });
+                self.obtained = Ok(value.into().0);
                 self
             }
+            ///Sets [`status`](super::Transaction::status): Transaction status, e.g. `SUCCESS`. Values UNKNOWN; INFERRED: the order statuses.
             pub fn status<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -5928,44 +5558,33 @@ order from the API before acting on it.
                     });
                 self
             }
+            ///Sets [`to_addr`](super::Transaction::to_addr): INFERRED: the receiving (deposit) address.
             pub fn to_addr<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<::std::string::String>>,
             {
-                self.to_addr = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for to_addr: {e}")
-                    });
+                self.to_addr = Ok(value.into().0);
                 self
             }
+            ///Sets [`tx_hash`](super::Transaction::tx_hash): INFERRED: on-chain hash of the transaction; null until broadcast.
             pub fn tx_hash<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<::std::string::String>>,
             {
-                self.tx_hash = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for tx_hash: {e}")
-                    });
+                self.tx_hash = Ok(value.into().0);
                 self
             }
+            ///Sets [`tx_hash_list`](super::Transaction::tx_hash_list): INFERRED: every on-chain transaction hash belonging to this transaction.
             pub fn tx_hash_list<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+                T: ::std::convert::Into<
+                    crate::OptionalField<::std::vec::Vec<::std::string::String>>,
                 >,
-                T::Error: ::std::fmt::Display,
             {
-                self.tx_hash_list = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for tx_hash_list: {e}")
-                    });
+                self.tx_hash_list = Ok(value.into().0);
                 self
             }
+            ///Sets [`tx_id`](super::Transaction::tx_id): Aurpay transaction id (a UUID).
             pub fn tx_id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -5978,42 +5597,28 @@ order from the API before acting on it.
                     });
                 self
             }
+            ///Sets [`tx_type`](super::Transaction::tx_type): Kind of transaction (`ORDER`, `REST`, ...).
             pub fn tx_type<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<crate::TransactionType>,
-                >,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<crate::TransactionType>>,
             {
-                self.tx_type = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for tx_type: {e}")
-                    });
+                self.tx_type = Ok(value.into().0);
                 self
             }
+            ///Sets [`update_time`](super::Transaction::update_time): When the transaction last changed.
             pub fn update_time<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<crate::Timestamp>>,
             {
-                self.update_time = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for update_time: {e}")
-                    });
+                self.update_time = Ok(value.into().0);
                 self
             }
+            ///Sets [`user_id`](super::Transaction::user_id): Merchant id, `mct-` and 12 hex digits.
             pub fn user_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<::std::string::String>>,
             {
-                self.user_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for user_id: {e}")
-                    });
+                self.user_id = Ok(value.into().0);
                 self
             }
         }
@@ -6065,6 +5670,7 @@ order from the API before acting on it.
             }
         }
 
+        ///Builder for [`TransactionPage`](super::TransactionPage), made by [`TransactionPage::builder`](super::TransactionPage::builder).
         #[derive(Clone, Debug)]
         pub struct TransactionPage {
             data: ::std::result::Result<
@@ -6093,6 +5699,7 @@ order from the API before acting on it.
         }
 
         impl TransactionPage {
+            ///Sets [`data`](super::TransactionPage::data): The transactions on this page.
             pub fn data<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::vec::Vec<super::Transaction>>,
@@ -6105,6 +5712,7 @@ order from the API before acting on it.
                     });
                 self
             }
+            ///Sets [`max_page`](super::TransactionPage::max_page): Number of the last page.
             pub fn max_page<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<i64>,
@@ -6117,6 +5725,7 @@ order from the API before acting on it.
                     });
                 self
             }
+            ///Sets [`page`](super::TransactionPage::page): This page's number, from 1.
             pub fn page<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<i64>,
@@ -6129,18 +5738,15 @@ order from the API before acting on it.
                     });
                 self
             }
+            ///Sets [`size`](super::TransactionPage::size): Items per page.
             pub fn size<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<i64>>,
             {
-                self.size = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for size: {e}")
-                    });
+                self.size = Ok(value.into().0);
                 self
             }
+            ///Sets [`total`](super::TransactionPage::total): Number of transactions in all pages.
             pub fn total<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<i64>,
@@ -6182,6 +5788,7 @@ order from the API before acting on it.
             }
         }
 
+        ///Builder for [`TransactionPageEnvelope`](super::TransactionPageEnvelope), made by [`TransactionPageEnvelope::builder`](super::TransactionPageEnvelope::builder).
         #[derive(Clone, Debug)]
         pub struct TransactionPageEnvelope {
             code: ::std::result::Result<i64, ::std::string::String>,
@@ -6216,6 +5823,7 @@ order from the API before acting on it.
         }
 
         impl TransactionPageEnvelope {
+            ///Sets [`code`](super::TransactionPageEnvelope::code): 0 on success; non-zero on error (e.g. 401 for a missing or invalid API key).
             pub fn code<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<i64>,
@@ -6228,54 +5836,36 @@ order from the API before acting on it.
                     });
                 self
             }
+            ///Sets [`data`](super::TransactionPageEnvelope::data): The operation's result: present when `code` is 0.
             pub fn data<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::TransactionPage>,
-                >,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<super::TransactionPage>>,
             {
-                self.data = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for data: {e}")
-                    });
+                self.data = Ok(value.into().0);
                 self
             }
+            ///Sets [`message`](super::TransactionPageEnvelope::message): "ok" on success, otherwise a human-readable error.
             pub fn message<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<::std::string::String>>,
             {
-                self.message = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for message: {e}")
-                    });
+                self.message = Ok(value.into().0);
                 self
             }
+            ///Sets [`msg`](super::TransactionPageEnvelope::msg): INFERRED: error text that some error bodies carry instead of `message` (seen in older plugins).
             pub fn msg<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<::std::string::String>>,
             {
-                self.msg = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for msg: {e}")
-                    });
+                self.msg = Ok(value.into().0);
                 self
             }
+            ///Sets [`result`](super::TransactionPageEnvelope::result): true on success.
             pub fn result<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<bool>>,
             {
-                self.result = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for result: {e}")
-                    });
+                self.result = Ok(value.into().0);
                 self
             }
         }
@@ -6309,6 +5899,7 @@ order from the API before acting on it.
             }
         }
 
+        ///Builder for [`Wallet`](super::Wallet), made by [`Wallet::builder`](super::Wallet::builder).
         #[derive(Clone, Debug)]
         pub struct Wallet {
             address: ::std::result::Result<
@@ -6335,18 +5926,15 @@ order from the API before acting on it.
         }
 
         impl Wallet {
+            ///Sets [`address`](super::Wallet::address): INFERRED: the wallet's address, when there is one.
             pub fn address<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<::std::string::String>>,
             {
-                self.address = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for address: {e}")
-                    });
+                self.address = Ok(value.into().0);
                 self
             }
+            ///Sets [`balance`](super::Wallet::balance): INFERRED: CRYPTO balance, in `currency`.
             pub fn balance<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<crate::Amount>,
@@ -6359,6 +5947,7 @@ order from the API before acting on it.
                     });
                 self
             }
+            ///Sets [`chain`](super::Wallet::chain): INFERRED: blockchain code of the wallet, e.g. `TRX`.
             pub fn chain<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -6371,6 +5960,7 @@ order from the API before acting on it.
                     });
                 self
             }
+            ///Sets [`currency`](super::Wallet::currency): INFERRED: CRYPTO currency held, e.g. `USDT-TRC20`; the unit of `balance`.
             pub fn currency<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -6410,6 +6000,7 @@ order from the API before acting on it.
             }
         }
 
+        ///Builder for [`WalletListEnvelope`](super::WalletListEnvelope), made by [`WalletListEnvelope::builder`](super::WalletListEnvelope::builder).
         #[derive(Clone, Debug)]
         pub struct WalletListEnvelope {
             code: ::std::result::Result<i64, ::std::string::String>,
@@ -6444,6 +6035,7 @@ order from the API before acting on it.
         }
 
         impl WalletListEnvelope {
+            ///Sets [`code`](super::WalletListEnvelope::code): 0 on success; non-zero on error (e.g. 401 for a missing or invalid API key).
             pub fn code<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<i64>,
@@ -6456,52 +6048,36 @@ order from the API before acting on it.
                     });
                 self
             }
+            ///Sets [`data`](super::WalletListEnvelope::data): The operation's result: present when `code` is 0.
             pub fn data<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::WalletList>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<super::WalletList>>,
             {
-                self.data = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for data: {e}")
-                    });
+                self.data = Ok(value.into().0);
                 self
             }
+            ///Sets [`message`](super::WalletListEnvelope::message): "ok" on success, otherwise a human-readable error.
             pub fn message<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<::std::string::String>>,
             {
-                self.message = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for message: {e}")
-                    });
+                self.message = Ok(value.into().0);
                 self
             }
+            ///Sets [`msg`](super::WalletListEnvelope::msg): INFERRED: error text that some error bodies carry instead of `message` (seen in older plugins).
             pub fn msg<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<::std::string::String>>,
             {
-                self.msg = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for msg: {e}")
-                    });
+                self.msg = Ok(value.into().0);
                 self
             }
+            ///Sets [`result`](super::WalletListEnvelope::result): true on success.
             pub fn result<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<bool>>,
             {
-                self.result = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for result: {e}")
-                    });
+                self.result = Ok(value.into().0);
                 self
             }
         }
@@ -6533,6 +6109,7 @@ order from the API before acting on it.
             }
         }
 
+        ///Builder for [`WithdrawRequest`](super::WithdrawRequest), made by [`WithdrawRequest::builder`](super::WithdrawRequest::builder).
         #[derive(Clone, Debug)]
         pub struct WithdrawRequest {
             address: ::std::result::Result<::std::string::String, ::std::string::String>,
@@ -6556,6 +6133,7 @@ order from the API before acting on it.
         }
 
         impl WithdrawRequest {
+            ///Sets [`address`](super::WithdrawRequest::address): INFERRED: destination address on `chain`.
             pub fn address<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -6568,6 +6146,7 @@ order from the API before acting on it.
                     });
                 self
             }
+            ///Sets [`amount`](super::WithdrawRequest::amount): INFERRED: CRYPTO amount to withdraw, in `currency` (sent as a JSON number, like every documented request amount).
             pub fn amount<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<crate::Amount>,
@@ -6580,6 +6159,7 @@ order from the API before acting on it.
                     });
                 self
             }
+            ///Sets [`chain`](super::WithdrawRequest::chain): INFERRED: blockchain to withdraw on, e.g. `TRX`.
             pub fn chain<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -6592,6 +6172,7 @@ order from the API before acting on it.
                     });
                 self
             }
+            ///Sets [`currency`](super::WithdrawRequest::currency): INFERRED: CRYPTO currency to withdraw, e.g. `USDT-TRC20`; the unit of `amount`.
             pub fn currency<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -6631,6 +6212,7 @@ order from the API before acting on it.
             }
         }
 
+        ///Builder for [`WithdrawResult`](super::WithdrawResult), made by [`WithdrawResult::builder`](super::WithdrawResult::builder).
         #[derive(Clone, Debug)]
         pub struct WithdrawResult {
             status: ::std::result::Result<
@@ -6653,28 +6235,20 @@ order from the API before acting on it.
         }
 
         impl WithdrawResult {
+            ///Sets [`status`](super::WithdrawResult::status): INFERRED: withdrawal status, e.g. `PENDING`.
             pub fn status<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<::std::string::String>>,
             {
-                self.status = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for status: {e}")
-                    });
+                self.status = Ok(value.into().0);
                 self
             }
+            ///Sets [`tx_id`](super::WithdrawResult::tx_id): INFERRED: transaction id of the withdrawal.
             pub fn tx_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<::std::string::String>>,
             {
-                self.tx_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for tx_id: {e}")
-                    });
+                self.tx_id = Ok(value.into().0);
                 self
             }
         }
@@ -6700,6 +6274,7 @@ order from the API before acting on it.
             }
         }
 
+        ///Builder for [`WithdrawResultEnvelope`](super::WithdrawResultEnvelope), made by [`WithdrawResultEnvelope::builder`](super::WithdrawResultEnvelope::builder).
         #[derive(Clone, Debug)]
         pub struct WithdrawResultEnvelope {
             code: ::std::result::Result<i64, ::std::string::String>,
@@ -6734,6 +6309,7 @@ order from the API before acting on it.
         }
 
         impl WithdrawResultEnvelope {
+            ///Sets [`code`](super::WithdrawResultEnvelope::code): 0 on success; non-zero on error (e.g. 401 for a missing or invalid API key).
             pub fn code<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<i64>,
@@ -6746,52 +6322,36 @@ order from the API before acting on it.
                     });
                 self
             }
+            ///Sets [`data`](super::WithdrawResultEnvelope::data): The operation's result: present when `code` is 0.
             pub fn data<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::WithdrawResult>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<super::WithdrawResult>>,
             {
-                self.data = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for data: {e}")
-                    });
+                self.data = Ok(value.into().0);
                 self
             }
+            ///Sets [`message`](super::WithdrawResultEnvelope::message): "ok" on success, otherwise a human-readable error.
             pub fn message<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<::std::string::String>>,
             {
-                self.message = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for message: {e}")
-                    });
+                self.message = Ok(value.into().0);
                 self
             }
+            ///Sets [`msg`](super::WithdrawResultEnvelope::msg): INFERRED: error text that some error bodies carry instead of `message` (seen in older plugins).
             pub fn msg<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<::std::string::String>>,
             {
-                self.msg = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for msg: {e}")
-                    });
+                self.msg = Ok(value.into().0);
                 self
             }
+            ///Sets [`result`](super::WithdrawResultEnvelope::result): true on success.
             pub fn result<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
-                T::Error: ::std::fmt::Display,
+                T: ::std::convert::Into<crate::OptionalField<bool>>,
             {
-                self.result = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for result: {e}")
-                    });
+                self.result = Ok(value.into().0);
                 self
             }
         }
@@ -7353,6 +6913,7 @@ pub mod builder {
             }
         }
 
+        ///Sets the request body: the body type or its builder (`Type::builder()...`); it is checked when the request is sent.
         pub fn body<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::PaymentUrlRequest>,
@@ -7369,6 +6930,7 @@ pub mod builder {
             self
         }
 
+        ///Changes the request body's builder in place (starting from an empty builder if none was set).
         pub fn body_map<F>(mut self, f: F) -> Self
         where
             F: std::ops::FnOnce(
@@ -7454,6 +7016,7 @@ pub mod builder {
             }
         }
 
+        ///Sets the request body: the body type or its builder (`Type::builder()...`); it is checked when the request is sent.
         pub fn body<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::PaymentInfoRequest>,
@@ -7470,6 +7033,7 @@ pub mod builder {
             self
         }
 
+        ///Changes the request body's builder in place (starting from an empty builder if none was set).
         pub fn body_map<F>(mut self, f: F) -> Self
         where
             F: std::ops::FnOnce(
@@ -7557,6 +7121,7 @@ pub mod builder {
             }
         }
 
+        ///Sets the `page` parameter: Page number, starting at 1.
         pub fn page<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::num::NonZeroU64>,
@@ -7571,6 +7136,7 @@ pub mod builder {
             self
         }
 
+        ///Sets the `size` parameter: Items per page.
         pub fn size<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::num::NonZeroU64>,
@@ -7658,6 +7224,7 @@ pub mod builder {
             }
         }
 
+        ///Sets the `order_id` parameter: Aurpay order id, a 20-digit numeric string.
         pub fn order_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
@@ -7744,6 +7311,7 @@ pub mod builder {
             }
         }
 
+        ///Sets the `order_id` parameter: Aurpay order id, a 20-digit numeric string.
         pub fn order_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
@@ -7832,6 +7400,7 @@ pub mod builder {
             }
         }
 
+        ///Sets the `order_id` parameter: Aurpay order id, a 20-digit numeric string.
         pub fn order_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
@@ -7845,6 +7414,7 @@ pub mod builder {
             self
         }
 
+        ///Sets the request body: the body type or its builder (`Type::builder()...`); it is checked when the request is sent.
         pub fn body<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::RefundRequest>,
@@ -7859,6 +7429,7 @@ pub mod builder {
             self
         }
 
+        ///Changes the request body's builder in place (starting from an empty builder if none was set).
         pub fn body_map<F>(mut self, f: F) -> Self
         where
             F: std::ops::FnOnce(
@@ -7950,6 +7521,7 @@ pub mod builder {
             }
         }
 
+        ///Sets the `page` parameter: Page number, starting at 1.
         pub fn page<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::num::NonZeroU64>,
@@ -7964,6 +7536,7 @@ pub mod builder {
             self
         }
 
+        ///Sets the `size` parameter: Items per page.
         pub fn size<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::num::NonZeroU64>,
@@ -8255,6 +7828,7 @@ pub mod builder {
             }
         }
 
+        ///Sets the request body: the body type or its builder (`Type::builder()...`); it is checked when the request is sent.
         pub fn body<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::WithdrawRequest>,
@@ -8271,6 +7845,7 @@ pub mod builder {
             self
         }
 
+        ///Changes the request body's builder in place (starting from an empty builder if none was set).
         pub fn body_map<F>(mut self, f: F) -> Self
         where
             F: std::ops::FnOnce(
@@ -8492,6 +8067,7 @@ pub mod builder {
             }
         }
 
+        ///Sets the request body: the body type or its builder (`Type::builder()...`); it is checked when the request is sent.
         pub fn body<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::BlnOrderRequest>,
@@ -8508,6 +8084,7 @@ pub mod builder {
             self
         }
 
+        ///Changes the request body's builder in place (starting from an empty builder if none was set).
         pub fn body_map<F>(mut self, f: F) -> Self
         where
             F: std::ops::FnOnce(
@@ -8593,6 +8170,7 @@ pub mod builder {
             }
         }
 
+        ///Sets the request body: the body type or its builder (`Type::builder()...`); it is checked when the request is sent.
         pub fn body<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::BlnWithdrawRequest>,
@@ -8609,6 +8187,7 @@ pub mod builder {
             self
         }
 
+        ///Changes the request body's builder in place (starting from an empty builder if none was set).
         pub fn body_map<F>(mut self, f: F) -> Self
         where
             F: std::ops::FnOnce(
@@ -8697,6 +8276,7 @@ pub mod builder {
             }
         }
 
+        ///Sets the request body: the body type or its builder (`Type::builder()...`); it is checked when the request is sent.
         pub fn body<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::ApiKeyRequest>,
@@ -8711,6 +8291,7 @@ pub mod builder {
             self
         }
 
+        ///Changes the request body's builder in place (starting from an empty builder if none was set).
         pub fn body_map<F>(mut self, f: F) -> Self
         where
             F: std::ops::FnOnce(

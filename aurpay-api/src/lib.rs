@@ -115,6 +115,7 @@ mod enums;
 pub mod envelope;
 mod error;
 pub mod operation;
+mod optional;
 pub mod raw;
 mod redact;
 mod retry;
@@ -124,11 +125,11 @@ pub mod signing;
 mod timestamp;
 
 #[rustfmt::skip]
-#[allow(missing_docs, unused_imports, clippy::all, clippy::pedantic, rustdoc::all)]
+#[allow(unused_imports, clippy::all, clippy::pedantic, rustdoc::all)]
 mod generated;
 
 #[rustfmt::skip]
-#[allow(missing_docs, clippy::all, clippy::pedantic, rustdoc::all)]
+#[allow(clippy::all, clippy::pedantic, rustdoc::all)]
 mod generated_operations;
 
 pub use amount::{Amount, JsonForm, ParseAmountError};
@@ -142,6 +143,7 @@ pub use enums::{OrderStatus, OrderType, SignatureAlgorithm, TransactionType};
 pub use error::{Error, ErrorKind, Outcome};
 pub use generated::{Client, ClientInfo, ResponseValue, builder, types};
 pub use operation::{Operation, OrderLookup, Provenance, ProvenanceStatus};
+pub use optional::OptionalField;
 pub use raw::RawRequest;
 pub use reqwest::Method;
 pub use retry::RetryPolicy;

@@ -14,6 +14,7 @@
 //! Output is deterministic: the same spec gives the same bytes.
 #![warn(missing_docs)]
 
+mod document;
 mod operations;
 mod restrict;
 mod spec;
@@ -285,6 +286,8 @@ pub fn generate_from_str(text: &str, spec_path: &Path) -> Result<Generated, Erro
         message: e.to_string(),
     })?;
     restrict::restrict(&mut client_file);
+    restrict::optional_setters(&mut client_file);
+    document::document(&mut client_file, &document::parameter_docs(&document));
     let client = format_file(quote::ToTokens::to_token_stream(&client_file), spec_path)?;
     let operations = format_file(operations::tokens(&model), spec_path)?;
     Ok(Generated { client, operations })

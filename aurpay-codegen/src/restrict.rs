@@ -86,3 +86,97 @@ fn rewrite_docs(attrs: &mut [syn::Attribute]) {
         }
     }
 }
+
+/// Optional fields' setters in the type builders take
+/// `impl Into<OptionalField<T>>` instead of progenitor's
+/// `TryInto<Option<T>>`, so that `.callback_url("https://...")`, a value,
+/// `Some(value)` or `None` all work (a `&str` is not `TryInto<Option<String>>`).
+pub fn optional_setters(file: &mut syn::File) {
+    for item in &mut file.items {
+        let Item::Mod(types) = item else { continue };
+        if types.ident != "types" {
+            continue;
+        }
+        let Some((_, items)) = &mut types.content else {
+            continue;
+        };
+        for item in items.iter_mut() {
+            let Item::Mod(builders) = item else { continue };
+            if builders.ident != "builder" {
+                continue;
+            }
+            let Some((_, items)) = &mut builders.content else {
+                continue;
+            };
+            for item in items.iter_mut() {
+                let Item::Impl(block) = item else { continue };
+                if block.trait_.is_some() {
+                    continue;
+                }
+                for impl_item in &mut block.items {
+                    let ImplItem::Fn(function) = impl_item else {
+                        continue;
+                    };
+                    if let Some(inner) = optional_inner(function) {
+                        let name = &function.sig.ident;
+                        let attrs = &function.attrs;
+                        *function = syn::parse_quote! {
+                            #(#attrs)*
+                            pub fn #name<T>(mut self, value: T) -> Self
+                            where
+                                T: ::std::convert::Into<crate::OptionalField<#inner>>,
+                            {
+                                self.#name = Ok(value.into().0);
+                                self
+                            }
+                        };
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// `X` when the setter's bound is `T: TryInto<Option<X>>`.
+fn optional_inner(function: &syn::ImplItemFn) -> Option<syn::Type> {
+    let clause = function.sig.generics.where_clause.as_ref()?;
+    for predicate in &clause.predicates {
+        let syn::WherePredicate::Type(bound) = predicate else {
+            continue;
+        };
+        let syn::Type::Path(bounded) = &bound.bounded_ty else {
+            continue;
+        };
+        if !bounded.path.is_ident("T") {
+            continue;
+        }
+        for trait_bound in &bound.bounds {
+            let syn::TypeParamBound::Trait(t) = trait_bound else {
+                continue;
+            };
+            let last = t.path.segments.last()?;
+            if last.ident != "TryInto" {
+                continue;
+            }
+            let option = single_generic(&last.arguments)?;
+            let syn::Type::Path(option) = option else {
+                continue;
+            };
+            let segment = option.path.segments.last()?;
+            if segment.ident == "Option" {
+                return single_generic(&segment.arguments).cloned();
+            }
+        }
+    }
+    None
+}
+
+fn single_generic(arguments: &syn::PathArguments) -> Option<&syn::Type> {
+    let syn::PathArguments::AngleBracketed(args) = arguments else {
+        return None;
+    };
+    match args.args.first()? {
+        syn::GenericArgument::Type(ty) if args.args.len() == 1 => Some(ty),
+        _ => None,
+    }
+}

@@ -184,6 +184,15 @@ fn is_nullable(document: &Yaml, schema: &Yaml) -> bool {
     if let Some(name) = ref_name(schema) {
         return is_nullable(document, component(document, name));
     }
+    // `description` + `allOf: [$ref]`, the way a reference is described:
+    // nullable when its one member is.
+    if let Some([only]) = schema
+        .get("allOf")
+        .and_then(Yaml::as_sequence)
+        .map(Vec::as_slice)
+    {
+        return is_nullable(document, only);
+    }
     ["oneOf", "anyOf"].iter().any(|keyword| {
         schema
             .get(*keyword)
