@@ -16,6 +16,7 @@ pub mod types {
         Debug,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct ApiKey {
         ///JWT access token. INFERRED: usable as the `API-Key` header value.
         pub access_token: ::std::string::String,
@@ -36,6 +37,7 @@ pub mod types {
         Debug,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct ApiKeyEnvelope {
         ///0 on success; non-zero on error (e.g. 401 for a missing or invalid API key).
         pub code: i64,
@@ -68,6 +70,7 @@ pub mod types {
         Debug,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct ApiKeyRequest {
         ///The merchant account's password.
         pub password: ::std::string::String,
@@ -90,6 +93,7 @@ pub mod types {
         Debug,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct BlnBalance {
         ///INFERRED: Lightning balance, CRYPTO, in `currency` (BTC).
         pub balance: crate::Amount,
@@ -113,6 +117,7 @@ pub mod types {
         Debug,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct BlnBalanceEnvelope {
         ///0 on success; non-zero on error (e.g. 401 for a missing or invalid API key).
         pub code: i64,
@@ -145,6 +150,7 @@ pub mod types {
         Debug,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct BlnOrder {
         ///CRYPTO amount of the invoice, in BTC (`currency`, e.g. `BTC-LN`).
         pub amount: crate::Amount,
@@ -184,6 +190,7 @@ pub mod types {
         Debug,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct BlnOrderEnvelope {
         ///0 on success; non-zero on error (e.g. 401 for a missing or invalid API key).
         pub code: i64,
@@ -216,6 +223,7 @@ pub mod types {
         Debug,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct BlnOrderRequest {
         ///Called with GET when the order succeeds.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -250,6 +258,7 @@ pub mod types {
         Debug,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct BlnWithdrawRequest {
         ///Amount to pay, only needed when the invoice in `ln_invoices` carries none; the docs type it as a string. INFERRED: CRYPTO, in BTC like BLN order amounts; the unit (BTC or satoshi) is UNKNOWN.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -274,6 +283,7 @@ pub mod types {
         schemars::JsonSchema
     )]
     #[serde(transparent)]
+    #[non_exhaustive]
     pub struct BlnWithdrawResult(
         pub ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     );
@@ -311,6 +321,7 @@ pub mod types {
         Debug,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct BlnWithdrawResultEnvelope {
         ///0 on success; non-zero on error (e.g. 401 for a missing or invalid API key).
         pub code: i64,
@@ -344,6 +355,7 @@ pub mod types {
         schemars::JsonSchema
     )]
     #[serde(transparent)]
+    #[non_exhaustive]
     pub struct CryptoCurrencyList(pub ::std::vec::Vec<SupportedCryptoCurrency>);
     impl ::std::ops::Deref for CryptoCurrencyList {
         type Target = ::std::vec::Vec<SupportedCryptoCurrency>;
@@ -374,6 +386,7 @@ pub mod types {
         Debug,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct CryptoCurrencyListEnvelope {
         ///0 on success; non-zero on error (e.g. 401 for a missing or invalid API key).
         pub code: i64,
@@ -409,6 +422,7 @@ carry `msg` instead of `message` (INFERRED from older plugins).
         Debug,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct Envelope {
         ///0 on success; non-zero on error (e.g. 401 for a missing or invalid API key).
         pub code: i64,
@@ -443,6 +457,7 @@ order from the API before acting on it.
         Debug,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct OrderDetail {
         ///CRYPTO amount due, in `currency` (e.g. 0.00102549 BTC).
         pub amount: crate::Amount,
@@ -536,6 +551,7 @@ order from the API before acting on it.
         Debug,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct OrderDetailEnvelope {
         ///0 on success; non-zero on error (e.g. 401 for a missing or invalid API key).
         pub code: i64,
@@ -568,6 +584,7 @@ order from the API before acting on it.
         Debug,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct OrderPage {
         ///The orders on this page.
         pub data: ::std::vec::Vec<OrderSummary>,
@@ -597,6 +614,7 @@ order from the API before acting on it.
         Debug,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct OrderPageEnvelope {
         ///0 on success; non-zero on error (e.g. 401 for a missing or invalid API key).
         pub code: i64,
@@ -629,6 +647,7 @@ order from the API before acting on it.
         Debug,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct OrderSummary {
         ///CRYPTO amount due, in `currency`.
         pub amount: crate::Amount,
@@ -689,6 +708,7 @@ order from the API before acting on it.
         Debug,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct PaymentInfo {
         ///Deposit address the buyer sends `amount` to, on the requested `chain`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -731,6 +751,7 @@ order from the API before acting on it.
         Debug,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct PaymentInfoEnvelope {
         ///0 on success; non-zero on error (e.g. 401 for a missing or invalid API key).
         pub code: i64,
@@ -763,6 +784,7 @@ order from the API before acting on it.
         Debug,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct PaymentInfoRequest {
         ///Called (GET, or POST with `enable_post_callback`) when the order succeeds.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -807,6 +829,7 @@ order from the API before acting on it.
         Debug,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct PaymentUrl {
         ///Aurpay's hosted cashier page for this order.
         pub pay_url: ::std::string::String,
@@ -827,6 +850,7 @@ order from the API before acting on it.
         Debug,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct PaymentUrlEnvelope {
         ///0 on success; non-zero on error (e.g. 401 for a missing or invalid API key).
         pub code: i64,
@@ -859,6 +883,7 @@ order from the API before acting on it.
         Debug,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct PaymentUrlRequest {
         ///Called (GET, or POST with `enable_post_callback`) when the order succeeds.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -900,6 +925,7 @@ order from the API before acting on it.
         schemars::JsonSchema
     )]
     #[serde(transparent)]
+    #[non_exhaustive]
     pub struct RealCurrencyList(pub ::std::vec::Vec<::std::string::String>);
     impl ::std::ops::Deref for RealCurrencyList {
         type Target = ::std::vec::Vec<::std::string::String>;
@@ -930,6 +956,7 @@ order from the API before acting on it.
         Debug,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct RealCurrencyListEnvelope {
         ///0 on success; non-zero on error (e.g. 401 for a missing or invalid API key).
         pub code: i64,
@@ -962,6 +989,7 @@ order from the API before acting on it.
         Debug,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct RefundInfo {
         ///INFERRED: CRYPTO amount that can be refunded, in `currency`.
         pub amount: crate::Amount,
@@ -990,6 +1018,7 @@ order from the API before acting on it.
         Debug,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct RefundInfoEnvelope {
         ///0 on success; non-zero on error (e.g. 401 for a missing or invalid API key).
         pub code: i64,
@@ -1022,6 +1051,7 @@ order from the API before acting on it.
         Debug,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct RefundRequest {
         ///INFERRED: the customer's wallet address to refund to, on the order's `chain`.
         pub address: ::std::string::String,
@@ -1045,6 +1075,7 @@ order from the API before acting on it.
         Debug,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct RefundResult {
         ///Aurpay order id.
         pub order_id: ::std::string::String,
@@ -1073,6 +1104,7 @@ order from the API before acting on it.
         Debug,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct RefundResultEnvelope {
         ///0 on success; non-zero on error (e.g. 401 for a missing or invalid API key).
         pub code: i64,
@@ -1105,6 +1137,7 @@ order from the API before acting on it.
         Debug,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct SelfCustodyWallet {
         ///INFERRED: the merchant's own receiving address for `currency`.
         pub address: ::std::string::String,
@@ -1130,6 +1163,7 @@ order from the API before acting on it.
         schemars::JsonSchema
     )]
     #[serde(transparent)]
+    #[non_exhaustive]
     pub struct SelfCustodyWalletList(pub ::std::vec::Vec<SelfCustodyWallet>);
     impl ::std::ops::Deref for SelfCustodyWalletList {
         type Target = ::std::vec::Vec<SelfCustodyWallet>;
@@ -1160,6 +1194,7 @@ order from the API before acting on it.
         Debug,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct SelfCustodyWalletListEnvelope {
         ///0 on success; non-zero on error (e.g. 401 for a missing or invalid API key).
         pub code: i64,
@@ -1192,6 +1227,7 @@ order from the API before acting on it.
         Debug,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct SupportedCryptoCurrency {
         ///INFERRED: blockchain code, usable as the `chain` of Get Payment Info (e.g. `ETH`).
         pub chain: ::std::string::String,
@@ -1220,6 +1256,7 @@ order from the API before acting on it.
         Debug,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct Transaction {
         ///INFERRED: CRYPTO amount of the transaction, in `currency`.
         pub amount: crate::Amount,
@@ -1280,6 +1317,7 @@ order from the API before acting on it.
         Debug,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct TransactionPage {
         ///The transactions on this page.
         pub data: ::std::vec::Vec<Transaction>,
@@ -1309,6 +1347,7 @@ order from the API before acting on it.
         Debug,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct TransactionPageEnvelope {
         ///0 on success; non-zero on error (e.g. 401 for a missing or invalid API key).
         pub code: i64,
@@ -1341,6 +1380,7 @@ order from the API before acting on it.
         Debug,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct Wallet {
         ///INFERRED: the wallet's address, when there is one.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1369,6 +1409,7 @@ order from the API before acting on it.
         schemars::JsonSchema
     )]
     #[serde(transparent)]
+    #[non_exhaustive]
     pub struct WalletList(pub ::std::vec::Vec<Wallet>);
     impl ::std::ops::Deref for WalletList {
         type Target = ::std::vec::Vec<Wallet>;
@@ -1397,6 +1438,7 @@ order from the API before acting on it.
         Debug,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct WalletListEnvelope {
         ///0 on success; non-zero on error (e.g. 401 for a missing or invalid API key).
         pub code: i64,
@@ -1429,6 +1471,7 @@ order from the API before acting on it.
         Debug,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct WithdrawRequest {
         ///INFERRED: destination address on `chain`.
         pub address: ::std::string::String,
@@ -1456,6 +1499,7 @@ order from the API before acting on it.
         Default,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct WithdrawResult {
         ///INFERRED: withdrawal status, e.g. `PENDING`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1480,6 +1524,7 @@ order from the API before acting on it.
         Debug,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct WithdrawResultEnvelope {
         ///0 on success; non-zero on error (e.g. 401 for a missing or invalid API key).
         pub code: i64,

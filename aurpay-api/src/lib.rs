@@ -22,18 +22,14 @@
 //!
 //! let order = client
 //!     .get_payment_info()
-//!     .body(types::PaymentInfoRequest {
-//!         chain: "ETH".into(),
-//!         currency: "USDT-ERC20".into(),
-//!         vs_currency: "USD".into(),
-//!         vs_price: Amount::from(10),
-//!         callback_url: Some("https://shop.example/aurpay/paid".into()),
-//!         enable_post_callback: None,
-//!         fixed_encrypt_price: None,
-//!         succeed_url: None,
-//!         timeout_callback: None,
-//!         timeout_url: None,
-//!     })
+//!     .body(
+//!         types::PaymentInfoRequest::builder()
+//!             .chain("ETH")
+//!             .currency("USDT-ERC20") // CRYPTO here; the fiat is vs_currency
+//!             .vs_currency("USD")
+//!             .vs_price(Amount::from(10))
+//!             .callback_url("https://shop.example/aurpay/callback?ref=cart-1&event=paid"),
+//!     )
 //!     .call()
 //!     .await;
 //!

@@ -18,7 +18,7 @@ use crate::Amount;
 ///     .succeed_url(None::<String>)                                        // None
 ///     .try_into()?;
 /// assert_eq!(request.enable_post_callback, Some(true));
-/// # Ok::<(), String>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct OptionalField<T>(pub Option<T>);

@@ -197,10 +197,11 @@ async fn every_operation_with_each_scheme() {
     let config = sandbox.config();
     let key = anonymous
         .get_api_key()
-        .body(types::ApiKeyRequest {
-            username: config.username.clone(),
-            password: config.password.clone(),
-        })
+        .body(
+            types::ApiKeyRequest::builder()
+                .username(config.username.clone())
+                .password(config.password.clone()),
+        )
         .call()
         .await
         .unwrap();
@@ -262,10 +263,11 @@ async fn authentication_failures_answer_code_401() {
         .unwrap();
     let error = anonymous
         .get_api_key()
-        .body(types::ApiKeyRequest {
-            username: "x@example.com".into(),
-            password: "nope".into(),
-        })
+        .body(
+            types::ApiKeyRequest::builder()
+                .username("x@example.com")
+                .password("nope"),
+        )
         .call()
         .await
         .unwrap_err();

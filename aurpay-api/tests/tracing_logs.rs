@@ -58,10 +58,9 @@ async fn spans_carry_call_facts_and_logs_carry_no_secret() {
     server.push(Reply::ok(json!({"balance": "0.5"})));
     client.get_bln_balance().call().await.unwrap();
     server.push(Reply::ok(json!({"access_token": JWT})));
-    let body = types::ApiKeyRequest {
-        username: "m@example.com".into(),
-        password: "hunter2-password".into(),
-    };
+    let body = types::ApiKeyRequest::builder()
+        .username("m@example.com")
+        .password("hunter2-password");
     client.get_api_key().body(body).call().await.unwrap();
 
     // A server that echoes the credentials back, in an envelope message,

@@ -535,10 +535,9 @@ async fn get_api_key_needs_no_credentials_and_builds_an_api_key_client() {
     let server = TestServer::start(Auth::None).await;
     server.push(Reply::ok(json!({"access_token": API_KEY})));
     let anonymous = Client::builder().base_url(server.url()).build().unwrap();
-    let body = types::ApiKeyRequest {
-        username: "merchant@example.com".into(),
-        password: "hunter2".into(),
-    };
+    let body = types::ApiKeyRequest::builder()
+        .username("merchant@example.com")
+        .password("hunter2");
     let key = anonymous.get_api_key().body(body).call().await.unwrap();
     let request = &server.received()[0];
     assert!(request.headers.get("api-key").is_none());

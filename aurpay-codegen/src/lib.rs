@@ -287,6 +287,7 @@ pub fn generate_from_str(text: &str, spec_path: &Path) -> Result<Generated, Erro
     })?;
     restrict::restrict(&mut client_file);
     restrict::optional_setters(&mut client_file);
+    restrict::non_exhaustive_types(&mut client_file);
     document::document(&mut client_file, &document::parameter_docs(&document));
     let client = format_file(quote::ToTokens::to_token_stream(&client_file), spec_path)?;
     let operations = format_file(operations::tokens(&model), spec_path)?;

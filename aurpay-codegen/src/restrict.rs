@@ -180,3 +180,29 @@ fn single_generic(arguments: &syn::PathArguments) -> Option<&syn::Type> {
         _ => None,
     }
 }
+
+/// Every request and response type is `#[non_exhaustive]`, so that Aurpay
+/// adding a field is not a breaking change for users: outside the crate
+/// they are built with their builders (`Type::builder()`), never with a
+/// struct literal, and matched with `..`.
+pub fn non_exhaustive_types(file: &mut syn::File) {
+    for item in &mut file.items {
+        let Item::Mod(types) = item else { continue };
+        if types.ident != "types" {
+            continue;
+        }
+        let Some((_, items)) = &mut types.content else {
+            continue;
+        };
+        for item in items.iter_mut() {
+            let attrs = match item {
+                Item::Struct(s) => &mut s.attrs,
+                Item::Enum(e) => &mut e.attrs,
+                _ => continue,
+            };
+            if !attrs.iter().any(|a| a.path().is_ident("non_exhaustive")) {
+                attrs.push(syn::parse_quote!(#[non_exhaustive]));
+            }
+        }
+    }
+}
