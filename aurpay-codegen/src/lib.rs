@@ -14,6 +14,7 @@
 //! Output is deterministic: the same spec gives the same bytes.
 #![warn(missing_docs)]
 
+mod change;
 mod document;
 mod operations;
 mod restrict;
@@ -26,6 +27,7 @@ use std::path::{Path, PathBuf};
 
 use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle, TypeImpl};
 
+pub use change::{SurfaceChange, compare as compare_surfaces, fingerprint};
 pub use surface::surface;
 
 /// progenitor's version, as pinned in the workspace manifest; it appears in
@@ -72,6 +74,22 @@ impl Generated {
             (CLIENT_FILE, self.client.as_str()),
             (OPERATIONS_FILE, self.operations.as_str()),
         ]
+    }
+}
+
+impl Generated {
+    /// The generated files as checked in under `dir` (normally
+    /// `aurpay-api/src`); a missing file reads as empty.
+    pub fn read_from(dir: &Path) -> Generated {
+        let read = |name: &str| {
+            std::fs::read_to_string(dir.join(name))
+                .map(|s| s.replace("\r\n", "\n"))
+                .unwrap_or_default()
+        };
+        Generated {
+            client: read(CLIENT_FILE),
+            operations: read(OPERATIONS_FILE),
+        }
     }
 }
 

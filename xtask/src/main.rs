@@ -5,6 +5,10 @@
 //!   `spec/aurpay.yaml`.
 //! * `cargo xtask regen --check` writes nothing; it exits non-zero and prints
 //!   a diff when the checked-in files are stale.
+//!
+//! Both print what the regeneration changes in the public surface (added,
+//! removed and changed items, retry-safety flips) and whether that breaks
+//! users, and the surface fingerprint CHANGELOG.md must record.
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -46,6 +50,7 @@ fn regen(check: bool) -> ExitCode {
         }
     };
     let stale = aurpay_codegen::stale_files(&generated, api_src);
+    report_surface_change(&aurpay_codegen::Generated::read_from(api_src), &generated);
     if check {
         for file in &stale {
             print!("{}", file.diff);
@@ -72,4 +77,22 @@ fn regen(check: bool) -> ExitCode {
         }
     }
     ExitCode::SUCCESS
+}
+
+/// Prints what the new generation changes in the public surface.
+fn report_surface_change(old: &aurpay_codegen::Generated, new: &aurpay_codegen::Generated) {
+    let (Ok(old_surface), Ok(new_surface)) =
+        (aurpay_codegen::surface(old), aurpay_codegen::surface(new))
+    else {
+        println!("public surface: cannot be compared (checked-in code does not parse)");
+        return;
+    };
+    let change = aurpay_codegen::compare_surfaces(&old_surface, &new_surface);
+    print!("{change}");
+    if !change.is_empty() {
+        println!(
+            "next: describe this in CHANGELOG.md (Unreleased) for users, set its surface fingerprint to {}, and review the snapshot with `cargo insta review`",
+            aurpay_codegen::fingerprint(&new_surface)
+        );
+    }
 }
