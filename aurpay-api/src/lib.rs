@@ -99,7 +99,7 @@
 //!
 //! TLS is rustls by default; enable the `native-tls` feature (with
 //! `default-features = false`) for the platform's TLS.
-#![warn(missing_docs)]
+#![warn(missing_docs, missing_debug_implementations)]
 
 mod amount;
 mod call;
@@ -143,4 +143,7 @@ pub use optional::OptionalField;
 pub use raw::RawRequest;
 pub use reqwest::Method;
 pub use retry::RetryPolicy;
+/// The decimal type inside [`Amount`] (`rust_decimal`), re-exported so that
+/// building amounts needs no extra dependency.
+pub use rust_decimal::Decimal;
 pub use timestamp::{ParseTimestampError, Timestamp};
