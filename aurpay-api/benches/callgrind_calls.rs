@@ -12,8 +12,6 @@
 
 mod common;
 
-use std::time::SystemTime;
-
 use aurpay_api::{CallExt, SignatureAlgorithm, signing, types};
 use common::*;
 
@@ -51,7 +49,7 @@ struct Context {
     api_key: aurpay_api::Client,
     signature: aurpay_api::Client,
     body: Vec<u8>,
-    date: chrono::DateTime<chrono::Utc>,
+    date: aurpay_api::Timestamp,
 }
 
 impl Context {
@@ -62,7 +60,7 @@ impl Context {
             api_key: sdk_client(Auth::ApiKey),
             signature: sdk_client(Auth::Signature),
             body: serde_json::to_vec(&pay_info_request()).unwrap(),
-            date: chrono::DateTime::<chrono::Utc>::from(SystemTime::now()),
+            date: aurpay_api::Timestamp::now(),
         }
     }
 
@@ -105,7 +103,7 @@ impl Context {
             "signing" => drop(signing::signature_headers(
                 &SignatureAlgorithm::HmacSha256,
                 SECRET.as_bytes(),
-                *date,
+                date,
                 "POST",
                 "/api/order/pay-info",
                 Some(body),

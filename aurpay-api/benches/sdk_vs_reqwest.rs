@@ -7,8 +7,6 @@
 
 mod common;
 
-use std::time::SystemTime;
-
 use aurpay_api::{CallExt, SignatureAlgorithm, signing, types};
 use common::*;
 use divan::Bencher;
@@ -129,12 +127,12 @@ mod concurrent_64 {
 #[divan::bench]
 fn signing_post(bencher: Bencher) {
     let body = serde_json::to_vec(&pay_info_request()).unwrap();
-    let date = chrono::DateTime::<chrono::Utc>::from(SystemTime::now());
+    let date = aurpay_api::Timestamp::now();
     bencher.bench(|| {
         signing::signature_headers(
             divan::black_box(&SignatureAlgorithm::HmacSha256),
             divan::black_box(SECRET.as_bytes()),
-            date,
+            &date,
             "POST",
             "/api/order/pay-info",
             Some(divan::black_box(&body)),

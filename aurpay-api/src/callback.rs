@@ -447,9 +447,9 @@ impl VerifiedCallback {
         self.body.as_ref()
     }
 
-    /// When Aurpay signed the callback.
-    pub fn signed_at(&self) -> DateTime<Utc> {
-        self.signed_at
+    /// When Aurpay signed the callback (its `Date`, in UTC).
+    pub fn signed_at(&self) -> Timestamp {
+        Timestamp::from(self.signed_at)
     }
 
     /// Binds the callback to an Aurpay order: the one you stored, at
@@ -678,7 +678,7 @@ impl CallbackVerifier {
             .map_err(|_| Rejection::UnparsableDate)?
             .to_utc();
         if let Some(window) = self.freshness {
-            let now = self.clock.now();
+            let now = self.clock.now().to_utc();
             let offset = now.signed_duration_since(signed_at);
             let magnitude = offset.abs().to_std().unwrap_or(Duration::MAX);
             if magnitude > window {
@@ -785,7 +785,7 @@ impl ClassifyName for serde_json::Error {
 ///
 /// let signer = CallbackSigner::new("TOKEN", "test_secret");
 /// let date = "2024-06-17T00:00:00Z".parse().unwrap();
-/// let headers = signer.headers("https://api.you.com/callback?id=32", date);
+/// let headers = signer.headers("https://api.you.com/callback?id=32", &date);
 /// assert_eq!(headers["signature"], "5L6Z4ahJ+WYKXclbrTg/rMce1HHnD12UCCrfwRDaY1w=");
 /// assert_eq!(headers["date"], "2024-06-17T00:00:00Z");
 /// ```
@@ -835,7 +835,7 @@ impl CallbackSigner {
 
     /// `Callback-Token`, `Date`, `Signature` (and `API-Key` when set) for a
     /// callback to `url` signed at `date`.
-    pub fn headers(&self, url: &str, date: DateTime<Utc>) -> HeaderMap {
+    pub fn headers(&self, url: &str, date: &Timestamp) -> HeaderMap {
         let date = signing::format_date(date);
         let mut headers = HeaderMap::new();
         let pairs = [
@@ -857,7 +857,7 @@ impl CallbackSigner {
 
     /// [`CallbackSigner::headers`] signed now.
     pub fn headers_now(&self, url: &str) -> HeaderMap {
-        self.headers(url, signing::SystemClock.now())
+        self.headers(url, &signing::SystemClock.now())
     }
 }
 

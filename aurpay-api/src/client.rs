@@ -660,7 +660,7 @@ impl Client {
             }
             Some(Scheme::Signature(key)) => {
                 let now = self.inner.clock.now();
-                if !signing::sign_request(request, key, now) {
+                if !signing::sign_request(request, key, &now) {
                     tracing::warn!("request body cannot be signed (streaming body)");
                 }
             }
@@ -675,7 +675,7 @@ fn retry_after(response: &reqwest::Response) -> Option<Duration> {
         return Some(Duration::from_secs(seconds));
     }
     let date = chrono::DateTime::parse_from_rfc2822(value).ok()?;
-    let now = signing::SystemClock.now();
+    let now = signing::SystemClock.now().to_utc();
     let wait = date.with_timezone(&chrono::Utc) - now;
     Some(wait.to_std().unwrap_or(Duration::ZERO))
 }

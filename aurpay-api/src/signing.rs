@@ -17,20 +17,20 @@ use std::sync::Arc;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::SecondsFormat;
 use hmac::{Hmac, Mac};
 use md5::{Digest, Md5};
 use reqwest::header::{HeaderName, HeaderValue};
 use secrecy::ExposeSecret;
 
-use crate::SignatureAlgorithm;
 use crate::credentials::SignatureKey;
+use crate::{SignatureAlgorithm, Timestamp};
 
 /// The signing time source. The client uses [`SystemClock`]; tests inject
-/// a fixed time.
+/// a fixed time. Time is the SDK's one time type, [`Timestamp`].
 pub trait Clock: Send + Sync + fmt::Debug {
     /// The current time.
-    fn now(&self) -> DateTime<Utc>;
+    fn now(&self) -> Timestamp;
 }
 
 /// The system's clock.
@@ -38,8 +38,8 @@ pub trait Clock: Send + Sync + fmt::Debug {
 pub struct SystemClock;
 
 impl Clock for SystemClock {
-    fn now(&self) -> DateTime<Utc> {
-        DateTime::<Utc>::from(std::time::SystemTime::now())
+    fn now(&self) -> Timestamp {
+        Timestamp::now()
     }
 }
 
@@ -48,14 +48,14 @@ impl Clock for SystemClock {
 /// ```
 /// use aurpay_api::signing::{Clock, FixedClock};
 /// let clock = FixedClock("2024-06-17T00:00:00Z".parse().unwrap());
-/// assert_eq!(aurpay_api::signing::format_date(clock.now()), "2024-06-17T00:00:00Z");
+/// assert_eq!(aurpay_api::signing::format_date(&clock.now()), "2024-06-17T00:00:00Z");
 /// ```
-#[derive(Clone, Copy, Debug)]
-pub struct FixedClock(pub DateTime<Utc>);
+#[derive(Clone, Debug)]
+pub struct FixedClock(pub Timestamp);
 
 impl Clock for FixedClock {
-    fn now(&self) -> DateTime<Utc> {
-        self.0
+    fn now(&self) -> Timestamp {
+        self.0.clone()
     }
 }
 
@@ -67,10 +67,10 @@ pub(crate) fn system_clock() -> Arc<dyn Clock> {
 ///
 /// ```
 /// let date = "2024-06-17T00:00:00.123Z".parse().unwrap();
-/// assert_eq!(aurpay_api::signing::format_date(date), "2024-06-17T00:00:00Z");
+/// assert_eq!(aurpay_api::signing::format_date(&date), "2024-06-17T00:00:00Z");
 /// ```
-pub fn format_date(time: DateTime<Utc>) -> String {
-    time.to_rfc3339_opts(SecondsFormat::Secs, true)
+pub fn format_date(time: &Timestamp) -> String {
+    time.to_utc().to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
 /// Lowercase hex MD5 of `body`, the `Body-MD5` header value.
@@ -176,14 +176,14 @@ impl fmt::Debug for SignatureHeaders {
 /// ```
 /// use aurpay_api::{SignatureAlgorithm, signing::signature_headers};
 /// let date = "2024-06-17T00:00:00Z".parse().unwrap();
-/// let headers = signature_headers(&SignatureAlgorithm::HmacSha256, b"test_secret", date, "GET", "/test/logs?size=20&page=2", None).unwrap();
+/// let headers = signature_headers(&SignatureAlgorithm::HmacSha256, b"test_secret", &date, "GET", "/test/logs?size=20&page=2", None).unwrap();
 /// assert_eq!(headers.signature, "a1zLvIqPep06xkddvpx3sPuJZK1IfA/Bo2lhL1nrJ+o=");
 /// assert_eq!(headers.body_md5, None);
 /// ```
 pub fn signature_headers(
     algorithm: &SignatureAlgorithm,
     secret: &[u8],
-    date: DateTime<Utc>,
+    date: &Timestamp,
     method: &str,
     path_and_query: &str,
     body: Option<&[u8]>,
@@ -217,7 +217,7 @@ const SIGNATURE: HeaderName = HeaderName::from_static("signature");
 pub(crate) fn sign_request(
     request: &mut reqwest::Request,
     key: &SignatureKey,
-    now: DateTime<Utc>,
+    now: &Timestamp,
 ) -> bool {
     let url = request.url();
     let path_and_query = match url.query() {
@@ -269,6 +269,7 @@ mod tests {
     //! vectors computed independently with Python's `hmac`, `hashlib` and
     //! `base64` (script in the commit message), covering query strings,
     //! bodies and both algorithms.
+    use chrono::{DateTime, Utc};
 
     use super::*;
     use crate::Credentials;
@@ -395,7 +396,7 @@ mod tests {
             let headers = signature_headers(
                 &SignatureAlgorithm::from(*algorithm),
                 secret.as_bytes(),
-                date.parse().unwrap(),
+                &date.parse().unwrap(),
                 method,
                 path,
                 Some(body.as_bytes()),
@@ -418,13 +419,13 @@ mod tests {
         let Scheme::Signature(key) = &creds.0 else {
             unreachable!()
         };
-        let now = "2025-02-07T04:09:35Z".parse().unwrap();
+        let now: Timestamp = "2025-02-07T04:09:35Z".parse().unwrap();
 
         let url = "http://127.0.0.1:1/api/v2/order/?page=2&size=50"
             .parse()
             .unwrap();
         let mut get = reqwest::Request::new(reqwest::Method::GET, url);
-        assert!(sign_request(&mut get, key, now));
+        assert!(sign_request(&mut get, key, &now));
         let h = get.headers();
         assert_eq!(h["api-token"], "TOKEN21CHARSXXXXXXXXX");
         assert_eq!(h["algorithm"], "HMAC-SHA256");
@@ -441,7 +442,7 @@ mod tests {
         *post.body_mut() = Some(
             r#"{"chain":"ETH","currency":"USDT-ERC20","vs_currency":"USD","vs_price":10}"#.into(),
         );
-        assert!(sign_request(&mut post, key, now));
+        assert!(sign_request(&mut post, key, &now));
         assert_eq!(
             post.headers()["body-md5"],
             "617e043ffd6a8c48414a1bdefa105b00"
@@ -460,6 +461,8 @@ mod tests {
     #[test]
     fn date_is_utc_whole_seconds() {
         let t: DateTime<Utc> = "2024-06-17T08:00:00.999+08:00".parse().unwrap();
-        assert_eq!(format_date(t), "2024-06-17T00:00:00Z");
+        assert_eq!(format_date(&Timestamp::from(t)), "2024-06-17T00:00:00Z");
+        let zoned: Timestamp = "2024-06-17T08:00:00.999+08:00".parse().unwrap();
+        assert_eq!(format_date(&zoned), "2024-06-17T00:00:00Z");
     }
 }

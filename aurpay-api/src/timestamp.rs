@@ -139,6 +139,18 @@ fn parse_plain(text: &str) -> Option<NaiveDateTime> {
     Some(NaiveDateTime::new(date, time))
 }
 
+impl Timestamp {
+    /// The current time, UTC, in Aurpay's zoneless form.
+    ///
+    /// ```
+    /// let now = aurpay_api::Timestamp::now();
+    /// assert!(now.offset().is_none());
+    /// ```
+    pub fn now() -> Timestamp {
+        Timestamp::from(DateTime::<Utc>::from(std::time::SystemTime::now()))
+    }
+}
+
 impl From<DateTime<Utc>> for Timestamp {
     /// Written in Aurpay's zoneless form, UTC.
     fn from(time: DateTime<Utc>) -> Self {

@@ -153,9 +153,7 @@ async fn send(
 }
 
 fn now() -> String {
-    aurpay_api::signing::format_date(chrono::DateTime::<chrono::Utc>::from(
-        std::time::SystemTime::now(),
-    ))
+    aurpay_api::signing::format_date(&aurpay_api::Timestamp::now())
 }
 
 #[tokio::test]

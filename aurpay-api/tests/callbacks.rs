@@ -174,7 +174,10 @@ fn get_callbacks_expose_the_signed_url_reference_and_event() {
     assert_eq!(paid.query_param("event"), Some("paid"));
     assert_eq!(paid.query().len(), 2);
     assert!(paid.unsigned_body().is_none());
-    assert_eq!(paid.signed_at().to_rfc3339(), "2025-02-07T04:09:35+00:00");
+    assert_eq!(
+        paid.signed_at().to_utc().to_rfc3339(),
+        "2025-02-07T04:09:35+00:00"
+    );
 
     let timeout = verify("GET", TIMEOUT, &headers(TOKEN, SECRET, NOW, TIMEOUT), b"").unwrap();
     assert_eq!(timeout.event(), CallbackEvent::TimedOut);
@@ -494,7 +497,7 @@ fn malformed_bodies_and_methods_are_400() {
 #[test]
 fn test_signer_matches_what_the_verifier_expects() {
     let signer = CallbackSigner::new(TOKEN, SECRET).with_api_key("merchant-api-key");
-    let h = signer.headers(PAID, NOW.parse().unwrap());
+    let h = signer.headers(PAID, &NOW.parse().unwrap());
     assert_eq!(h, headers(TOKEN, SECRET, NOW, PAID));
     assert!(!format!("{signer:?}").contains(SECRET));
     assert!(

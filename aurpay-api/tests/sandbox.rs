@@ -285,7 +285,7 @@ async fn controls_pay_partially_overpay_and_expire() {
     let order = direct_order(&client, None, false).await;
     assert_eq!(
         sandbox
-            .pay(&order.order_id, Payment::Partial(Decimal::from(15)))
+            .pay(&order.order_id, Payment::Partial(Amount::from(15)))
             .unwrap(),
         OrderStatus::Partial
     );
@@ -307,7 +307,7 @@ async fn controls_pay_partially_overpay_and_expire() {
     let over = direct_order(&client, None, false).await;
     assert_eq!(
         sandbox
-            .pay(&over.order_id, Payment::Overpaid(Decimal::from(45)))
+            .pay(&over.order_id, Payment::Overpaid(Amount::from(45)))
             .unwrap(),
         OrderStatus::Success
     );
@@ -363,7 +363,7 @@ async fn controls_pay_partially_overpay_and_expire() {
         matches!(error.kind(), ErrorKind::Api { code: 1002, .. }),
         "{error:?}"
     );
-    assert!(sandbox.wallet_balance("USDT-TRC20") > Decimal::ZERO);
+    assert!(sandbox.wallet_balance("USDT-TRC20") > Amount::from(0));
 }
 
 /// (method, path and query, body, headers) of one request a receiver got.

@@ -42,8 +42,6 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use rust_decimal::Decimal;
-
 use crate::callback::CallbackVerifier;
 use crate::{Client, Credentials, OrderStatus, SignatureAlgorithm};
 
@@ -247,8 +245,8 @@ impl Sandbox {
 
     /// The merchant's custodial balance for a currency (what Get Wallets
     /// List reports).
-    pub fn wallet_balance(&self, currency: &str) -> Decimal {
-        self.shared.wallet_balance(currency)
+    pub fn wallet_balance(&self, currency: &str) -> crate::Amount {
+        crate::Amount::from(self.shared.wallet_balance(currency))
     }
 
     /// Stops the server (also done on drop).

@@ -164,7 +164,7 @@ fn control(shared: &Arc<Shared>, method: &Method, path: &str, query: &str) -> Op
         .find_map(|pair| pair.strip_prefix("amount="))
         .and_then(|a| a.parse::<Decimal>().ok());
     let result = if let Some(order_id) = rest.strip_prefix("pay/") {
-        let payment = amount.map_or(Payment::Full, Payment::Overpaid);
+        let payment = amount.map_or(Payment::Full, |a| Payment::Overpaid(crate::Amount::from(a)));
         shared
             .pay(order_id, payment)
             .map(|status| json!({"order_id": order_id, "status": status}))

@@ -15,14 +15,16 @@ use super::SandboxConfig;
 use crate::OrderStatus;
 
 /// How a customer pays an order in [`Sandbox::pay`](super::Sandbox::pay).
+/// Amounts are in the order's crypto currency (the SDK's one money type,
+/// [`Amount`](crate::Amount)).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Payment {
     /// Exactly the amount due: `SUCCESS`.
     Full,
     /// Less than due: `PARTIAL` (no callback).
-    Partial(Decimal),
+    Partial(crate::Amount),
     /// More than due: `SUCCESS`, with the excess recorded as obtained.
-    Overpaid(Decimal),
+    Overpaid(crate::Amount),
 }
 
 /// A fault injected into an operation's next calls.
@@ -297,7 +299,7 @@ impl Shared {
             let already = order.obtained.unwrap_or_default();
             let received = match payment {
                 Payment::Full => order.amount - already,
-                Payment::Partial(amount) | Payment::Overpaid(amount) => amount,
+                Payment::Partial(amount) | Payment::Overpaid(amount) => amount.decimal(),
             };
             let total = already + received;
             order.obtained = Some(total);
@@ -377,7 +379,7 @@ impl Shared {
         tokio::spawn(async move {
             let mut backoff = shared.config.callback_backoff;
             for attempt in 1..=shared.config.callback_attempts.max(1) {
-                let date = crate::signing::format_date(utc_now());
+                let date = crate::signing::format_date(&crate::Timestamp::from(utc_now()));
                 let signature = callback_signature(&shared.config.callback_secret, &date, &url);
                 let request = match &body {
                     Some(body) => shared.http.post(&url).json(body),
