@@ -151,22 +151,8 @@ pub(crate) async fn decode_raw<T: DeserializeOwned>(
     sent: reqwest::Result<reqwest::Response>,
     record: &CallRecord,
 ) -> Result<T, Error> {
-    match record.take_failure() {
-        Some(Failure::Redirect { status, location }) => {
-            return Err(error_for(
-                operation,
-                record,
-                ErrorKind::Redirect { status, location },
-            ));
-        }
-        Some(Failure::TooLarge { status, limit }) => {
-            return Err(error_for(
-                operation,
-                record,
-                ErrorKind::ResponseTooLarge { status, limit },
-            ));
-        }
-        None => {}
+    if let Some(error) = recorded_failure(operation, record) {
+        return Err(error);
     }
     let response = sent.map_err(|e| transport_error(operation, e, record))?;
     let status = response.status().as_u16();
@@ -187,19 +173,7 @@ pub(crate) async fn decode_raw<T: DeserializeOwned>(
         Ok(RawEnvelope {
             data: Some(data), ..
         }) => Ok(data),
-        Ok(_) => serde_json::from_value(serde_json::Value::Null)
-            .or_else(|_| serde_json::from_value(serde_json::Value::Object(Default::default())))
-            .map_err(|_| {
-                error_for(
-                    operation,
-                    record,
-                    ErrorKind::UnexpectedData {
-                        status,
-                        reason: "success envelope without `data`".to_owned(),
-                    },
-                )
-                .with_data(serde_json::Value::Null)
-            }),
+        Ok(_) => without_data(operation, record, status),
         Err(error) => Err(generic(error.to_string())),
     }
 }
@@ -365,6 +339,39 @@ fn body_error<E: Envelope + DeserializeOwned>(
     )
 }
 
+/// What the transport refused to hand on (a redirect, an oversized
+/// answer): it wins over whatever was made of the empty answer handed on
+/// instead.
+fn recorded_failure(operation: Target, record: &CallRecord) -> Option<Error> {
+    let kind = match record.take_failure()? {
+        Failure::Redirect { status, location } => ErrorKind::Redirect { status, location },
+        Failure::TooLarge { status, limit } => ErrorKind::ResponseTooLarge { status, limit },
+    };
+    Some(error_for(operation, record, kind))
+}
+
+/// A success envelope without `data`: fine for a type that accepts null or
+/// an empty object (all fields optional); otherwise applied but unread.
+fn without_data<T: DeserializeOwned>(
+    operation: Target,
+    record: &CallRecord,
+    status: u16,
+) -> Result<T, Error> {
+    serde_json::from_value(serde_json::Value::Null)
+        .or_else(|_| serde_json::from_value(serde_json::Value::Object(Default::default())))
+        .map_err(|_| {
+            error_for(
+                operation,
+                record,
+                ErrorKind::UnexpectedData {
+                    status,
+                    reason: "success envelope without `data`".to_owned(),
+                },
+            )
+            .with_data(serde_json::Value::Null)
+        })
+}
+
 /// An error status over a success envelope: neither a refusal nor a
 /// success, so the outcome is unknown (`code: 0` under an error status).
 fn contradictory_success(operation: Target, record: &CallRecord, status: u16) -> Error {
@@ -409,7 +416,9 @@ fn transport_error(operation: Target, error: reqwest::Error, record: &CallRecord
     } else {
         ErrorKind::ConnectionLost { attempts }
     };
-    error_for(operation, record, kind).with_source(error)
+    // Without the URL: a raw request's query may carry a credential, and
+    // `source()` is printed by error reporters that do not mask.
+    error_for(operation, record, kind).with_source(error.without_url())
 }
 
 async fn into_data<C>(
@@ -423,24 +432,8 @@ where
 {
     use progenitor_client::Error as P;
     let operation = operation_of::<C>();
-    // What the transport refused to hand on wins over what the generated
-    // code made of the empty answer it got instead.
-    match record.take_failure() {
-        Some(Failure::Redirect { status, location }) => {
-            return Err(error_for(
-                operation,
-                record,
-                ErrorKind::Redirect { status, location },
-            ));
-        }
-        Some(Failure::TooLarge { status, limit }) => {
-            return Err(error_for(
-                operation,
-                record,
-                ErrorKind::ResponseTooLarge { status, limit },
-            ));
-        }
-        None => {}
+    if let Some(error) = recorded_failure(operation, record) {
+        return Err(error);
     }
     match result {
         Ok(response) => {
@@ -451,20 +444,7 @@ where
             }
             match envelope.into_data() {
                 Some(data) => Ok(data),
-                // No `data` on success: fine for types whose fields are all
-                // optional (an empty object); otherwise applied but unread.
-                None => serde_json::from_value(serde_json::Value::Object(Default::default()))
-                    .map_err(|_| {
-                        error_for(
-                            operation,
-                            record,
-                            ErrorKind::UnexpectedData {
-                                status,
-                                reason: "success envelope without `data`".to_owned(),
-                            },
-                        )
-                        .with_data(serde_json::Value::Null)
-                    }),
+                None => without_data(operation, record, status),
             }
         }
         Err(P::ErrorResponse(response)) => {

@@ -281,16 +281,12 @@ impl CallbackUrls {
         let shown = crate::redact::text(endpoint);
         let parsed = reqwest::Url::parse(endpoint)
             .map_err(|e| Error::config(format!("callback endpoint {shown:?} is not a URL: {e}")))?;
-        let loopback = parsed.host_str().is_some_and(|h| {
-            let h = h.trim_start_matches('[').trim_end_matches(']');
-            h == "localhost"
-                || h.parse::<std::net::IpAddr>()
-                    .is_ok_and(|ip| ip.is_loopback())
-        });
-        let secure = parsed.scheme() == "https" || (parsed.scheme() == "http" && loopback);
-        if !secure || parsed.host().is_none() || parsed.fragment().is_some() {
+        let secure = parsed.scheme() == "https"
+            || (parsed.scheme() == "http" && crate::client::is_loopback(&parsed));
+        let userinfo = !parsed.username().is_empty() || parsed.password().is_some();
+        if !secure || parsed.host().is_none() || parsed.fragment().is_some() || userinfo {
             return Err(Error::config(format!(
-                "callback endpoint {shown:?} must be https://host/path (http only on loopback), without a fragment"
+                "callback endpoint {shown:?} must be https://host/path (http only on loopback), without a fragment or user name"
             )));
         }
         Ok(CallbackUrls {

@@ -263,7 +263,9 @@ fn with_root_certificates(
     ))
 }
 
-fn is_loopback(url: &reqwest::Url) -> bool {
+/// Whether `url`'s host is loopback (`127.0.0.0/8`, `::1`, `localhost`):
+/// the only hosts plain http is allowed to without an explicit opt-in.
+pub(crate) fn is_loopback(url: &reqwest::Url) -> bool {
     let Some(host) = url.host_str() else {
         return false;
     };

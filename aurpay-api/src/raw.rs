@@ -38,7 +38,6 @@ use crate::generated::Client;
 pub const RAW_OPERATION_ID: &str = "raw_request";
 
 /// A request to any path under the base URL. Made by [`Client::raw`].
-#[derive(Debug)]
 #[must_use = "a raw request does nothing until `.call()` is awaited"]
 pub struct RawRequest<'a> {
     client: &'a Client,
@@ -47,6 +46,22 @@ pub struct RawRequest<'a> {
     query: Vec<(String, String)>,
     body: Option<Result<Vec<u8>, String>>,
     read_only: bool,
+}
+
+/// Method, path and sizes only: the query and body may carry credentials.
+impl std::fmt::Debug for RawRequest<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RawRequest")
+            .field("method", &self.method)
+            .field("path", &self.path)
+            .field("query_params", &self.query.len())
+            .field(
+                "body_bytes",
+                &self.body.as_ref().map(|b| b.as_ref().map_or(0, Vec::len)),
+            )
+            .field("read_only", &self.read_only)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Client {

@@ -115,6 +115,8 @@ fn callback_urls_carry_the_reference_and_the_event() {
     );
     assert!(CallbackUrls::new("http://127.0.0.1:8080/cb").is_ok());
     assert!(CallbackUrls::new("https://shop.example/cb#x").is_err());
+    let userinfo = CallbackUrls::new("https://shop:cb-pass-77@shop.example/cb").unwrap_err();
+    assert!(!userinfo.to_string().contains("cb-pass-77"), "{userinfo}");
     // An endpoint that already has the parameters, or one name for both,
     // would make the signed URL ambiguous.
     assert!(

@@ -729,3 +729,36 @@ async fn echoed_secrets_never_appear_in_display_or_debug() {
         }
     }
 }
+
+/// Amounts keep every digit through the client, both ways: a request amount
+/// with 28 significant digits reaches the server as that JSON number, and
+/// number-form amounts in the answer come back exact (never via f64).
+#[tokio::test]
+async fn long_amounts_cross_the_wire_exactly_both_ways() {
+    let server = RawServer::start().await;
+    server.set_fallback(raw::json(
+        200,
+        r#"{"code":0,"result":true,"data":{"order_id":"1","status":"PENDING","amount":18.009800000000000001,"vs_price":20.123456789012345678}}"#,
+    ));
+    let client = client(&server.url(), Auth::Signature);
+    let price: Amount = "1.234567890123456789012345678".parse().unwrap();
+    let info = client
+        .get_payment_info()
+        .body(
+            types::PaymentInfoRequest::builder()
+                .chain("ETH")
+                .currency("USDT-ERC20")
+                .vs_currency("USD")
+                .vs_price(price),
+        )
+        .call()
+        .await
+        .unwrap();
+    assert_eq!(info.amount.to_string(), "18.009800000000000001");
+    assert_eq!(info.vs_price.unwrap().to_string(), "20.123456789012345678");
+    let sent = String::from_utf8(server.requests()[0].body.clone()).unwrap();
+    assert!(
+        sent.contains(r#""vs_price":1.234567890123456789012345678"#),
+        "{sent}"
+    );
+}

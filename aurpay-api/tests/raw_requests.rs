@@ -220,3 +220,37 @@ async fn raw_paths_cannot_leave_the_base_url() {
     assert_eq!(error.outcome(), Outcome::NotSent);
     assert_eq!(server.connections(), 0);
 }
+
+/// Neither a raw request's `Debug` nor its error's `source()` chain shows
+/// its query or body, which may carry a credential (`?key=...`).
+#[tokio::test]
+async fn raw_request_query_and_body_stay_out_of_debug_and_error_sources() {
+    const IN_QUERY: &str = "query-secret-5521";
+    const IN_BODY: &str = "body-secret-9043";
+    let closed = support::closed_port().await;
+    let client = Client::builder()
+        .base_url(format!("http://{closed}"))
+        .credentials(Credentials::api_key(API_KEY).unwrap())
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap();
+    let request = client
+        .raw(Method::POST, "/api/plugin/key/verify")
+        .query("key", IN_QUERY)
+        .json(&json!({"password": IN_BODY}));
+    let shown = format!("{request:?}");
+    assert!(
+        !shown.contains(IN_QUERY) && !shown.contains(IN_BODY),
+        "{shown}"
+    );
+    assert!(shown.contains("/api/plugin/key/verify"), "{shown}");
+    let error = request.call::<serde_json::Value>().await.unwrap_err();
+    assert_eq!(error.outcome(), Outcome::NotSent);
+    let mut chain = format!("{error} {error:?}");
+    let mut source = std::error::Error::source(&error);
+    while let Some(cause) = source {
+        chain.push_str(&format!(" | {cause} {cause:?}"));
+        source = cause.source();
+    }
+    assert!(!chain.contains(IN_QUERY), "{chain}");
+}

@@ -92,49 +92,47 @@ fn rewrite_docs(attrs: &mut [syn::Attribute]) {
 /// `TryInto<Option<T>>`, so that `.callback_url("https://...")`, a value,
 /// `Some(value)` or `None` all work (a `&str` is not `TryInto<Option<String>>`).
 pub fn optional_setters(file: &mut syn::File) {
-    for item in &mut file.items {
-        let Item::Mod(types) = item else { continue };
-        if types.ident != "types" {
+    let Some(types) = module_items(&mut file.items, "types") else {
+        return;
+    };
+    let Some(builders) = module_items(types, "builder") else {
+        return;
+    };
+    for item in builders.iter_mut() {
+        let Item::Impl(block) = item else { continue };
+        if block.trait_.is_some() {
             continue;
         }
-        let Some((_, items)) = &mut types.content else {
-            continue;
-        };
-        for item in items.iter_mut() {
-            let Item::Mod(builders) = item else { continue };
-            if builders.ident != "builder" {
-                continue;
-            }
-            let Some((_, items)) = &mut builders.content else {
+        for impl_item in &mut block.items {
+            let ImplItem::Fn(function) = impl_item else {
                 continue;
             };
-            for item in items.iter_mut() {
-                let Item::Impl(block) = item else { continue };
-                if block.trait_.is_some() {
-                    continue;
-                }
-                for impl_item in &mut block.items {
-                    let ImplItem::Fn(function) = impl_item else {
-                        continue;
-                    };
-                    if let Some(inner) = optional_inner(function) {
-                        let name = &function.sig.ident;
-                        let attrs = &function.attrs;
-                        *function = syn::parse_quote! {
-                            #(#attrs)*
-                            pub fn #name<T>(mut self, value: T) -> Self
-                            where
-                                T: ::std::convert::Into<crate::OptionalField<#inner>>,
-                            {
-                                self.#name = Ok(value.into().0);
-                                self
-                            }
-                        };
+            if let Some(inner) = optional_inner(function) {
+                let name = &function.sig.ident;
+                let attrs = &function.attrs;
+                *function = syn::parse_quote! {
+                    #(#attrs)*
+                    pub fn #name<T>(mut self, value: T) -> Self
+                    where
+                        T: ::std::convert::Into<crate::OptionalField<#inner>>,
+                    {
+                        self.#name = Ok(value.into().0);
+                        self
                     }
-                }
+                };
             }
         }
     }
+}
+
+/// The items of the inline module `name` among `items`.
+pub fn module_items<'a>(items: &'a mut [Item], name: &str) -> Option<&'a mut Vec<Item>> {
+    items.iter_mut().find_map(|item| match item {
+        Item::Mod(module) if module.ident == name => {
+            module.content.as_mut().map(|(_, items)| items)
+        }
+        _ => None,
+    })
 }
 
 /// `X` when the setter's bound is `T: TryInto<Option<X>>`.
@@ -186,23 +184,17 @@ fn single_generic(arguments: &syn::PathArguments) -> Option<&syn::Type> {
 /// they are built with their builders (`Type::builder()`), never with a
 /// struct literal, and matched with `..`.
 pub fn non_exhaustive_types(file: &mut syn::File) {
-    for item in &mut file.items {
-        let Item::Mod(types) = item else { continue };
-        if types.ident != "types" {
-            continue;
-        }
-        let Some((_, items)) = &mut types.content else {
-            continue;
+    let Some(types) = module_items(&mut file.items, "types") else {
+        return;
+    };
+    for item in types.iter_mut() {
+        let attrs = match item {
+            Item::Struct(s) => &mut s.attrs,
+            Item::Enum(e) => &mut e.attrs,
+            _ => continue,
         };
-        for item in items.iter_mut() {
-            let attrs = match item {
-                Item::Struct(s) => &mut s.attrs,
-                Item::Enum(e) => &mut e.attrs,
-                _ => continue,
-            };
-            if !attrs.iter().any(|a| a.path().is_ident("non_exhaustive")) {
-                attrs.push(syn::parse_quote!(#[non_exhaustive]));
-            }
+        if !attrs.iter().any(|a| a.path().is_ident("non_exhaustive")) {
+            attrs.push(syn::parse_quote!(#[non_exhaustive]));
         }
     }
 }

@@ -198,6 +198,21 @@ fn tls_acceptor() -> tokio_rustls::TlsAcceptor {
 /// The test CA's certificate, for `ClientBuilder::tls_root_certificates_only`.
 pub const TEST_CA_PEM: &[u8] = include_bytes!("../fixtures/test-ca.pem");
 
+/// Reads what arrives next (waiting at most 10 s) onto `buf`; `None` when
+/// the peer closed or went quiet.
+async fn read_more<S: AsyncRead + Unpin>(stream: &mut S, buf: &mut Vec<u8>) -> Option<()> {
+    let mut chunk = [0u8; 4096];
+    let n = tokio::time::timeout(Duration::from_secs(10), stream.read(&mut chunk))
+        .await
+        .ok()?
+        .ok()?;
+    if n == 0 {
+        return None;
+    }
+    buf.extend_from_slice(&chunk[..n]);
+    Some(())
+}
+
 async fn read_request<S: AsyncRead + Unpin>(stream: &mut S) -> Option<RawRequest> {
     let deadline = Instant::now() + Duration::from_secs(10);
     let mut buf = Vec::new();
@@ -208,15 +223,7 @@ async fn read_request<S: AsyncRead + Unpin>(stream: &mut S) -> Option<RawRequest
         if buf.len() > 64 * 1024 || Instant::now() > deadline {
             return None;
         }
-        let mut chunk = [0u8; 4096];
-        let n = tokio::time::timeout(Duration::from_secs(10), stream.read(&mut chunk))
-            .await
-            .ok()?
-            .ok()?;
-        if n == 0 {
-            return None;
-        }
-        buf.extend_from_slice(&chunk[..n]);
+        read_more(stream, &mut buf).await?;
     };
     let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
     let mut lines = head.split("\r\n");
@@ -235,15 +242,7 @@ async fn read_request<S: AsyncRead + Unpin>(stream: &mut S) -> Option<RawRequest
         .min(1024 * 1024);
     let mut body = buf[head_end + 4..].to_vec();
     while body.len() < length {
-        let mut chunk = [0u8; 4096];
-        let n = tokio::time::timeout(Duration::from_secs(10), stream.read(&mut chunk))
-            .await
-            .ok()?
-            .ok()?;
-        if n == 0 {
-            return None;
-        }
-        body.extend_from_slice(&chunk[..n]);
+        read_more(stream, &mut body).await?;
     }
     Some(RawRequest {
         method,
