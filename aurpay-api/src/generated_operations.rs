@@ -1031,3 +1031,196 @@ impl OrderLookup for crate::generated::Client {
         self.get_orders_details().order_id(order_id)
     }
 }
+
+/// The sandbox's routing, generated from the spec: one handler
+/// method per operation and the dispatch that decodes a request for
+/// it.
+#[cfg(feature = "sandbox")]
+pub(crate) mod server {
+    use crate::generated::types;
+    use crate::operation::Operation;
+    use crate::sandbox::route::{Failure, Request, respond};
+    /// What a server must answer for every operation of the spec:
+    /// the decoded parameters and body in, the operation's `data`
+    /// out, or an Aurpay-style failure.
+    pub(crate) trait Handlers {
+        ///`get_payment_url` (POST /api/order/pay-url): Get Payment URL.
+        fn get_payment_url(
+            &self,
+            body: types::PaymentUrlRequest,
+        ) -> Result<types::PaymentUrl, Failure>;
+        ///`get_payment_info` (POST /api/order/pay-info): Get Payment Info.
+        fn get_payment_info(
+            &self,
+            body: types::PaymentInfoRequest,
+        ) -> Result<types::PaymentInfo, Failure>;
+        ///`get_orders` (GET /api/v2/order/): Get Orders.
+        fn get_orders(
+            &self,
+            page: ::std::option::Option<i64>,
+            size: ::std::option::Option<i64>,
+        ) -> Result<types::OrderPage, Failure>;
+        ///`get_orders_details` (GET /api/v2/order/detail/{order_id}): Get Orders Details.
+        fn get_orders_details(
+            &self,
+            order_id: ::std::string::String,
+        ) -> Result<types::OrderDetail, Failure>;
+        ///`get_orders_refund_info` (GET /api/v2/order/refund-info/{order_id}): Get Orders Refund Info.
+        fn get_orders_refund_info(
+            &self,
+            order_id: ::std::string::String,
+        ) -> Result<types::RefundInfo, Failure>;
+        ///`orders_refund` (POST /api/v2/order/refund/{order_id}): Orders Refund.
+        fn orders_refund(
+            &self,
+            order_id: ::std::string::String,
+            body: types::RefundRequest,
+        ) -> Result<types::RefundResult, Failure>;
+        ///`get_transaction` (GET /api/v2/tx): Get Transaction.
+        fn get_transaction(
+            &self,
+            page: ::std::option::Option<i64>,
+            size: ::std::option::Option<i64>,
+        ) -> Result<types::TransactionPage, Failure>;
+        ///`get_support_crypto_currency_list` (GET /api/order/pay/crypto-currency): Get Support Crypto Currency List.
+        fn get_support_crypto_currency_list(
+            &self,
+        ) -> Result<types::CryptoCurrencyList, Failure>;
+        ///`get_support_real_currency_list` (GET /api/order/pay/real-currency): Get Support Real Currency List.
+        fn get_support_real_currency_list(
+            &self,
+        ) -> Result<types::RealCurrencyList, Failure>;
+        ///`get_wallets_list` (GET /api/wallet/list): Get Wallets List.
+        fn get_wallets_list(&self) -> Result<types::WalletList, Failure>;
+        ///`withdraw_balance` (POST /api/wallet/withdraw): Withdraw Balance.
+        fn withdraw_balance(
+            &self,
+            body: types::WithdrawRequest,
+        ) -> Result<types::WithdrawResult, Failure>;
+        ///`get_self_custody_wallets` (GET /api/wallet/self-custody): Get Self Custody Wallets.
+        fn get_self_custody_wallets(
+            &self,
+        ) -> Result<types::SelfCustodyWalletList, Failure>;
+        ///`get_bln_balance` (GET /api/bln/balance): Get BLN Balance.
+        fn get_bln_balance(&self) -> Result<types::BlnBalance, Failure>;
+        ///`create_bln_order` (POST /api/bln/order): Create BLN Order.
+        fn create_bln_order(
+            &self,
+            body: types::BlnOrderRequest,
+        ) -> Result<types::BlnOrder, Failure>;
+        ///`create_bln_withdraw` (POST /api/bln/withdraw): Create BLN Withdraw.
+        fn create_bln_withdraw(
+            &self,
+            body: types::BlnWithdrawRequest,
+        ) -> Result<types::BlnWithdrawResult, Failure>;
+        ///`get_api_key` (POST /api/plugin/key/aurpay): Get API-Key.
+        fn get_api_key(
+            &self,
+            body: types::ApiKeyRequest,
+        ) -> Result<types::ApiKey, Failure>;
+    }
+
+    /// Decodes `request` for `operation` (a row of
+    /// [`OPERATIONS`](super::OPERATIONS) whose method and path it
+    /// matched) and runs its handler; the answer is the envelope's
+    /// `data`.
+    pub(crate) fn dispatch(
+        handlers: &impl Handlers,
+        operation: &Operation,
+        request: &Request<'_>,
+    ) -> Result<serde_json::Value, Failure> {
+        match operation.id {
+            "get_payment_url" => {
+                request.only_query(&[])?;
+                let body = request.body::<types::PaymentUrlRequest>()?;
+                respond(handlers.get_payment_url(body)?)
+            }
+            "get_payment_info" => {
+                request.only_query(&[])?;
+                let body = request.body::<types::PaymentInfoRequest>()?;
+                respond(handlers.get_payment_info(body)?)
+            }
+            "get_orders" => {
+                request.only_query(&["page", "size"])?;
+                let page = request.optional_query::<i64>("page")?;
+                let size = request.optional_query::<i64>("size")?;
+                request.no_body()?;
+                respond(handlers.get_orders(page, size)?)
+            }
+            "get_orders_details" => {
+                request.only_query(&[])?;
+                let order_id = request
+                    .path::<::std::string::String>(0usize, "order_id")?;
+                request.no_body()?;
+                respond(handlers.get_orders_details(order_id)?)
+            }
+            "get_orders_refund_info" => {
+                request.only_query(&[])?;
+                let order_id = request
+                    .path::<::std::string::String>(0usize, "order_id")?;
+                request.no_body()?;
+                respond(handlers.get_orders_refund_info(order_id)?)
+            }
+            "orders_refund" => {
+                request.only_query(&[])?;
+                let order_id = request
+                    .path::<::std::string::String>(0usize, "order_id")?;
+                let body = request.body::<types::RefundRequest>()?;
+                respond(handlers.orders_refund(order_id, body)?)
+            }
+            "get_transaction" => {
+                request.only_query(&["page", "size"])?;
+                let page = request.optional_query::<i64>("page")?;
+                let size = request.optional_query::<i64>("size")?;
+                request.no_body()?;
+                respond(handlers.get_transaction(page, size)?)
+            }
+            "get_support_crypto_currency_list" => {
+                request.only_query(&[])?;
+                request.no_body()?;
+                respond(handlers.get_support_crypto_currency_list()?)
+            }
+            "get_support_real_currency_list" => {
+                request.only_query(&[])?;
+                request.no_body()?;
+                respond(handlers.get_support_real_currency_list()?)
+            }
+            "get_wallets_list" => {
+                request.only_query(&[])?;
+                request.no_body()?;
+                respond(handlers.get_wallets_list()?)
+            }
+            "withdraw_balance" => {
+                request.only_query(&[])?;
+                let body = request.body::<types::WithdrawRequest>()?;
+                respond(handlers.withdraw_balance(body)?)
+            }
+            "get_self_custody_wallets" => {
+                request.only_query(&[])?;
+                request.no_body()?;
+                respond(handlers.get_self_custody_wallets()?)
+            }
+            "get_bln_balance" => {
+                request.only_query(&[])?;
+                request.no_body()?;
+                respond(handlers.get_bln_balance()?)
+            }
+            "create_bln_order" => {
+                request.only_query(&[])?;
+                let body = request.body::<types::BlnOrderRequest>()?;
+                respond(handlers.create_bln_order(body)?)
+            }
+            "create_bln_withdraw" => {
+                request.only_query(&[])?;
+                let body = request.body::<types::BlnWithdrawRequest>()?;
+                respond(handlers.create_bln_withdraw(body)?)
+            }
+            "get_api_key" => {
+                request.only_query(&[])?;
+                let body = request.body::<types::ApiKeyRequest>()?;
+                respond(handlers.get_api_key(body)?)
+            }
+            other => Err(Failure::unrouted(other)),
+        }
+    }
+}

@@ -18,6 +18,7 @@ mod change;
 mod document;
 mod operations;
 mod restrict;
+mod server;
 mod spec;
 mod surface;
 

@@ -187,6 +187,7 @@ pub fn tokens(model: &Model) -> TokenStream {
         envelope_impl(envelope, Some(quote!(types::#data)))
     });
     let error_envelope = envelope_impl(&model.error_schema, None);
+    let server = crate::server::tokens(model, |envelope| data_of(envelope).to_owned());
     let lookup = {
         let (id, param) = &model.order_lookup;
         let op = model
@@ -232,5 +233,7 @@ pub fn tokens(model: &Model) -> TokenStream {
         #error_envelope
 
         #lookup
+
+        #server
     }
 }

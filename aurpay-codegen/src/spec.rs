@@ -46,6 +46,37 @@ pub struct OperationModel {
     pub provenance: Provenance,
     pub envelope: String,
     pub pagination: Option<PaginationModel>,
+    /// Path and query parameters, in the spec's order.
+    pub params: Vec<ParamModel>,
+    /// The request body's schema name and its example, if the operation
+    /// has a body.
+    pub body: Option<BodyModel>,
+}
+
+/// A path or query parameter.
+#[derive(Debug)]
+pub struct ParamModel {
+    pub name: String,
+    pub in_path: bool,
+    pub required: bool,
+    pub kind: ParamKind,
+    /// The spec's example value.
+    pub example: Option<Value>,
+}
+
+/// The JSON type of a parameter (the spec uses scalar parameters only).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParamKind {
+    String,
+    Integer,
+    Boolean,
+}
+
+/// A request body: the component it refers to and the example.
+#[derive(Debug)]
+pub struct BodyModel {
+    pub schema: String,
+    pub example: Value,
 }
 
 impl OperationModel {
@@ -173,6 +204,7 @@ impl OperationModel {
             Some(requirements) => !requirements.is_empty(),
             None => document.security.as_ref().is_some_and(|s| !s.is_empty()),
         };
+        let mut body_model = None;
         let has_body = match &operation.request_body {
             None => false,
             Some(body) => {
@@ -181,9 +213,25 @@ impl OperationModel {
                     return Err(op_error(&id, "request body must be application/json only"));
                 }
                 let media = &body.content["application/json"];
-                if media.example.is_none() && media.examples.is_empty() {
-                    return Err(op_error(&id, "request body needs an example"));
+                let example = media
+                    .example
+                    .clone()
+                    .or_else(|| {
+                        media
+                            .examples
+                            .values()
+                            .find_map(|e| e.as_item()?.value.clone())
+                    })
+                    .ok_or_else(|| op_error(&id, "request body needs an example"))?;
+                let schema = match &media.schema {
+                    Some(ReferenceOr::Reference { reference }) => ref_name(reference),
+                    _ => None,
                 }
+                .ok_or_else(|| op_error(&id, "request body schema must be a $ref to a component"))?;
+                body_model = Some(BodyModel {
+                    schema: schema.to_owned(),
+                    example,
+                });
                 true
             }
         };
@@ -231,6 +279,8 @@ impl OperationModel {
             Some(value) => Some(read_pagination(document, &id, operation, &envelope, value)?),
         };
 
+        let params = read_params(document, &id, operation)?;
+
         Ok(OperationModel {
             id,
             method: method.to_uppercase(),
@@ -243,8 +293,63 @@ impl OperationModel {
             provenance,
             envelope,
             pagination,
+            params,
+            body: body_model,
         })
     }
+}
+
+fn read_params(
+    document: &OpenAPI,
+    id: &str,
+    operation: &Operation,
+) -> Result<Vec<ParamModel>, SpecError> {
+    let mut params = Vec::new();
+    for parameter in &operation.parameters {
+        let parameter = resolve_parameter(document, parameter)
+            .ok_or_else(|| op_error(id, "unresolvable parameter $ref"))?;
+        let (in_path, data) = match parameter {
+            Parameter::Path { parameter_data, .. } => (true, parameter_data),
+            Parameter::Query { parameter_data, .. } => (false, parameter_data),
+            // Headers and cookies are the transport's business (auth,
+            // signing), not the operation's.
+            _ => continue,
+        };
+        let schema = match &data.format {
+            openapiv3::ParameterSchemaOrContent::Schema(ReferenceOr::Item(schema)) => schema,
+            _ => {
+                return Err(op_error(
+                    id,
+                    format!("parameter `{}` needs an inline scalar schema", data.name),
+                ));
+            }
+        };
+        let kind = match &schema.schema_kind {
+            SchemaKind::Type(Type::String(_)) => ParamKind::String,
+            SchemaKind::Type(Type::Integer(_)) => ParamKind::Integer,
+            SchemaKind::Type(Type::Boolean(_)) => ParamKind::Boolean,
+            _ => {
+                return Err(op_error(
+                    id,
+                    format!(
+                        "parameter `{}` must be a string, integer or boolean",
+                        data.name
+                    ),
+                ));
+            }
+        };
+        params.push(ParamModel {
+            name: data.name.clone(),
+            in_path,
+            required: data.required,
+            kind,
+            example: data
+                .example
+                .clone()
+                .or_else(|| schema.schema_data.example.clone()),
+        });
+    }
+    Ok(params)
 }
 
 /// Exactly one operation must be `x-aurpay-order-lookup: true`: a GET with

@@ -34,6 +34,7 @@
 //! documented (error codes, the inferred endpoints, callback retry timing)
 //! it makes a plausible choice and says so.
 
+pub(crate) mod route;
 mod server;
 mod state;
 

@@ -18,13 +18,14 @@ use base64::Engine as _;
 use hmac::{Hmac, Mac};
 use md5::{Digest, Md5};
 use rust_decimal::Decimal;
-use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 use super::state::{
     self, Fault, Order, OrderKind, Payment, Refund, Shared, Transaction, chain_name, now, usd_rate,
 };
+use super::route::{self, Failure};
 use crate::generated::types;
+use crate::generated_operations::server::{self, Handlers};
 use crate::{Amount, JsonForm, Operation, OrderStatus, Timestamp};
 
 const MAX_BODY: usize = 1 << 20;
@@ -133,7 +134,12 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
         _ => {}
     }
 
-    let response = dispatch(&shared, operation.id, &params, &query, &body);
+    let response = match route::Request::new(params, &query, &body)
+        .and_then(|request| server::dispatch(&Api(&shared), operation, &request))
+    {
+        Ok(data) => ok(data),
+        Err(Failure { code, message }) => fail(code, &message),
+    };
     if fault == Some(Fault::DropConnection) {
         // The request was processed; the answer breaks off mid-body.
         let broken = futures_util::stream::iter([
@@ -257,20 +263,6 @@ fn authenticate(
     }
 }
 
-/// An Aurpay-style error from a handler: envelope code and message.
-struct Failure(i64, String);
-
-impl Failure {
-    fn new(code: i64, message: &str) -> Self {
-        Failure(code, message.to_owned())
-    }
-}
-
-fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, Failure> {
-    serde_json::from_slice(body)
-        .map_err(|e| Failure::new(400, &format!("invalid request body: {e}")))
-}
-
 fn string_amount(value: Decimal) -> Amount {
     Amount::from(value).with_json_form(JsonForm::String)
 }
@@ -290,7 +282,11 @@ fn to_value(value: impl serde::Serialize) -> Value {
 /// The order with its transaction, as Get Orders Details and POST callbacks
 /// carry it (string amounts).
 pub(crate) fn order_detail(order: &Order, merchant_id: &str) -> Value {
-    to_value(types::OrderDetail {
+    to_value(order_detail_typed(order, merchant_id))
+}
+
+fn order_detail_typed(order: &Order, merchant_id: &str) -> types::OrderDetail {
+    types::OrderDetail {
         user_id: Some(merchant_id.to_owned()),
         order_id: order.order_id.clone(),
         order_type: Some(crate::OrderType::Order),
@@ -317,7 +313,7 @@ pub(crate) fn order_detail(order: &Order, merchant_id: &str) -> Value {
         tx_hash_list: Some(order.tx_hash.iter().cloned().collect()),
         contract_id: None,
         website: None,
-    })
+    }
 }
 
 fn order_summary(order: &Order, merchant_id: &str) -> types::OrderSummary {
@@ -340,26 +336,35 @@ fn order_summary(order: &Order, merchant_id: &str) -> types::OrderSummary {
     }
 }
 
-fn page_params(query: &str) -> (usize, usize) {
-    let get = |name: &str| {
-        query
-            .split('&')
-            .find_map(|pair| pair.strip_prefix(name)?.strip_prefix('='))
-            .and_then(|v| v.parse::<usize>().ok())
-            .filter(|v| *v >= 1)
-    };
-    (get("page").unwrap_or(1), get("size").unwrap_or(10).min(100))
+/// One page of `items` (newest first already), as Aurpay pages lists:
+/// `page` from 1 (the spec's minimum), `size` from 1, default 10. The spec
+/// states no maximum size; the sandbox serves at most 100 items a page, as
+/// a server may, and says so in `size`.
+struct Paged<T> {
+    items: Vec<T>,
+    page: i64,
+    size: i64,
+    total: i64,
+    max_page: i64,
 }
 
-fn page<T: serde::Serialize>(items: Vec<T>, page: usize, size: usize) -> Value {
-    let total = items.len();
-    let max_page = total.div_ceil(size);
-    let data: Vec<T> = items
-        .into_iter()
-        .skip((page - 1) * size)
-        .take(size)
-        .collect();
-    json!({"page": page, "size": size, "total": total, "max_page": max_page, "data": data})
+fn paged<T>(items: Vec<T>, page: Option<i64>, size: Option<i64>) -> Result<Paged<T>, Failure> {
+    let page = page.unwrap_or(1);
+    let size = size.unwrap_or(10);
+    if page < 1 || size < 1 {
+        return Err(Failure::bad_request("page and size start at 1"));
+    }
+    let size = size.min(100);
+    let total = i64::try_from(items.len()).unwrap_or(i64::MAX);
+    let skip = usize::try_from((page - 1).saturating_mul(size)).unwrap_or(usize::MAX);
+    let take = usize::try_from(size).unwrap_or(0);
+    Ok(Paged {
+        items: items.into_iter().skip(skip).take(take).collect(),
+        page,
+        size,
+        total,
+        max_page: (total + size - 1) / size,
+    })
 }
 
 struct NewOrder {
@@ -433,200 +438,232 @@ fn pay_url(shared: &Shared, order_id: &str) -> String {
     format!("{}/#/cashier/{order_id}", shared.base_url)
 }
 
-fn dispatch(
-    shared: &Arc<Shared>,
-    operation_id: &str,
-    params: &[&str],
-    query: &str,
-    body: &[u8],
-) -> Response {
-    match run(shared, operation_id, params, query, body) {
-        Ok(data) => ok(data),
-        Err(Failure(code, message)) => fail(code, &message),
-    }
-}
-
-fn find_order(shared: &Shared, params: &[&str]) -> Result<Order, Failure> {
-    let id = params.first().copied().unwrap_or_default();
+fn find_order(shared: &Shared, id: &str) -> Result<Order, Failure> {
     shared
         .lock()
         .orders
         .get(id)
         .cloned()
-        .ok_or_else(|| Failure::new(1001, &format!("order {id} not found")))
+        .ok_or_else(|| Failure::new(1001, format!("order {id} not found")))
 }
 
-fn run(
-    shared: &Arc<Shared>,
-    operation_id: &str,
-    params: &[&str],
-    query: &str,
-    body: &[u8],
-) -> Result<Value, Failure> {
-    let merchant = shared.config.merchant_id.as_str();
-    Ok(match operation_id {
-        "get_payment_url" => {
-            let request: types::PaymentUrlRequest = decode(body)?;
-            // The buyer picks the coin on the cashier page; the sandbox
-            // assumes Bitcoin.
-            let order = create_order(
-                shared,
-                NewOrder {
-                    kind: OrderKind::Hosted,
-                    chain: "BTC".into(),
-                    currency: "BTC".into(),
-                    vs_price: request.price.decimal(),
-                    vs_currency: request.currency,
-                    callback_url: request.callback_url,
-                    timeout_callback: request.timeout_callback,
-                    post_callback: request.enable_post_callback.unwrap_or(false),
-                },
-            );
-            to_value(types::PaymentUrl {
-                pay_url: pay_url(shared, &order.order_id),
+/// The sandbox's model of each operation. The trait is generated from the
+/// spec: an operation added there does not compile until it has a method
+/// here.
+struct Api<'a>(&'a Arc<Shared>);
+
+impl Api<'_> {
+    fn merchant(&self) -> &str {
+        self.0.config.merchant_id.as_str()
+    }
+}
+
+impl Handlers for Api<'_> {
+    fn get_payment_url(&self, request: types::PaymentUrlRequest) -> Result<types::PaymentUrl, Failure> {
+        let shared = self.0;
+        // The buyer picks the coin on the cashier page; the sandbox assumes
+        // Bitcoin.
+        let order = create_order(
+            shared,
+            NewOrder {
+                kind: OrderKind::Hosted,
+                chain: "BTC".into(),
+                currency: "BTC".into(),
+                vs_price: request.price.decimal(),
+                vs_currency: request.currency,
+                callback_url: request.callback_url,
+                timeout_callback: request.timeout_callback,
+                post_callback: request.enable_post_callback.unwrap_or(false),
+            },
+        );
+        Ok(types::PaymentUrl {
+            pay_url: pay_url(shared, &order.order_id),
+        })
+    }
+
+    fn get_payment_info(&self, request: types::PaymentInfoRequest) -> Result<types::PaymentInfo, Failure> {
+        let shared = self.0;
+        let order = create_order(
+            shared,
+            NewOrder {
+                kind: OrderKind::Direct,
+                chain: request.chain,
+                currency: request.currency,
+                vs_price: request.vs_price.decimal(),
+                vs_currency: request.vs_currency,
+                callback_url: request.callback_url,
+                timeout_callback: request.timeout_callback,
+                post_callback: request.enable_post_callback.unwrap_or(false),
+            },
+        );
+        Ok(types::PaymentInfo {
+            order_id: order.order_id.clone(),
+            status: order.status.clone(),
+            amount: number_amount(order.amount),
+            create_time: Some(timestamp(order.create_time)),
+            vs_currency: Some(order.vs_currency.clone()),
+            vs_price: Some(number_amount(order.vs_price)),
+            address: Some(order.address.clone()),
+            contract_addr: Some(if order.currency.contains('-') {
+                "0xdAC17F958D2ee523a2206206994597C13D831ec7".into()
+            } else {
+                String::new()
+            }),
+            pay_url: Some(pay_url(shared, &order.order_id)),
+        })
+    }
+
+    fn get_orders(&self, page: Option<i64>, size: Option<i64>) -> Result<types::OrderPage, Failure> {
+        let orders: Vec<_> = self
+            .0
+            .lock()
+            .orders
+            .values()
+            .rev()
+            .map(|o| order_summary(o, self.merchant()))
+            .collect();
+        let paged = paged(orders, page, size)?;
+        Ok(types::OrderPage {
+            data: paged.items,
+            max_page: paged.max_page,
+            page: paged.page,
+            size: Some(paged.size),
+            total: paged.total,
+        })
+    }
+
+    fn get_orders_details(&self, order_id: String) -> Result<types::OrderDetail, Failure> {
+        Ok(order_detail_typed(&find_order(self.0, &order_id)?, self.merchant()))
+    }
+
+    fn get_orders_refund_info(&self, order_id: String) -> Result<types::RefundInfo, Failure> {
+        let order = find_order(self.0, &order_id)?;
+        Ok(types::RefundInfo {
+            order_id: order.order_id,
+            chain: Some(order.chain),
+            currency: Some(order.currency),
+            amount: string_amount(order.obtained.unwrap_or(order.amount)),
+        })
+    }
+
+    fn orders_refund(&self, order_id: String, request: types::RefundRequest) -> Result<types::RefundResult, Failure> {
+        let shared = self.0;
+        let order = find_order(shared, &order_id)?;
+        if !order.refundable() {
+            return Err(Failure::new(
+                1002,
+                format!(
+                    "order {} is {} and cannot be refunded",
+                    order.order_id, order.status
+                ),
+            ));
+        }
+        let paid = order.obtained.unwrap_or(order.amount);
+        let amount = request.amount.map_or(paid, |a| a.decimal());
+        if amount <= Decimal::ZERO || amount > paid {
+            return Err(Failure::new(1003, "refund amount out of range"));
+        }
+        let refund = Refund {
+            status: "SUCCESS",
+            amount,
+            date: now(),
+        };
+        let mut state = shared.lock();
+        if let Some(stored) = state.orders.get_mut(&order.order_id) {
+            stored.status = OrderStatus::Refunded;
+            stored.update_time = refund.date;
+        }
+        if let Some(wallet) = state.wallets.get_mut(&order.currency) {
+            wallet.1 -= amount.min(wallet.1);
+        }
+        state.transactions.push(Transaction {
+            tx_id: shared.uuid(),
+            tx_type: "REST",
+            status: OrderStatus::Refunded,
+            chain: order.chain.clone(),
+            currency: order.currency.clone(),
+            amount,
+            obtained: None,
+            fee: None,
+            to_addr: Some(request.address),
+            tx_hash: Some(shared.hex(64)),
+            time: refund.date,
+        });
+        state.refunds.insert(order.order_id.clone(), refund.clone());
+        Ok(types::RefundResult {
+            order_id: order.order_id,
+            refund_status: refund.status.to_owned(),
+            refund_amount: Some(string_amount(refund.amount)),
+            refund_date: Some(timestamp(refund.date)),
+        })
+    }
+
+    fn get_transaction(&self, page: Option<i64>, size: Option<i64>) -> Result<types::TransactionPage, Failure> {
+        let merchant = self.merchant();
+        let transactions: Vec<types::Transaction> = self
+            .0
+            .lock()
+            .transactions
+            .iter()
+            .rev()
+            .map(|t| types::Transaction {
+                user_id: Some(merchant.to_owned()),
+                tx_id: t.tx_id.clone(),
+                tx_type: Some(t.tx_type.into()),
+                status: t.status.to_string(),
+                chain: Some(t.chain.clone()),
+                currency: Some(t.currency.clone()),
+                amount: string_amount(t.amount),
+                obtained: t.obtained.map(string_amount),
+                fee: t.fee.map(string_amount),
+                from_addr: None,
+                to_addr: t.to_addr.clone(),
+                tx_hash: t.tx_hash.clone(),
+                tx_hash_list: Some(t.tx_hash.iter().cloned().collect()),
+                create_time: Some(timestamp(t.time)),
+                update_time: Some(timestamp(t.time)),
             })
-        }
-        "get_payment_info" => {
-            let request: types::PaymentInfoRequest = decode(body)?;
-            let order = create_order(
-                shared,
-                NewOrder {
-                    kind: OrderKind::Direct,
-                    chain: request.chain,
-                    currency: request.currency,
-                    vs_price: request.vs_price.decimal(),
-                    vs_currency: request.vs_currency,
-                    callback_url: request.callback_url,
-                    timeout_callback: request.timeout_callback,
-                    post_callback: request.enable_post_callback.unwrap_or(false),
-                },
-            );
-            to_value(types::PaymentInfo {
-                order_id: order.order_id.clone(),
-                status: order.status.clone(),
-                amount: number_amount(order.amount),
-                create_time: Some(timestamp(order.create_time)),
-                vs_currency: Some(order.vs_currency.clone()),
-                vs_price: Some(number_amount(order.vs_price)),
-                address: Some(order.address.clone()),
-                contract_addr: Some(if order.currency.contains('-') {
-                    "0xdAC17F958D2ee523a2206206994597C13D831ec7".into()
-                } else {
-                    String::new()
-                }),
-                pay_url: Some(pay_url(shared, &order.order_id)),
-            })
-        }
-        "get_orders" => {
-            let (number, size) = page_params(query);
-            let state = shared.lock();
-            let orders: Vec<_> = state
-                .orders
-                .values()
-                .rev()
-                .map(|o| order_summary(o, merchant))
-                .collect();
-            page(orders, number, size)
-        }
-        "get_orders_details" => order_detail(&find_order(shared, params)?, merchant),
-        "get_orders_refund_info" => {
-            let order = find_order(shared, params)?;
-            to_value(types::RefundInfo {
-                order_id: order.order_id,
-                chain: Some(order.chain),
-                currency: Some(order.currency),
-                amount: string_amount(order.obtained.unwrap_or(order.amount)),
-            })
-        }
-        "orders_refund" => {
-            let request: types::RefundRequest = decode(body)?;
-            let order = find_order(shared, params)?;
-            if !order.refundable() {
-                return Err(Failure::new(
-                    1002,
-                    &format!(
-                        "order {} is {} and cannot be refunded",
-                        order.order_id, order.status
-                    ),
-                ));
-            }
-            let paid = order.obtained.unwrap_or(order.amount);
-            let amount = request.amount.map_or(paid, |a| a.decimal());
-            if amount <= Decimal::ZERO || amount > paid {
-                return Err(Failure::new(1003, "refund amount out of range"));
-            }
-            let refund = Refund {
-                status: "SUCCESS",
-                amount,
-                date: now(),
-            };
-            let mut state = shared.lock();
-            if let Some(stored) = state.orders.get_mut(&order.order_id) {
-                stored.status = OrderStatus::Refunded;
-                stored.update_time = refund.date;
-            }
-            if let Some(wallet) = state.wallets.get_mut(&order.currency) {
-                wallet.1 -= amount.min(wallet.1);
-            }
-            state.transactions.push(Transaction {
-                tx_id: shared.uuid(),
-                tx_type: "REST",
-                status: OrderStatus::Refunded,
-                chain: order.chain.clone(),
-                currency: order.currency.clone(),
-                amount,
-                obtained: None,
-                fee: None,
-                to_addr: Some(request.address),
-                tx_hash: Some(shared.hex(64)),
-                time: refund.date,
-            });
-            state.refunds.insert(order.order_id.clone(), refund.clone());
-            to_value(types::RefundResult {
-                order_id: order.order_id,
-                refund_status: refund.status.to_owned(),
-                refund_amount: Some(string_amount(refund.amount)),
-                refund_date: Some(timestamp(refund.date)),
-            })
-        }
-        "get_transaction" => {
-            let (number, size) = page_params(query);
-            let state = shared.lock();
-            let transactions: Vec<types::Transaction> = state
-                .transactions
-                .iter()
-                .rev()
-                .map(|t| types::Transaction {
-                    user_id: Some(merchant.to_owned()),
-                    tx_id: t.tx_id.clone(),
-                    tx_type: Some(t.tx_type.into()),
-                    status: t.status.to_string(),
-                    chain: Some(t.chain.clone()),
-                    currency: Some(t.currency.clone()),
-                    amount: string_amount(t.amount),
-                    obtained: t.obtained.map(string_amount),
-                    fee: t.fee.map(string_amount),
-                    from_addr: None,
-                    to_addr: t.to_addr.clone(),
-                    tx_hash: t.tx_hash.clone(),
-                    tx_hash_list: Some(t.tx_hash.iter().cloned().collect()),
-                    create_time: Some(timestamp(t.time)),
-                    update_time: Some(timestamp(t.time)),
+            .collect();
+        let paged = paged(transactions, page, size)?;
+        Ok(types::TransactionPage {
+            data: paged.items,
+            max_page: paged.max_page,
+            page: paged.page,
+            size: Some(paged.size),
+            total: paged.total,
+        })
+    }
+
+    fn get_support_crypto_currency_list(&self) -> Result<types::CryptoCurrencyList, Failure> {
+        let supported = [
+            ("ETH", "ETH"),
+            ("ETH", "USDT-ERC20"),
+            ("ETH", "USDC-ERC20"),
+            ("TRX", "USDT-TRC20"),
+            ("BTC", "BTC"),
+        ];
+        Ok(types::CryptoCurrencyList(
+            supported
+                .into_iter()
+                .map(|(chain, currency)| types::SupportedCryptoCurrency {
+                    chain: chain.to_owned(),
+                    chain_name: Some(chain_name(chain).to_owned()),
+                    currency: currency.to_owned(),
                 })
-                .collect();
-            page(transactions, number, size)
-        }
-        "get_support_crypto_currency_list" => json!([
-            {"chain": "ETH", "chain_name": "Ethereum", "currency": "ETH"},
-            {"chain": "ETH", "chain_name": "Ethereum", "currency": "USDT-ERC20"},
-            {"chain": "ETH", "chain_name": "Ethereum", "currency": "USDC-ERC20"},
-            {"chain": "TRX", "chain_name": "Tron", "currency": "USDT-TRC20"},
-            {"chain": "BTC", "chain_name": "Bitcoin", "currency": "BTC"}
-        ]),
-        "get_support_real_currency_list" => json!(["USD", "EUR", "CNY"]),
-        "get_wallets_list" => {
-            let state = shared.lock();
-            let wallets: Vec<types::Wallet> = state
+                .collect(),
+        ))
+    }
+
+    fn get_support_real_currency_list(&self) -> Result<types::RealCurrencyList, Failure> {
+        Ok(types::RealCurrencyList(
+            ["USD", "EUR", "CNY"].map(str::to_owned).to_vec(),
+        ))
+    }
+
+    fn get_wallets_list(&self) -> Result<types::WalletList, Failure> {
+        let state = self.0.lock();
+        Ok(types::WalletList(
+            state
                 .wallets
                 .iter()
                 .map(|(currency, (chain, balance))| types::Wallet {
@@ -635,107 +672,111 @@ fn run(
                     balance: string_amount(*balance),
                     address: None,
                 })
-                .collect();
-            to_value(wallets)
+                .collect(),
+        ))
+    }
+
+    fn withdraw_balance(&self, request: types::WithdrawRequest) -> Result<types::WithdrawResult, Failure> {
+        let shared = self.0;
+        let amount = request.amount.decimal();
+        let mut state = shared.lock();
+        let Some(wallet) = state.wallets.get_mut(&request.currency) else {
+            return Err(Failure::new(
+                1004,
+                format!("no {} wallet", request.currency),
+            ));
+        };
+        if amount <= Decimal::ZERO || amount > wallet.1 {
+            return Err(Failure::new(1005, "insufficient balance"));
         }
-        "withdraw_balance" => {
-            let request: types::WithdrawRequest = decode(body)?;
-            let amount = request.amount.decimal();
-            let mut state = shared.lock();
-            let Some(wallet) = state.wallets.get_mut(&request.currency) else {
-                return Err(Failure::new(
-                    1004,
-                    &format!("no {} wallet", request.currency),
-                ));
-            };
-            if amount <= Decimal::ZERO || amount > wallet.1 {
-                return Err(Failure::new(1005, "insufficient balance"));
-            }
-            wallet.1 -= amount;
-            let tx_id = shared.uuid();
-            state.transactions.push(Transaction {
-                tx_id: tx_id.clone(),
-                tx_type: "WITHDRAW",
-                status: OrderStatus::Success,
-                chain: request.chain,
-                currency: request.currency,
-                amount,
-                obtained: None,
-                fee: None,
-                to_addr: Some(request.address),
-                tx_hash: Some(shared.hex(64)),
-                time: now(),
-            });
-            to_value(types::WithdrawResult {
-                tx_id: Some(tx_id),
-                status: Some("SUCCESS".into()),
-            })
-        }
-        "get_self_custody_wallets" => to_value(vec![types::SelfCustodyWallet {
+        wallet.1 -= amount;
+        let tx_id = shared.uuid();
+        state.transactions.push(Transaction {
+            tx_id: tx_id.clone(),
+            tx_type: "WITHDRAW",
+            status: OrderStatus::Success,
+            chain: request.chain,
+            currency: request.currency,
+            amount,
+            obtained: None,
+            fee: None,
+            to_addr: Some(request.address),
+            tx_hash: Some(shared.hex(64)),
+            time: now(),
+        });
+        Ok(types::WithdrawResult {
+            tx_id: Some(tx_id),
+            status: Some("SUCCESS".into()),
+        })
+    }
+
+    fn get_self_custody_wallets(&self) -> Result<types::SelfCustodyWalletList, Failure> {
+        Ok(types::SelfCustodyWalletList(vec![types::SelfCustodyWallet {
             chain: "ETH".into(),
             currency: "USDT-ERC20".into(),
             address: "0x686691e7b70e9239e19eB4cd080DDb8aB6F33cf3".into(),
-        }]),
-        "get_bln_balance" => to_value(types::BlnBalance {
-            balance: string_amount(shared.lock().bln_balance),
+        }]))
+    }
+
+    fn get_bln_balance(&self) -> Result<types::BlnBalance, Failure> {
+        Ok(types::BlnBalance {
+            balance: string_amount(self.0.lock().bln_balance),
             currency: Some("BTC".into()),
-        }),
-        "create_bln_order" => {
-            let request: types::BlnOrderRequest = decode(body)?;
-            let order = create_order(
-                shared,
-                NewOrder {
-                    kind: OrderKind::Lightning,
-                    chain: "BLN".into(),
-                    currency: "BTC-LN".into(),
-                    vs_price: request.price.decimal(),
-                    vs_currency: request.currency,
-                    callback_url: request.callback_url,
-                    timeout_callback: request.timeout_callback,
-                    post_callback: false,
-                },
-            );
-            to_value(types::BlnOrder {
-                order_id: order.order_id.clone(),
-                status: order.status.clone(),
-                amount: number_amount(order.amount),
-                create_time: Some(timestamp(order.create_time)),
-                payment_request: Some(order.payment_request.clone().unwrap_or_default()),
-                payment_addr: Some(shared.hex(64)),
-                pay_url: Some(pay_url(shared, &order.order_id)),
-                currency: Some("BTC-LN".into()),
-            })
+        })
+    }
+
+    fn create_bln_order(&self, request: types::BlnOrderRequest) -> Result<types::BlnOrder, Failure> {
+        let shared = self.0;
+        let order = create_order(
+            shared,
+            NewOrder {
+                kind: OrderKind::Lightning,
+                chain: "BLN".into(),
+                currency: "BTC-LN".into(),
+                vs_price: request.price.decimal(),
+                vs_currency: request.currency,
+                callback_url: request.callback_url,
+                timeout_callback: request.timeout_callback,
+                post_callback: false,
+            },
+        );
+        Ok(types::BlnOrder {
+            order_id: order.order_id.clone(),
+            status: order.status.clone(),
+            amount: number_amount(order.amount),
+            create_time: Some(timestamp(order.create_time)),
+            payment_request: Some(order.payment_request.clone().unwrap_or_default()),
+            payment_addr: Some(shared.hex(64)),
+            pay_url: Some(pay_url(shared, &order.order_id)),
+            currency: Some("BTC-LN".into()),
+        })
+    }
+
+    fn create_bln_withdraw(&self, request: types::BlnWithdrawRequest) -> Result<types::BlnWithdrawResult, Failure> {
+        // An invoice's own amount is not decoded; without `amount` the
+        // sandbox pays 1000 sats.
+        let amount = request
+            .amount
+            .map_or(Decimal::new(1000, 8), |a| a.decimal());
+        let mut state = self.0.lock();
+        if amount <= Decimal::ZERO || amount > state.bln_balance {
+            return Err(Failure::new(1005, "insufficient Lightning balance"));
         }
-        "create_bln_withdraw" => {
-            let request: types::BlnWithdrawRequest = decode(body)?;
-            // An invoice's own amount is not decoded; without `amount` the
-            // sandbox pays 1000 sats.
-            let amount = request
-                .amount
-                .map_or(Decimal::new(1000, 8), |a| a.decimal());
-            let mut state = shared.lock();
-            if amount <= Decimal::ZERO || amount > state.bln_balance {
-                return Err(Failure::new(1005, "insufficient Lightning balance"));
-            }
-            state.bln_balance -= amount;
-            json!({"status": "SUCCESS", "amount": string_amount(amount), "ln_invoices": request.ln_invoices})
+        state.bln_balance -= amount;
+        let mut data = serde_json::Map::new();
+        data.insert("status".into(), json!("SUCCESS"));
+        data.insert("amount".into(), to_value(string_amount(amount)));
+        data.insert("ln_invoices".into(), json!(request.ln_invoices));
+        Ok(types::BlnWithdrawResult(data))
+    }
+
+    fn get_api_key(&self, request: types::ApiKeyRequest) -> Result<types::ApiKey, Failure> {
+        let config = &self.0.config;
+        if request.username != config.username || request.password != config.password {
+            return Err(Failure::new(1006, "wrong username or password"));
         }
-        "get_api_key" => {
-            let request: types::ApiKeyRequest = decode(body)?;
-            if request.username != shared.config.username
-                || request.password != shared.config.password
-            {
-                return Err(Failure::new(1006, "wrong username or password"));
-            }
-            to_value(types::ApiKey {
-                access_token: shared.config.api_key.clone(),
-            })
-        }
-        other => {
-            return Err(Failure::new(
-                501,
-                &format!("sandbox does not implement {other}"),
-            ));
-        }
-    })
+        Ok(types::ApiKey {
+            access_token: config.api_key.clone(),
+        })
+    }
 }
