@@ -6571,11 +6571,32 @@ before trying again.
 
 Sends a `POST` request to `/api/order/pay-url`
 
-```ignore
-let response = client.get_payment_url()
-    .body(body)
+Example, with the spec's example values (it runs as a test against the sandbox, feature `sandbox`, seeded with the spec's examples):
+
+```
+use aurpay_api::{Amount, CallExt, types};
+# #[tokio::main(flavor = "current_thread")]
+# async fn main() -> Result<(), Box<dyn std::error::Error>> {
+# let sandbox = aurpay_api::sandbox::Sandbox::start_with_examples().await?;
+# let client = sandbox.client()?;
+let data = client
+    .get_payment_url()
+    .body(
+        types::PaymentUrlRequest::builder()
+            .callback_url("https://example.com/callback_url")
+            .currency("USD")
+            .enable_post_callback(false)
+            .fixed_encrypt_price(false)
+            .price(Amount::from(20))
+            .succeed_url("https://example.com/succeed_url")
+            .timeout_callback("https://example.com/timeout_callback")
+            .timeout_url("https://example.com/timeout_url"),
+    )
     .call()
-    .await;
+    .await?;
+println!("{data:?}");
+# Ok(())
+# }
 ```*/
     pub fn get_payment_url(&self) -> builder::GetPaymentUrl<'_> {
         builder::GetPaymentUrl::new(self)
@@ -6593,11 +6614,34 @@ before trying again.
 
 Sends a `POST` request to `/api/order/pay-info`
 
-```ignore
-let response = client.get_payment_info()
-    .body(body)
+Example, with the spec's example values (it runs as a test against the sandbox, feature `sandbox`, seeded with the spec's examples):
+
+```
+use aurpay_api::{Amount, CallExt, types};
+# #[tokio::main(flavor = "current_thread")]
+# async fn main() -> Result<(), Box<dyn std::error::Error>> {
+# let sandbox = aurpay_api::sandbox::Sandbox::start_with_examples().await?;
+# let client = sandbox.client()?;
+let data = client
+    .get_payment_info()
+    .body(
+        types::PaymentInfoRequest::builder()
+            .callback_url("https://example.com/callback_url")
+            .chain("ETH")
+            .currency("USDT-ERC20")
+            .enable_post_callback(false)
+            .fixed_encrypt_price(false)
+            .succeed_url("https://example.com/succeed_url")
+            .timeout_callback("https://example.com/timeout_callback")
+            .timeout_url("https://example.com/timeout_url")
+            .vs_currency("USD")
+            .vs_price(Amount::from(10)),
+    )
     .call()
-    .await;
+    .await?;
+println!("{data:?}");
+# Ok(())
+# }
 ```*/
     pub fn get_payment_info(&self) -> builder::GetPaymentInfo<'_> {
         builder::GetPaymentInfo::new(self)
@@ -6614,12 +6658,24 @@ Sends a `GET` request to `/api/v2/order/`
 Arguments:
 - `page`: Page number, starting at 1.
 - `size`: Items per page.
-```ignore
-let response = client.get_orders()
-    .page(page)
-    .size(size)
+
+Example, with the spec's example values (it runs as a test against the sandbox, feature `sandbox`, seeded with the spec's examples):
+
+```
+use aurpay_api::{CallExt};
+# #[tokio::main(flavor = "current_thread")]
+# async fn main() -> Result<(), Box<dyn std::error::Error>> {
+# let sandbox = aurpay_api::sandbox::Sandbox::start_with_examples().await?;
+# let client = sandbox.client()?;
+let data = client
+    .get_orders()
+    .page(1u64)
+    .size(10u64)
     .call()
-    .await;
+    .await?;
+println!("{data:?}");
+# Ok(())
+# }
 ```*/
     pub fn get_orders(&self) -> builder::GetOrders<'_> {
         builder::GetOrders::new(self)
@@ -6639,11 +6695,23 @@ Sends a `GET` request to `/api/v2/order/detail/{order_id}`
 
 Arguments:
 - `order_id`: Aurpay order id, a 20-digit numeric string.
-```ignore
-let response = client.get_orders_details()
-    .order_id(order_id)
+
+Example, with the spec's example values (it runs as a test against the sandbox, feature `sandbox`, seeded with the spec's examples):
+
+```
+use aurpay_api::{CallExt};
+# #[tokio::main(flavor = "current_thread")]
+# async fn main() -> Result<(), Box<dyn std::error::Error>> {
+# let sandbox = aurpay_api::sandbox::Sandbox::start_with_examples().await?;
+# let client = sandbox.client()?;
+let data = client
+    .get_orders_details()
+    .order_id("20240806071926377966")
     .call()
-    .await;
+    .await?;
+println!("{data:?}");
+# Ok(())
+# }
 ```*/
     pub fn get_orders_details(&self) -> builder::GetOrdersDetails<'_> {
         builder::GetOrdersDetails::new(self)
@@ -6663,11 +6731,23 @@ Sends a `GET` request to `/api/v2/order/refund-info/{order_id}`
 
 Arguments:
 - `order_id`: Aurpay order id, a 20-digit numeric string.
-```ignore
-let response = client.get_orders_refund_info()
-    .order_id(order_id)
+
+Example, with the spec's example values (it runs as a test against the sandbox, feature `sandbox`, seeded with the spec's examples):
+
+```
+use aurpay_api::{CallExt};
+# #[tokio::main(flavor = "current_thread")]
+# async fn main() -> Result<(), Box<dyn std::error::Error>> {
+# let sandbox = aurpay_api::sandbox::Sandbox::start_with_examples().await?;
+# let client = sandbox.client()?;
+let data = client
+    .get_orders_refund_info()
+    .order_id("20240806071926377966")
     .call()
-    .await;
+    .await?;
+println!("{data:?}");
+# Ok(())
+# }
 ```*/
     pub fn get_orders_refund_info(&self) -> builder::GetOrdersRefundInfo<'_> {
         builder::GetOrdersRefundInfo::new(self)
@@ -6695,12 +6775,28 @@ Sends a `POST` request to `/api/v2/order/refund/{order_id}`
 Arguments:
 - `order_id`: Aurpay order id, a 20-digit numeric string.
 - `body`
-```ignore
-let response = client.orders_refund()
-    .order_id(order_id)
-    .body(body)
+
+Example, with the spec's example values (it runs as a test against the sandbox, feature `sandbox`, seeded with the spec's examples):
+
+```
+use aurpay_api::{Amount, CallExt, types};
+# #[tokio::main(flavor = "current_thread")]
+# async fn main() -> Result<(), Box<dyn std::error::Error>> {
+# let sandbox = aurpay_api::sandbox::Sandbox::start_with_examples().await?;
+# let client = sandbox.client()?;
+let data = client
+    .orders_refund()
+    .order_id("20240806071926377966")
+    .body(
+        types::RefundRequest::builder()
+            .address("tb1q2vgyv8xh0d2sv9j8gpeuedd8sm7pyx5l064s2e")
+            .amount("0.00102549".parse::<Amount>()?),
+    )
     .call()
-    .await;
+    .await?;
+println!("{data:?}");
+# Ok(())
+# }
 ```*/
     pub fn orders_refund(&self) -> builder::OrdersRefund<'_> {
         builder::OrdersRefund::new(self)
@@ -6721,12 +6817,24 @@ Sends a `GET` request to `/api/v2/tx`
 Arguments:
 - `page`: Page number, starting at 1.
 - `size`: Items per page.
-```ignore
-let response = client.get_transaction()
-    .page(page)
-    .size(size)
+
+Example, with the spec's example values (it runs as a test against the sandbox, feature `sandbox`, seeded with the spec's examples):
+
+```
+use aurpay_api::{CallExt};
+# #[tokio::main(flavor = "current_thread")]
+# async fn main() -> Result<(), Box<dyn std::error::Error>> {
+# let sandbox = aurpay_api::sandbox::Sandbox::start_with_examples().await?;
+# let client = sandbox.client()?;
+let data = client
+    .get_transaction()
+    .page(1u64)
+    .size(10u64)
     .call()
-    .await;
+    .await?;
+println!("{data:?}");
+# Ok(())
+# }
 ```*/
     pub fn get_transaction(&self) -> builder::GetTransaction<'_> {
         builder::GetTransaction::new(self)
@@ -6744,10 +6852,21 @@ response shape is a guess.
 
 Sends a `GET` request to `/api/order/pay/crypto-currency`
 
-```ignore
-let response = client.get_support_crypto_currency_list()
+Example, with the spec's example values (it runs as a test against the sandbox, feature `sandbox`, seeded with the spec's examples):
+
+```
+use aurpay_api::{CallExt};
+# #[tokio::main(flavor = "current_thread")]
+# async fn main() -> Result<(), Box<dyn std::error::Error>> {
+# let sandbox = aurpay_api::sandbox::Sandbox::start_with_examples().await?;
+# let client = sandbox.client()?;
+let data = client
+    .get_support_crypto_currency_list()
     .call()
-    .await;
+    .await?;
+println!("{data:?}");
+# Ok(())
+# }
 ```*/
     pub fn get_support_crypto_currency_list(
         &self,
@@ -6767,10 +6886,21 @@ a guess.
 
 Sends a `GET` request to `/api/order/pay/real-currency`
 
-```ignore
-let response = client.get_support_real_currency_list()
+Example, with the spec's example values (it runs as a test against the sandbox, feature `sandbox`, seeded with the spec's examples):
+
+```
+use aurpay_api::{CallExt};
+# #[tokio::main(flavor = "current_thread")]
+# async fn main() -> Result<(), Box<dyn std::error::Error>> {
+# let sandbox = aurpay_api::sandbox::Sandbox::start_with_examples().await?;
+# let client = sandbox.client()?;
+let data = client
+    .get_support_real_currency_list()
     .call()
-    .await;
+    .await?;
+println!("{data:?}");
+# Ok(())
+# }
 ```*/
     pub fn get_support_real_currency_list(
         &self,
@@ -6788,10 +6918,21 @@ but its page is not public. Everything about it here is a guess.
 
 Sends a `GET` request to `/api/wallet/list`
 
-```ignore
-let response = client.get_wallets_list()
+Example, with the spec's example values (it runs as a test against the sandbox, feature `sandbox`, seeded with the spec's examples):
+
+```
+use aurpay_api::{CallExt};
+# #[tokio::main(flavor = "current_thread")]
+# async fn main() -> Result<(), Box<dyn std::error::Error>> {
+# let sandbox = aurpay_api::sandbox::Sandbox::start_with_examples().await?;
+# let client = sandbox.client()?;
+let data = client
+    .get_wallets_list()
     .call()
-    .await;
+    .await?;
+println!("{data:?}");
+# Ok(())
+# }
 ```*/
     pub fn get_wallets_list(&self) -> builder::GetWalletsList<'_> {
         builder::GetWalletsList::new(self)
@@ -6812,11 +6953,28 @@ again.
 
 Sends a `POST` request to `/api/wallet/withdraw`
 
-```ignore
-let response = client.withdraw_balance()
-    .body(body)
+Example, with the spec's example values (it runs as a test against the sandbox, feature `sandbox`, seeded with the spec's examples):
+
+```
+use aurpay_api::{Amount, CallExt, types};
+# #[tokio::main(flavor = "current_thread")]
+# async fn main() -> Result<(), Box<dyn std::error::Error>> {
+# let sandbox = aurpay_api::sandbox::Sandbox::start_with_examples().await?;
+# let client = sandbox.client()?;
+let data = client
+    .withdraw_balance()
+    .body(
+        types::WithdrawRequest::builder()
+            .address("TPYmHEhy5n8TCEfYGqW2rPxsghSfzghPDn")
+            .amount(Amount::from(50))
+            .chain("TRX")
+            .currency("USDT-TRC20"),
+    )
     .call()
-    .await;
+    .await?;
+println!("{data:?}");
+# Ok(())
+# }
 ```*/
     pub fn withdraw_balance(&self) -> builder::WithdrawBalance<'_> {
         builder::WithdrawBalance::new(self)
@@ -6833,10 +6991,21 @@ but its page is not public. Everything about it here is a guess.
 
 Sends a `GET` request to `/api/wallet/self-custody`
 
-```ignore
-let response = client.get_self_custody_wallets()
+Example, with the spec's example values (it runs as a test against the sandbox, feature `sandbox`, seeded with the spec's examples):
+
+```
+use aurpay_api::{CallExt};
+# #[tokio::main(flavor = "current_thread")]
+# async fn main() -> Result<(), Box<dyn std::error::Error>> {
+# let sandbox = aurpay_api::sandbox::Sandbox::start_with_examples().await?;
+# let client = sandbox.client()?;
+let data = client
+    .get_self_custody_wallets()
     .call()
-    .await;
+    .await?;
+println!("{data:?}");
+# Ok(())
+# }
 ```*/
     pub fn get_self_custody_wallets(&self) -> builder::GetSelfCustodyWallets<'_> {
         builder::GetSelfCustodyWallets::new(self)
@@ -6854,10 +7023,21 @@ guess.
 
 Sends a `GET` request to `/api/bln/balance`
 
-```ignore
-let response = client.get_bln_balance()
+Example, with the spec's example values (it runs as a test against the sandbox, feature `sandbox`, seeded with the spec's examples):
+
+```
+use aurpay_api::{CallExt};
+# #[tokio::main(flavor = "current_thread")]
+# async fn main() -> Result<(), Box<dyn std::error::Error>> {
+# let sandbox = aurpay_api::sandbox::Sandbox::start_with_examples().await?;
+# let client = sandbox.client()?;
+let data = client
+    .get_bln_balance()
     .call()
-    .await;
+    .await?;
+println!("{data:?}");
+# Ok(())
+# }
 ```*/
     pub fn get_bln_balance(&self) -> builder::GetBlnBalance<'_> {
         builder::GetBlnBalance::new(self)
@@ -6874,11 +7054,30 @@ is unknown, look the order up before trying again.
 
 Sends a `POST` request to `/api/bln/order`
 
-```ignore
-let response = client.create_bln_order()
-    .body(body)
+Example, with the spec's example values (it runs as a test against the sandbox, feature `sandbox`, seeded with the spec's examples):
+
+```
+use aurpay_api::{Amount, CallExt, types};
+# #[tokio::main(flavor = "current_thread")]
+# async fn main() -> Result<(), Box<dyn std::error::Error>> {
+# let sandbox = aurpay_api::sandbox::Sandbox::start_with_examples().await?;
+# let client = sandbox.client()?;
+let data = client
+    .create_bln_order()
+    .body(
+        types::BlnOrderRequest::builder()
+            .callback_url("https://example.com/callback_url")
+            .currency("USD")
+            .price(Amount::from(20))
+            .succeed_url("https://example.com/succeed_url")
+            .timeout_callback("https://example.com/timeout_callback")
+            .timeout_url("https://example.com/timeout_url"),
+    )
     .call()
-    .await;
+    .await?;
+println!("{data:?}");
+# Ok(())
+# }
 ```*/
     pub fn create_bln_order(&self) -> builder::CreateBlnOrder<'_> {
         builder::CreateBlnOrder::new(self)
@@ -6899,11 +7098,25 @@ unknown, check the BLN balance and transactions before trying again.
 
 Sends a `POST` request to `/api/bln/withdraw`
 
-```ignore
-let response = client.create_bln_withdraw()
-    .body(body)
+Example, with the spec's example values (it runs as a test against the sandbox, feature `sandbox`, seeded with the spec's examples):
+
+```
+use aurpay_api::{CallExt, types};
+# #[tokio::main(flavor = "current_thread")]
+# async fn main() -> Result<(), Box<dyn std::error::Error>> {
+# let sandbox = aurpay_api::sandbox::Sandbox::start_with_examples().await?;
+# let client = sandbox.client()?;
+let data = client
+    .create_bln_withdraw()
+    .body(
+        types::BlnWithdrawRequest::builder()
+            .ln_invoices("lntb1554190n1pnzhprnpp5xtqfy2fuaucnpfw6yw7h4hap7t8rurt8f3qgkf369knf4zhwxjdqdp58yukydt9xs6nsc3hve3rgcmyvgunqwp3x3nrqetrxucnsdpsvfjscqzzsxqyz5vqsp5fs2adjrcrcded6nzc2g3wj56kku89uflg9nh0t4ry5avdasp7shq9qyyssqdjs3txpu2w482w55gpnzauqdd20qjg4x8276u2kje2295tk8wg73rgxna2pqrw5w60ra8cy2lnx6yvn5wcjzqy42p5rh9ap5ymhv2jgqmk3j9g"),
+    )
     .call()
-    .await;
+    .await?;
+println!("{data:?}");
+# Ok(())
+# }
 ```*/
     pub fn create_bln_withdraw(&self) -> builder::CreateBlnWithdraw<'_> {
         builder::CreateBlnWithdraw::new(self)
@@ -6921,11 +7134,26 @@ Needs no authentication. Other fields of `data` are UNKNOWN.
 
 Sends a `POST` request to `/api/plugin/key/aurpay`
 
-```ignore
-let response = client.get_api_key()
-    .body(body)
+Example, with the spec's example values (it runs as a test against the sandbox, feature `sandbox`, seeded with the spec's examples):
+
+```
+use aurpay_api::{CallExt, types};
+# #[tokio::main(flavor = "current_thread")]
+# async fn main() -> Result<(), Box<dyn std::error::Error>> {
+# let sandbox = aurpay_api::sandbox::Sandbox::start_with_examples().await?;
+# let client = sandbox.client()?;
+let data = client
+    .get_api_key()
+    .body(
+        types::ApiKeyRequest::builder()
+            .password("correct-horse-battery-staple")
+            .username("merchant@example.com"),
+    )
     .call()
-    .await;
+    .await?;
+println!("{data:?}");
+# Ok(())
+# }
 ```*/
     pub fn get_api_key(&self) -> builder::GetApiKey<'_> {
         builder::GetApiKey::new(self)

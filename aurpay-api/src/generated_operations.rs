@@ -1032,6 +1032,10 @@ impl OrderLookup for crate::generated::Client {
     }
 }
 
+/// The order ids the spec's examples use (the order lookup's
+/// parameter): the sandbox seeded with the examples has these orders.
+#[cfg(feature = "sandbox")]
+pub(crate) const EXAMPLE_ORDER_IDS: &[&str] = &["20240806071926377966"];
 /// The sandbox's routing, generated from the spec: one handler
 /// method per operation and the dispatch that decodes a request for
 /// it.

@@ -16,6 +16,7 @@
 
 mod change;
 mod document;
+mod examples;
 mod operations;
 mod restrict;
 mod server;
@@ -308,6 +309,11 @@ pub fn generate_from_str(text: &str, spec_path: &Path) -> Result<Generated, Erro
     restrict::optional_setters(&mut client_file);
     restrict::non_exhaustive_types(&mut client_file);
     document::document(&mut client_file, &document::parameter_docs(&document));
+    examples::insert_doc_examples(&mut client_file, &model).map_err(|message| Error::Spec {
+        spec: spec_path.to_owned(),
+        operation: None,
+        message,
+    })?;
     let client = format_file(quote::ToTokens::to_token_stream(&client_file), spec_path)?;
     let operations = format_file(operations::tokens(&model), spec_path)?;
     Ok(Generated { client, operations })

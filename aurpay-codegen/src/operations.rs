@@ -187,6 +187,14 @@ pub fn tokens(model: &Model) -> TokenStream {
         envelope_impl(envelope, Some(quote!(types::#data)))
     });
     let error_envelope = envelope_impl(&model.error_schema, None);
+    let example_order_ids: std::collections::BTreeSet<&str> = model
+        .operations
+        .iter()
+        .flat_map(|op| &op.params)
+        .filter(|param| param.name == model.order_lookup.1)
+        .filter_map(|param| param.example.as_ref()?.as_str())
+        .collect();
+    let example_order_ids = example_order_ids.into_iter();
     let server = crate::server::tokens(model, |envelope| data_of(envelope).to_owned());
     let lookup = {
         let (id, param) = &model.order_lookup;
@@ -233,6 +241,11 @@ pub fn tokens(model: &Model) -> TokenStream {
         #error_envelope
 
         #lookup
+
+        /// The order ids the spec's examples use (the order lookup's
+        /// parameter): the sandbox seeded with the examples has these orders.
+        #[cfg(feature = "sandbox")]
+        pub(crate) const EXAMPLE_ORDER_IDS: &[&str] = &[#(#example_order_ids),*];
 
         #server
     }

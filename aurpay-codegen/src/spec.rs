@@ -77,6 +77,9 @@ pub enum ParamKind {
 pub struct BodyModel {
     pub schema: String,
     pub example: Value,
+    /// Each property of the body's schema and the component it refers to
+    /// (directly or through a one-element `allOf`), if any.
+    pub property_refs: Vec<(String, Option<String>)>,
 }
 
 impl OperationModel {
@@ -228,9 +231,12 @@ impl OperationModel {
                     _ => None,
                 }
                 .ok_or_else(|| op_error(&id, "request body schema must be a $ref to a component"))?;
+                let property_refs =
+                    property_refs(document, schema).map_err(|m| op_error(&id, m))?;
                 body_model = Some(BodyModel {
                     schema: schema.to_owned(),
                     example,
+                    property_refs,
                 });
                 true
             }
@@ -606,4 +612,31 @@ fn envelope_data_schema(document: &OpenAPI, envelope: &str) -> Result<String, St
             .ok_or_else(shape_error),
         _ => Err(shape_error()),
     }
+}
+
+/// The properties of object schema `name`, each with the component it
+/// refers to (`$ref: X` or `allOf: [$ref: X]`, the form used to describe a
+/// property whose type is a component).
+fn property_refs(document: &OpenAPI, name: &str) -> Result<Vec<(String, Option<String>)>, String> {
+    let schema = object_schema(document, name)?;
+    let SchemaKind::Type(Type::Object(object)) = &schema.schema_kind else {
+        return Err(format!("request body schema `{name}` must be an object"));
+    };
+    Ok(object
+        .properties
+        .iter()
+        .map(|(property, schema)| {
+            let target = match schema {
+                ReferenceOr::Reference { reference } => ref_name(reference),
+                ReferenceOr::Item(schema) => match &schema.schema_kind {
+                    SchemaKind::AllOf { all_of } => match all_of.as_slice() {
+                        [ReferenceOr::Reference { reference }] => ref_name(reference),
+                        _ => None,
+                    },
+                    _ => None,
+                },
+            };
+            (property.clone(), target.map(str::to_owned))
+        })
+        .collect())
 }

@@ -48,6 +48,10 @@ use crate::{Client, Credentials, OrderStatus, SignatureAlgorithm};
 
 pub use state::{Delivery, Fault, Payment, SandboxError};
 
+/// What every wallet holds in a sandbox started with
+/// [`Sandbox::start_with_examples`], in the wallet's own currency.
+pub const EXAMPLE_WALLET_BALANCE: i64 = 1_000;
+
 /// Credentials and behaviour of a sandbox. The defaults are fixed, so tests
 /// can use them directly.
 #[derive(Clone)]
@@ -64,9 +68,11 @@ pub struct SandboxConfig {
     pub callback_token: String,
     /// The secret callbacks are signed with.
     pub callback_secret: String,
-    /// The account e-mail Get API-Key accepts.
+    /// The account e-mail Get API-Key accepts (default: the spec's example
+    /// account, so the documented example request succeeds).
     pub username: String,
-    /// The account password Get API-Key accepts.
+    /// The account password Get API-Key accepts (default: the spec's
+    /// example).
     pub password: String,
     /// Delivery attempts per callback (default 5).
     pub callback_attempts: u32,
@@ -86,8 +92,8 @@ impl Default for SandboxConfig {
             api_secret: "sandbox-api-secret".to_owned(),
             callback_token: "5A0DBEE0C0DE5A0DBEE0C0DE5A0DBEE0C0DE5A0DBEE0".to_owned(),
             callback_secret: "sandbox-callback-secret".to_owned(),
-            username: "sandbox@example.com".to_owned(),
-            password: "sandbox-password".to_owned(),
+            username: "merchant@example.com".to_owned(),
+            password: "correct-horse-battery-staple".to_owned(),
             callback_attempts: 5,
             callback_backoff: Duration::from_millis(100),
             max_clock_skew: Duration::from_secs(15 * 60),
@@ -124,6 +130,34 @@ impl Sandbox {
     /// loopback port.
     pub async fn start() -> std::io::Result<Sandbox> {
         Self::start_with(SandboxConfig::default()).await
+    }
+
+    /// Starts a sandbox in which every request example of the spec
+    /// succeeds, with the default configuration: the orders the examples
+    /// name exist and are paid in full, and every wallet holds
+    /// [`EXAMPLE_WALLET_BALANCE`] to withdraw from. Each operation's rustdoc
+    /// example runs against it, and `sandbox_server --examples` serves it to
+    /// clients in other languages.
+    ///
+    /// ```
+    /// use aurpay_api::CallExt;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let sandbox = aurpay_api::sandbox::Sandbox::start_with_examples().await?;
+    /// let order = sandbox
+    ///     .client()?
+    ///     .get_orders_details()
+    ///     .order_id("20240806071926377966")
+    ///     .call()
+    ///     .await?;
+    /// assert_eq!(order.status, aurpay_api::OrderStatus::Success);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn start_with_examples() -> std::io::Result<Sandbox> {
+        let sandbox = Self::start().await?;
+        server::seed_examples(&sandbox.shared);
+        Ok(sandbox)
     }
 
     /// Starts a sandbox with this configuration.

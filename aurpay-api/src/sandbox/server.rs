@@ -25,6 +25,7 @@ use super::state::{
 };
 use super::route::{self, Failure};
 use crate::generated::types;
+use crate::generated_operations::EXAMPLE_ORDER_IDS;
 use crate::generated_operations::server::{self, Handlers};
 use crate::{Amount, JsonForm, Operation, OrderStatus, Timestamp};
 
@@ -436,6 +437,40 @@ fn create_order(shared: &Shared, new: NewOrder) -> Order {
 
 fn pay_url(shared: &Shared, order_id: &str) -> String {
     format!("{}/#/cashier/{order_id}", shared.base_url)
+}
+
+/// Seeds what the spec's examples need: each example order id as an order
+/// paid in full (in BTC, for 1000 USD, so a documented partial refund
+/// fits), and every wallet funded.
+pub(crate) fn seed_examples(shared: &Arc<Shared>) {
+    for id in EXAMPLE_ORDER_IDS {
+        let order = create_order(
+            shared,
+            NewOrder {
+                kind: OrderKind::Direct,
+                chain: "BTC".into(),
+                currency: "BTC".into(),
+                vs_price: Decimal::from(1000),
+                vs_currency: "USD".into(),
+                callback_url: None,
+                timeout_callback: None,
+                post_callback: false,
+            },
+        );
+        {
+            let mut state = shared.lock();
+            if let Some(mut seeded) = state.orders.remove(&order.order_id) {
+                (*id).clone_into(&mut seeded.order_id);
+                state.orders.insert((*id).to_owned(), seeded);
+            }
+        }
+        // The order was just created open, so paying it cannot fail.
+        let _ = shared.pay(id, Payment::Full);
+    }
+    let mut state = shared.lock();
+    for (_, balance) in state.wallets.values_mut() {
+        *balance = (*balance).max(Decimal::from(super::EXAMPLE_WALLET_BALANCE));
+    }
 }
 
 fn find_order(shared: &Shared, id: &str) -> Result<Order, Failure> {
