@@ -10,10 +10,12 @@ Usage (normally through .ci/python-client-check.sh):
 `--client-dir` is the `--output-path` given to `openapi-python-client
 generate`: the directory that holds the generated package.
 
-Every operation in the spec is called once through the generated client's
-`sync_detailed`, in an order that makes sense (an order is created, then paid
-through the sandbox's control endpoint, then inspected and refunded). For
-each call the check asserts:
+The sandbox must be seeded with the spec's examples (`sandbox_server
+--examples`). Every operation in the spec is then called once, in spec
+order, through the generated client's `sync_detailed`, with the spec's own
+example values: each parameter's `example` and the request body's
+`example`. Nothing here names an operation, so an operation added to the
+spec is checked with no edit to this file. For each call the check asserts:
 
 - the request went to the spec's method and path, with the `API-Key` header
   for secured operations and without it for `security: []` ones;
@@ -25,12 +27,13 @@ each call the check asserts:
   `referencing` registry holding the whole spec);
 - the generated client parsed it into the operation's envelope model (not
   the error `Envelope`), with `code == 0`, and the model writes back exactly
-  the body it read (nothing dropped or altered).
+  the body it read (nothing dropped or altered);
+- where the answer's `data` has a field named like a path parameter (such as
+  `order_id`), it holds the value sent.
 
 It prints `ok   <operation_id>` or `FAIL <operation_id>: <reason>` per
 operation, then `python-client: N passed, M failed`, and exits 1 on any
-failure. An operation in the spec that this script has no call for fails,
-so a new operation cannot slip through unchecked.
+failure. An operation whose parameters or body have no example fails.
 """
 
 from __future__ import annotations
@@ -52,16 +55,6 @@ from ruamel.yaml import YAML
 
 SPEC_URI = "urn:aurpay:spec"
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
-
-REFUND_ADDRESS = "0x686691e7b70e9239e19eB4cd080DDb8aB6F33cf3"
-SANDBOX_USERNAME = "sandbox@example.com"
-SANDBOX_PASSWORD = "sandbox-password"
-# A testnet BOLT11 invoice (the spec's own Create BLN Withdraw example).
-LN_INVOICE = (
-    "lntb1554190n1pnzhprnpp5xtqfy2fuaucnpfw6yw7h4hap7t8rurt8f3qgkf369knf4zhwxjdqdp58yukydt9xs6nsc3hve3rgcmyvg"
-    "unqwp3x3nrqetrxucnsdpsvfjscqzzsxqyz5vqsp5fs2adjrcrcded6nzc2g3wj56kku89uflg9nh0t4ry5avdasp7shq9qyyssqdjs3"
-    "txpu2w482w55gpnzauqdd20qjg4x8276u2kje2295tk8wg73rgxna2pqrw5w60ra8cy2lnx6yvn5wcjzqy42p5rh9ap5ymhv2jgqmk3j9g"
-)
 
 
 class CheckFailure(Exception):
@@ -122,6 +115,35 @@ class Spec:
             for token in ref[2:].split("/"):
                 node = node[token.replace("~1", "/").replace("~0", "~")]
         return node
+
+    def example_call(self, op: Operation) -> tuple[dict[str, Any], dict[str, Any] | None, str | None]:
+        """The spec's example request: parameters by name, body, body model name."""
+        params: dict[str, Any] = {}
+        for parameter in op.op.get("parameters", []):
+            parameter = self.resolve(parameter)
+            if parameter.get("in") not in ("path", "query"):
+                continue
+            example = parameter.get("example", parameter.get("schema", {}).get("example"))
+            if example is None:
+                if parameter.get("required"):
+                    raise CheckFailure(f"parameter {parameter['name']!r} has no example")
+                continue
+            params[parameter["name"]] = example
+        body = op.op.get("requestBody")
+        if body is None:
+            return params, None, None
+        media = self.resolve(body)["content"]["application/json"]
+        example = media.get("example")
+        if example is None:
+            examples = list(media.get("examples", {}).values())
+            example = self.resolve(examples[0]).get("value") if examples else None
+        if example is None:
+            raise CheckFailure("the request body has no example")
+        ref = media.get("schema", {}).get("$ref", "")
+        prefix = "#/components/schemas/"
+        if not ref.startswith(prefix):
+            raise CheckFailure("the request body schema is not a $ref to a component schema")
+        return params, example, ref[len(prefix):]
 
     def _validator(self, pointer: str) -> OAS30Validator:
         schema = {"$ref": f"{SPEC_URI}#{pointer}"}
@@ -275,8 +297,6 @@ class Check:
         )
         self.anonymous = client_module.Client(base_url=self.base_url, timeout=timeout, httpx_args=hooks)
         self.results: list[tuple[str, str | None]] = []  # (name, failure reason or None)
-        self.checked: set[str] = set()
-        self.order_id: str | None = None
 
     # -- helpers ----------------------------------------------------------
 
@@ -291,7 +311,6 @@ class Check:
         self,
         operation_id: str,
         *,
-        args: tuple[Any, ...] = (),
         kwargs: dict[str, Any] | None = None,
         body: dict[str, Any] | None = None,
         body_model: str | None = None,
@@ -301,9 +320,8 @@ class Check:
 
         Returns the parsed envelope on success, None on failure.
         """
-        self.checked.add(operation_id)
         try:
-            parsed = self._call(operation_id, args, kwargs or {}, body, body_model, check)
+            parsed = self._call(operation_id, kwargs or {}, body, body_model, check)
         except CheckFailure as failure:
             self.report(operation_id, str(failure))
             return None
@@ -315,7 +333,7 @@ class Check:
         self.report(operation_id, None)
         return parsed
 
-    def _call(self, operation_id, args, kwargs, body, body_model, check) -> Any:
+    def _call(self, operation_id, kwargs, body, body_model, check) -> Any:
         op = self.spec.operations.get(operation_id)
         if op is None:
             raise CheckFailure("not in the spec")
@@ -335,7 +353,7 @@ class Check:
 
         self.recorder.clear()
         try:
-            response = endpoint.sync_detailed(*args, client=client, **call_kwargs)
+            response = endpoint.sync_detailed(client=client, **call_kwargs)
         except Exception as error:
             # The generated code parses eagerly; say first whether the body
             # itself breaks the spec, which is the more useful reason.
@@ -407,107 +425,32 @@ class Check:
         self.spec.validate(self.spec.response_schema_pointer(op), raw, "response body")
         return raw
 
-    def sandbox_pay(self, order_id: str) -> None:
-        """The sandbox's control endpoint; not a spec operation."""
-        name = "sandbox-pay (POST /__sandbox/pay/{order_id}, setup)"
-        try:
-            response = httpx.post(
-                f"{self.base_url}/__sandbox/pay/{order_id}",
-                headers={"API-Key": self.api_key},
-                timeout=10,
-            )
-        except httpx.HTTPError as error:
-            self.report(name, f"{type(error).__name__}: {error}")
-            return
-        if response.status_code != 200:
-            self.report(name, f"HTTP {response.status_code}: {response.text[:300]}")
-        # Success is not reported: the summary counts spec operations.
-
     # -- the plan ---------------------------------------------------------
 
     def run(self) -> int:
-        def same_order(parsed: Any, raw: Any) -> None:
-            got = raw["data"].get("order_id")
-            if got != self.order_id:
-                raise CheckFailure(f"data.order_id is {got!r}, expected the created order {self.order_id!r}")
+        for operation_id, op in self.spec.operations.items():
+            try:
+                params, body, body_model = self.spec.example_call(op)
+            except CheckFailure as failure:
+                self.report(operation_id, str(failure))
+                continue
+            path_params = {
+                name: value for name, value in params.items() if "{" + name + "}" in op.path
+            }
 
-        def needs_order(operation_id: str) -> bool:
-            if self.order_id is None:
-                self.checked.add(operation_id)
-                self.report(operation_id, "skipped: no order id, get_payment_info failed")
-                return False
-            return True
+            def echoes_path_params(parsed: Any, raw: Any, path_params=path_params) -> None:
+                data = raw.get("data")
+                for name, value in path_params.items():
+                    if isinstance(data, dict) and name in data and data[name] != value:
+                        raise CheckFailure(f"data.{name} is {data[name]!r}, the request sent {value!r}")
 
-        # Reference data.
-        self.call("get_support_real_currency_list")
-        self.call("get_support_crypto_currency_list")
-
-        # Orders: hosted checkout, then a direct-deposit order that is paid
-        # through the sandbox's control endpoint, inspected, and refunded
-        # after the wallet it funded has been withdrawn from.
-        self.call(
-            "get_payment_url",
-            body={
-                "currency": "USD",
-                "price": 20,
-                "succeed_url": "https://example.com/succeed_url",
-                "callback_url": "https://example.com/callback_url",
-            },
-            body_model="PaymentUrlRequest",
-        )
-        info = self.call(
-            "get_payment_info",
-            body={"chain": "ETH", "currency": "USDT-ERC20", "vs_currency": "USD", "vs_price": 10},
-            body_model="PaymentInfoRequest",
-        )
-        if info is not None:
-            self.order_id = info.data.order_id
-            self.sandbox_pay(self.order_id)
-        self.call("get_orders", kwargs={"page": 1, "size": 10})
-        if needs_order("get_orders_details"):
-            self.call("get_orders_details", args=(self.order_id,), check=same_order)
-        if needs_order("get_orders_refund_info"):
-            self.call("get_orders_refund_info", args=(self.order_id,), check=same_order)
-
-        # Wallets: the paid order funded the USDT-ERC20 wallet, so withdraw
-        # from it before the refund takes the money back out.
-        self.call("get_wallets_list")
-        self.call("get_self_custody_wallets")
-        self.call(
-            "withdraw_balance",
-            body={"chain": "ETH", "currency": "USDT-ERC20", "amount": 1, "address": REFUND_ADDRESS},
-            body_model="WithdrawRequest",
-        )
-
-        if needs_order("orders_refund"):
             self.call(
-                "orders_refund",
-                args=(self.order_id,),
-                body={"address": REFUND_ADDRESS},
-                body_model="RefundRequest",
-                check=same_order,
+                operation_id,
+                kwargs=params,
+                body=body,
+                body_model=body_model,
+                check=echoes_path_params,
             )
-        self.call("get_transaction", kwargs={"page": 1, "size": 10})
-
-        # Bitcoin Lightning Network.
-        self.call("get_bln_balance")
-        self.call("create_bln_order", body={"price": 20, "currency": "USD"}, body_model="BlnOrderRequest")
-        self.call(
-            "create_bln_withdraw",
-            body={"ln_invoices": LN_INVOICE},
-            body_model="BlnWithdrawRequest",
-        )
-
-        # Auth: no API-Key header, the plain Client.
-        self.call(
-            "get_api_key",
-            body={"username": SANDBOX_USERNAME, "password": SANDBOX_PASSWORD},
-            body_model="ApiKeyRequest",
-        )
-
-        for operation_id in self.spec.operations:
-            if operation_id not in self.checked:
-                self.report(operation_id, "in the spec but not called by .ci/python_client_check.py")
 
         ops = set(self.spec.operations)
         passed = sum(1 for name, reason in self.results if reason is None and name in ops)

@@ -7,6 +7,11 @@
 //! a receiver such as the `callback_receiver` example), then serves until
 //! killed. Test controls are at `POST /__sandbox/pay/{order_id}` and
 //! `POST /__sandbox/expire/{order_id}`.
+//!
+//! With `--examples`, the sandbox is seeded with the spec's examples
+//! (`Sandbox::start_with_examples`): every documented example request
+//! succeeds, which is what a client generated in another language is checked
+//! with.
 
 use std::process::ExitCode;
 
@@ -15,7 +20,20 @@ use aurpay_api::sandbox::{Sandbox, SandboxConfig};
 #[tokio::main]
 async fn main() -> ExitCode {
     let addr = std::env::var("AURPAY_SANDBOX_ADDR").unwrap_or_else(|_| "127.0.0.1:0".to_owned());
-    let sandbox = match Sandbox::start_on(&addr, SandboxConfig::default()).await {
+    let examples = match std::env::args().skip(1).collect::<Vec<_>>().as_slice() {
+        [] => false,
+        [flag] if flag == "--examples" => true,
+        _ => {
+            eprintln!("usage: sandbox_server [--examples]");
+            return ExitCode::from(2);
+        }
+    };
+    let started = if examples {
+        Sandbox::start_on_with_examples(&addr).await
+    } else {
+        Sandbox::start_on(&addr, SandboxConfig::default()).await
+    };
+    let sandbox = match started {
         Ok(sandbox) => sandbox,
         Err(e) => {
             eprintln!("cannot listen on {addr}: {e}");

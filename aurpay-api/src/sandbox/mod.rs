@@ -155,7 +155,12 @@ impl Sandbox {
     /// # }
     /// ```
     pub async fn start_with_examples() -> std::io::Result<Sandbox> {
-        let sandbox = Self::start().await?;
+        Self::start_on_with_examples("127.0.0.1:0").await
+    }
+
+    /// [`Sandbox::start_with_examples`], listening on `addr`.
+    pub async fn start_on_with_examples(addr: &str) -> std::io::Result<Sandbox> {
+        let sandbox = Self::start_on(addr, SandboxConfig::default()).await?;
         server::seed_examples(&sandbox.shared);
         Ok(sandbox)
     }
