@@ -15,6 +15,7 @@
 #![warn(missing_docs)]
 
 mod change;
+mod components;
 mod document;
 mod examples;
 mod operations;
@@ -60,37 +61,42 @@ pub const REPLACEMENTS: &[(&str, &str)] = &[
     ("NullableTimestamp", "crate::Timestamp"),
 ];
 
-/// The generated sources, ready to be written to `aurpay-api/src/`.
+/// The generated sources, ready to be written under the workspace root.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Generated {
     /// `generated.rs`: progenitor's client and types.
     pub client: String,
     /// `generated_operations.rs`: the per-operation table and glue.
     pub operations: String,
+    /// The test suite's map from each component schema to its Rust type,
+    /// so the spec-examples test needs no hand-kept list of types.
+    pub components: String,
 }
 
 impl Generated {
-    /// The files to write, as (file name inside `aurpay-api/src`, contents).
-    pub fn files(&self) -> [(&'static str, &str); 2] {
+    /// The files to write, as (path from the workspace root, contents).
+    pub fn files(&self) -> [(&'static str, &str); 3] {
         [
             (CLIENT_FILE, self.client.as_str()),
             (OPERATIONS_FILE, self.operations.as_str()),
+            (COMPONENTS_FILE, self.components.as_str()),
         ]
     }
 }
 
 impl Generated {
-    /// The generated files as checked in under `dir` (normally
-    /// `aurpay-api/src`); a missing file reads as empty.
-    pub fn read_from(dir: &Path) -> Generated {
+    /// The generated files as checked in under the workspace `root`; a
+    /// missing file reads as empty.
+    pub fn read_from(root: &Path) -> Generated {
         let read = |name: &str| {
-            std::fs::read_to_string(dir.join(name))
+            std::fs::read_to_string(root.join(name))
                 .map(|s| s.replace("\r\n", "\n"))
                 .unwrap_or_default()
         };
         Generated {
             client: read(CLIENT_FILE),
             operations: read(OPERATIONS_FILE),
+            components: read(COMPONENTS_FILE),
         }
     }
 }
@@ -105,8 +111,8 @@ pub struct StaleFile {
     pub diff: String,
 }
 
-/// Compares the generated files with those checked in under `dir` (normally
-/// `aurpay-api/src`); returns the ones that differ. A missing file counts as
+/// Compares the generated files with those checked in under the workspace
+/// root `dir`; returns the ones that differ. A missing file counts as
 /// empty. Line endings are normalized first, so a CRLF checkout is not stale.
 pub fn stale_files(generated: &Generated, dir: &Path) -> Vec<StaleFile> {
     const MAX_DIFF_LINES: usize = 200;
@@ -142,10 +148,12 @@ pub fn stale_files(generated: &Generated, dir: &Path) -> Vec<StaleFile> {
     stale
 }
 
-/// File name of the progenitor output inside `aurpay-api/src`.
-pub const CLIENT_FILE: &str = "generated.rs";
-/// File name of the per-operation table and glue inside `aurpay-api/src`.
-pub const OPERATIONS_FILE: &str = "generated_operations.rs";
+/// The progenitor output, from the workspace root.
+pub const CLIENT_FILE: &str = "aurpay-api/src/generated.rs";
+/// The per-operation table and glue, from the workspace root.
+pub const OPERATIONS_FILE: &str = "aurpay-api/src/generated_operations.rs";
+/// The tests' component-to-type map, from the workspace root.
+pub const COMPONENTS_FILE: &str = "tests/tests/generated/components.rs";
 
 /// Why generation failed. Every case names the spec file; cases about one
 /// operation name it too.
@@ -301,6 +309,11 @@ pub fn generate_from_str(text: &str, spec_path: &Path) -> Result<Generated, Erro
     })?;
 
     let tokens = run_progenitor(&document, spec_path)?;
+    model.check_scalar_params().map_err(|e| Error::Spec {
+        spec: spec_path.to_owned(),
+        operation: e.operation,
+        message: e.message,
+    })?;
     let mut client_file: syn::File = syn::parse2(tokens).map_err(|e| Error::Syntax {
         spec: spec_path.to_owned(),
         message: e.to_string(),
@@ -316,7 +329,12 @@ pub fn generate_from_str(text: &str, spec_path: &Path) -> Result<Generated, Erro
     })?;
     let client = format_file(quote::ToTokens::to_token_stream(&client_file), spec_path)?;
     let operations = format_file(operations::tokens(&model), spec_path)?;
-    Ok(Generated { client, operations })
+    let components = format_file(components::tokens(&document), spec_path)?;
+    Ok(Generated {
+        client,
+        operations,
+        components,
+    })
 }
 
 /// Removes `callbacks` from every operation before the document is typed.

@@ -36,6 +36,8 @@ fn param_type(kind: ParamKind) -> TokenStream {
         ParamKind::String => quote!(::std::string::String),
         ParamKind::Integer => quote!(i64),
         ParamKind::Boolean => quote!(bool),
+        // Refused by `Model::check_scalar_params` before glue is generated.
+        ParamKind::Unsupported => quote!(::std::string::String),
     }
 }
 

@@ -64,12 +64,15 @@ pub struct ParamModel {
     pub example: Option<Value>,
 }
 
-/// The JSON type of a parameter (the spec uses scalar parameters only).
+/// The JSON type of a parameter. The generated glue supports scalars only;
+/// [`Model::check_scalar_params`] refuses the rest, after progenitor has had
+/// its say (its own error for the shape is the more precise one).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ParamKind {
     String,
     Integer,
     Boolean,
+    Unsupported,
 }
 
 /// A request body: the component it refers to and the example.
@@ -164,6 +167,30 @@ impl Model {
             envelopes,
             order_lookup,
         })
+    }
+}
+
+impl Model {
+    /// Every path and query parameter is a string, integer or boolean with
+    /// an inline schema: what the sandbox's routing and the rustdoc examples
+    /// are generated for.
+    pub fn check_scalar_params(&self) -> Result<(), SpecError> {
+        for op in &self.operations {
+            if let Some(param) = op
+                .params
+                .iter()
+                .find(|p| p.kind == ParamKind::Unsupported)
+            {
+                return Err(op_error(
+                    &op.id,
+                    format!(
+                        "parameter `{}` must have an inline string, integer or boolean schema",
+                        param.name
+                    ),
+                ));
+            }
+        }
+        Ok(())
     }
 }
 
@@ -322,27 +349,16 @@ fn read_params(
             _ => continue,
         };
         let schema = match &data.format {
-            openapiv3::ParameterSchemaOrContent::Schema(ReferenceOr::Item(schema)) => schema,
-            _ => {
-                return Err(op_error(
-                    id,
-                    format!("parameter `{}` needs an inline scalar schema", data.name),
-                ));
+            openapiv3::ParameterSchemaOrContent::Schema(ReferenceOr::Item(schema)) => {
+                Some(schema)
             }
+            _ => None,
         };
-        let kind = match &schema.schema_kind {
-            SchemaKind::Type(Type::String(_)) => ParamKind::String,
-            SchemaKind::Type(Type::Integer(_)) => ParamKind::Integer,
-            SchemaKind::Type(Type::Boolean(_)) => ParamKind::Boolean,
-            _ => {
-                return Err(op_error(
-                    id,
-                    format!(
-                        "parameter `{}` must be a string, integer or boolean",
-                        data.name
-                    ),
-                ));
-            }
+        let kind = match schema.map(|s| &s.schema_kind) {
+            Some(SchemaKind::Type(Type::String(_))) => ParamKind::String,
+            Some(SchemaKind::Type(Type::Integer(_))) => ParamKind::Integer,
+            Some(SchemaKind::Type(Type::Boolean(_))) => ParamKind::Boolean,
+            _ => ParamKind::Unsupported,
         };
         params.push(ParamModel {
             name: data.name.clone(),
@@ -352,7 +368,7 @@ fn read_params(
             example: data
                 .example
                 .clone()
-                .or_else(|| schema.schema_data.example.clone()),
+                .or_else(|| schema.and_then(|s| s.schema_data.example.clone())),
         });
     }
     Ok(params)

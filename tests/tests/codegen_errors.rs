@@ -13,30 +13,63 @@ fn with_edit(edit: impl FnOnce(&mut serde_yaml::Value)) -> String {
     serde_yaml::to_string(&document).expect("serialize spec")
 }
 
-fn get_orders(document: &mut serde_yaml::Value) -> &mut serde_yaml::Mapping {
-    document["paths"]["/api/v2/order/"]["get"]
+/// The spec's first operation with query parameters, and its id: the tests
+/// break it, whatever it is called.
+fn target_id() -> String {
+    let mut document = spec();
+    operation_with_query(&mut document).0
+}
+
+fn operation_with_query(document: &mut serde_yaml::Value) -> (String, &mut serde_yaml::Mapping) {
+    find_operation(document, |op| {
+        op["parameters"]
+            .as_sequence()
+            .is_some_and(|p| !p.is_empty())
+    })
+}
+
+fn target(document: &mut serde_yaml::Value) -> &mut serde_yaml::Mapping {
+    operation_with_query(document).1
+}
+
+/// The first operation (in spec order) that `pick` accepts, with its id.
+fn find_operation(
+    document: &mut serde_yaml::Value,
+    pick: impl Fn(&serde_yaml::Value) -> bool,
+) -> (String, &mut serde_yaml::Mapping) {
+    document["paths"]
         .as_mapping_mut()
-        .expect("get_orders operation")
+        .expect("paths")
+        .values_mut()
+        .filter_map(|item| item.as_mapping_mut())
+        .flat_map(|item| item.values_mut())
+        .find(|op| pick(op))
+        .and_then(|op| {
+            let id = op["operationId"].as_str()?.to_owned();
+            Some((id, op.as_mapping_mut()?))
+        })
+        .expect("the spec has an operation of the kind this test breaks")
 }
 
 #[test]
 fn missing_provenance_names_the_operation() {
     let text = with_edit(|d| {
-        get_orders(d).remove("x-aurpay-provenance");
+        target(d).remove("x-aurpay-provenance");
     });
     let error = aurpay_codegen::generate_from_str(&text, Path::new(SPEC)).unwrap_err();
     let message = error.to_string();
     assert!(message.contains(SPEC), "{message}");
-    assert!(message.contains("`get_orders`"), "{message}");
+    assert!(message.contains(&format!("`{}`", target_id())), "{message}");
     assert!(message.contains("x-aurpay-provenance"), "{message}");
 }
 
 #[test]
 fn inferred_operation_without_basis_is_rejected() {
+    let is_inferred =
+        |op: &serde_yaml::Value| op["x-aurpay-provenance"]["status"].as_str() == Some("inferred");
+    let inferred_id = find_operation(&mut spec(), is_inferred).0;
     let text = with_edit(|d| {
-        let op = d["paths"]["/api/wallet/list"]["get"]
-            .as_mapping_mut()
-            .unwrap();
+        let (_, op) = find_operation(d, is_inferred);
         op.get_mut("x-aurpay-provenance")
             .and_then(|p| p.as_mapping_mut())
             .unwrap()
@@ -46,7 +79,7 @@ fn inferred_operation_without_basis_is_rejected() {
         .unwrap_err()
         .to_string();
     assert!(
-        message.contains("`get_wallets_list`") && message.contains("basis"),
+        message.contains(&format!("`{inferred_id}`")) && message.contains("basis"),
         "{message}"
     );
 }
@@ -54,13 +87,13 @@ fn inferred_operation_without_basis_is_rejected() {
 #[test]
 fn missing_money_flag_is_rejected() {
     let text = with_edit(|d| {
-        get_orders(d).remove("x-aurpay-moves-money");
+        target(d).remove("x-aurpay-moves-money");
     });
     let message = aurpay_codegen::generate_from_str(&text, Path::new(SPEC))
         .unwrap_err()
         .to_string();
     assert!(
-        message.contains("`get_orders`") && message.contains("x-aurpay-moves-money"),
+        message.contains(&format!("`{}`", target_id())) && message.contains("x-aurpay-moves-money"),
         "{message}"
     );
 }
@@ -71,7 +104,7 @@ fn missing_money_flag_is_rejected() {
 #[test]
 fn progenitor_panic_becomes_an_error_naming_the_operation() {
     let text = with_edit(|d| {
-        let params = get_orders(d)
+        let params = target(d)
             .get_mut("parameters")
             .and_then(|p| p.as_sequence_mut())
             .unwrap();
@@ -88,7 +121,7 @@ fn progenitor_panic_becomes_an_error_naming_the_operation() {
         "{message}"
     );
     assert!(message.contains(SPEC), "{message}");
-    assert!(message.contains("`get_orders`"), "{message}");
+    assert!(message.contains(&format!("`{}`", target_id())), "{message}");
     assert!(message.contains("panicked"), "{message}");
 }
 
@@ -99,7 +132,7 @@ fn progenitor_panic_becomes_an_error_naming_the_operation() {
 #[test]
 fn parallel_generation_keeps_each_panic_with_its_caller() {
     let panicking = with_edit(|d| {
-        let params = get_orders(d)
+        let params = target(d)
             .get_mut("parameters")
             .and_then(|p| p.as_sequence_mut())
             .unwrap();
@@ -127,7 +160,7 @@ fn parallel_generation_keeps_each_panic_with_its_caller() {
                                 // The panic's own message and location, not
                                 // another thread's, nor the bare fallback.
                                 let message = error.to_string();
-                                assert!(message.contains("`get_orders`"), "{message}");
+                                assert!(message.contains(&format!("`{}`", target_id())), "{message}");
                                 assert!(message.contains("panicked at "), "{message}");
                                 true
                             }

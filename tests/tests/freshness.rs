@@ -1,18 +1,23 @@
 //! The checked-in generated code must be exactly what the spec generates,
 //! and generation must be deterministic.
 
-use std::path::PathBuf;
+use std::path::Path;
 
 use aurpay_tests::{spec_path, workspace_root};
 
-fn api_src() -> PathBuf {
-    workspace_root().join("aurpay-api/src")
+/// Writes the generated files under `dir` as a checkout would hold them.
+fn write_copy(dir: &Path, generated: &aurpay_codegen::Generated, line_ending: &str) {
+    for (name, contents) in generated.files() {
+        let path = dir.join(name);
+        std::fs::create_dir_all(path.parent().expect("file in a directory")).expect("temp dir");
+        std::fs::write(path, contents.replace('\n', line_ending)).expect("write copy");
+    }
 }
 
 #[test]
 fn checked_in_code_equals_fresh_generation() {
     let generated = aurpay_codegen::generate(&spec_path()).expect("generate from spec");
-    let stale = aurpay_codegen::stale_files(&generated, &api_src());
+    let stale = aurpay_codegen::stale_files(&generated, &workspace_root());
     let diffs: String = stale.iter().map(|s| s.diff.as_str()).collect();
     assert!(
         stale.is_empty(),
@@ -54,10 +59,7 @@ fn generated_files_carry_the_do_not_edit_header() {
 fn hand_edit_of_generated_file_is_detected() {
     let generated = aurpay_codegen::generate(&spec_path()).expect("generate");
     let dir = std::env::temp_dir().join(format!("aurpay-freshness-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    for (name, contents) in generated.files() {
-        std::fs::write(dir.join(name), contents).expect("write copy");
-    }
+    write_copy(&dir, &generated, "\n");
     assert!(aurpay_codegen::stale_files(&generated, &dir).is_empty());
 
     let edited = dir.join(aurpay_codegen::CLIENT_FILE);
@@ -92,10 +94,7 @@ fn hand_edit_of_generated_file_is_detected() {
 fn crlf_checkout_is_not_stale() {
     let generated = aurpay_codegen::generate(&spec_path()).expect("generate");
     let dir = std::env::temp_dir().join(format!("aurpay-crlf-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    for (name, contents) in generated.files() {
-        std::fs::write(dir.join(name), contents.replace('\n', "\r\n")).expect("write copy");
-    }
+    write_copy(&dir, &generated, "\r\n");
     let stale = aurpay_codegen::stale_files(&generated, &dir);
     std::fs::remove_dir_all(&dir).ok();
     assert!(stale.is_empty());

@@ -41,7 +41,7 @@ fn regen(check: bool) -> ExitCode {
         eprintln!("error: cannot enter {}: {e}", root.display());
         return ExitCode::FAILURE;
     }
-    let api_src = Path::new("aurpay-api/src");
+    let root = Path::new("");
     let generated = match aurpay_codegen::generate(Path::new("spec/aurpay.yaml")) {
         Ok(generated) => generated,
         Err(e) => {
@@ -49,8 +49,8 @@ fn regen(check: bool) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let stale = aurpay_codegen::stale_files(&generated, api_src);
-    report_surface_change(&aurpay_codegen::Generated::read_from(api_src), &generated);
+    let stale = aurpay_codegen::stale_files(&generated, root);
+    report_surface_change(&aurpay_codegen::Generated::read_from(root), &generated);
     if check {
         for file in &stale {
             print!("{}", file.diff);
@@ -66,7 +66,7 @@ fn regen(check: bool) -> ExitCode {
         return ExitCode::SUCCESS;
     }
     for (name, contents) in generated.files() {
-        let path = api_src.join(name);
+        let path = root.join(name);
         if !stale.iter().any(|s| s.path == path) {
             println!("up to date: {}", path.display());
         } else if let Err(e) = std::fs::write(&path, contents) {
