@@ -21,7 +21,15 @@ fn current() -> Vec<String> {
 #[test]
 fn adding_an_operation_is_additive_and_needs_only_the_spec_edit() {
     let mut document = spec();
-    let template = document["paths"]["/api/bln/balance"]["get"].clone();
+    // Any read without parameters serves as the template.
+    let template = document["paths"]
+        .as_mapping()
+        .unwrap()
+        .values()
+        .filter_map(|item| item.get("get"))
+        .find(|op| op.get("parameters").is_none())
+        .expect("a GET without parameters")
+        .clone();
     let mut operation = template;
     operation["operationId"] = "verify_plugin_key".into();
     operation["summary"] = "Verify Plugin Key".into();
@@ -32,7 +40,41 @@ fn adding_an_operation_is_additive_and_needs_only_the_spec_edit() {
         serde_yaml::Value::Mapping(item),
     );
 
-    let change = aurpay_codegen::compare_surfaces(&current(), &surface_of(&document));
+    let text = serde_yaml::to_string(&document).expect("serialize spec");
+    let generated = aurpay_codegen::generate_from_str(&text, Path::new("spec/aurpay.yaml"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    // The rest the new operation needs is compile-guided: the sandbox's
+    // generated Handlers trait gains a method with no default body, so the
+    // sandbox stops compiling until it answers the operation; the dispatch
+    // routes to it, and the rustdoc example (a doctest) calls it.
+    let handlers = generated
+        .operations
+        .split("pub(crate) trait Handlers {")
+        .nth(1)
+        .and_then(|rest| rest.split("\n    }\n").next())
+        .expect("a Handlers trait");
+    let method = handlers
+        .split(';')
+        .find(|m| m.contains("fn verify_plugin_key("))
+        .expect("a handler method for the new operation");
+    assert!(!method.contains('{'), "no default body: {method}");
+    assert!(
+        generated.operations.contains("\"verify_plugin_key\" => {"),
+        "the dispatch routes the new operation"
+    );
+    let example = generated
+        .client
+        .split("pub fn verify_plugin_key(")
+        .next()
+        .and_then(|before| before.rsplit("```").nth(1))
+        .expect("an example in the new method's rustdoc");
+    assert!(
+        example.contains(".verify_plugin_key()") && example.contains(".call()"),
+        "{example}"
+    );
+
+    let change =
+        aurpay_codegen::compare_surfaces(&current(), &aurpay_codegen::surface(&generated).unwrap());
     let report = change.to_string();
     assert!(!change.is_breaking(), "{report}");
     assert!(
