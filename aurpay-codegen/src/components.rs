@@ -9,7 +9,10 @@ use quote::quote;
 
 /// The Rust type of component `name`, as a user of `aurpay_api` names it.
 fn rust_type(name: &str, nullable: bool) -> TokenStream {
-    let base: TokenStream = match crate::REPLACEMENTS.iter().find(|(schema, _)| *schema == name) {
+    let base: TokenStream = match crate::REPLACEMENTS
+        .iter()
+        .find(|(schema, _)| *schema == name)
+    {
         Some((_, path)) => path
             .replacen("crate::", "aurpay_api::", 1)
             .parse()
@@ -21,7 +24,11 @@ fn rust_type(name: &str, nullable: bool) -> TokenStream {
     };
     // A nullable component replaced by a plain type (see REPLACEMENTS)
     // stands for `Option<T>` wherever it appears on its own.
-    if nullable && crate::REPLACEMENTS.iter().any(|(schema, _)| *schema == name) {
+    if nullable
+        && crate::REPLACEMENTS
+            .iter()
+            .any(|(schema, _)| *schema == name)
+    {
         quote!(::std::option::Option<#base>)
     } else {
         base

@@ -48,7 +48,10 @@ fn property_literal(
         uses.insert(rust);
         return match value {
             Value::Number(n) if rust == "Amount" && n.is_i64() => Ok(format!("Amount::from({n})")),
-            Value::Number(n) => Ok(format!("{}.parse::<{rust}>()?", string_literal(&n.to_string()))),
+            Value::Number(n) => Ok(format!(
+                "{}.parse::<{rust}>()?",
+                string_literal(&n.to_string())
+            )),
             Value::String(s) => Ok(format!("{}.parse::<{rust}>()?", string_literal(s))),
             other => Err(unsupported(op, name, other)),
         };
@@ -61,7 +64,12 @@ fn property_literal(
     }
 }
 
-fn param_literal(op: &OperationModel, name: &str, kind: ParamKind, value: &Value) -> Result<String, String> {
+fn param_literal(
+    op: &OperationModel,
+    name: &str,
+    kind: ParamKind,
+    value: &Value,
+) -> Result<String, String> {
     match (kind, value) {
         (ParamKind::String, Value::String(s)) => Ok(string_literal(s)),
         (ParamKind::Boolean, Value::Bool(b)) => Ok(b.to_string()),
@@ -122,7 +130,11 @@ pub fn doc_example(op: &OperationModel) -> Result<String, String> {
         calls.push(format!("        types::{}::builder()", body.schema));
         let last = setters.len().saturating_sub(1);
         for (index, setter) in setters.into_iter().enumerate() {
-            calls.push(if index == last { format!("{setter},") } else { setter });
+            calls.push(if index == last {
+                format!("{setter},")
+            } else {
+                setter
+            });
         }
         calls.push("    )".to_owned());
     }
@@ -157,7 +169,9 @@ pub fn insert_doc_examples(file: &mut syn::File, model: &Model) -> Result<(), St
             continue;
         }
         for impl_item in &mut block.items {
-            let ImplItem::Fn(function) = impl_item else { continue };
+            let ImplItem::Fn(function) = impl_item else {
+                continue;
+            };
             let Some(op) = model
                 .operations
                 .iter()

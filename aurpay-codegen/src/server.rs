@@ -22,7 +22,10 @@ fn ident(name: &str) -> Ident {
 /// The Rust type of a component as the generated code names it:
 /// `types::X`, or the hand-written replacement.
 pub fn component_type(name: &str) -> TokenStream {
-    match crate::REPLACEMENTS.iter().find(|(schema, _)| *schema == name) {
+    match crate::REPLACEMENTS
+        .iter()
+        .find(|(schema, _)| *schema == name)
+    {
         Some((_, path)) => path.parse().unwrap_or_else(|_| quote!(types::#name)),
         None => {
             let name = ident(name);
@@ -92,10 +95,7 @@ fn handler(op: &OperationModel, data: &str) -> Handler {
     } else {
         decode.push(quote!(request.no_body()?;));
     }
-    let doc = format!(
-        "`{}` ({} {}): {}.",
-        op.id, op.method, op.path, op.summary
-    );
+    let doc = format!("`{}` ({} {}): {}.", op.id, op.method, op.path, op.summary);
     Handler {
         signature: quote! {
             #[doc = #doc]

@@ -176,11 +176,7 @@ impl Model {
     /// are generated for.
     pub fn check_scalar_params(&self) -> Result<(), SpecError> {
         for op in &self.operations {
-            if let Some(param) = op
-                .params
-                .iter()
-                .find(|p| p.kind == ParamKind::Unsupported)
-            {
+            if let Some(param) = op.params.iter().find(|p| p.kind == ParamKind::Unsupported) {
                 return Err(op_error(
                     &op.id,
                     format!(
@@ -257,7 +253,9 @@ impl OperationModel {
                     Some(ReferenceOr::Reference { reference }) => ref_name(reference),
                     _ => None,
                 }
-                .ok_or_else(|| op_error(&id, "request body schema must be a $ref to a component"))?;
+                .ok_or_else(|| {
+                    op_error(&id, "request body schema must be a $ref to a component")
+                })?;
                 let property_refs =
                     property_refs(document, schema).map_err(|m| op_error(&id, m))?;
                 body_model = Some(BodyModel {
@@ -349,9 +347,7 @@ fn read_params(
             _ => continue,
         };
         let schema = match &data.format {
-            openapiv3::ParameterSchemaOrContent::Schema(ReferenceOr::Item(schema)) => {
-                Some(schema)
-            }
+            openapiv3::ParameterSchemaOrContent::Schema(ReferenceOr::Item(schema)) => Some(schema),
             _ => None,
         };
         let kind = match schema.map(|s| &s.schema_kind) {

@@ -160,7 +160,10 @@ fn parallel_generation_keeps_each_panic_with_its_caller() {
                                 // The panic's own message and location, not
                                 // another thread's, nor the bare fallback.
                                 let message = error.to_string();
-                                assert!(message.contains(&format!("`{}`", target_id())), "{message}");
+                                assert!(
+                                    message.contains(&format!("`{}`", target_id())),
+                                    "{message}"
+                                );
                                 assert!(message.contains("panicked at "), "{message}");
                                 true
                             }

@@ -160,7 +160,10 @@ fn both_security_schemes_and_the_documented_signature() {
             public += 1;
         }
     }
-    assert!(public < operations(&document).len(), "some operations are secured");
+    assert!(
+        public < operations(&document).len(),
+        "some operations are secured"
+    );
 }
 
 #[test]

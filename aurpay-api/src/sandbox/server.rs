@@ -20,10 +20,10 @@ use md5::{Digest, Md5};
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
+use super::route::{self, Failure};
 use super::state::{
     self, Fault, Order, OrderKind, Payment, Refund, Shared, Transaction, chain_name, now, usd_rate,
 };
-use super::route::{self, Failure};
 use crate::generated::types;
 use crate::generated_operations::EXAMPLE_ORDER_IDS;
 use crate::generated_operations::server::{self, Handlers};
@@ -494,7 +494,10 @@ impl Api<'_> {
 }
 
 impl Handlers for Api<'_> {
-    fn get_payment_url(&self, request: types::PaymentUrlRequest) -> Result<types::PaymentUrl, Failure> {
+    fn get_payment_url(
+        &self,
+        request: types::PaymentUrlRequest,
+    ) -> Result<types::PaymentUrl, Failure> {
         let shared = self.0;
         // The buyer picks the coin on the cashier page; the sandbox assumes
         // Bitcoin.
@@ -516,7 +519,10 @@ impl Handlers for Api<'_> {
         })
     }
 
-    fn get_payment_info(&self, request: types::PaymentInfoRequest) -> Result<types::PaymentInfo, Failure> {
+    fn get_payment_info(
+        &self,
+        request: types::PaymentInfoRequest,
+    ) -> Result<types::PaymentInfo, Failure> {
         let shared = self.0;
         let order = create_order(
             shared,
@@ -548,7 +554,11 @@ impl Handlers for Api<'_> {
         })
     }
 
-    fn get_orders(&self, page: Option<i64>, size: Option<i64>) -> Result<types::OrderPage, Failure> {
+    fn get_orders(
+        &self,
+        page: Option<i64>,
+        size: Option<i64>,
+    ) -> Result<types::OrderPage, Failure> {
         let orders: Vec<_> = self
             .0
             .lock()
@@ -568,7 +578,10 @@ impl Handlers for Api<'_> {
     }
 
     fn get_orders_details(&self, order_id: String) -> Result<types::OrderDetail, Failure> {
-        Ok(order_detail_typed(&find_order(self.0, &order_id)?, self.merchant()))
+        Ok(order_detail_typed(
+            &find_order(self.0, &order_id)?,
+            self.merchant(),
+        ))
     }
 
     fn get_orders_refund_info(&self, order_id: String) -> Result<types::RefundInfo, Failure> {
@@ -581,7 +594,11 @@ impl Handlers for Api<'_> {
         })
     }
 
-    fn orders_refund(&self, order_id: String, request: types::RefundRequest) -> Result<types::RefundResult, Failure> {
+    fn orders_refund(
+        &self,
+        order_id: String,
+        request: types::RefundRequest,
+    ) -> Result<types::RefundResult, Failure> {
         let shared = self.0;
         let order = find_order(shared, &order_id)?;
         if !order.refundable() {
@@ -633,7 +650,11 @@ impl Handlers for Api<'_> {
         })
     }
 
-    fn get_transaction(&self, page: Option<i64>, size: Option<i64>) -> Result<types::TransactionPage, Failure> {
+    fn get_transaction(
+        &self,
+        page: Option<i64>,
+        size: Option<i64>,
+    ) -> Result<types::TransactionPage, Failure> {
         let merchant = self.merchant();
         let transactions: Vec<types::Transaction> = self
             .0
@@ -711,7 +732,10 @@ impl Handlers for Api<'_> {
         ))
     }
 
-    fn withdraw_balance(&self, request: types::WithdrawRequest) -> Result<types::WithdrawResult, Failure> {
+    fn withdraw_balance(
+        &self,
+        request: types::WithdrawRequest,
+    ) -> Result<types::WithdrawResult, Failure> {
         let shared = self.0;
         let amount = request.amount.decimal();
         let mut state = shared.lock();
@@ -746,11 +770,13 @@ impl Handlers for Api<'_> {
     }
 
     fn get_self_custody_wallets(&self) -> Result<types::SelfCustodyWalletList, Failure> {
-        Ok(types::SelfCustodyWalletList(vec![types::SelfCustodyWallet {
-            chain: "ETH".into(),
-            currency: "USDT-ERC20".into(),
-            address: "0x686691e7b70e9239e19eB4cd080DDb8aB6F33cf3".into(),
-        }]))
+        Ok(types::SelfCustodyWalletList(vec![
+            types::SelfCustodyWallet {
+                chain: "ETH".into(),
+                currency: "USDT-ERC20".into(),
+                address: "0x686691e7b70e9239e19eB4cd080DDb8aB6F33cf3".into(),
+            },
+        ]))
     }
 
     fn get_bln_balance(&self) -> Result<types::BlnBalance, Failure> {
@@ -760,7 +786,10 @@ impl Handlers for Api<'_> {
         })
     }
 
-    fn create_bln_order(&self, request: types::BlnOrderRequest) -> Result<types::BlnOrder, Failure> {
+    fn create_bln_order(
+        &self,
+        request: types::BlnOrderRequest,
+    ) -> Result<types::BlnOrder, Failure> {
         let shared = self.0;
         let order = create_order(
             shared,
@@ -787,7 +816,10 @@ impl Handlers for Api<'_> {
         })
     }
 
-    fn create_bln_withdraw(&self, request: types::BlnWithdrawRequest) -> Result<types::BlnWithdrawResult, Failure> {
+    fn create_bln_withdraw(
+        &self,
+        request: types::BlnWithdrawRequest,
+    ) -> Result<types::BlnWithdrawResult, Failure> {
         // An invoice's own amount is not decoded; without `amount` the
         // sandbox pays 1000 sats.
         let amount = request
