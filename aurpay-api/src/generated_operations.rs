@@ -1136,46 +1136,91 @@ pub(crate) mod server {
         match operation.id {
             "get_payment_url" => {
                 request.only_query(&[])?;
-                let body = request.body::<types::PaymentUrlRequest>()?;
+                let body = request
+                    .body::<
+                        types::PaymentUrlRequest,
+                    >(
+                        "{\"properties\":{\"callback_url\":{\"type\":\"string\"},\"currency\":{\"type\":\"string\"},\"enable_post_callback\":{\"type\":\"boolean\"},\"fixed_encrypt_price\":{\"type\":\"boolean\"},\"price\":{\"allOf\":[{\"exclusiveMinimum\":true,\"minimum\":0.0,\"type\":\"number\"}]},\"succeed_url\":{\"type\":\"string\"},\"timeout_callback\":{\"type\":\"string\"},\"timeout_url\":{\"type\":\"string\"}},\"required\":[\"currency\",\"price\"],\"type\":\"object\"}",
+                    )?;
                 respond(handlers.get_payment_url(body)?)
             }
             "get_payment_info" => {
                 request.only_query(&[])?;
-                let body = request.body::<types::PaymentInfoRequest>()?;
+                let body = request
+                    .body::<
+                        types::PaymentInfoRequest,
+                    >(
+                        "{\"properties\":{\"callback_url\":{\"type\":\"string\"},\"chain\":{\"type\":\"string\"},\"currency\":{\"type\":\"string\"},\"enable_post_callback\":{\"type\":\"boolean\"},\"fixed_encrypt_price\":{\"type\":\"boolean\"},\"succeed_url\":{\"type\":\"string\"},\"timeout_callback\":{\"type\":\"string\"},\"timeout_url\":{\"type\":\"string\"},\"vs_currency\":{\"type\":\"string\"},\"vs_price\":{\"allOf\":[{\"exclusiveMinimum\":true,\"minimum\":0.0,\"type\":\"number\"}]}},\"required\":[\"chain\",\"currency\",\"vs_currency\",\"vs_price\"],\"type\":\"object\"}",
+                    )?;
                 respond(handlers.get_payment_info(body)?)
             }
             "get_orders" => {
                 request.only_query(&["page", "size"])?;
-                let page = request.optional_query::<i64>("page")?;
-                let size = request.optional_query::<i64>("size")?;
+                let page = request
+                    .optional_query::<
+                        i64,
+                    >(
+                        "page",
+                        "{\"format\":\"int64\",\"minimum\":1,\"type\":\"integer\"}",
+                    )?;
+                let size = request
+                    .optional_query::<
+                        i64,
+                    >(
+                        "size",
+                        "{\"format\":\"int64\",\"minimum\":1,\"type\":\"integer\"}",
+                    )?;
                 request.no_body()?;
                 respond(handlers.get_orders(page, size)?)
             }
             "get_orders_details" => {
                 request.only_query(&[])?;
                 let order_id = request
-                    .path::<::std::string::String>(0usize, "order_id")?;
+                    .path::<
+                        ::std::string::String,
+                    >(0usize, "order_id", "{\"type\":\"string\"}")?;
                 request.no_body()?;
                 respond(handlers.get_orders_details(order_id)?)
             }
             "get_orders_refund_info" => {
                 request.only_query(&[])?;
                 let order_id = request
-                    .path::<::std::string::String>(0usize, "order_id")?;
+                    .path::<
+                        ::std::string::String,
+                    >(0usize, "order_id", "{\"type\":\"string\"}")?;
                 request.no_body()?;
                 respond(handlers.get_orders_refund_info(order_id)?)
             }
             "orders_refund" => {
                 request.only_query(&[])?;
                 let order_id = request
-                    .path::<::std::string::String>(0usize, "order_id")?;
-                let body = request.body::<types::RefundRequest>()?;
+                    .path::<
+                        ::std::string::String,
+                    >(0usize, "order_id", "{\"type\":\"string\"}")?;
+                let body = request
+                    .body::<
+                        types::RefundRequest,
+                    >(
+                        "{\"properties\":{\"address\":{\"type\":\"string\"},\"amount\":{\"allOf\":[{\"oneOf\":[{\"pattern\":\"^-?[0-9]+(\\\\.[0-9]+)?$\",\"type\":\"string\"},{\"type\":\"number\"}]}]}},\"required\":[\"address\"],\"type\":\"object\"}",
+                    )?;
                 respond(handlers.orders_refund(order_id, body)?)
             }
             "get_transaction" => {
                 request.only_query(&["page", "size"])?;
-                let page = request.optional_query::<i64>("page")?;
-                let size = request.optional_query::<i64>("size")?;
+                let page = request
+                    .optional_query::<
+                        i64,
+                    >(
+                        "page",
+                        "{\"format\":\"int64\",\"minimum\":1,\"type\":\"integer\"}",
+                    )?;
+                let size = request
+                    .optional_query::<
+                        i64,
+                    >(
+                        "size",
+                        "{\"format\":\"int64\",\"minimum\":1,\"type\":\"integer\"}",
+                    )?;
                 request.no_body()?;
                 respond(handlers.get_transaction(page, size)?)
             }
@@ -1196,7 +1241,12 @@ pub(crate) mod server {
             }
             "withdraw_balance" => {
                 request.only_query(&[])?;
-                let body = request.body::<types::WithdrawRequest>()?;
+                let body = request
+                    .body::<
+                        types::WithdrawRequest,
+                    >(
+                        "{\"properties\":{\"address\":{\"type\":\"string\"},\"amount\":{\"allOf\":[{\"exclusiveMinimum\":true,\"minimum\":0.0,\"type\":\"number\"}]},\"chain\":{\"type\":\"string\"},\"currency\":{\"type\":\"string\"}},\"required\":[\"chain\",\"currency\",\"amount\",\"address\"],\"type\":\"object\"}",
+                    )?;
                 respond(handlers.withdraw_balance(body)?)
             }
             "get_self_custody_wallets" => {
@@ -1211,17 +1261,32 @@ pub(crate) mod server {
             }
             "create_bln_order" => {
                 request.only_query(&[])?;
-                let body = request.body::<types::BlnOrderRequest>()?;
+                let body = request
+                    .body::<
+                        types::BlnOrderRequest,
+                    >(
+                        "{\"properties\":{\"callback_url\":{\"type\":\"string\"},\"currency\":{\"type\":\"string\"},\"price\":{\"allOf\":[{\"exclusiveMinimum\":true,\"minimum\":0.0,\"type\":\"number\"}]},\"succeed_url\":{\"type\":\"string\"},\"timeout_callback\":{\"type\":\"string\"},\"timeout_url\":{\"type\":\"string\"}},\"required\":[\"price\",\"currency\"],\"type\":\"object\"}",
+                    )?;
                 respond(handlers.create_bln_order(body)?)
             }
             "create_bln_withdraw" => {
                 request.only_query(&[])?;
-                let body = request.body::<types::BlnWithdrawRequest>()?;
+                let body = request
+                    .body::<
+                        types::BlnWithdrawRequest,
+                    >(
+                        "{\"properties\":{\"amount\":{\"allOf\":[{\"oneOf\":[{\"pattern\":\"^-?[0-9]+(\\\\.[0-9]+)?$\",\"type\":\"string\"},{\"type\":\"number\"}]}]},\"ln_invoices\":{\"type\":\"string\"}},\"required\":[\"ln_invoices\"],\"type\":\"object\"}",
+                    )?;
                 respond(handlers.create_bln_withdraw(body)?)
             }
             "get_api_key" => {
                 request.only_query(&[])?;
-                let body = request.body::<types::ApiKeyRequest>()?;
+                let body = request
+                    .body::<
+                        types::ApiKeyRequest,
+                    >(
+                        "{\"properties\":{\"password\":{\"format\":\"password\",\"type\":\"string\"},\"username\":{\"type\":\"string\"}},\"required\":[\"username\",\"password\"],\"type\":\"object\"}",
+                    )?;
                 respond(handlers.get_api_key(body)?)
             }
             other => Err(Failure::unrouted(other)),

@@ -74,23 +74,25 @@ fn handler(op: &OperationModel, data: &str) -> Handler {
         let name = ident(&param.name);
         let text = &param.name;
         let ty = param_type(param.kind);
+        let schema = &param.schema_json;
         if param.in_path {
             let index = path_index(&op.path, &param.name);
             args.push(quote!(#name: #ty));
-            decode.push(quote!(let #name = request.path::<#ty>(#index, #text)?;));
+            decode.push(quote!(let #name = request.path::<#ty>(#index, #text, #schema)?;));
         } else if param.required {
             args.push(quote!(#name: #ty));
-            decode.push(quote!(let #name = request.required_query::<#ty>(#text)?;));
+            decode.push(quote!(let #name = request.required_query::<#ty>(#text, #schema)?;));
         } else {
             args.push(quote!(#name: ::std::option::Option<#ty>));
-            decode.push(quote!(let #name = request.optional_query::<#ty>(#text)?;));
+            decode.push(quote!(let #name = request.optional_query::<#ty>(#text, #schema)?;));
         }
         names.push(name);
     }
     if let Some(body) = &op.body {
         let ty = component_type(&body.schema);
+        let schema = &body.schema_json;
         args.push(quote!(body: #ty));
-        decode.push(quote!(let body = request.body::<#ty>()?;));
+        decode.push(quote!(let body = request.body::<#ty>(#schema)?;));
         names.push(ident("body"));
     } else {
         decode.push(quote!(request.no_body()?;));

@@ -62,6 +62,8 @@ pub struct ParamModel {
     pub kind: ParamKind,
     /// The spec's example value.
     pub example: Option<Value>,
+    /// The parameter's schema as JSON, `$ref`s inlined.
+    pub schema_json: String,
 }
 
 /// The JSON type of a parameter. The generated glue supports scalars only;
@@ -83,6 +85,9 @@ pub struct BodyModel {
     /// Each property of the body's schema and the component it refers to
     /// (directly or through a one-element `allOf`), if any.
     pub property_refs: Vec<(String, Option<String>)>,
+    /// The body's schema as JSON, `$ref`s inlined, for the sandbox's
+    /// request validation.
+    pub schema_json: String,
 }
 
 impl OperationModel {
@@ -258,10 +263,16 @@ impl OperationModel {
                 })?;
                 let property_refs =
                     property_refs(document, schema).map_err(|m| op_error(&id, m))?;
+                let schema_json = inlined_schema_json(
+                    document,
+                    &serde_json::json!({ "$ref": format!("#/components/schemas/{schema}") }),
+                )
+                .map_err(|m| op_error(&id, m))?;
                 body_model = Some(BodyModel {
                     schema: schema.to_owned(),
                     example,
                     property_refs,
+                    schema_json,
                 });
                 true
             }
@@ -356,7 +367,16 @@ fn read_params(
             Some(SchemaKind::Type(Type::Boolean(_))) => ParamKind::Boolean,
             _ => ParamKind::Unsupported,
         };
+        let schema_json = match &data.format {
+            openapiv3::ParameterSchemaOrContent::Schema(schema) => {
+                let value = serde_json::to_value(schema)
+                    .map_err(|e| op_error(id, format!("parameter `{}`: {e}", data.name)))?;
+                inlined_schema_json(document, &value).map_err(|m| op_error(id, m))?
+            }
+            openapiv3::ParameterSchemaOrContent::Content(_) => "{}".to_owned(),
+        };
         params.push(ParamModel {
+            schema_json,
             name: data.name.clone(),
             in_path,
             required: data.required,
@@ -651,4 +671,50 @@ fn property_refs(document: &OpenAPI, name: &str) -> Result<Vec<(String, Option<S
             (property.clone(), target.map(str::to_owned))
         })
         .collect())
+}
+
+/// `schema` as compact JSON with every `#/components/schemas/` reference
+/// replaced by the component (request schemas are not recursive; a depth
+/// limit guards against a spec where one is).
+fn inlined_schema_json(document: &OpenAPI, schema: &Value) -> Result<String, String> {
+    fn inline(document: &OpenAPI, value: &Value, depth: usize) -> Result<Value, String> {
+        if depth > 32 {
+            return Err("schema references nest more than 32 deep (recursive?)".into());
+        }
+        Ok(match value {
+            Value::Object(object) => {
+                if let Some(name) = object
+                    .get("$ref")
+                    .and_then(Value::as_str)
+                    .and_then(ref_name)
+                {
+                    let component = document
+                        .components
+                        .as_ref()
+                        .and_then(|c| c.schemas.get(name))
+                        .ok_or_else(|| format!("schema `{name}` is not defined"))?;
+                    let component = serde_json::to_value(component).map_err(|e| e.to_string())?;
+                    return inline(document, &component, depth + 1);
+                }
+                Value::Object(
+                    object
+                        .iter()
+                        // Documentation is not needed to validate.
+                        .filter(|(key, _)| {
+                            !matches!(key.as_str(), "description" | "example" | "examples")
+                        })
+                        .map(|(key, value)| Ok((key.clone(), inline(document, value, depth + 1)?)))
+                        .collect::<Result<_, String>>()?,
+                )
+            }
+            Value::Array(items) => Value::Array(
+                items
+                    .iter()
+                    .map(|item| inline(document, item, depth + 1))
+                    .collect::<Result<_, String>>()?,
+            ),
+            other => other.clone(),
+        })
+    }
+    Ok(inline(document, schema, 0)?.to_string())
 }

@@ -34,7 +34,9 @@
 //! documented (error codes, the inferred endpoints, callback retry timing)
 //! it makes a plausible choice and says so.
 
+pub mod codes;
 pub(crate) mod route;
+mod schema;
 mod server;
 mod state;
 
@@ -128,7 +130,7 @@ impl fmt::Debug for Sandbox {
 impl Sandbox {
     /// Starts a sandbox with the default configuration on an ephemeral
     /// loopback port.
-    pub async fn start() -> std::io::Result<Sandbox> {
+    pub async fn start() -> Result<Sandbox, SandboxError> {
         Self::start_with(SandboxConfig::default()).await
     }
 
@@ -154,26 +156,28 @@ impl Sandbox {
     /// # Ok(())
     /// # }
     /// ```
-    pub async fn start_with_examples() -> std::io::Result<Sandbox> {
+    pub async fn start_with_examples() -> Result<Sandbox, SandboxError> {
         Self::start_on_with_examples("127.0.0.1:0").await
     }
 
     /// [`Sandbox::start_with_examples`], listening on `addr`.
-    pub async fn start_on_with_examples(addr: &str) -> std::io::Result<Sandbox> {
+    pub async fn start_on_with_examples(addr: &str) -> Result<Sandbox, SandboxError> {
         let sandbox = Self::start_on(addr, SandboxConfig::default()).await?;
         server::seed_examples(&sandbox.shared);
         Ok(sandbox)
     }
 
     /// Starts a sandbox with this configuration.
-    pub async fn start_with(config: SandboxConfig) -> std::io::Result<Sandbox> {
+    pub async fn start_with(config: SandboxConfig) -> Result<Sandbox, SandboxError> {
         Self::start_on("127.0.0.1:0", config).await
     }
 
     /// Starts a sandbox listening on `addr` (for example `127.0.0.1:8080`).
-    pub async fn start_on(addr: &str, config: SandboxConfig) -> std::io::Result<Sandbox> {
-        let listener = tokio::net::TcpListener::bind(addr).await?;
-        let addr = listener.local_addr()?;
+    pub async fn start_on(addr: &str, config: SandboxConfig) -> Result<Sandbox, SandboxError> {
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(SandboxError::Listen)?;
+        let addr = listener.local_addr().map_err(SandboxError::Listen)?;
         let shared = Arc::new(state::Shared::new(config, format!("http://{addr}")));
         let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
         let app = server::router(Arc::clone(&shared));
@@ -202,12 +206,12 @@ impl Sandbox {
     }
 
     /// A client for this sandbox with API-key authentication.
-    pub fn client(&self) -> Result<Client, crate::Error> {
+    pub fn client(&self) -> Result<Client, SandboxError> {
         self.client_with(Credentials::api_key(self.config().api_key.as_str())?)
     }
 
     /// A client for this sandbox with signature authentication.
-    pub fn signature_client(&self, algorithm: SignatureAlgorithm) -> Result<Client, crate::Error> {
+    pub fn signature_client(&self, algorithm: SignatureAlgorithm) -> Result<Client, SandboxError> {
         let config = self.config();
         self.client_with(Credentials::signature(
             config.api_token.as_str(),
@@ -218,11 +222,11 @@ impl Sandbox {
 
     /// A client for this sandbox with these credentials (for example wrong
     /// ones, to test failures).
-    pub fn client_with(&self, credentials: Credentials) -> Result<Client, crate::Error> {
-        Client::builder()
+    pub fn client_with(&self, credentials: Credentials) -> Result<Client, SandboxError> {
+        Ok(Client::builder()
             .base_url(self.base_url())
             .credentials(credentials)
-            .build()
+            .build()?)
     }
 
     /// A callback verifier with the sandbox's callback token and secret.

@@ -33,7 +33,7 @@ impl Failure {
 
     /// A malformed request: code 400.
     pub(crate) fn bad_request(message: impl Into<String>) -> Self {
-        Failure::new(400, message)
+        Failure::new(super::codes::BAD_REQUEST, message)
     }
 
     /// An operation the generated dispatch has no arm for; unreachable when
@@ -48,6 +48,7 @@ impl Failure {
 pub(crate) struct Request<'a> {
     path_params: Vec<&'a str>,
     query: Vec<(String, String)>,
+    content_type: Option<&'a str>,
     body: &'a [u8],
 }
 
@@ -56,6 +57,7 @@ impl<'a> Request<'a> {
     pub(crate) fn new(
         path_params: Vec<&'a str>,
         query: &str,
+        content_type: Option<&'a str>,
         body: &'a [u8],
     ) -> Result<Self, Failure> {
         let mut pairs = Vec::new();
@@ -66,6 +68,7 @@ impl<'a> Request<'a> {
         Ok(Request {
             path_params,
             query: pairs,
+            content_type,
             body,
         })
     }
@@ -84,21 +87,28 @@ impl<'a> Request<'a> {
         }
     }
 
-    /// The path parameter at `index` of the template, parsed.
-    pub(crate) fn path<T: FromStr>(&self, index: usize, name: &str) -> Result<T, Failure> {
+    /// The path parameter at `index` of the template, parsed and checked
+    /// against its schema (JSON, from the spec).
+    pub(crate) fn path<T: FromStr + Serialize>(
+        &self,
+        index: usize,
+        name: &str,
+        schema: &str,
+    ) -> Result<T, Failure> {
         let raw = self
             .path_params
             .get(index)
             .ok_or_else(|| Failure::bad_request(format!("missing path parameter `{name}`")))?;
-        let value = percent_decode(raw)?;
-        value
-            .parse()
-            .map_err(|_| Failure::bad_request(format!("invalid path parameter `{name}`")))
+        parse_checked(&percent_decode(raw)?, name, schema)
     }
 
     /// A query parameter that may be absent; given twice or malformed, it is
     /// refused.
-    pub(crate) fn optional_query<T: FromStr>(&self, name: &str) -> Result<Option<T>, Failure> {
+    pub(crate) fn optional_query<T: FromStr + Serialize>(
+        &self,
+        name: &str,
+        schema: &str,
+    ) -> Result<Option<T>, Failure> {
         let mut values = self.query.iter().filter(|(n, _)| n == name);
         let Some((_, value)) = values.next() else {
             return Ok(None);
@@ -108,10 +118,7 @@ impl<'a> Request<'a> {
                 "query parameter `{name}` given more than once"
             )));
         }
-        value
-            .parse()
-            .map(Some)
-            .map_err(|_| Failure::bad_request(format!("invalid query parameter `{name}`")))
+        parse_checked(value, name, schema).map(Some)
     }
 
     /// A query parameter the spec marks required.
@@ -119,17 +126,36 @@ impl<'a> Request<'a> {
         dead_code,
         reason = "the generated dispatch calls it for required query parameters; the spec declares none today"
     )]
-    pub(crate) fn required_query<T: FromStr>(&self, name: &str) -> Result<T, Failure> {
-        self.optional_query(name)?
+    pub(crate) fn required_query<T: FromStr + Serialize>(
+        &self,
+        name: &str,
+        schema: &str,
+    ) -> Result<T, Failure> {
+        self.optional_query(name, schema)?
             .ok_or_else(|| Failure::bad_request(format!("missing query parameter `{name}`")))
     }
 
-    /// The JSON body, decoded as the operation's request type.
-    pub(crate) fn body<T: DeserializeOwned>(&self) -> Result<T, Failure> {
+    /// The JSON body: sent as `application/json`, valid against the
+    /// operation's request schema (JSON, from the spec), then decoded as
+    /// the operation's request type.
+    pub(crate) fn body<T: DeserializeOwned>(&self, schema: &str) -> Result<T, Failure> {
         if self.body.is_empty() {
             return Err(Failure::bad_request("missing request body"));
         }
-        serde_json::from_slice(self.body)
+        let media_type = self
+            .content_type
+            .and_then(|c| c.split(';').next())
+            .map(|c| c.trim().to_ascii_lowercase());
+        if media_type.as_deref() != Some("application/json") {
+            return Err(Failure::bad_request(
+                "Content-Type must be application/json",
+            ));
+        }
+        let value: Value = serde_json::from_slice(self.body)
+            .map_err(|e| Failure::bad_request(format!("request body is not JSON: {e}")))?;
+        super::schema::validate(&schema_value(schema), &value, "body")
+            .map_err(Failure::bad_request)?;
+        serde_json::from_value(value)
             .map_err(|e| Failure::bad_request(format!("invalid request body: {e}")))
     }
 
@@ -141,6 +167,27 @@ impl<'a> Request<'a> {
             Err(Failure::bad_request("this operation takes no request body"))
         }
     }
+}
+
+fn schema_value(schema: &str) -> Value {
+    // Generated from the spec; a schema that does not parse checks nothing
+    // rather than refusing every request.
+    serde_json::from_str(schema).unwrap_or(Value::Null)
+}
+
+/// Parses a parameter's text as `T` and checks the value against the
+/// parameter's schema (bounds such as `page >= 1`).
+fn parse_checked<T: FromStr + Serialize>(
+    text: &str,
+    name: &str,
+    schema: &str,
+) -> Result<T, Failure> {
+    let value: T = text
+        .parse()
+        .map_err(|_| Failure::bad_request(format!("invalid parameter `{name}`")))?;
+    let json = serde_json::to_value(&value).unwrap_or(Value::Null);
+    super::schema::validate(&schema_value(schema), &json, name).map_err(Failure::bad_request)?;
+    Ok(value)
 }
 
 /// A handler's answer as the envelope's `data`.
@@ -177,34 +224,64 @@ fn percent_decode(text: &str) -> Result<String, Failure> {
 mod tests {
     use super::*;
 
+    const PAGE: &str = r#"{"type":"integer","minimum":1}"#;
+
     #[test]
     fn query_is_decoded_and_checked() {
-        let request = Request::new(vec!["a%2Fb"], "page=2&size=1%30&x=%E2%82%AC", b"").unwrap();
-        assert_eq!(request.optional_query::<i64>("page"), Ok(Some(2)));
-        assert_eq!(request.required_query::<i64>("size"), Ok(10));
-        assert_eq!(request.path::<String>(0, "id"), Ok("a/b".to_owned()));
-        assert_eq!(request.optional_query::<String>("x"), Ok(Some("€".into())));
+        let request =
+            Request::new(vec!["a%2Fb"], "page=2&size=1%30&x=%E2%82%AC", None, b"").unwrap();
+        assert_eq!(request.optional_query::<i64>("page", PAGE), Ok(Some(2)));
+        assert_eq!(request.required_query::<i64>("size", PAGE), Ok(10));
+        assert_eq!(request.path::<String>(0, "id", "{}"), Ok("a/b".to_owned()));
+        assert_eq!(
+            request.optional_query::<String>("x", "{}"),
+            Ok(Some("€".into()))
+        );
         assert_eq!(
             request.only_query(&["page", "size"]).unwrap_err().message,
             "unknown query parameter `x`"
         );
-        assert!(request.optional_query::<bool>("page").is_err());
-        assert!(Request::new(vec![], "a=%zz", b"").is_err());
-        assert!(Request::new(vec![], "a=%e2", b"").is_err());
-        let twice = Request::new(vec![], "page=1&page=2", b"").unwrap();
-        assert!(twice.optional_query::<i64>("page").is_err());
+        assert!(request.optional_query::<bool>("page", "{}").is_err());
+        assert!(Request::new(vec![], "a=%zz", None, b"").is_err());
+        assert!(Request::new(vec![], "a=%e2", None, b"").is_err());
+        let twice = Request::new(vec![], "page=1&page=2", None, b"").unwrap();
+        assert!(twice.optional_query::<i64>("page", PAGE).is_err());
+        for bad in [
+            "page=0",
+            "page=-5",
+            "page=abc",
+            "page=1.5",
+            "page=99999999999999999999",
+        ] {
+            let request = Request::new(vec![], bad, None, b"").unwrap();
+            assert!(
+                request.optional_query::<i64>("page", PAGE).is_err(),
+                "{bad}"
+            );
+        }
     }
 
     #[test]
     fn bodies_are_required_or_refused() {
-        let empty = Request::new(vec![], "", b"").unwrap();
+        let empty = Request::new(vec![], "", None, b"").unwrap();
         assert!(empty.no_body().is_ok());
         assert_eq!(
-            empty.body::<Value>().unwrap_err().message,
+            empty.body::<Value>("{}").unwrap_err().message,
             "missing request body"
         );
-        let some = Request::new(vec![], "", b"{}").unwrap();
+        let json = Some("application/json; charset=utf-8");
+        let some = Request::new(vec![], "", json, b"{}").unwrap();
         assert!(some.no_body().is_err());
-        assert_eq!(some.body::<Value>(), Ok(serde_json::json!({})));
+        assert_eq!(some.body::<Value>("{}"), Ok(serde_json::json!({})));
+        let text = Request::new(vec![], "", Some("text/plain"), b"{}").unwrap();
+        assert_eq!(
+            text.body::<Value>("{}").unwrap_err().message,
+            "Content-Type must be application/json"
+        );
+        let schema = r#"{"type":"object","required":["price"]}"#;
+        assert_eq!(
+            some.body::<Value>(schema).unwrap_err().message,
+            "body.price is required"
+        );
     }
 }

@@ -20,6 +20,7 @@ use md5::{Digest, Md5};
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
+use super::codes;
 use super::route::{self, Failure};
 use super::state::{
     self, Fault, Order, OrderKind, Payment, Refund, Shared, Transaction, chain_name, now, usd_rate,
@@ -30,6 +31,7 @@ use crate::generated_operations::server::{self, Handlers};
 use crate::{Amount, JsonForm, Operation, OrderStatus, Timestamp};
 
 const MAX_BODY: usize = 1 << 20;
+const BODY_READ_TIMEOUT: Duration = Duration::from_secs(3);
 
 pub(crate) fn router(shared: Arc<Shared>) -> axum::Router {
     axum::Router::new().fallback(handle).with_state(shared)
@@ -83,8 +85,16 @@ fn match_path<'a>(template: &str, path: &'a str) -> Option<Vec<&'a str>> {
 
 async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
-    let Ok(body) = to_bytes(body, MAX_BODY).await else {
-        return fail(413, "request body too large");
+    // A body shorter than its Content-Length, or trickled, must not hold
+    // the connection open: the read is bounded in time as well as size.
+    let Ok(read) = tokio::time::timeout(BODY_READ_TIMEOUT, to_bytes(body, MAX_BODY)).await else {
+        return fail(codes::BODY_TIMEOUT, "request body not received in time");
+    };
+    let Ok(body) = read else {
+        return fail(
+            codes::BODY_TOO_LARGE,
+            "request body too large or broken off",
+        );
     };
     let path = parts.uri.path().to_owned();
     let query = parts.uri.query().unwrap_or_default().to_owned();
@@ -117,7 +127,7 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
             &body,
         ) {
             return fail(
-                401,
+                codes::UNAUTHORIZED,
                 &format!("Please check whether the public key is correct ({reason})"),
             );
         }
@@ -135,7 +145,11 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
         _ => {}
     }
 
-    let response = match route::Request::new(params, &query, &body)
+    let content_type = parts
+        .headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
+    let response = match route::Request::new(params, &query, content_type, &body)
         .and_then(|request| server::dispatch(&Api(&shared), operation, &request))
     {
         Ok(data) => ok(data),
@@ -379,10 +393,78 @@ struct NewOrder {
     post_callback: bool,
 }
 
-fn create_order(shared: &Shared, new: NewOrder) -> Order {
+/// Fiat currencies the sandbox accepts (its Get Support Real Currency
+/// List).
+const SUPPORTED_FIAT: [&str; 3] = ["USD", "EUR", "CNY"];
+
+/// Chain and cryptocurrency pairs the sandbox accepts for direct orders
+/// (its Get Support Crypto Currency List).
+const SUPPORTED_CRYPTO: [(&str, &str); 5] = [
+    ("ETH", "ETH"),
+    ("ETH", "USDT-ERC20"),
+    ("ETH", "USDC-ERC20"),
+    ("TRX", "USDT-TRC20"),
+    ("BTC", "BTC"),
+];
+
+fn out_of_range(what: &str) -> Failure {
+    Failure::new(
+        codes::AMOUNT_OUT_OF_RANGE,
+        format!("{what} is out of range"),
+    )
+}
+
+/// Refuses what Aurpay would: a fiat or crypto currency it does not list,
+/// a price that is not positive, and one so large the crypto amount
+/// overflows (all arithmetic here is checked: input never panics).
+fn create_order(shared: &Shared, new: NewOrder) -> Result<Order, Failure> {
+    if !SUPPORTED_FIAT.contains(&new.vs_currency.as_str()) {
+        return Err(Failure::new(
+            codes::UNSUPPORTED_CURRENCY,
+            format!(
+                "fiat currency {} is not supported (see Get Support Real Currency List)",
+                new.vs_currency
+            ),
+        ));
+    }
+    if new.kind == OrderKind::Direct
+        && !SUPPORTED_CRYPTO.contains(&(new.chain.as_str(), new.currency.as_str()))
+    {
+        return Err(Failure::new(
+            codes::UNSUPPORTED_CURRENCY,
+            format!(
+                "{} on chain {} is not supported (see Get Support Crypto Currency List)",
+                new.currency, new.chain
+            ),
+        ));
+    }
+    if new.vs_price <= Decimal::ZERO {
+        return Err(Failure::new(
+            codes::AMOUNT_OUT_OF_RANGE,
+            "the price must be positive",
+        ));
+    }
     let rate = usd_rate(&new.currency);
     let decimals = if rate == Decimal::ONE { 4 } else { 8 };
-    let amount = (new.vs_price / rate).round_dp(decimals);
+    let amount = new
+        .vs_price
+        .checked_div(rate)
+        .ok_or_else(|| out_of_range("the price"))?
+        .round_dp(decimals);
+    if amount <= Decimal::ZERO {
+        return Err(Failure::new(
+            codes::AMOUNT_OUT_OF_RANGE,
+            "the price is too small to pay in crypto",
+        ));
+    }
+    let millisats = amount
+        .checked_mul(Decimal::from(1_000_000_000))
+        .ok_or_else(|| out_of_range("the price"))?
+        .trunc();
+    let fee = amount
+        .checked_mul(Decimal::new(8, 3))
+        .ok_or_else(|| out_of_range("the price"))?
+        .round_dp(11);
     let address = match new.chain.as_str() {
         "ETH" | "BNB" => format!("0x{}", shared.hex(40)),
         "TRX" => format!("T{}", shared.hex(33)),
@@ -392,13 +474,8 @@ fn create_order(shared: &Shared, new: NewOrder) -> Order {
     let time = now();
     let order = Order {
         order_id: shared.order_id(),
-        payment_request: (new.kind == OrderKind::Lightning).then(|| {
-            format!(
-                "lntb{}n1{}",
-                (amount * Decimal::from(1_000_000_000)).trunc(),
-                shared.hex(120)
-            )
-        }),
+        payment_request: (new.kind == OrderKind::Lightning)
+            .then(|| format!("lntb{millisats}n1{}", shared.hex(120))),
         kind: new.kind,
         status: OrderStatus::Pending,
         chain: new.chain.clone(),
@@ -413,7 +490,7 @@ fn create_order(shared: &Shared, new: NewOrder) -> Order {
         post_callback: new.post_callback,
         tx_id: shared.uuid(),
         obtained: None,
-        fee: (amount * Decimal::new(8, 3)).round_dp(11),
+        fee,
         address,
         tx_hash: None,
     };
@@ -432,7 +509,7 @@ fn create_order(shared: &Shared, new: NewOrder) -> Order {
         time,
     });
     state.orders.insert(order.order_id.clone(), order.clone());
-    order
+    Ok(order)
 }
 
 fn pay_url(shared: &Shared, order_id: &str) -> String {
@@ -444,7 +521,7 @@ fn pay_url(shared: &Shared, order_id: &str) -> String {
 /// fits), and every wallet funded.
 pub(crate) fn seed_examples(shared: &Arc<Shared>) {
     for id in EXAMPLE_ORDER_IDS {
-        let order = create_order(
+        let Ok(order) = create_order(
             shared,
             NewOrder {
                 kind: OrderKind::Direct,
@@ -456,7 +533,9 @@ pub(crate) fn seed_examples(shared: &Arc<Shared>) {
                 timeout_callback: None,
                 post_callback: false,
             },
-        );
+        ) else {
+            continue;
+        };
         {
             let mut state = shared.lock();
             if let Some(mut seeded) = state.orders.remove(&order.order_id) {
@@ -479,7 +558,7 @@ fn find_order(shared: &Shared, id: &str) -> Result<Order, Failure> {
         .orders
         .get(id)
         .cloned()
-        .ok_or_else(|| Failure::new(1001, format!("order {id} not found")))
+        .ok_or_else(|| Failure::new(codes::ORDER_NOT_FOUND, format!("order {id} not found")))
 }
 
 /// The sandbox's model of each operation. The trait is generated from the
@@ -513,7 +592,7 @@ impl Handlers for Api<'_> {
                 timeout_callback: request.timeout_callback,
                 post_callback: request.enable_post_callback.unwrap_or(false),
             },
-        );
+        )?;
         Ok(types::PaymentUrl {
             pay_url: pay_url(shared, &order.order_id),
         })
@@ -536,7 +615,7 @@ impl Handlers for Api<'_> {
                 timeout_callback: request.timeout_callback,
                 post_callback: request.enable_post_callback.unwrap_or(false),
             },
-        );
+        )?;
         Ok(types::PaymentInfo {
             order_id: order.order_id.clone(),
             status: order.status.clone(),
@@ -603,7 +682,7 @@ impl Handlers for Api<'_> {
         let order = find_order(shared, &order_id)?;
         if !order.refundable() {
             return Err(Failure::new(
-                1002,
+                codes::NOT_REFUNDABLE,
                 format!(
                     "order {} is {} and cannot be refunded",
                     order.order_id, order.status
@@ -613,7 +692,10 @@ impl Handlers for Api<'_> {
         let paid = order.obtained.unwrap_or(order.amount);
         let amount = request.amount.map_or(paid, |a| a.decimal());
         if amount <= Decimal::ZERO || amount > paid {
-            return Err(Failure::new(1003, "refund amount out of range"));
+            return Err(Failure::new(
+                codes::REFUND_OUT_OF_RANGE,
+                "refund amount out of range",
+            ));
         }
         let refund = Refund {
             status: "SUCCESS",
@@ -691,15 +773,8 @@ impl Handlers for Api<'_> {
     }
 
     fn get_support_crypto_currency_list(&self) -> Result<types::CryptoCurrencyList, Failure> {
-        let supported = [
-            ("ETH", "ETH"),
-            ("ETH", "USDT-ERC20"),
-            ("ETH", "USDC-ERC20"),
-            ("TRX", "USDT-TRC20"),
-            ("BTC", "BTC"),
-        ];
         Ok(types::CryptoCurrencyList(
-            supported
+            SUPPORTED_CRYPTO
                 .into_iter()
                 .map(|(chain, currency)| types::SupportedCryptoCurrency {
                     chain: chain.to_owned(),
@@ -712,7 +787,7 @@ impl Handlers for Api<'_> {
 
     fn get_support_real_currency_list(&self) -> Result<types::RealCurrencyList, Failure> {
         Ok(types::RealCurrencyList(
-            ["USD", "EUR", "CNY"].map(str::to_owned).to_vec(),
+            SUPPORTED_FIAT.map(str::to_owned).to_vec(),
         ))
     }
 
@@ -741,12 +816,15 @@ impl Handlers for Api<'_> {
         let mut state = shared.lock();
         let Some(wallet) = state.wallets.get_mut(&request.currency) else {
             return Err(Failure::new(
-                1004,
+                codes::NO_WALLET,
                 format!("no {} wallet", request.currency),
             ));
         };
         if amount <= Decimal::ZERO || amount > wallet.1 {
-            return Err(Failure::new(1005, "insufficient balance"));
+            return Err(Failure::new(
+                codes::INSUFFICIENT_BALANCE,
+                "insufficient balance",
+            ));
         }
         wallet.1 -= amount;
         let tx_id = shared.uuid();
@@ -803,7 +881,7 @@ impl Handlers for Api<'_> {
                 timeout_callback: request.timeout_callback,
                 post_callback: false,
             },
-        );
+        )?;
         Ok(types::BlnOrder {
             order_id: order.order_id.clone(),
             status: order.status.clone(),
@@ -827,7 +905,10 @@ impl Handlers for Api<'_> {
             .map_or(Decimal::new(1000, 8), |a| a.decimal());
         let mut state = self.0.lock();
         if amount <= Decimal::ZERO || amount > state.bln_balance {
-            return Err(Failure::new(1005, "insufficient Lightning balance"));
+            return Err(Failure::new(
+                codes::INSUFFICIENT_BALANCE,
+                "insufficient Lightning balance",
+            ));
         }
         state.bln_balance -= amount;
         let mut data = serde_json::Map::new();
@@ -840,7 +921,10 @@ impl Handlers for Api<'_> {
     fn get_api_key(&self, request: types::ApiKeyRequest) -> Result<types::ApiKey, Failure> {
         let config = &self.0.config;
         if request.username != config.username || request.password != config.password {
-            return Err(Failure::new(1006, "wrong username or password"));
+            return Err(Failure::new(
+                codes::WRONG_PASSWORD,
+                "wrong username or password",
+            ));
         }
         Ok(types::ApiKey {
             access_token: config.api_key.clone(),

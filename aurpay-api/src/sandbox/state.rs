@@ -21,9 +21,12 @@ use crate::OrderStatus;
 pub enum Payment {
     /// Exactly the amount due: `SUCCESS`.
     Full,
-    /// Less than due: `PARTIAL` (no callback).
+    /// Less than due, in the order's crypto currency (more than zero,
+    /// less than what is still due): `PARTIAL` (no callback).
     Partial(crate::Amount),
-    /// More than due: `SUCCESS`, with the excess recorded as obtained.
+    /// More than due, in the order's crypto currency (the whole sum paid,
+    /// which must exceed what is still due): `SUCCESS`, with the sum
+    /// recorded as obtained.
     Overpaid(crate::Amount),
 }
 
@@ -44,10 +47,23 @@ pub enum Fault {
     DropConnection,
 }
 
-/// Why a sandbox control call failed.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// Why the sandbox, or one of its controls, failed: the one error type of
+/// the sandbox's API.
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum SandboxError {
+    /// The sandbox could not listen on the address.
+    Listen(std::io::Error),
+    /// A client for the sandbox could not be built.
+    Client(crate::Error),
+    /// A payment that does not fit the order: not positive, a partial
+    /// payment that covers the amount due, or an overpayment that does not.
+    InvalidPayment {
+        /// The order.
+        order_id: String,
+        /// Why.
+        reason: String,
+    },
     /// No order with this id.
     UnknownOrder(String),
     /// The order is not in a state that allows this.
@@ -62,6 +78,11 @@ pub enum SandboxError {
 impl fmt::Display for SandboxError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            SandboxError::Listen(e) => write!(f, "sandbox cannot listen: {e}"),
+            SandboxError::Client(e) => write!(f, "sandbox client: {e}"),
+            SandboxError::InvalidPayment { order_id, reason } => {
+                write!(f, "payment for order {order_id} refused: {reason}")
+            }
             SandboxError::UnknownOrder(id) => write!(f, "no order {id}"),
             SandboxError::InvalidState { order_id, status } => {
                 write!(f, "order {order_id} is {status}")
@@ -70,7 +91,21 @@ impl fmt::Display for SandboxError {
     }
 }
 
-impl std::error::Error for SandboxError {}
+impl std::error::Error for SandboxError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            SandboxError::Listen(e) => Some(e),
+            SandboxError::Client(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl From<crate::Error> for SandboxError {
+    fn from(error: crate::Error) -> Self {
+        SandboxError::Client(error)
+    }
+}
 
 /// One callback delivery attempt.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -297,11 +332,33 @@ impl Shared {
             let hash = self.hex(64);
             let order = open_order(&mut state, order_id)?;
             let already = order.obtained.unwrap_or_default();
-            let received = match payment {
-                Payment::Full => order.amount - already,
-                Payment::Partial(amount) | Payment::Overpaid(amount) => amount.decimal(),
+            let due = order.amount.checked_sub(already).unwrap_or_default();
+            let invalid = |reason: String| SandboxError::InvalidPayment {
+                order_id: order_id.to_owned(),
+                reason,
             };
-            let total = already + received;
+            let received = match payment {
+                Payment::Full => due,
+                Payment::Partial(amount) => {
+                    let amount = amount.decimal();
+                    if amount <= Decimal::ZERO || amount >= due {
+                        return Err(invalid(format!(
+                            "a partial payment must be positive and less than the {due} due"
+                        )));
+                    }
+                    amount
+                }
+                Payment::Overpaid(amount) => {
+                    let amount = amount.decimal();
+                    if amount <= due {
+                        return Err(invalid(format!("an overpayment must exceed the {due} due")));
+                    }
+                    amount
+                }
+            };
+            let total = already
+                .checked_add(received)
+                .ok_or_else(|| invalid("amount out of range".to_owned()))?;
             order.obtained = Some(total);
             order.status = if total >= order.amount {
                 OrderStatus::Success
@@ -314,14 +371,16 @@ impl Shared {
             let status = order.status.clone();
             if status == OrderStatus::Success {
                 match order.kind {
-                    OrderKind::Lightning => state.bln_balance += total,
+                    OrderKind::Lightning => {
+                        state.bln_balance = state.bln_balance.saturating_add(total)
+                    }
                     _ => {
                         let chain = order.chain.clone();
                         let entry = state
                             .wallets
                             .entry(order.currency.clone())
                             .or_insert_with(|| (chain, Decimal::ZERO));
-                        entry.1 += total - order.fee;
+                        entry.1 = entry.1.saturating_add(total - order.fee);
                     }
                 }
             }
