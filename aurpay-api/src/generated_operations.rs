@@ -312,6 +312,43 @@ pub static OPERATIONS: [Operation; 16] = [
         },
     },
 ];
+/// Each operation by name, for APIs that take an operation (such
+/// as the sandbox's fault injection): a typo does not compile.
+impl Operation {
+    ///`get_payment_url` (POST /api/order/pay-url): Get Payment URL.
+    pub const GET_PAYMENT_URL: &'static Operation = &OPERATIONS[0usize];
+    ///`get_payment_info` (POST /api/order/pay-info): Get Payment Info.
+    pub const GET_PAYMENT_INFO: &'static Operation = &OPERATIONS[1usize];
+    ///`get_orders` (GET /api/v2/order/): Get Orders.
+    pub const GET_ORDERS: &'static Operation = &OPERATIONS[2usize];
+    ///`get_orders_details` (GET /api/v2/order/detail/{order_id}): Get Orders Details.
+    pub const GET_ORDERS_DETAILS: &'static Operation = &OPERATIONS[3usize];
+    ///`get_orders_refund_info` (GET /api/v2/order/refund-info/{order_id}): Get Orders Refund Info.
+    pub const GET_ORDERS_REFUND_INFO: &'static Operation = &OPERATIONS[4usize];
+    ///`orders_refund` (POST /api/v2/order/refund/{order_id}): Orders Refund.
+    pub const ORDERS_REFUND: &'static Operation = &OPERATIONS[5usize];
+    ///`get_transaction` (GET /api/v2/tx): Get Transaction.
+    pub const GET_TRANSACTION: &'static Operation = &OPERATIONS[6usize];
+    ///`get_support_crypto_currency_list` (GET /api/order/pay/crypto-currency): Get Support Crypto Currency List.
+    pub const GET_SUPPORT_CRYPTO_CURRENCY_LIST: &'static Operation = &OPERATIONS[7usize];
+    ///`get_support_real_currency_list` (GET /api/order/pay/real-currency): Get Support Real Currency List.
+    pub const GET_SUPPORT_REAL_CURRENCY_LIST: &'static Operation = &OPERATIONS[8usize];
+    ///`get_wallets_list` (GET /api/wallet/list): Get Wallets List.
+    pub const GET_WALLETS_LIST: &'static Operation = &OPERATIONS[9usize];
+    ///`withdraw_balance` (POST /api/wallet/withdraw): Withdraw Balance.
+    pub const WITHDRAW_BALANCE: &'static Operation = &OPERATIONS[10usize];
+    ///`get_self_custody_wallets` (GET /api/wallet/self-custody): Get Self Custody Wallets.
+    pub const GET_SELF_CUSTODY_WALLETS: &'static Operation = &OPERATIONS[11usize];
+    ///`get_bln_balance` (GET /api/bln/balance): Get BLN Balance.
+    pub const GET_BLN_BALANCE: &'static Operation = &OPERATIONS[12usize];
+    ///`create_bln_order` (POST /api/bln/order): Create BLN Order.
+    pub const CREATE_BLN_ORDER: &'static Operation = &OPERATIONS[13usize];
+    ///`create_bln_withdraw` (POST /api/bln/withdraw): Create BLN Withdraw.
+    pub const CREATE_BLN_WITHDRAW: &'static Operation = &OPERATIONS[14usize];
+    ///`get_api_key` (POST /api/plugin/key/aurpay): Get API-Key.
+    pub const GET_API_KEY: &'static Operation = &OPERATIONS[15usize];
+}
+
 impl<'a> Sealed for builder::GetPaymentUrl<'a> {}
 ///`get_payment_url` (POST /api/order/pay-url): Get Payment URL.
 impl<'a> Call for builder::GetPaymentUrl<'a> {

@@ -5,9 +5,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use aurpay_api::callback::{CallbackEvent, CallbackRequest, CallbackUrls};
-use aurpay_api::sandbox::{Fault, Payment, Sandbox, SandboxError};
+use aurpay_api::sandbox::{Fault, Payment, Repeat, Sandbox, SandboxError};
 use aurpay_api::{
-    Amount, CallExt, Client, Credentials, ErrorKind, OrderStatus, Outcome, RetryPolicy,
+    Amount, CallExt, Client, Credentials, ErrorKind, Operation, OrderStatus, Outcome, RetryPolicy,
     SignatureAlgorithm, types,
 };
 use rust_decimal::Decimal;
@@ -495,13 +495,14 @@ async fn fault_latency() {
     let sandbox = Sandbox::start().await.unwrap();
     let client = quick_client(&sandbox);
     sandbox.inject(
-        "get_bln_balance",
+        Operation::GET_BLN_BALANCE,
         Fault::Latency(Duration::from_millis(150)),
+        Repeat::UntilCleared,
     );
     let started = std::time::Instant::now();
     client.get_bln_balance().call().await.unwrap();
     assert!(started.elapsed() >= Duration::from_millis(150));
-    sandbox.inject("get_bln_balance", Fault::Latency(Duration::from_secs(2)));
+    sandbox.inject(Operation::GET_BLN_BALANCE, Fault::Latency(Duration::from_secs(2)), Repeat::UntilCleared);
     let error = client.get_bln_balance().call().await.unwrap_err();
     assert!(
         matches!(error.kind(), ErrorKind::Timeout { attempts: 2, .. }),
@@ -515,13 +516,13 @@ async fn fault_latency() {
 async fn fault_http_status_and_error_code() {
     let sandbox = Sandbox::start().await.unwrap();
     let client = quick_client(&sandbox);
-    sandbox.inject("get_orders", Fault::HttpStatus(503));
+    sandbox.inject(Operation::GET_ORDERS, Fault::HttpStatus(503), Repeat::UntilCleared);
     let error = client.get_orders().call().await.unwrap_err();
     assert!(
         matches!(error.kind(), ErrorKind::Api { status: 503, .. }),
         "{error:?}"
     );
-    sandbox.inject("get_orders", Fault::Code(1234, "maintenance".into()));
+    sandbox.inject(Operation::GET_ORDERS, Fault::Code(1234, "maintenance".into()), Repeat::UntilCleared);
     let error = client.get_orders().call().await.unwrap_err();
     assert!(
         matches!(
@@ -538,7 +539,7 @@ async fn fault_http_status_and_error_code() {
 async fn fault_dropped_connection() {
     let sandbox = Sandbox::start().await.unwrap();
     let client = quick_client(&sandbox);
-    sandbox.inject("get_payment_info", Fault::DropConnection);
+    sandbox.inject(Operation::GET_PAYMENT_INFO, Fault::DropConnection, Repeat::UntilCleared);
     let body = types::PaymentInfoRequest::builder()
         .chain("ETH")
         .currency("USDT-ERC20")
@@ -562,10 +563,116 @@ async fn fault_dropped_connection() {
         "the request was processed once, and can be found"
     );
 
-    sandbox.inject("get_orders", Fault::DropConnection);
+    sandbox.inject(Operation::GET_ORDERS, Fault::DropConnection, Repeat::UntilCleared);
     let error = client.get_orders().call().await.unwrap_err();
     assert!(
         matches!(error.kind(), ErrorKind::ConnectionLost { attempts: 2 }),
         "{error:?}"
     );
+}
+
+fn small_order() -> types::builder::PaymentInfoRequest {
+    types::PaymentInfoRequest::builder()
+        .chain("ETH")
+        .currency("USDT-ERC20")
+        .vs_currency("USD")
+        .vs_price(Amount::from(5))
+}
+
+/// Each fault that strikes after the request was processed leaves a money
+/// call's outcome unknown, and the order exists; each that strikes before
+/// leaves nothing behind. A read hit by a one-off fault is retried and
+/// succeeds.
+#[tokio::test]
+async fn faults_before_and_after_processing() {
+    let after = [
+        Fault::DropConnection,
+        Fault::Truncated,
+        Fault::Garbled,
+        Fault::SlowBody(Duration::from_secs(2)),
+    ];
+    for fault in after {
+        let sandbox = Sandbox::start().await.unwrap();
+        let client = quick_client(&sandbox);
+        sandbox.inject(Operation::GET_PAYMENT_INFO, fault.clone(), Repeat::Once);
+        let error = client
+            .get_payment_info()
+            .body(small_order())
+            .call()
+            .await
+            .unwrap_err();
+        assert_eq!(error.outcome(), Outcome::Unknown, "{fault:?}: {error:?}");
+        assert!(!error.is_safe_to_retry(), "{fault:?}");
+        let orders = client.get_orders().call().await.unwrap();
+        assert_eq!(orders.total, 1, "{fault:?}: processed once, findable");
+        // Once means once: the next call is answered normally.
+        client.get_payment_info().body(small_order()).call().await.unwrap();
+    }
+    for fault in [Fault::HtmlError(502), Fault::HttpStatus(503)] {
+        let sandbox = Sandbox::start().await.unwrap();
+        let client = quick_client(&sandbox);
+        sandbox.inject(Operation::GET_PAYMENT_INFO, fault.clone(), Repeat::Once);
+        let error = client
+            .get_payment_info()
+            .body(small_order())
+            .call()
+            .await
+            .unwrap_err();
+        // The client cannot know the gateway did not forward the request.
+        assert_eq!(error.outcome(), Outcome::Unknown, "{fault:?}: {error:?}");
+        let orders = client.get_orders().call().await.unwrap();
+        assert_eq!(orders.total, 0, "{fault:?}: not processed");
+    }
+}
+
+#[tokio::test]
+async fn fault_html_error_page_and_repeat_counts() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let client = quick_client(&sandbox);
+    // Once: the read is retried (quick_client makes 2 attempts) and succeeds.
+    sandbox.inject(Operation::GET_ORDERS, Fault::HtmlError(502), Repeat::Once);
+    client.get_orders().call().await.unwrap();
+    // Twice: both attempts fail, with the page's status; then it is over.
+    sandbox.inject(Operation::GET_ORDERS, Fault::HtmlError(503), Repeat::Times(2));
+    let error = client.get_orders().call().await.unwrap_err();
+    assert_eq!(error.status(), Some(503), "{error:?}");
+    assert_eq!(error.outcome(), Outcome::Unknown);
+    client.get_orders().call().await.unwrap();
+    // Until cleared.
+    sandbox.inject(Operation::GET_ORDERS, Fault::HtmlError(504), Repeat::UntilCleared);
+    for _ in 0..3 {
+        assert!(client.get_orders().call().await.is_err());
+    }
+    sandbox.clear_faults();
+    client.get_orders().call().await.unwrap();
+    // Times(0) injects nothing; faults are per operation.
+    sandbox.inject(Operation::GET_ORDERS, Fault::HtmlError(500), Repeat::Times(0));
+    sandbox.inject(Operation::GET_TRANSACTION, Fault::HtmlError(500), Repeat::UntilCleared);
+    client.get_orders().call().await.unwrap();
+
+    // What the client got is an HTML page, as from a CDN.
+    let page = reqwest::Client::new()
+        .get(format!("{}/api/v2/tx", sandbox.base_url()))
+        .header("API-Key", sandbox.config().api_key.as_str())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 500);
+    assert!(page.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    assert!(page.text().await.unwrap().contains("<h1>500 Internal Server Error</h1>"));
+}
+
+/// A slow body within the client's timeout arrives whole.
+#[tokio::test]
+async fn fault_slow_body_within_the_timeout() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let client = quick_client(&sandbox);
+    sandbox.inject(
+        Operation::GET_BLN_BALANCE,
+        Fault::SlowBody(Duration::from_millis(100)),
+        Repeat::Once,
+    );
+    let started = std::time::Instant::now();
+    client.get_bln_balance().call().await.unwrap();
+    assert!(started.elapsed() >= Duration::from_millis(100));
 }

@@ -164,6 +164,14 @@ fn envelope_impl(envelope: &str, data: Option<TokenStream>) -> TokenStream {
 pub fn tokens(model: &Model) -> TokenStream {
     let count = proc_macro2::Literal::usize_unsuffixed(model.operations.len());
     let entries = model.operations.iter().map(operation_entry);
+    let named = model.operations.iter().enumerate().map(|(index, op)| {
+        let name = ident(&op.id.to_ascii_uppercase());
+        let doc = format!("`{}` ({} {}): {}.", op.id, op.method, op.path, op.summary);
+        quote! {
+            #[doc = #doc]
+            pub const #name: &'static Operation = &OPERATIONS[#index];
+        }
+    });
     let error_schema = ident(&model.error_schema);
     let calls = model
         .operations
@@ -231,6 +239,12 @@ pub fn tokens(model: &Model) -> TokenStream {
 
         /// Every operation of spec/aurpay.yaml, in spec order.
         pub static OPERATIONS: [Operation; #count] = [#(#entries),*];
+
+        /// Each operation by name, for APIs that take an operation (such
+        /// as the sandbox's fault injection): a typo does not compile.
+        impl Operation {
+            #(#named)*
+        }
 
         #(#calls)*
 

@@ -291,6 +291,20 @@ fn operation_lines(items: &[Item], lines: &mut Vec<String>) {
                         simplify(trait_path),
                         simplify(&imp.self_ty).replace("<'a>", "")
                     ));
+                } else {
+                    // The named operation constants (`Operation::GET_ORDERS`).
+                    for item in &imp.items {
+                        if let syn::ImplItem::Const(constant) = item
+                            && is_public(&constant.vis)
+                        {
+                            lines.push(format!(
+                                "const {}::{}: {}",
+                                simplify(&imp.self_ty),
+                                constant.ident,
+                                simplify(&constant.ty).replace("'static", "'static ")
+                            ));
+                        }
+                    }
                 }
             }
             _ => {}

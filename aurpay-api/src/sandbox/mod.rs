@@ -46,9 +46,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crate::callback::CallbackVerifier;
-use crate::{Client, Credentials, OrderStatus, SignatureAlgorithm};
+use crate::{Client, Credentials, Operation, OrderStatus, SignatureAlgorithm};
 
-pub use state::{Delivery, Fault, Payment, SandboxError};
+pub use state::{Delivery, Fault, Payment, Repeat, SandboxError};
 
 /// What every wallet holds in a sandbox started with
 /// [`Sandbox::start_with_examples`], in the wallet's own currency.
@@ -276,10 +276,31 @@ impl Sandbox {
         }
     }
 
-    /// Injects a fault into the next calls of an operation (by
-    /// `operationId`).
-    pub fn inject(&self, operation_id: &str, fault: Fault) {
-        self.shared.inject(operation_id, fault);
+    /// Injects a fault into an operation's calls, for as many calls as
+    /// `repeat` says; a later injection for the same operation replaces it.
+    /// The operation is named by its generated constant, so a typo does not
+    /// compile.
+    ///
+    /// ```
+    /// use aurpay_api::sandbox::{Fault, Repeat, Sandbox};
+    /// use aurpay_api::{CallExt, Operation, Outcome};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let sandbox = Sandbox::start().await?;
+    /// let client = sandbox.client()?;
+    /// // A CDN's HTML 502 on the first try: a read is retried and succeeds.
+    /// sandbox.inject(Operation::GET_ORDERS, Fault::HtmlError(502), Repeat::Once);
+    /// client.get_orders().call().await?;
+    /// // Until cleared, every try fails; the error says Aurpay did not act.
+    /// sandbox.inject(Operation::GET_BLN_BALANCE, Fault::HtmlError(503), Repeat::UntilCleared);
+    /// let error = client.get_bln_balance().call().await.unwrap_err();
+    /// assert_eq!(error.status(), Some(503));
+    /// sandbox.clear_faults();
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn inject(&self, operation: &'static Operation, fault: Fault, repeat: Repeat) {
+        self.shared.inject(operation.id, fault, repeat);
     }
 
     /// Removes every injected fault.

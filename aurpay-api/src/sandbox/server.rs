@@ -133,7 +133,7 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
         }
     }
 
-    let fault = shared.fault(operation.id);
+    let fault = shared.take_fault(operation.id);
     match &fault {
         Some(Fault::Latency(delay)) => tokio::time::sleep(*delay).await,
         Some(Fault::HttpStatus(status)) => {
@@ -141,6 +141,7 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
             let message = status.canonical_reason().unwrap_or("error");
             return json_response(status, &envelope(i64::from(status.as_u16()), message, None));
         }
+        Some(Fault::HtmlError(status)) => return html_error(*status),
         Some(Fault::Code(code, message)) => return fail(*code, message),
         _ => {}
     }
@@ -149,27 +150,72 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
         .headers
         .get(axum::http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok());
-    let response = match route::Request::new(params, &query, content_type, &body)
+    let answer = match route::Request::new(params, &query, content_type, &body)
         .and_then(|request| server::dispatch(&Api(&shared), operation, &request))
     {
-        Ok(data) => ok(data),
-        Err(Failure { code, message }) => fail(code, &message),
+        Ok(data) => envelope(0, "ok", Some(data)),
+        Err(Failure { code, message }) => envelope(code, &message, None),
     };
-    if fault == Some(Fault::DropConnection) {
-        // The request was processed; the answer breaks off mid-body.
-        let broken = futures_util::stream::iter([
-            Ok::<Bytes, std::io::Error>(Bytes::from_static(b"{\"code\":0,")),
-            Err(std::io::Error::new(
-                std::io::ErrorKind::ConnectionReset,
-                "sandbox: dropped connection",
-            )),
-        ]);
-        return Response::builder()
+    // The request has been processed; what reaches the client depends on
+    // the fault.
+    let bytes = Bytes::from(answer.to_string());
+    let half = bytes.len() / 2;
+    let broken = || {
+        std::io::Error::new(std::io::ErrorKind::ConnectionReset, "sandbox: injected fault")
+    };
+    let json = |body: Body| {
+        Response::builder()
             .header("content-type", "application/json")
-            .body(Body::from_stream(broken))
-            .unwrap_or_default();
+            .body(body)
+            .unwrap_or_default()
+    };
+    match fault {
+        Some(Fault::DropConnection) => json(Body::from_stream(futures_util::stream::iter([
+            Ok::<Bytes, std::io::Error>(bytes.slice(..half)),
+            Err(broken()),
+        ]))),
+        Some(Fault::Truncated) => Response::builder()
+            .header("content-type", "application/json")
+            .header("content-length", bytes.len())
+            .body(Body::from_stream(futures_util::stream::iter([
+                Ok::<Bytes, std::io::Error>(bytes.slice(..half)),
+                Err(broken()),
+            ])))
+            .unwrap_or_default(),
+        Some(Fault::Garbled) => {
+            let mut garbled = bytes.to_vec();
+            for byte in garbled.iter_mut().skip(half).step_by(3) {
+                *byte = 0xFF;
+            }
+            json(Body::from(garbled))
+        }
+        Some(Fault::SlowBody(delay)) => {
+            let rest = bytes.slice(half..);
+            let first = futures_util::stream::iter([Ok::<Bytes, std::io::Error>(bytes.slice(..half))]);
+            let later = futures_util::stream::once(async move {
+                tokio::time::sleep(delay).await;
+                Ok::<Bytes, std::io::Error>(rest)
+            });
+            json(Body::from_stream(futures_util::StreamExt::chain(first, later)))
+        }
+        _ => json(Body::from(bytes)),
     }
-    response
+}
+
+/// An error page as a CDN or load balancer sends it: HTML, not an envelope.
+fn html_error(status: u16) -> Response {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
+    let reason = status.canonical_reason().unwrap_or("Error");
+    let code = status.as_u16();
+    Response::builder()
+        .status(status)
+        .header("content-type", "text/html; charset=utf-8")
+        .body(Body::from(format!(
+            "<!DOCTYPE html>\n<html><head><title>{code} {reason}</title></head>\n\
+             <body><h1>{code} {reason}</h1><p>The upstream server did not answer.</p>\
+             <hr><p>edge-proxy</p></body></html>\n"
+        )))
+        .unwrap_or_default()
 }
 
 /// Test controls over HTTP, for clients in other languages:

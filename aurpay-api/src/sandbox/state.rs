@@ -30,7 +30,11 @@ pub enum Payment {
     Overpaid(crate::Amount),
 }
 
-/// A fault injected into an operation's next calls.
+/// A fault injected into an operation's calls (for how many, see
+/// [`Repeat`]). Each says whether the request is processed, which is what
+/// decides the SDK's [`Outcome`](crate::Outcome): a fault before processing
+/// leaves nothing behind; one after it leaves an order or a withdrawal that
+/// the client cannot see.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Fault {
@@ -39,12 +43,37 @@ pub enum Fault {
     /// Answer with this HTTP status and a JSON error envelope, without
     /// processing the request.
     HttpStatus(u16),
+    /// Answer with this HTTP status and an HTML error page, as a CDN or
+    /// load balancer in front of Aurpay does, without processing the
+    /// request.
+    HtmlError(u16),
     /// Answer HTTP 200 with this non-zero envelope code and message, without
     /// processing the request.
     Code(i64, String),
     /// Process the request, then drop the connection before the answer's
-    /// body is complete.
+    /// body is complete (chunked, broken off).
     DropConnection,
+    /// Process the request, then send half of the answer under a
+    /// `Content-Length` for all of it, and close.
+    Truncated,
+    /// Process the request, then answer HTTP 200 `application/json` with
+    /// bytes that are not JSON.
+    Garbled,
+    /// Process the request, send the answer's first half, wait this long,
+    /// then send the rest.
+    SlowBody(Duration),
+}
+
+/// How many calls an injected [`Fault`] applies to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Repeat {
+    /// The next call only.
+    Once,
+    /// The next this many calls (0 injects nothing).
+    Times(u32),
+    /// Every call until [`Sandbox::clear_faults`](super::Sandbox::clear_faults).
+    UntilCleared,
 }
 
 /// Why the sandbox, or one of its controls, failed: the one error type of
@@ -192,7 +221,9 @@ pub(crate) struct State {
     pub wallets: BTreeMap<String, (String, Decimal)>,
     pub bln_balance: Decimal,
     pub deliveries: Vec<Delivery>,
-    pub faults: HashMap<String, Fault>,
+    /// Operation id -> the fault and how many calls it still applies to
+    /// (`None`: until cleared).
+    pub faults: HashMap<&'static str, (Fault, Option<u32>)>,
 }
 
 pub(crate) struct Shared {
@@ -298,16 +329,38 @@ impl Shared {
         out
     }
 
-    pub fn inject(&self, operation_id: &str, fault: Fault) {
-        self.lock().faults.insert(operation_id.to_owned(), fault);
+    pub fn inject(&self, operation_id: &'static str, fault: Fault, repeat: Repeat) {
+        let remaining = match repeat {
+            Repeat::Once => Some(1),
+            Repeat::Times(0) => {
+                self.lock().faults.remove(operation_id);
+                return;
+            }
+            Repeat::Times(n) => Some(n),
+            Repeat::UntilCleared => None,
+        };
+        self.lock()
+            .faults
+            .insert(operation_id, (fault, remaining));
     }
 
     pub fn clear_faults(&self) {
         self.lock().faults.clear();
     }
 
-    pub fn fault(&self, operation_id: &str) -> Option<Fault> {
-        self.lock().faults.get(operation_id).cloned()
+    /// The fault for this call of the operation, counting it against the
+    /// fault's repeat.
+    pub fn take_fault(&self, operation_id: &str) -> Option<Fault> {
+        let mut state = self.lock();
+        let (fault, remaining) = state.faults.get_mut(operation_id)?;
+        let fault = fault.clone();
+        if let Some(left) = remaining {
+            *left = left.saturating_sub(1);
+            if *left == 0 {
+                state.faults.remove(operation_id);
+            }
+        }
+        Some(fault)
     }
 
     pub fn deliveries(&self) -> Vec<Delivery> {
