@@ -502,7 +502,11 @@ async fn fault_latency() {
     let started = std::time::Instant::now();
     client.get_bln_balance().call().await.unwrap();
     assert!(started.elapsed() >= Duration::from_millis(150));
-    sandbox.inject(Operation::GET_BLN_BALANCE, Fault::Latency(Duration::from_secs(2)), Repeat::UntilCleared);
+    sandbox.inject(
+        Operation::GET_BLN_BALANCE,
+        Fault::Latency(Duration::from_secs(2)),
+        Repeat::UntilCleared,
+    );
     let error = client.get_bln_balance().call().await.unwrap_err();
     assert!(
         matches!(error.kind(), ErrorKind::Timeout { attempts: 2, .. }),
@@ -516,13 +520,21 @@ async fn fault_latency() {
 async fn fault_http_status_and_error_code() {
     let sandbox = Sandbox::start().await.unwrap();
     let client = quick_client(&sandbox);
-    sandbox.inject(Operation::GET_ORDERS, Fault::HttpStatus(503), Repeat::UntilCleared);
+    sandbox.inject(
+        Operation::GET_ORDERS,
+        Fault::HttpStatus(503),
+        Repeat::UntilCleared,
+    );
     let error = client.get_orders().call().await.unwrap_err();
     assert!(
         matches!(error.kind(), ErrorKind::Api { status: 503, .. }),
         "{error:?}"
     );
-    sandbox.inject(Operation::GET_ORDERS, Fault::Code(1234, "maintenance".into()), Repeat::UntilCleared);
+    sandbox.inject(
+        Operation::GET_ORDERS,
+        Fault::Code(1234, "maintenance".into()),
+        Repeat::UntilCleared,
+    );
     let error = client.get_orders().call().await.unwrap_err();
     assert!(
         matches!(
@@ -539,7 +551,11 @@ async fn fault_http_status_and_error_code() {
 async fn fault_dropped_connection() {
     let sandbox = Sandbox::start().await.unwrap();
     let client = quick_client(&sandbox);
-    sandbox.inject(Operation::GET_PAYMENT_INFO, Fault::DropConnection, Repeat::UntilCleared);
+    sandbox.inject(
+        Operation::GET_PAYMENT_INFO,
+        Fault::DropConnection,
+        Repeat::UntilCleared,
+    );
     let body = types::PaymentInfoRequest::builder()
         .chain("ETH")
         .currency("USDT-ERC20")
@@ -563,7 +579,11 @@ async fn fault_dropped_connection() {
         "the request was processed once, and can be found"
     );
 
-    sandbox.inject(Operation::GET_ORDERS, Fault::DropConnection, Repeat::UntilCleared);
+    sandbox.inject(
+        Operation::GET_ORDERS,
+        Fault::DropConnection,
+        Repeat::UntilCleared,
+    );
     let error = client.get_orders().call().await.unwrap_err();
     assert!(
         matches!(error.kind(), ErrorKind::ConnectionLost { attempts: 2 }),
@@ -606,7 +626,12 @@ async fn faults_before_and_after_processing() {
         let orders = client.get_orders().call().await.unwrap();
         assert_eq!(orders.total, 1, "{fault:?}: processed once, findable");
         // Once means once: the next call is answered normally.
-        client.get_payment_info().body(small_order()).call().await.unwrap();
+        client
+            .get_payment_info()
+            .body(small_order())
+            .call()
+            .await
+            .unwrap();
     }
     for fault in [Fault::HtmlError(502), Fault::HttpStatus(503)] {
         let sandbox = Sandbox::start().await.unwrap();
@@ -633,21 +658,37 @@ async fn fault_html_error_page_and_repeat_counts() {
     sandbox.inject(Operation::GET_ORDERS, Fault::HtmlError(502), Repeat::Once);
     client.get_orders().call().await.unwrap();
     // Twice: both attempts fail, with the page's status; then it is over.
-    sandbox.inject(Operation::GET_ORDERS, Fault::HtmlError(503), Repeat::Times(2));
+    sandbox.inject(
+        Operation::GET_ORDERS,
+        Fault::HtmlError(503),
+        Repeat::Times(2),
+    );
     let error = client.get_orders().call().await.unwrap_err();
     assert_eq!(error.status(), Some(503), "{error:?}");
     assert_eq!(error.outcome(), Outcome::Unknown);
     client.get_orders().call().await.unwrap();
     // Until cleared.
-    sandbox.inject(Operation::GET_ORDERS, Fault::HtmlError(504), Repeat::UntilCleared);
+    sandbox.inject(
+        Operation::GET_ORDERS,
+        Fault::HtmlError(504),
+        Repeat::UntilCleared,
+    );
     for _ in 0..3 {
         assert!(client.get_orders().call().await.is_err());
     }
     sandbox.clear_faults();
     client.get_orders().call().await.unwrap();
     // Times(0) injects nothing; faults are per operation.
-    sandbox.inject(Operation::GET_ORDERS, Fault::HtmlError(500), Repeat::Times(0));
-    sandbox.inject(Operation::GET_TRANSACTION, Fault::HtmlError(500), Repeat::UntilCleared);
+    sandbox.inject(
+        Operation::GET_ORDERS,
+        Fault::HtmlError(500),
+        Repeat::Times(0),
+    );
+    sandbox.inject(
+        Operation::GET_TRANSACTION,
+        Fault::HtmlError(500),
+        Repeat::UntilCleared,
+    );
     client.get_orders().call().await.unwrap();
 
     // What the client got is an HTML page, as from a CDN.
@@ -658,8 +699,18 @@ async fn fault_html_error_page_and_repeat_counts() {
         .await
         .unwrap();
     assert_eq!(page.status(), 500);
-    assert!(page.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
-    assert!(page.text().await.unwrap().contains("<h1>500 Internal Server Error</h1>"));
+    assert!(
+        page.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    assert!(
+        page.text()
+            .await
+            .unwrap()
+            .contains("<h1>500 Internal Server Error</h1>")
+    );
 }
 
 /// A slow body within the client's timeout arrives whole.
@@ -675,4 +726,114 @@ async fn fault_slow_body_within_the_timeout() {
     let started = std::time::Instant::now();
     client.get_bln_balance().call().await.unwrap();
     assert!(started.elapsed() >= Duration::from_millis(100));
+}
+
+/// Payments are in the order's crypto currency and must fit it: a partial
+/// payment below what is due, an overpayment above it, both positive.
+#[tokio::test]
+async fn payments_that_do_not_fit_the_order_are_refused() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let client = sandbox.client().unwrap();
+    // 40 USD in USDT-TRC20: 40 due.
+    let order = direct_order(&client, None, false).await;
+    for payment in [
+        Payment::Partial(Amount::from(40)),
+        Payment::Partial(Amount::from(400)),
+        Payment::Partial(Amount::from(0)),
+        Payment::Partial(Amount::from(-1)),
+        Payment::Overpaid(Amount::from(40)),
+        Payment::Overpaid(Amount::from(-1)),
+    ] {
+        assert!(
+            matches!(
+                sandbox.pay(&order.order_id, payment),
+                Err(SandboxError::InvalidPayment { .. })
+            ),
+            "{payment:?}"
+        );
+    }
+    let details = client
+        .get_orders_details()
+        .order_id(order.order_id.as_str())
+        .call()
+        .await
+        .unwrap();
+    assert_eq!(details.status, OrderStatus::Pending, "nothing was applied");
+    assert_eq!(
+        sandbox
+            .pay(&order.order_id, Payment::Partial(Amount::from(10)))
+            .unwrap(),
+        OrderStatus::Partial
+    );
+    // 30 left: a partial payment of 30 would complete it, so it is refused.
+    assert!(
+        sandbox
+            .pay(&order.order_id, Payment::Partial(Amount::from(30)))
+            .is_err()
+    );
+}
+
+/// A partial refund leaves the rest refundable, and Get Orders Refund Info
+/// shows what is left; the order is REFUNDED when nothing is.
+#[tokio::test]
+async fn partial_refunds_leave_the_rest_refundable() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let client = sandbox.client().unwrap();
+    let order = direct_order(&client, None, false).await;
+    sandbox.pay(&order.order_id, Payment::Full).unwrap();
+    let refund = |amount: Option<i64>| {
+        client
+            .orders_refund()
+            .order_id(order.order_id.as_str())
+            .body(
+                types::RefundRequest::builder()
+                    .address("TPYmHEhy5n8TCEfYGqW2rPxsghSfzghPDn")
+                    .amount(amount.map(Amount::from)),
+            )
+            .call()
+    };
+    let left = || async {
+        client
+            .get_orders_refund_info()
+            .order_id(order.order_id.as_str())
+            .call()
+            .await
+            .unwrap()
+            .amount
+            .decimal()
+    };
+    let status = || async {
+        client
+            .get_orders_details()
+            .order_id(order.order_id.as_str())
+            .call()
+            .await
+            .unwrap()
+            .status
+    };
+    assert_eq!(left().await, Decimal::from(40));
+    refund(Some(10)).await.unwrap();
+    assert_eq!(left().await, Decimal::from(30));
+    assert_eq!(status().await, OrderStatus::Success, "still refundable");
+    let too_much = refund(Some(31)).await.unwrap_err();
+    assert_eq!(too_much.outcome(), Outcome::Refused, "{too_much:?}");
+    // No amount: the rest.
+    let rest = refund(None).await.unwrap();
+    assert_eq!(
+        rest.refund_amount.map(|a| a.decimal()),
+        Some(Decimal::from(30))
+    );
+    assert_eq!(left().await, Decimal::ZERO);
+    assert_eq!(status().await, OrderStatus::Refunded);
+    let again = refund(Some(1)).await.unwrap_err();
+    assert!(
+        matches!(
+            again.kind(),
+            ErrorKind::Api {
+                code: aurpay_api::sandbox::codes::NOT_REFUNDABLE,
+                ..
+            }
+        ),
+        "{again:?}"
+    );
 }

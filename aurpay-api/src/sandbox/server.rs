@@ -161,7 +161,10 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
     let bytes = Bytes::from(answer.to_string());
     let half = bytes.len() / 2;
     let broken = || {
-        std::io::Error::new(std::io::ErrorKind::ConnectionReset, "sandbox: injected fault")
+        std::io::Error::new(
+            std::io::ErrorKind::ConnectionReset,
+            "sandbox: injected fault",
+        )
     };
     let json = |body: Body| {
         Response::builder()
@@ -191,12 +194,15 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
         }
         Some(Fault::SlowBody(delay)) => {
             let rest = bytes.slice(half..);
-            let first = futures_util::stream::iter([Ok::<Bytes, std::io::Error>(bytes.slice(..half))]);
+            let first =
+                futures_util::stream::iter([Ok::<Bytes, std::io::Error>(bytes.slice(..half))]);
             let later = futures_util::stream::once(async move {
                 tokio::time::sleep(delay).await;
                 Ok::<Bytes, std::io::Error>(rest)
             });
-            json(Body::from_stream(futures_util::StreamExt::chain(first, later)))
+            json(Body::from_stream(futures_util::StreamExt::chain(
+                first, later,
+            )))
         }
         _ => json(Body::from(bytes)),
     }
@@ -539,6 +545,7 @@ fn create_order(shared: &Shared, new: NewOrder) -> Result<Order, Failure> {
         fee,
         address,
         tx_hash: None,
+        refunded: Decimal::ZERO,
     };
     let mut state = shared.lock();
     state.transactions.push(Transaction {
@@ -709,38 +716,50 @@ impl Handlers for Api<'_> {
         ))
     }
 
+    /// What a refund would involve: the amount still refundable (what was
+    /// paid, less earlier partial refunds).
     fn get_orders_refund_info(&self, order_id: String) -> Result<types::RefundInfo, Failure> {
         let order = find_order(self.0, &order_id)?;
         Ok(types::RefundInfo {
+            amount: string_amount(order.refundable_amount()),
             order_id: order.order_id,
             chain: Some(order.chain),
             currency: Some(order.currency),
-            amount: string_amount(order.obtained.unwrap_or(order.amount)),
         })
     }
 
+    /// Refunds all that is left, or `amount` of it; a partial refund leaves
+    /// the order refundable for the rest, and it becomes REFUNDED when
+    /// nothing is left. Checked and applied under one lock, so concurrent
+    /// refunds cannot exceed what was paid.
     fn orders_refund(
         &self,
         order_id: String,
         request: types::RefundRequest,
     ) -> Result<types::RefundResult, Failure> {
         let shared = self.0;
-        let order = find_order(shared, &order_id)?;
-        if !order.refundable() {
+        let mut state = shared.lock();
+        let order = state.orders.get_mut(&order_id).ok_or_else(|| {
+            Failure::new(
+                codes::ORDER_NOT_FOUND,
+                format!("order {order_id} not found"),
+            )
+        })?;
+        let left = order.refundable_amount();
+        if left <= Decimal::ZERO {
             return Err(Failure::new(
                 codes::NOT_REFUNDABLE,
                 format!(
-                    "order {} is {} and cannot be refunded",
+                    "order {} is {} with nothing left to refund",
                     order.order_id, order.status
                 ),
             ));
         }
-        let paid = order.obtained.unwrap_or(order.amount);
-        let amount = request.amount.map_or(paid, |a| a.decimal());
-        if amount <= Decimal::ZERO || amount > paid {
+        let amount = request.amount.map_or(left, |a| a.decimal());
+        if amount <= Decimal::ZERO || amount > left {
             return Err(Failure::new(
                 codes::REFUND_OUT_OF_RANGE,
-                "refund amount out of range",
+                format!("refund amount out of range: {left} is left to refund"),
             ));
         }
         let refund = Refund {
@@ -748,11 +767,12 @@ impl Handlers for Api<'_> {
             amount,
             date: now(),
         };
-        let mut state = shared.lock();
-        if let Some(stored) = state.orders.get_mut(&order.order_id) {
-            stored.status = OrderStatus::Refunded;
-            stored.update_time = refund.date;
+        order.refunded += amount;
+        order.update_time = refund.date;
+        if order.refundable_amount() <= Decimal::ZERO {
+            order.status = OrderStatus::Refunded;
         }
+        let order = order.clone();
         if let Some(wallet) = state.wallets.get_mut(&order.currency) {
             wallet.1 -= amount.min(wallet.1);
         }
@@ -769,7 +789,11 @@ impl Handlers for Api<'_> {
             tx_hash: Some(shared.hex(64)),
             time: refund.date,
         });
-        state.refunds.insert(order.order_id.clone(), refund.clone());
+        state
+            .refunds
+            .entry(order.order_id.clone())
+            .or_default()
+            .push(refund.clone());
         Ok(types::RefundResult {
             order_id: order.order_id,
             refund_status: refund.status.to_owned(),

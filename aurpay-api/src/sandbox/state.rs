@@ -183,11 +183,24 @@ pub(crate) struct Order {
     pub address: String,
     pub tx_hash: Option<String>,
     pub payment_request: Option<String>,
+    /// The sum refunded so far, in the order's crypto currency.
+    pub refunded: Decimal,
 }
 
 impl Order {
+    /// What is left to refund: what was paid, less earlier refunds.
+    pub fn refundable_amount(&self) -> Decimal {
+        if !self.status.is_paid() && self.status != OrderStatus::Refunded {
+            return Decimal::ZERO;
+        }
+        let paid = self.obtained.unwrap_or(self.amount);
+        paid.checked_sub(self.refunded)
+            .unwrap_or_default()
+            .max(Decimal::ZERO)
+    }
+
     pub fn refundable(&self) -> bool {
-        self.status.is_paid()
+        self.refundable_amount() > Decimal::ZERO
     }
 }
 
@@ -217,7 +230,8 @@ pub(crate) struct Refund {
 pub(crate) struct State {
     pub orders: BTreeMap<String, Order>,
     pub transactions: Vec<Transaction>,
-    pub refunds: HashMap<String, Refund>,
+    /// Order id -> its refunds, oldest first.
+    pub refunds: HashMap<String, Vec<Refund>>,
     pub wallets: BTreeMap<String, (String, Decimal)>,
     pub bln_balance: Decimal,
     pub deliveries: Vec<Delivery>,
@@ -339,9 +353,7 @@ impl Shared {
             Repeat::Times(n) => Some(n),
             Repeat::UntilCleared => None,
         };
-        self.lock()
-            .faults
-            .insert(operation_id, (fault, remaining));
+        self.lock().faults.insert(operation_id, (fault, remaining));
     }
 
     pub fn clear_faults(&self) {
