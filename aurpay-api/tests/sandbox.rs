@@ -5,7 +5,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use aurpay_api::callback::{CallbackEvent, CallbackRequest, CallbackUrls};
-use aurpay_api::sandbox::{Fault, Payment, Repeat, Sandbox, SandboxError};
+use aurpay_api::sandbox::{
+    CallbackFault, Fault, Payment, Release, Repeat, Sandbox, SandboxConfig, SandboxError,
+};
 use aurpay_api::{
     Amount, CallExt, Client, Credentials, ErrorKind, Operation, OrderStatus, Outcome, RetryPolicy,
     SignatureAlgorithm, types,
@@ -836,4 +838,187 @@ async fn partial_refunds_leave_the_rest_refundable() {
         ),
         "{again:?}"
     );
+}
+
+/// A receiver that answers 200 to everything and records the path and
+/// query of each request, in arrival order.
+async fn recording_receiver() -> (String, Arc<Mutex<Vec<String>>>) {
+    let seen: Arc<Mutex<Vec<String>>> = Arc::default();
+    let record = Arc::clone(&seen);
+    let handler = move |request: axum::extract::Request| {
+        let record = Arc::clone(&record);
+        async move {
+            record.lock().unwrap().push(request.uri().to_string());
+            axum::http::StatusCode::OK
+        }
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        axum::serve(listener, axum::Router::new().fallback(handler))
+            .await
+            .ok()
+    });
+    (base, seen)
+}
+
+async fn wait_until(what: &str, timeout: Duration, done: impl Fn() -> bool) {
+    let deadline = std::time::Instant::now() + timeout;
+    while !done() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+/// Callbacks can be redelivered, duplicated, dropped, delayed and
+/// reordered, which is what a receiver must survive.
+#[tokio::test]
+async fn callbacks_can_be_made_to_misbehave() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let client = sandbox.client().unwrap();
+    let (receiver, seen) = recording_receiver().await;
+    let urls = CallbackUrls::new(&format!("{receiver}/cb")).unwrap();
+    let order_for = |reference: &'static str| {
+        let url = urls.paid(reference).unwrap();
+        let client = &client;
+        async move { direct_order(client, Some(url), false).await }
+    };
+    let count = |needle: &str| {
+        seen.lock()
+            .unwrap()
+            .iter()
+            .filter(|u| u.contains(needle))
+            .count()
+    };
+
+    // Redeliver: the same callback again.
+    let first = order_for("redeliver").await;
+    sandbox.pay(&first.order_id, Payment::Full).unwrap();
+    wait_until("the first delivery", Duration::from_secs(5), || {
+        count("ref=redeliver") == 1
+    })
+    .await;
+    sandbox
+        .redeliver(&first.order_id, CallbackEvent::Paid)
+        .unwrap();
+    wait_until("the redelivery", Duration::from_secs(5), || {
+        count("ref=redeliver") == 2
+    })
+    .await;
+    assert!(matches!(
+        sandbox.redeliver(&first.order_id, CallbackEvent::TimedOut),
+        Err(SandboxError::NoSuchCallback(_))
+    ));
+
+    // Duplicate: two deliveries of one callback.
+    sandbox.inject_callback_fault(CallbackFault::Duplicate, Repeat::Once);
+    let twice = order_for("twice").await;
+    sandbox.pay(&twice.order_id, Payment::Full).unwrap();
+    wait_until("both copies", Duration::from_secs(5), || {
+        count("ref=twice") == 2
+    })
+    .await;
+
+    // Drop: never sent, but recorded.
+    sandbox.inject_callback_fault(CallbackFault::Drop, Repeat::Once);
+    let lost = order_for("lost").await;
+    sandbox.pay(&lost.order_id, Payment::Full).unwrap();
+    let dropped = sandbox
+        .wait_for_attempt(Duration::from_secs(5), |d| d.order_id == lost.order_id)
+        .await
+        .expect("the dropped attempt is recorded");
+    assert_eq!(
+        (dropped.status, dropped.error.as_deref()),
+        (None, Some("dropped"))
+    );
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(count("ref=lost"), 0);
+
+    // Delay: sent late.
+    sandbox.inject_callback_fault(
+        CallbackFault::Delay(Duration::from_millis(300)),
+        Repeat::Once,
+    );
+    let late = order_for("late").await;
+    let paid_at = std::time::Instant::now();
+    sandbox.pay(&late.order_id, Payment::Full).unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(count("ref=late"), 0, "not yet");
+    wait_until("the late callback", Duration::from_secs(5), || {
+        count("ref=late") == 1
+    })
+    .await;
+    assert!(paid_at.elapsed() >= Duration::from_millis(300));
+
+    // Reorder: held, then released newest first.
+    sandbox.hold_callbacks();
+    let a = order_for("order-a").await;
+    let b = order_for("order-b").await;
+    sandbox.pay(&a.order_id, Payment::Full).unwrap();
+    sandbox.pay(&b.order_id, Payment::Full).unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(count("ref=order-"), 0, "held");
+    sandbox.release_callbacks(Release::Reversed);
+    wait_until("the released callbacks", Duration::from_secs(5), || {
+        count("ref=order-") == 2
+    })
+    .await;
+    let arrivals: Vec<String> = seen
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|u| u.contains("ref=order-"))
+        .cloned()
+        .collect();
+    assert!(
+        arrivals[0].contains("order-b") && arrivals[1].contains("order-a"),
+        "{arrivals:?}"
+    );
+}
+
+/// Failed attempts can be waited for too (here the receiver is down), and
+/// the sandbox's own signer signs exactly as its callbacks are signed.
+#[tokio::test]
+async fn failed_attempts_and_the_callback_signer() {
+    let mut config = SandboxConfig::default();
+    config.callback_attempts = 2;
+    config.callback_backoff = Duration::from_millis(10);
+    let sandbox = Sandbox::start_with(config).await.unwrap();
+    let client = sandbox.client().unwrap();
+    // Nothing listens on this port once the listener is dropped.
+    let closed = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}/cb", listener.local_addr().unwrap())
+    };
+    let urls = CallbackUrls::new(&closed).unwrap();
+    let order = direct_order(&client, Some(urls.paid("down").unwrap()), false).await;
+    sandbox.pay(&order.order_id, Payment::Full).unwrap();
+    let second = sandbox
+        .wait_for_attempt(Duration::from_secs(5), |d| {
+            d.order_id == order.order_id && d.attempt == 2
+        })
+        .await
+        .expect("both attempts are recorded");
+    assert!(
+        second.status.is_none() && second.error.is_some(),
+        "{second:?}"
+    );
+
+    let url = urls.paid("forged").unwrap();
+    let headers = sandbox.callback_signer().headers_now(&url);
+    let verified = sandbox
+        .callback_verifier()
+        .callback_urls(&urls)
+        .verify(&CallbackRequest {
+            method: "GET",
+            url: &url,
+            headers: &headers,
+            body: b"",
+        })
+        .expect("the sandbox's signer signs as its callbacks are signed");
+    assert_eq!(verified.reference(), Some("forged"));
+    assert_eq!(headers["api-key"], sandbox.config().api_key.as_str());
 }

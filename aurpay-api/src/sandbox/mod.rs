@@ -45,10 +45,10 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use crate::callback::CallbackVerifier;
+use crate::callback::{CallbackEvent, CallbackSigner, CallbackVerifier};
 use crate::{Client, Credentials, Operation, OrderStatus, SignatureAlgorithm};
 
-pub use state::{Delivery, Fault, Payment, Repeat, SandboxError};
+pub use state::{CallbackFault, Delivery, Fault, Payment, Release, Repeat, SandboxError};
 
 /// What every wallet holds in a sandbox started with
 /// [`Sandbox::start_with_examples`], in the wallet's own currency.
@@ -260,13 +260,21 @@ impl Sandbox {
     /// Waits until a callback for `order_id` was answered with 200, or the
     /// timeout passes.
     pub async fn wait_for_delivery(&self, order_id: &str, timeout: Duration) -> Option<Delivery> {
+        self.wait_for_attempt(timeout, |d| d.order_id == order_id && d.status == Some(200))
+            .await
+    }
+
+    /// Waits until some delivery attempt, failed ones included (a 500 from
+    /// the receiver, a refused connection, a dropped callback), matches, or
+    /// the timeout passes. Checks every 10 ms.
+    pub async fn wait_for_attempt(
+        &self,
+        timeout: Duration,
+        matches: impl Fn(&Delivery) -> bool,
+    ) -> Option<Delivery> {
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
-            if let Some(found) = self
-                .deliveries()
-                .into_iter()
-                .find(|d| d.order_id == order_id && d.status == Some(200))
-            {
+            if let Some(found) = self.deliveries().into_iter().find(|d| matches(d)) {
                 return Some(found);
             }
             if tokio::time::Instant::now() >= deadline {
@@ -274,6 +282,54 @@ impl Sandbox {
             }
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
+    }
+
+    /// Sends the order's last paid (or timeout) callback again, with a
+    /// fresh `Date` and signature, as Aurpay does when it retries: a
+    /// receiver must apply it once.
+    pub fn redeliver(&self, order_id: &str, event: CallbackEvent) -> Result<(), SandboxError> {
+        let paid = match event {
+            CallbackEvent::Paid => true,
+            CallbackEvent::TimedOut => false,
+            _ => return Err(SandboxError::NoSuchCallback(order_id.to_owned())),
+        };
+        self.shared.redeliver(order_id, paid)
+    }
+
+    /// Holds callbacks back from now on, until
+    /// [`release_callbacks`](Sandbox::release_callbacks): to deliver them
+    /// late, or out of order.
+    pub fn hold_callbacks(&self) {
+        self.shared.hold_callbacks();
+    }
+
+    /// Sends the held callbacks one after another, in `order`, and stops
+    /// holding.
+    pub fn release_callbacks(&self, order: Release) {
+        self.shared.release_callbacks(order);
+    }
+
+    /// Makes the next callbacks misbehave (dropped, delayed, duplicated),
+    /// for as many callbacks as `repeat` says.
+    pub fn inject_callback_fault(&self, fault: CallbackFault, repeat: Repeat) {
+        self.shared.inject_callback_fault(fault, repeat);
+    }
+
+    /// Removes an injected callback fault.
+    pub fn clear_callback_faults(&self) {
+        self.shared.clear_callback_faults();
+    }
+
+    /// A signer with the sandbox's callback token and secret (and API key):
+    /// to forge a callback exactly as the sandbox would sign it, for a
+    /// receiver test that needs one the sandbox would not send.
+    pub fn callback_signer(&self) -> CallbackSigner {
+        let config = self.config();
+        CallbackSigner::new(
+            config.callback_token.as_str(),
+            config.callback_secret.as_str(),
+        )
+        .with_api_key(config.api_key.as_str())
     }
 
     /// Injects a fault into an operation's calls, for as many calls as

@@ -64,6 +64,32 @@ pub enum Fault {
     SlowBody(Duration),
 }
 
+/// What happens to the next callbacks the sandbox sends (for how many, see
+/// [`Repeat`]): what a merchant's receiver must survive.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CallbackFault {
+    /// Never sent. Recorded as a [`Delivery`] with no status and the error
+    /// `"dropped"`, so a test can see it happened.
+    Drop,
+    /// Sent after this delay.
+    Delay(Duration),
+    /// Sent twice, concurrently, each with its own retries.
+    Duplicate,
+}
+
+/// The order in which [`Sandbox::release_callbacks`](super::Sandbox::release_callbacks)
+/// sends held callbacks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Release {
+    /// As they were produced.
+    InOrder,
+    /// Newest first: a receiver sees, say, the timeout callback before the
+    /// paid one.
+    Reversed,
+}
+
 /// How many calls an injected [`Fault`] applies to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -95,6 +121,9 @@ pub enum SandboxError {
     },
     /// No order with this id.
     UnknownOrder(String),
+    /// No callback of that kind was produced for this order (nothing to
+    /// redeliver).
+    NoSuchCallback(String),
     /// The order is not in a state that allows this.
     InvalidState {
         /// The order.
@@ -113,6 +142,7 @@ impl fmt::Display for SandboxError {
                 write!(f, "payment for order {order_id} refused: {reason}")
             }
             SandboxError::UnknownOrder(id) => write!(f, "no order {id}"),
+            SandboxError::NoSuchCallback(id) => write!(f, "no such callback for order {id}"),
             SandboxError::InvalidState { order_id, status } => {
                 write!(f, "order {order_id} is {status}")
             }
@@ -235,6 +265,12 @@ pub(crate) struct State {
     pub wallets: BTreeMap<String, (String, Decimal)>,
     pub bln_balance: Decimal,
     pub deliveries: Vec<Delivery>,
+    /// Every callback produced, oldest first (what `redeliver` resends).
+    pub callbacks: Vec<PendingCallback>,
+    /// Callbacks held back by `hold_callbacks`, in production order.
+    pub held: Option<Vec<PendingCallback>>,
+    /// The callback fault and how many callbacks it still applies to.
+    pub callback_fault: Option<(CallbackFault, Option<u32>)>,
     /// Operation id -> the fault and how many calls it still applies to
     /// (`None`: until cleared).
     pub faults: HashMap<&'static str, (Fault, Option<u32>)>,
@@ -486,8 +522,8 @@ impl Shared {
         Ok(())
     }
 
-    /// Sends the order's callback in the background, retrying with back-off
-    /// on anything but 200, recording every attempt.
+    /// Produces the order's callback: held, or sent in the background
+    /// (subject to an injected callback fault).
     fn deliver(self: &std::sync::Arc<Self>, order: &Order, paid: bool) {
         let url = if paid {
             &order.callback_url
@@ -495,45 +531,172 @@ impl Shared {
             &order.timeout_callback
         };
         let Some(url) = url.clone() else { return };
-        let body = order
-            .post_callback
-            .then(|| super::server::order_detail(order, &self.config.merchant_id));
+        let callback = PendingCallback {
+            order_id: order.order_id.clone(),
+            paid,
+            url,
+            body: order
+                .post_callback
+                .then(|| super::server::order_detail(order, &self.config.merchant_id)),
+        };
+        let mut state = self.lock();
+        state.callbacks.push(callback.clone());
+        if let Some(held) = &mut state.held {
+            held.push(callback);
+            return;
+        }
+        drop(state);
+        self.send_callback(callback);
+    }
+
+    /// Sends a callback again, as produced (a fresh `Date` and signature).
+    pub fn redeliver(
+        self: &std::sync::Arc<Self>,
+        order_id: &str,
+        paid: bool,
+    ) -> Result<(), SandboxError> {
+        let callback = self
+            .lock()
+            .callbacks
+            .iter()
+            .rev()
+            .find(|c| c.order_id == order_id && c.paid == paid)
+            .cloned()
+            .ok_or_else(|| SandboxError::NoSuchCallback(order_id.to_owned()))?;
+        self.send_callback(callback);
+        Ok(())
+    }
+
+    pub fn hold_callbacks(&self) {
+        self.lock().held.get_or_insert_with(Vec::new);
+    }
+
+    /// Sends the held callbacks one after another (each finishes its
+    /// retries before the next starts), and stops holding.
+    pub fn release_callbacks(self: &std::sync::Arc<Self>, order: Release) {
+        let Some(mut held) = self.lock().held.take() else {
+            return;
+        };
+        if order == Release::Reversed {
+            held.reverse();
+        }
         let shared = std::sync::Arc::clone(self);
-        let order_id = order.order_id.clone();
         tokio::spawn(async move {
-            let mut backoff = shared.config.callback_backoff;
-            for attempt in 1..=shared.config.callback_attempts.max(1) {
-                let date = crate::signing::format_date(&crate::Timestamp::from(utc_now()));
-                let signature = callback_signature(&shared.config.callback_secret, &date, &url);
-                let request = match &body {
-                    Some(body) => shared.http.post(&url).json(body),
-                    None => shared.http.get(&url),
-                }
-                .header("Callback-Token", &shared.config.callback_token)
-                .header("Date", &date)
-                .header("Signature", signature)
-                .header("API-Key", &shared.config.api_key);
-                let outcome = request.send().await;
-                let (status, error) = match &outcome {
-                    Ok(response) => (Some(response.status().as_u16()), None),
-                    Err(e) => (None, Some(crate::retry::describe(e))),
-                };
-                shared.lock().deliveries.push(Delivery {
-                    order_id: order_id.clone(),
-                    paid,
-                    method: if body.is_some() { "POST" } else { "GET" },
-                    url: url.clone(),
-                    attempt,
-                    status,
-                    error,
-                });
-                if status == Some(200) {
-                    return;
-                }
-                tokio::time::sleep(backoff).await;
-                backoff *= 2;
+            for callback in held {
+                std::sync::Arc::clone(&shared).attempts(callback).await;
             }
         });
+    }
+
+    pub fn inject_callback_fault(&self, fault: CallbackFault, repeat: Repeat) {
+        self.lock().callback_fault = match repeat {
+            Repeat::Once => Some((fault, Some(1))),
+            Repeat::Times(0) => None,
+            Repeat::Times(n) => Some((fault, Some(n))),
+            Repeat::UntilCleared => Some((fault, None)),
+        };
+    }
+
+    pub fn clear_callback_faults(&self) {
+        self.lock().callback_fault = None;
+    }
+
+    fn take_callback_fault(&self) -> Option<CallbackFault> {
+        let mut state = self.lock();
+        let (fault, remaining) = state.callback_fault.as_mut()?;
+        let fault = *fault;
+        if let Some(left) = remaining {
+            *left = left.saturating_sub(1);
+            if *left == 0 {
+                state.callback_fault = None;
+            }
+        }
+        Some(fault)
+    }
+
+    fn send_callback(self: &std::sync::Arc<Self>, callback: PendingCallback) {
+        let shared = std::sync::Arc::clone(self);
+        match self.take_callback_fault() {
+            Some(CallbackFault::Drop) => {
+                let method = callback.method();
+                self.lock().deliveries.push(Delivery {
+                    order_id: callback.order_id,
+                    paid: callback.paid,
+                    method,
+                    url: callback.url,
+                    attempt: 1,
+                    status: None,
+                    error: Some("dropped".to_owned()),
+                });
+            }
+            Some(CallbackFault::Delay(delay)) => {
+                tokio::spawn(async move {
+                    tokio::time::sleep(delay).await;
+                    shared.attempts(callback).await;
+                });
+            }
+            Some(CallbackFault::Duplicate) => {
+                let twin = std::sync::Arc::clone(self);
+                let copy = callback.clone();
+                tokio::spawn(async move { twin.attempts(copy).await });
+                tokio::spawn(async move { shared.attempts(callback).await });
+            }
+            None => {
+                tokio::spawn(async move { shared.attempts(callback).await });
+            }
+        }
+    }
+
+    /// Delivers one callback, retrying with back-off on anything but 200,
+    /// recording every attempt.
+    async fn attempts(self: std::sync::Arc<Self>, callback: PendingCallback) {
+        let mut backoff = self.config.callback_backoff;
+        for attempt in 1..=self.config.callback_attempts.max(1) {
+            let date = crate::signing::format_date(&crate::Timestamp::from(utc_now()));
+            let signature = callback_signature(&self.config.callback_secret, &date, &callback.url);
+            let request = match &callback.body {
+                Some(body) => self.http.post(&callback.url).json(body),
+                None => self.http.get(&callback.url),
+            }
+            .header("Callback-Token", &self.config.callback_token)
+            .header("Date", &date)
+            .header("Signature", signature)
+            .header("API-Key", &self.config.api_key);
+            let outcome = request.send().await;
+            let (status, error) = match &outcome {
+                Ok(response) => (Some(response.status().as_u16()), None),
+                Err(e) => (None, Some(crate::retry::describe(e))),
+            };
+            self.lock().deliveries.push(Delivery {
+                order_id: callback.order_id.clone(),
+                paid: callback.paid,
+                method: callback.method(),
+                url: callback.url.clone(),
+                attempt,
+                status,
+                error,
+            });
+            if status == Some(200) {
+                return;
+            }
+            tokio::time::sleep(backoff).await;
+            backoff = backoff.saturating_mul(2);
+        }
+    }
+}
+
+/// A callback as produced for an order: where it goes and what it carries.
+#[derive(Clone, Debug)]
+pub(crate) struct PendingCallback {
+    pub order_id: String,
+    pub paid: bool,
+    pub url: String,
+    pub body: Option<serde_json::Value>,
+}
+
+impl PendingCallback {
+    fn method(&self) -> &'static str {
+        if self.body.is_some() { "POST" } else { "GET" }
     }
 }
 
