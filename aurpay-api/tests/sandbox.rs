@@ -983,10 +983,13 @@ async fn callbacks_can_be_made_to_misbehave() {
 /// the sandbox's own signer signs exactly as its callbacks are signed.
 #[tokio::test]
 async fn failed_attempts_and_the_callback_signer() {
-    let mut config = SandboxConfig::default();
-    config.callback_attempts = 2;
-    config.callback_backoff = Duration::from_millis(10);
-    let sandbox = Sandbox::start_with(config).await.unwrap();
+    let sandbox = Sandbox::start_with(SandboxConfig {
+        callback_attempts: 2,
+        callback_backoff: Duration::from_millis(10),
+        ..SandboxConfig::default()
+    })
+    .await
+    .unwrap();
     let client = sandbox.client().unwrap();
     // Nothing listens on this port once the listener is dropped.
     let closed = {

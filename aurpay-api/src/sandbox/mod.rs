@@ -34,6 +34,7 @@
 //! documented (error codes, the inferred endpoints, callback retry timing)
 //! it makes a plausible choice and says so.
 
+mod checkout;
 pub mod codes;
 pub(crate) mod route;
 mod schema;

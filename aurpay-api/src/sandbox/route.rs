@@ -197,7 +197,7 @@ pub(crate) fn respond<T: Serialize>(data: T) -> Result<Value, Failure> {
 }
 
 /// `application/x-www-form-urlencoded` decoding of one name or value.
-fn percent_decode(text: &str) -> Result<String, Failure> {
+pub(crate) fn percent_decode(text: &str) -> Result<String, Failure> {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut index = 0;

@@ -99,6 +99,9 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
     let path = parts.uri.path().to_owned();
     let query = parts.uri.query().unwrap_or_default().to_owned();
 
+    if let Some(response) = super::checkout::handle(&shared, &parts.method, &path, &body) {
+        return response;
+    }
     if let Some(response) = control(&shared, &parts.method, &path, &query) {
         return response;
     }
@@ -442,6 +445,8 @@ struct NewOrder {
     vs_currency: String,
     callback_url: Option<String>,
     timeout_callback: Option<String>,
+    succeed_url: Option<String>,
+    timeout_url: Option<String>,
     post_callback: bool,
 }
 
@@ -539,6 +544,8 @@ fn create_order(shared: &Shared, new: NewOrder) -> Result<Order, Failure> {
         update_time: time,
         callback_url: new.callback_url,
         timeout_callback: new.timeout_callback,
+        succeed_url: new.succeed_url,
+        timeout_url: new.timeout_url,
         post_callback: new.post_callback,
         tx_id: shared.uuid(),
         obtained: None,
@@ -584,6 +591,8 @@ pub(crate) fn seed_examples(shared: &Arc<Shared>) {
                 vs_currency: "USD".into(),
                 callback_url: None,
                 timeout_callback: None,
+                succeed_url: None,
+                timeout_url: None,
                 post_callback: false,
             },
         ) else {
@@ -643,6 +652,8 @@ impl Handlers for Api<'_> {
                 vs_currency: request.currency,
                 callback_url: request.callback_url,
                 timeout_callback: request.timeout_callback,
+                succeed_url: request.succeed_url,
+                timeout_url: request.timeout_url,
                 post_callback: request.enable_post_callback.unwrap_or(false),
             },
         )?;
@@ -666,6 +677,8 @@ impl Handlers for Api<'_> {
                 vs_currency: request.vs_currency,
                 callback_url: request.callback_url,
                 timeout_callback: request.timeout_callback,
+                succeed_url: request.succeed_url,
+                timeout_url: request.timeout_url,
                 post_callback: request.enable_post_callback.unwrap_or(false),
             },
         )?;
@@ -949,6 +962,8 @@ impl Handlers for Api<'_> {
                 vs_currency: request.currency,
                 callback_url: request.callback_url,
                 timeout_callback: request.timeout_callback,
+                succeed_url: request.succeed_url,
+                timeout_url: request.timeout_url,
                 post_callback: false,
             },
         )?;

@@ -206,6 +206,10 @@ pub(crate) struct Order {
     pub update_time: NaiveDateTime,
     pub callback_url: Option<String>,
     pub timeout_callback: Option<String>,
+    /// Where the checkout page sends the buyer after paying.
+    pub succeed_url: Option<String>,
+    /// Where the checkout page sends the buyer when the order times out.
+    pub timeout_url: Option<String>,
     pub post_callback: bool,
     pub tx_id: String,
     pub obtained: Option<Decimal>,
