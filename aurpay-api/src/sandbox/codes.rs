@@ -59,3 +59,8 @@ pub const UNSUPPORTED_CURRENCY: i64 = 1007;
 /// A price or amount that is not positive, or so large that the crypto
 /// amount cannot be computed.
 pub const AMOUNT_OUT_OF_RANGE: i64 = 1008;
+/// A control that does not fit the order's state: paying or expiring an
+/// order that is no longer open.
+pub const INVALID_STATE: i64 = 1009;
+/// No such control or checkout route (with HTTP 404).
+pub const NOT_FOUND: i64 = 404;

@@ -36,6 +36,7 @@
 
 mod checkout;
 pub mod codes;
+mod controls;
 pub(crate) mod route;
 mod schema;
 mod server;

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use axum::body::{Body, Bytes, to_bytes};
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, Method, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use base64::Engine as _;
 use hmac::{Hmac, Mac};
@@ -102,8 +102,20 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
     if let Some(response) = super::checkout::handle(&shared, &parts.method, &path, &body) {
         return response;
     }
-    if let Some(response) = control(&shared, &parts.method, &path, &query) {
-        return response;
+    if let Some(rest) = path.strip_prefix("/__sandbox/") {
+        let content_type = parts
+            .headers
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok());
+        return match route::Request::new(Vec::new(), &query, content_type, &body).and_then(
+            |request| super::controls::run(&shared, parts.method.as_str(), rest, &request),
+        ) {
+            Ok(data) => ok(data),
+            Err(Failure { code, message }) if code == codes::NOT_FOUND => {
+                json_response(StatusCode::NOT_FOUND, &envelope(code, &message, None))
+            }
+            Err(Failure { code, message }) => fail(code, &message),
+        };
     }
 
     let Some((operation, params)) = Operation::all()
@@ -225,36 +237,6 @@ fn html_error(status: u16) -> Response {
              <hr><p>edge-proxy</p></body></html>\n"
         )))
         .unwrap_or_default()
-}
-
-/// Test controls over HTTP, for clients in other languages:
-/// `POST /__sandbox/pay/{order_id}[?amount=X]` and
-/// `POST /__sandbox/expire/{order_id}`.
-fn control(shared: &Arc<Shared>, method: &Method, path: &str, query: &str) -> Option<Response> {
-    let rest = path.strip_prefix("/__sandbox/")?;
-    if method != Method::POST {
-        return Some(fail(405, "use POST"));
-    }
-    let amount = query
-        .split('&')
-        .find_map(|pair| pair.strip_prefix("amount="))
-        .and_then(|a| a.parse::<Decimal>().ok());
-    let result = if let Some(order_id) = rest.strip_prefix("pay/") {
-        let payment = amount.map_or(Payment::Full, |a| Payment::Overpaid(crate::Amount::from(a)));
-        shared
-            .pay(order_id, payment)
-            .map(|status| json!({"order_id": order_id, "status": status}))
-    } else if let Some(order_id) = rest.strip_prefix("expire/") {
-        shared
-            .expire(order_id)
-            .map(|()| json!({"order_id": order_id, "status": "OVERDUE"}))
-    } else {
-        return Some(fail(404, "no such control"));
-    };
-    Some(match result {
-        Ok(data) => ok(data),
-        Err(e) => fail(400, &e.to_string()),
-    })
 }
 
 /// The sandbox's own check of both schemes, written from Aurpay's docs and

@@ -1,0 +1,189 @@
+//! The sandbox's controls over HTTP, for clients in other languages: the
+//! same as [`Sandbox`](super::Sandbox)'s methods, described in
+//! `spec/sandbox.yaml` (generate a client from it). Every answer is an
+//! Aurpay-style envelope; a refused control has a non-zero `code` from
+//! [`codes`](super::codes).
+//!
+//! | control | does |
+//! |---|---|
+//! | `POST /__sandbox/pay/{order_id}?payment=full\|partial\|overpaid&amount=X` | [`Sandbox::pay`](super::Sandbox::pay) |
+//! | `POST /__sandbox/expire/{order_id}` | [`Sandbox::expire`](super::Sandbox::expire) |
+//! | `POST /__sandbox/faults/{operation_id}?fault=..&times=N` | [`Sandbox::inject`](super::Sandbox::inject) |
+//! | `POST /__sandbox/faults/clear` | [`Sandbox::clear_faults`](super::Sandbox::clear_faults) |
+//! | `POST /__sandbox/callbacks/redeliver/{order_id}?event=paid\|timeout` | [`Sandbox::redeliver`](super::Sandbox::redeliver) |
+//! | `POST /__sandbox/callbacks/hold`, `POST /__sandbox/callbacks/release?order=in-order\|reversed` | hold and release |
+//! | `POST /__sandbox/callbacks/fault?fault=drop\|duplicate\|delay&delay_ms=N&times=N`, `POST /__sandbox/callbacks/clear` | callback faults |
+//! | `GET /__sandbox/deliveries` | [`Sandbox::deliveries`](super::Sandbox::deliveries) |
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use super::codes;
+use super::route::{Failure, Request};
+use super::state::{CallbackFault, Fault, Payment, Release, Repeat, SandboxError, Shared};
+use crate::{Amount, Operation};
+
+const INTEGER: &str = r#"{"type":"integer","minimum":0}"#;
+const ANY: &str = "{}";
+
+/// Runs the control at `rest` (the path after `/__sandbox/`).
+pub(crate) fn run(
+    shared: &Arc<Shared>,
+    method: &str,
+    rest: &str,
+    request: &Request<'_>,
+) -> Result<Value, Failure> {
+    let segments: Vec<&str> = rest.split('/').collect();
+    match (method, segments.as_slice()) {
+        ("POST", ["pay", order_id]) => {
+            request.only_query(&["payment", "amount"])?;
+            let amount = request
+                .optional_query::<String>("amount", ANY)?
+                .map(|a| a.parse::<Amount>())
+                .transpose()
+                .map_err(|_| Failure::bad_request("amount must be a decimal"))?;
+            let kind = request.optional_query::<String>("payment", ANY)?;
+            let payment = match (kind.as_deref(), amount) {
+                (None | Some("full"), None) => Payment::Full,
+                (Some("partial"), Some(amount)) => Payment::Partial(amount),
+                // Kept from the first version of this control: an amount
+                // alone is an overpayment.
+                (None | Some("overpaid"), Some(amount)) => Payment::Overpaid(amount),
+                _ => {
+                    return Err(Failure::bad_request(
+                        "payment is full (no amount), or partial or overpaid with an amount",
+                    ));
+                }
+            };
+            let status = shared.pay(order_id, payment).map_err(refused)?;
+            Ok(json!({"order_id": order_id, "status": status}))
+        }
+        ("POST", ["expire", order_id]) => {
+            request.only_query(&[])?;
+            shared.expire(order_id).map_err(refused)?;
+            Ok(json!({"order_id": order_id, "status": "OVERDUE"}))
+        }
+        ("POST", ["faults", "clear"]) => {
+            request.only_query(&[])?;
+            shared.clear_faults();
+            Ok(json!({}))
+        }
+        ("POST", ["faults", operation_id]) => {
+            request.only_query(&["fault", "status", "code", "message", "delay_ms", "times"])?;
+            let operation = Operation::all()
+                .iter()
+                .find(|op| op.id == *operation_id)
+                .ok_or_else(|| Failure::bad_request(format!("no operation {operation_id}")))?;
+            let delay = || -> Result<Duration, Failure> {
+                Ok(Duration::from_millis(
+                    request.required_query::<u64>("delay_ms", INTEGER)?,
+                ))
+            };
+            let fault = match request.required_query::<String>("fault", ANY)?.as_str() {
+                "latency" => Fault::Latency(delay()?),
+                "http_status" => {
+                    Fault::HttpStatus(request.required_query::<u16>("status", INTEGER)?)
+                }
+                "html_error" => Fault::HtmlError(request.required_query::<u16>("status", INTEGER)?),
+                "code" => Fault::Code(
+                    request.required_query::<i64>("code", ANY)?,
+                    request
+                        .optional_query::<String>("message", ANY)?
+                        .unwrap_or_else(|| "injected".to_owned()),
+                ),
+                "drop_connection" => Fault::DropConnection,
+                "truncated" => Fault::Truncated,
+                "garbled" => Fault::Garbled,
+                "slow_body" => Fault::SlowBody(delay()?),
+                other => return Err(Failure::bad_request(format!("no fault {other}"))),
+            };
+            shared.inject(operation.id, fault, repeat(request)?);
+            Ok(json!({"operation_id": operation.id}))
+        }
+        ("POST", ["callbacks", "redeliver", order_id]) => {
+            request.only_query(&["event"])?;
+            let paid = match request.required_query::<String>("event", ANY)?.as_str() {
+                "paid" => true,
+                "timeout" => false,
+                _ => return Err(Failure::bad_request("event is paid or timeout")),
+            };
+            shared.redeliver(order_id, paid).map_err(refused)?;
+            Ok(json!({"order_id": order_id}))
+        }
+        ("POST", ["callbacks", "hold"]) => {
+            request.only_query(&[])?;
+            shared.hold_callbacks();
+            Ok(json!({}))
+        }
+        ("POST", ["callbacks", "release"]) => {
+            request.only_query(&["order"])?;
+            let order = match request.optional_query::<String>("order", ANY)?.as_deref() {
+                None | Some("in-order") => Release::InOrder,
+                Some("reversed") => Release::Reversed,
+                Some(_) => return Err(Failure::bad_request("order is in-order or reversed")),
+            };
+            shared.release_callbacks(order);
+            Ok(json!({}))
+        }
+        ("POST", ["callbacks", "clear"]) => {
+            request.only_query(&[])?;
+            shared.clear_callback_faults();
+            Ok(json!({}))
+        }
+        ("POST", ["callbacks", "fault"]) => {
+            request.only_query(&["fault", "delay_ms", "times"])?;
+            let fault = match request.required_query::<String>("fault", ANY)?.as_str() {
+                "drop" => CallbackFault::Drop,
+                "duplicate" => CallbackFault::Duplicate,
+                "delay" => CallbackFault::Delay(Duration::from_millis(
+                    request.required_query::<u64>("delay_ms", INTEGER)?,
+                )),
+                other => return Err(Failure::bad_request(format!("no callback fault {other}"))),
+            };
+            shared.inject_callback_fault(fault, repeat(request)?);
+            Ok(json!({}))
+        }
+        ("GET", ["deliveries"]) => {
+            request.only_query(&[])?;
+            let deliveries: Vec<Value> = shared
+                .deliveries()
+                .into_iter()
+                .map(|d| {
+                    json!({
+                        "order_id": d.order_id,
+                        "event": if d.paid { "paid" } else { "timeout" },
+                        "method": d.method,
+                        "url": d.url,
+                        "attempt": d.attempt,
+                        "status": d.status,
+                        "error": d.error,
+                    })
+                })
+                .collect();
+            Ok(Value::Array(deliveries))
+        }
+        _ => Err(Failure::new(
+            codes::NOT_FOUND,
+            format!("no control {method} /__sandbox/{rest}"),
+        )),
+    }
+}
+
+/// `times=N` (N calls), or until cleared when absent.
+fn repeat(request: &Request<'_>) -> Result<Repeat, Failure> {
+    Ok(match request.optional_query::<u32>("times", INTEGER)? {
+        Some(n) => Repeat::Times(n),
+        None => Repeat::UntilCleared,
+    })
+}
+
+fn refused(error: SandboxError) -> Failure {
+    let code = match &error {
+        SandboxError::UnknownOrder(_) | SandboxError::NoSuchCallback(_) => codes::ORDER_NOT_FOUND,
+        SandboxError::InvalidPayment { .. } => codes::AMOUNT_OUT_OF_RANGE,
+        _ => codes::INVALID_STATE,
+    };
+    Failure::new(code, error.to_string())
+}

@@ -1,0 +1,194 @@
+//! The sandbox's controls over HTTP, as `spec/sandbox.yaml` describes them
+//! for other languages: each does what the Rust method does, answers an
+//! envelope, and refuses what it does not understand.
+
+use std::time::Duration;
+
+use aurpay_api::sandbox::{Sandbox, codes};
+use aurpay_api::{Amount, CallExt, OrderStatus, types};
+use serde_json::Value;
+
+async fn control(sandbox: &Sandbox, method: reqwest::Method, path_and_query: &str) -> (u16, Value) {
+    let response = reqwest::Client::new()
+        .request(method, format!("{}{path_and_query}", sandbox.base_url()))
+        .timeout(Duration::from_secs(10))
+        .send()
+        .await
+        .expect("answer");
+    let status = response.status().as_u16();
+    (status, response.json().await.expect("an envelope"))
+}
+
+async fn post(sandbox: &Sandbox, path_and_query: &str) -> Value {
+    let (status, envelope) = control(sandbox, reqwest::Method::POST, path_and_query).await;
+    assert_eq!(status, 200, "{path_and_query}: {envelope}");
+    envelope
+}
+
+fn code(envelope: &Value) -> i64 {
+    envelope["code"].as_i64().expect("code")
+}
+
+async fn order(sandbox: &Sandbox, callback: Option<String>) -> String {
+    sandbox
+        .client()
+        .unwrap()
+        .get_payment_info()
+        .body(
+            types::PaymentInfoRequest::builder()
+                .chain("TRX")
+                .currency("USDT-TRC20")
+                .vs_currency("USD")
+                .vs_price(Amount::from(40))
+                .callback_url(callback),
+        )
+        .call()
+        .await
+        .unwrap()
+        .order_id
+}
+
+#[tokio::test]
+async fn pay_and_expire_over_http() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let id = order(&sandbox, None).await;
+    let partial = post(
+        &sandbox,
+        &format!("/__sandbox/pay/{id}?payment=partial&amount=10"),
+    )
+    .await;
+    assert_eq!(
+        (code(&partial), partial["data"]["status"].as_str()),
+        (0, Some("PARTIAL"))
+    );
+    let too_much = post(
+        &sandbox,
+        &format!("/__sandbox/pay/{id}?payment=partial&amount=30"),
+    )
+    .await;
+    assert_eq!(code(&too_much), codes::AMOUNT_OUT_OF_RANGE, "{too_much}");
+    let full = post(&sandbox, &format!("/__sandbox/pay/{id}")).await;
+    assert_eq!(full["data"]["status"], "SUCCESS");
+    let again = post(&sandbox, &format!("/__sandbox/expire/{id}")).await;
+    assert_eq!(code(&again), codes::INVALID_STATE, "{again}");
+    let unknown = post(&sandbox, "/__sandbox/pay/00000000000000000000").await;
+    assert_eq!(code(&unknown), codes::ORDER_NOT_FOUND);
+    for bad in [
+        format!("/__sandbox/pay/{id}?payment=partial"),
+        format!("/__sandbox/pay/{id}?payment=sideways&amount=1"),
+        format!("/__sandbox/pay/{id}?amount=ten"),
+        format!("/__sandbox/pay/{id}?tip=1"),
+    ] {
+        assert_eq!(
+            code(&post(&sandbox, &bad).await),
+            codes::BAD_REQUEST,
+            "{bad}"
+        );
+    }
+
+    let late = order(&sandbox, None).await;
+    let expired = post(&sandbox, &format!("/__sandbox/expire/{late}")).await;
+    assert_eq!(expired["data"]["status"], "OVERDUE");
+    let details = sandbox
+        .client()
+        .unwrap()
+        .get_orders_details()
+        .order_id(late.as_str())
+        .call()
+        .await
+        .unwrap();
+    assert_eq!(details.status, OrderStatus::Overdue);
+}
+
+#[tokio::test]
+async fn faults_over_http() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let client = sandbox.client().unwrap();
+    let injected = post(
+        &sandbox,
+        "/__sandbox/faults/get_bln_balance?fault=html_error&status=503&times=5",
+    )
+    .await;
+    assert_eq!(injected["data"]["operation_id"], "get_bln_balance");
+    let error = client.get_bln_balance().call().await.unwrap_err();
+    assert_eq!(error.status(), Some(503));
+    post(&sandbox, "/__sandbox/faults/clear").await;
+    client.get_bln_balance().call().await.unwrap();
+    for bad in [
+        "/__sandbox/faults/get_bln_balanse?fault=garbled",
+        "/__sandbox/faults/get_bln_balance?fault=meteor",
+        "/__sandbox/faults/get_bln_balance?fault=html_error",
+        "/__sandbox/faults/get_bln_balance?fault=latency&delay_ms=-1",
+    ] {
+        assert_eq!(
+            code(&post(&sandbox, bad).await),
+            codes::BAD_REQUEST,
+            "{bad}"
+        );
+    }
+    let (status, envelope) = control(&sandbox, reqwest::Method::POST, "/__sandbox/pya/1").await;
+    assert_eq!((status, code(&envelope)), (404, codes::NOT_FOUND));
+    let (status, _) = control(&sandbox, reqwest::Method::GET, "/__sandbox/faults/clear").await;
+    assert_eq!(status, 404);
+}
+
+#[tokio::test]
+async fn callbacks_over_http() {
+    let sandbox = Sandbox::start().await.unwrap();
+    // Nothing listens there: every attempt fails, and is logged.
+    let closed = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!(
+            "http://{}/cb?ref=x&event=paid",
+            listener.local_addr().unwrap()
+        )
+    };
+    post(&sandbox, "/__sandbox/callbacks/fault?fault=drop&times=1").await;
+    let id = order(&sandbox, Some(closed)).await;
+    post(&sandbox, &format!("/__sandbox/pay/{id}")).await;
+    let deliveries = post_get_deliveries(&sandbox).await;
+    assert_eq!(deliveries[0]["error"], "dropped", "{deliveries:?}");
+    assert_eq!(deliveries[0]["event"], "paid");
+
+    post(&sandbox, "/__sandbox/callbacks/hold").await;
+    let redelivered = post(
+        &sandbox,
+        &format!("/__sandbox/callbacks/redeliver/{id}?event=paid"),
+    )
+    .await;
+    assert_eq!(code(&redelivered), 0);
+    let missing = post(
+        &sandbox,
+        &format!("/__sandbox/callbacks/redeliver/{id}?event=timeout"),
+    )
+    .await;
+    assert_eq!(code(&missing), codes::ORDER_NOT_FOUND);
+    assert_eq!(
+        code(&post(&sandbox, "/__sandbox/callbacks/release?order=reversed").await),
+        0
+    );
+    assert_eq!(
+        code(&post(&sandbox, "/__sandbox/callbacks/release?order=sideways").await),
+        codes::BAD_REQUEST
+    );
+    assert_eq!(code(&post(&sandbox, "/__sandbox/callbacks/clear").await), 0);
+    // The redelivery was sent (and failed: the receiver is down), and logged.
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let deliveries = post_get_deliveries(&sandbox).await;
+        if deliveries
+            .iter()
+            .any(|d| d["error"] != "dropped" && d["status"].is_null())
+        {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{deliveries:?}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+async fn post_get_deliveries(sandbox: &Sandbox) -> Vec<Value> {
+    let (status, envelope) = control(sandbox, reqwest::Method::GET, "/__sandbox/deliveries").await;
+    assert_eq!(status, 200);
+    envelope["data"].as_array().expect("a list").clone()
+}
