@@ -123,9 +123,25 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
         .filter(|op| op.method == parts.method)
         .find_map(|op| match_path(op.path, &path).map(|params| (op, params)))
     else {
+        // A known path with another method is 405 with the methods it has.
+        let allowed: Vec<&str> = Operation::all()
+            .iter()
+            .filter(|op| match_path(op.path, &path).is_some())
+            .map(|op| op.method.as_str())
+            .collect();
+        if !allowed.is_empty() {
+            let mut response = json_response(
+                StatusCode::METHOD_NOT_ALLOWED,
+                &envelope(405, &format!("use {}", allowed.join(", ")), None),
+            );
+            if let Ok(value) = axum::http::HeaderValue::from_str(&allowed.join(", ")) {
+                response.headers_mut().insert(axum::http::header::ALLOW, value);
+            }
+            return response;
+        }
         return json_response(
             StatusCode::NOT_FOUND,
-            &envelope(404, "no such endpoint", None),
+            &envelope(codes::NOT_FOUND, "no such endpoint", None),
         );
     };
 
