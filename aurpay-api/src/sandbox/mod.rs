@@ -37,6 +37,7 @@
 mod checkout;
 pub mod codes;
 mod controls;
+mod handlers;
 pub(crate) mod route;
 mod schema;
 mod server;
@@ -165,7 +166,7 @@ impl Sandbox {
     /// [`Sandbox::start_with_examples`], listening on `addr`.
     pub async fn start_on_with_examples(addr: &str) -> Result<Sandbox, SandboxError> {
         let sandbox = Self::start_on(addr, SandboxConfig::default()).await?;
-        server::seed_examples(&sandbox.shared);
+        handlers::seed_examples(&sandbox.shared);
         Ok(sandbox)
     }
 

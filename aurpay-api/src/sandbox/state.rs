@@ -541,7 +541,7 @@ impl Shared {
             url,
             body: order
                 .post_callback
-                .then(|| super::server::order_detail(order, &self.config.merchant_id)),
+                .then(|| super::handlers::order_detail(order, &self.config.merchant_id)),
         };
         let mut state = self.lock();
         state.callbacks.push(callback.clone());
