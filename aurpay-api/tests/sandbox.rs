@@ -608,6 +608,7 @@ fn small_order() -> types::builder::PaymentInfoRequest {
 #[tokio::test]
 async fn faults_before_and_after_processing() {
     let after = [
+        Fault::Reset,
         Fault::DropConnection,
         Fault::Truncated,
         Fault::Garbled,

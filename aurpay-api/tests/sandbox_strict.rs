@@ -345,3 +345,37 @@ async fn unsupported_currencies_are_refused() {
         );
     }
 }
+
+/// `Fault::Reset`: the request is processed, then the connection closes
+/// with not one byte of answer.
+#[tokio::test]
+async fn a_reset_sends_nothing_back() {
+    use aurpay_api::Operation;
+    use aurpay_api::sandbox::{Fault, Repeat};
+    let raw = Raw::start().await;
+    raw.sandbox
+        .inject(Operation::GET_BLN_BALANCE, Fault::Reset, Repeat::Once);
+    let address = raw
+        .sandbox
+        .base_url()
+        .trim_start_matches("http://")
+        .to_owned();
+    let mut stream = tokio::net::TcpStream::connect(&address)
+        .await
+        .expect("connect");
+    let request = format!(
+        "GET /api/bln/balance HTTP/1.1\r\nHost: {address}\r\nAPI-Key: {}\r\n\r\n",
+        raw.sandbox.config().api_key
+    );
+    stream.write_all(request.as_bytes()).await.expect("write");
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut answer)).await;
+    assert!(read.is_ok(), "the connection was closed");
+    assert!(
+        answer.is_empty(),
+        "nothing was sent: {}",
+        String::from_utf8_lossy(&answer)
+    );
+    // Once: the next call is answered.
+    assert_eq!(code(&raw.get("/api/bln/balance").await), 0);
+}

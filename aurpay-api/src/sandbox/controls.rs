@@ -94,6 +94,7 @@ pub(crate) fn run(
                         .unwrap_or_else(|| "injected".to_owned()),
                 ),
                 "drop_connection" => Fault::DropConnection,
+                "reset" => Fault::Reset,
                 "truncated" => Fault::Truncated,
                 "garbled" => Fault::Garbled,
                 "slow_body" => Fault::SlowBody(delay()?),

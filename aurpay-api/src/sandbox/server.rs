@@ -206,6 +206,12 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
             Ok::<Bytes, std::io::Error>(bytes.slice(..half)),
             Err(broken()),
         ]))),
+        Some(Fault::Reset) => json(Body::from_stream(futures_util::stream::iter([Err::<
+            Bytes,
+            std::io::Error,
+        >(
+            broken()
+        )]))),
         Some(Fault::Truncated) => Response::builder()
             .header("content-type", "application/json")
             .header("content-length", bytes.len())

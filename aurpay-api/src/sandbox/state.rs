@@ -53,6 +53,9 @@ pub enum Fault {
     /// Process the request, then drop the connection before the answer's
     /// body is complete (chunked, broken off).
     DropConnection,
+    /// Process the request, then close the connection without sending
+    /// any answer: a reset after the request was read.
+    Reset,
     /// Process the request, then send half of the answer under a
     /// `Content-Length` for all of it, and close.
     Truncated,
