@@ -112,6 +112,7 @@ pub mod envelope;
 mod error;
 pub mod operation;
 mod optional;
+pub mod processor;
 pub mod raw;
 mod redact;
 mod retry;

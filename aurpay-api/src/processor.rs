@@ -1,0 +1,663 @@
+//! Applying each change of an order's state once, however many times, in
+//! whatever order and on however many replicas Aurpay's callbacks arrive.
+//!
+//! A [`Processor`] takes a verified callback, binds it to the order through
+//! the signed merchant reference (the [`Store`] keeps reference to order
+//! id), asks Aurpay for the order (its status is authoritative; a callback
+//! only says "look now"), maps the status to an [`OrderState`], and claims
+//! the move to that state in the store. Only the caller that wins the claim
+//! runs the merchant's effect; when it finishes, the claim is completed;
+//! when it fails, the claim is released and the answer tells Aurpay to retry.
+//!
+//! ```
+//! use aurpay_api::processor::{MemoryStore, OrderState, Processor};
+//! # async fn handle(
+//! #     processor: &Processor<MemoryStore>,
+//! #     callback: &aurpay_api::callback::VerifiedCallback,
+//! # ) -> u16 {
+//! let outcome = processor
+//!     .process_callback(callback, |change| async move {
+//!         if change.to == OrderState::Paid {
+//!             // ship the goods for change.reference
+//!         }
+//!         Ok::<(), std::io::Error>(())
+//!     })
+//!     .await;
+//! // 200 when applied or already applied; 5xx makes Aurpay retry.
+//! match outcome {
+//!     Ok(processed) => processed.http_status(),
+//!     Err(error) => error.http_status(),
+//! }
+//! # }
+//! ```
+//!
+//! **Guarantees and limits.**
+//!
+//! * A state change's effect starts at most once while its claim is held:
+//!   concurrent deliveries (threads, or replicas sharing a SQL store) see
+//!   [`Processed::InProgress`] and are answered 503, so Aurpay retries.
+//! * A change is never skipped: the claim is recorded before the effect, and
+//!   completed after it; an effect that fails releases the claim.
+//! * If the process dies between claim and completion, the effect's outcome
+//!   is unknown: after the lease (default 60 s) the next delivery or
+//!   reconciliation claims the change again and runs the effect again. Make
+//!   effects idempotent by [`Transition::key`] (order id and state) where a
+//!   second run would do harm, or perform them in the same database
+//!   transaction as your own records.
+//! * States only move forward (awaiting payment, partially paid, then paid
+//!   or expired, then refunded). An unknown Aurpay status is reported as
+//!   [`Processed::Ignored`], never applied.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::Mutex;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use crate::callback::{Rejection, VerifiedCallback};
+use crate::{Client, Error, OrderStatus};
+
+/// What an order's status means to a shop.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum OrderState {
+    /// Not paid yet (`PENDING`).
+    AwaitingPayment,
+    /// Part of the amount arrived (`PARTIAL`).
+    PartiallyPaid,
+    /// Paid (`SUCCESS`, or `RESOLVED`: an underpayment the merchant accepted).
+    Paid,
+    /// Not paid in time, or ended without payment (`OVERDUE`, `TERMINATED`).
+    Expired,
+    /// Refunded to the buyer (`REFUNDED`).
+    Refunded,
+}
+
+impl OrderState {
+    /// The state an Aurpay status means; `None` for a status this SDK does
+    /// not know (never guessed).
+    pub fn of(status: &OrderStatus) -> Option<OrderState> {
+        Some(match status {
+            OrderStatus::Pending => OrderState::AwaitingPayment,
+            OrderStatus::Partial => OrderState::PartiallyPaid,
+            OrderStatus::Success | OrderStatus::Resolved => OrderState::Paid,
+            OrderStatus::Overdue | OrderStatus::Terminated => OrderState::Expired,
+            OrderStatus::Refunded => OrderState::Refunded,
+            OrderStatus::Unknown(_) => return None,
+        })
+    }
+
+    /// How far along the order is; a change is applied only forward.
+    fn rank(&self) -> u8 {
+        match self {
+            OrderState::AwaitingPayment => 0,
+            OrderState::PartiallyPaid => 1,
+            OrderState::Paid | OrderState::Expired => 2,
+            OrderState::Refunded => 3,
+        }
+    }
+
+    /// `awaiting_payment`, `partially_paid`, `paid`, `expired`, `refunded`:
+    /// how stores write it.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            OrderState::AwaitingPayment => "awaiting_payment",
+            OrderState::PartiallyPaid => "partially_paid",
+            OrderState::Paid => "paid",
+            OrderState::Expired => "expired",
+            OrderState::Refunded => "refunded",
+        }
+    }
+
+    /// The state [`as_str`](OrderState::as_str) wrote.
+    pub fn parse(text: &str) -> Option<OrderState> {
+        [
+            OrderState::AwaitingPayment,
+            OrderState::PartiallyPaid,
+            OrderState::Paid,
+            OrderState::Expired,
+            OrderState::Refunded,
+        ]
+        .into_iter()
+        .find(|state| state.as_str() == text)
+    }
+}
+
+/// One state change of one order, claimed for its effect.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Transition {
+    /// Aurpay's order id.
+    pub order_id: String,
+    /// The merchant's reference (from the signed callback URL), when known.
+    pub reference: Option<String>,
+    /// The state recorded before, if any.
+    pub from: Option<OrderState>,
+    /// The new state.
+    pub to: OrderState,
+}
+
+impl Transition {
+    /// `"{order_id}:{state}"`: a key for making an effect idempotent.
+    pub fn key(&self) -> String {
+        format!("{}:{}", self.order_id, self.to.as_str())
+    }
+}
+
+/// What a store decided about a claim.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Claim {
+    /// Claimed: run the effect, then [`Store::complete`] (or
+    /// [`Store::release`] if it failed).
+    Claimed {
+        /// The state recorded before.
+        previous: Option<OrderState>,
+    },
+    /// The order is already at this state or past it.
+    AlreadyApplied {
+        /// The state recorded.
+        current: OrderState,
+    },
+    /// Another caller holds the claim and its lease has not expired.
+    InProgress,
+}
+
+/// Why a store failed.
+#[derive(Debug)]
+pub struct StoreError(pub Box<dyn std::error::Error + Send + Sync>);
+
+impl std::fmt::Display for StoreError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "order store: {}", self.0)
+    }
+}
+
+impl std::error::Error for StoreError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&*self.0)
+    }
+}
+
+/// Durable memory of which reference is which order, and which state
+/// changes were applied. Every method must be atomic with respect to other
+/// callers of the same store (other threads, other processes sharing it).
+pub trait Store: Send + Sync {
+    /// Records that `reference` is Aurpay order `order_id` (the same pair
+    /// again is a no-op).
+    fn link(
+        &self,
+        reference: &str,
+        order_id: &str,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// The order id recorded for `reference`.
+    fn order_of(
+        &self,
+        reference: &str,
+    ) -> impl Future<Output = Result<Option<String>, StoreError>> + Send;
+
+    /// Claims the change of `order_id` to `to`: granted when it moves the
+    /// order forward, or when an earlier claim of the same change was never
+    /// completed and is older than `lease`.
+    fn claim(
+        &self,
+        order_id: &str,
+        to: &OrderState,
+        lease: Duration,
+    ) -> impl Future<Output = Result<Claim, StoreError>> + Send;
+
+    /// Marks the claimed change done.
+    fn complete(
+        &self,
+        order_id: &str,
+        to: &OrderState,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Undoes a claim whose effect failed, back to `previous`.
+    fn release(
+        &self,
+        order_id: &str,
+        to: &OrderState,
+        previous: Option<&OrderState>,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
+/// A recorded state: what a store keeps per order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Recorded {
+    pub(crate) state: OrderState,
+    pub(crate) done: bool,
+    /// Seconds since the Unix epoch when it was claimed.
+    pub(crate) claimed_at: u64,
+}
+
+pub(crate) fn now_secs() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// The one decision every store makes, under its own lock or transaction:
+/// the claim's result, and the row to write when it is granted.
+pub(crate) fn decide(
+    recorded: Option<&Recorded>,
+    to: &OrderState,
+    now: u64,
+    lease: Duration,
+) -> (Claim, Option<Recorded>) {
+    let claimed = Recorded {
+        state: to.clone(),
+        done: false,
+        claimed_at: now,
+    };
+    match recorded {
+        None => (Claim::Claimed { previous: None }, Some(claimed)),
+        Some(row) if to.rank() > row.state.rank() => (
+            Claim::Claimed {
+                previous: Some(row.state.clone()),
+            },
+            Some(claimed),
+        ),
+        Some(row) if row.state == *to && !row.done => {
+            if now.saturating_sub(row.claimed_at) >= lease.as_secs() {
+                // The claimer died (or is very slow): run it again.
+                (Claim::Claimed { previous: None }, Some(claimed))
+            } else {
+                (Claim::InProgress, None)
+            }
+        }
+        Some(row) => (
+            Claim::AlreadyApplied {
+                current: row.state.clone(),
+            },
+            None,
+        ),
+    }
+}
+
+/// A store in memory, for tests and single-process demos: everything is
+/// lost when the process ends.
+#[derive(Debug, Default)]
+pub struct MemoryStore {
+    inner: Mutex<MemoryInner>,
+}
+
+#[derive(Debug, Default)]
+struct MemoryInner {
+    orders: HashMap<String, Recorded>,
+    references: HashMap<String, String>,
+}
+
+impl MemoryStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, MemoryInner> {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+impl Store for MemoryStore {
+    async fn link(&self, reference: &str, order_id: &str) -> Result<(), StoreError> {
+        self.lock()
+            .references
+            .entry(reference.to_owned())
+            .or_insert_with(|| order_id.to_owned());
+        Ok(())
+    }
+
+    async fn order_of(&self, reference: &str) -> Result<Option<String>, StoreError> {
+        Ok(self.lock().references.get(reference).cloned())
+    }
+
+    async fn claim(
+        &self,
+        order_id: &str,
+        to: &OrderState,
+        lease: Duration,
+    ) -> Result<Claim, StoreError> {
+        let mut inner = self.lock();
+        let (claim, write) = decide(inner.orders.get(order_id), to, now_secs(), lease);
+        if let Some(row) = write {
+            inner.orders.insert(order_id.to_owned(), row);
+        }
+        Ok(claim)
+    }
+
+    async fn complete(&self, order_id: &str, to: &OrderState) -> Result<(), StoreError> {
+        if let Some(row) = self.lock().orders.get_mut(order_id)
+            && row.state == *to
+        {
+            row.done = true;
+        }
+        Ok(())
+    }
+
+    async fn release(
+        &self,
+        order_id: &str,
+        to: &OrderState,
+        previous: Option<&OrderState>,
+    ) -> Result<(), StoreError> {
+        let mut inner = self.lock();
+        let still_ours = inner
+            .orders
+            .get(order_id)
+            .is_some_and(|row| row.state == *to && !row.done);
+        if still_ours {
+            match previous {
+                Some(state) => {
+                    inner.orders.insert(
+                        order_id.to_owned(),
+                        Recorded {
+                            state: state.clone(),
+                            done: true,
+                            claimed_at: 0,
+                        },
+                    );
+                }
+                None => {
+                    inner.orders.remove(order_id);
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// What processing a callback (or a reconciled order) did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Processed {
+    /// This call applied the change: the effect ran and completed.
+    Applied(Transition),
+    /// The order was already at this state or past it: nothing ran.
+    AlreadyApplied {
+        /// Aurpay's order id.
+        order_id: String,
+        /// The state recorded.
+        state: OrderState,
+    },
+    /// Another delivery is applying this change right now.
+    InProgress {
+        /// Aurpay's order id.
+        order_id: String,
+    },
+    /// Aurpay reported a status this SDK does not know; nothing was applied.
+    Ignored {
+        /// Aurpay's order id.
+        order_id: String,
+        /// The status.
+        status: OrderStatus,
+    },
+}
+
+impl Processed {
+    /// The HTTP status to answer Aurpay with: 200 when there is nothing
+    /// left to do, 503 while another delivery is applying the change (so
+    /// Aurpay tries again).
+    pub fn http_status(&self) -> u16 {
+        match self {
+            Processed::InProgress { .. } => 503,
+            _ => 200,
+        }
+    }
+}
+
+/// Why processing failed; each says what to answer Aurpay.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum ProcessError {
+    /// The callback cannot be bound to an order (it names another order,
+    /// or no order is known for its reference).
+    Rejected(Rejection),
+    /// Aurpay could not be asked for the order.
+    Aurpay(Error),
+    /// The store failed.
+    Store(StoreError),
+    /// The merchant's effect failed; the change was released.
+    Effect(Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl ProcessError {
+    /// The HTTP status to answer Aurpay with: the rejection's own status,
+    /// or 503 for a failure worth a retry.
+    pub fn http_status(&self) -> u16 {
+        match self {
+            ProcessError::Rejected(rejection) => rejection.status(),
+            ProcessError::Aurpay(_) | ProcessError::Store(_) | ProcessError::Effect(_) => 503,
+        }
+    }
+}
+
+impl std::fmt::Display for ProcessError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ProcessError::Rejected(r) => write!(f, "callback rejected: {r}"),
+            ProcessError::Aurpay(e) => write!(f, "order lookup failed: {e}"),
+            ProcessError::Store(e) => write!(f, "{e}"),
+            ProcessError::Effect(e) => write!(f, "effect failed (will be retried): {e}"),
+        }
+    }
+}
+
+impl std::error::Error for ProcessError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ProcessError::Rejected(r) => Some(r),
+            ProcessError::Aurpay(e) => Some(e),
+            ProcessError::Store(e) => Some(e),
+            ProcessError::Effect(e) => Some(&**e),
+        }
+    }
+}
+
+impl From<StoreError> for ProcessError {
+    fn from(error: StoreError) -> Self {
+        ProcessError::Store(error)
+    }
+}
+
+/// Applies order state changes once; see the [module docs](self).
+#[derive(Debug)]
+pub struct Processor<S> {
+    client: Client,
+    store: S,
+    lease: Duration,
+}
+
+impl<S: Store> Processor<S> {
+    /// A processor asking `client` for orders and recording in `store`.
+    pub fn new(client: Client, store: S) -> Self {
+        Processor {
+            client,
+            store,
+            lease: Duration::from_secs(60),
+        }
+    }
+
+    /// How long a claimed change may stay incomplete before another
+    /// delivery runs it again (default 60 s; longer than your slowest
+    /// effect).
+    pub fn lease(mut self, lease: Duration) -> Self {
+        self.lease = lease;
+        self
+    }
+
+    /// The store.
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    /// Records `reference` for a created order, so its callbacks bind.
+    pub async fn link(&self, reference: &str, order_id: &str) -> Result<(), StoreError> {
+        self.store.link(reference, order_id).await
+    }
+
+    /// Binds a verified callback to its order (through the reference the
+    /// store recorded, or for a POST callback without one, its body), asks
+    /// Aurpay for the order, and applies its state with [`apply`](Self::apply).
+    pub async fn process_callback<F, Fut, E>(
+        &self,
+        callback: &VerifiedCallback,
+        effect: F,
+    ) -> Result<Processed, ProcessError>
+    where
+        F: FnOnce(Transition) -> Fut,
+        Fut: Future<Output = Result<(), E>>,
+        E: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
+        let reference = callback.reference().map(str::to_owned);
+        let stored = match &reference {
+            Some(reference) => self.store.order_of(reference).await?,
+            None => None,
+        };
+        let bound = callback
+            .bind(stored.as_deref())
+            .map_err(ProcessError::Rejected)?;
+        let order = bound
+            .fetch_order(&self.client)
+            .await
+            .map_err(ProcessError::Aurpay)?;
+        if let (Some(reference), None) = (&reference, &stored) {
+            self.store.link(reference, bound.order_id()).await?;
+        }
+        self.apply(
+            bound.order_id(),
+            reference.as_deref(),
+            &order.status,
+            effect,
+        )
+        .await
+    }
+
+    /// Applies an order's authoritative `status` (from Aurpay: a callback's
+    /// lookup, or reconciliation): claims the change, runs `effect` if this
+    /// call won, then completes or releases the claim.
+    pub async fn apply<F, Fut, E>(
+        &self,
+        order_id: &str,
+        reference: Option<&str>,
+        status: &OrderStatus,
+        effect: F,
+    ) -> Result<Processed, ProcessError>
+    where
+        F: FnOnce(Transition) -> Fut,
+        Fut: Future<Output = Result<(), E>>,
+        E: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
+        let Some(to) = OrderState::of(status) else {
+            return Ok(Processed::Ignored {
+                order_id: order_id.to_owned(),
+                status: status.clone(),
+            });
+        };
+        match self.store.claim(order_id, &to, self.lease).await? {
+            Claim::AlreadyApplied { current } => Ok(Processed::AlreadyApplied {
+                order_id: order_id.to_owned(),
+                state: current,
+            }),
+            Claim::InProgress => Ok(Processed::InProgress {
+                order_id: order_id.to_owned(),
+            }),
+            Claim::Claimed { previous } => {
+                let transition = Transition {
+                    order_id: order_id.to_owned(),
+                    reference: reference.map(str::to_owned),
+                    from: previous.clone(),
+                    to: to.clone(),
+                };
+                match effect(transition.clone()).await {
+                    Ok(()) => {
+                        self.store.complete(order_id, &to).await?;
+                        Ok(Processed::Applied(transition))
+                    }
+                    Err(error) => {
+                        self.store.release(order_id, &to, previous.as_ref()).await?;
+                        Err(ProcessError::Effect(error.into()))
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LEASE: Duration = Duration::from_secs(60);
+
+    #[test]
+    fn claims_move_forward_once() {
+        let paid = Recorded {
+            state: OrderState::Paid,
+            done: true,
+            claimed_at: 100,
+        };
+        assert_eq!(
+            decide(None, &OrderState::Paid, 100, LEASE).0,
+            Claim::Claimed { previous: None }
+        );
+        assert_eq!(
+            decide(Some(&paid), &OrderState::Paid, 100, LEASE).0,
+            Claim::AlreadyApplied {
+                current: OrderState::Paid
+            }
+        );
+        // Backwards and sideways moves are not applied.
+        for to in [
+            OrderState::AwaitingPayment,
+            OrderState::PartiallyPaid,
+            OrderState::Expired,
+        ] {
+            assert!(matches!(
+                decide(Some(&paid), &to, 100, LEASE).0,
+                Claim::AlreadyApplied { .. }
+            ));
+        }
+        assert_eq!(
+            decide(Some(&paid), &OrderState::Refunded, 100, LEASE).0,
+            Claim::Claimed {
+                previous: Some(OrderState::Paid)
+            }
+        );
+    }
+
+    #[test]
+    fn an_unfinished_claim_is_in_progress_until_its_lease_ends() {
+        let claimed = Recorded {
+            state: OrderState::Paid,
+            done: false,
+            claimed_at: 1_000,
+        };
+        assert_eq!(
+            decide(Some(&claimed), &OrderState::Paid, 1_059, LEASE).0,
+            Claim::InProgress
+        );
+        assert!(matches!(
+            decide(Some(&claimed), &OrderState::Paid, 1_060, LEASE).0,
+            Claim::Claimed { .. }
+        ));
+    }
+
+    #[test]
+    fn states_round_trip_and_unknown_statuses_map_to_none() {
+        for state in [
+            OrderState::AwaitingPayment,
+            OrderState::PartiallyPaid,
+            OrderState::Paid,
+            OrderState::Expired,
+            OrderState::Refunded,
+        ] {
+            assert_eq!(OrderState::parse(state.as_str()), Some(state));
+        }
+        assert_eq!(OrderState::of(&OrderStatus::Unknown("NEW".into())), None);
+        assert_eq!(
+            OrderState::of(&OrderStatus::Resolved),
+            Some(OrderState::Paid)
+        );
+    }
+}

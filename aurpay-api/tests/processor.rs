@@ -1,0 +1,324 @@
+//! The callback processor applies each state change once: against the
+//! sandbox, with duplicated, redelivered and reordered callbacks, concurrent
+//! deliveries, and an effect that fails once.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use aurpay_api::callback::{CallbackEvent, CallbackRequest, CallbackUrls, VerifiedCallback};
+use aurpay_api::processor::{MemoryStore, OrderState, ProcessError, Processed, Processor};
+use aurpay_api::sandbox::{CallbackFault, Payment, Release, Repeat, Sandbox};
+use aurpay_api::{Amount, CallExt, types};
+
+/// A shop's effects: how many times each (reference, state) was applied.
+#[derive(Default)]
+struct Effects {
+    applied: Mutex<Vec<(String, OrderState)>>,
+}
+
+impl Effects {
+    fn count(&self, reference: &str, state: &OrderState) -> usize {
+        self.applied
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(r, s)| r == reference && s == state)
+            .count()
+    }
+}
+
+struct Shop {
+    sandbox: Sandbox,
+    urls: CallbackUrls,
+    processor: Arc<Processor<MemoryStore>>,
+    effects: Arc<Effects>,
+    answered: Arc<Mutex<Vec<u16>>>,
+}
+
+/// A receiver that verifies every callback and hands it to the processor;
+/// the effect records what it applied.
+async fn shop() -> Shop {
+    let sandbox = Sandbox::start().await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let origin = format!("http://{}", listener.local_addr().unwrap());
+    let urls = CallbackUrls::new(&format!("{origin}/cb")).unwrap();
+    let verifier = sandbox.callback_verifier().callback_urls(&urls);
+    let processor = Arc::new(Processor::new(
+        sandbox.client().unwrap(),
+        MemoryStore::new(),
+    ));
+    let effects = Arc::new(Effects::default());
+    let answered: Arc<Mutex<Vec<u16>>> = Arc::default();
+    let (p, e, a) = (
+        Arc::clone(&processor),
+        Arc::clone(&effects),
+        Arc::clone(&answered),
+    );
+    let handler = move |request: axum::extract::Request| {
+        let (verifier, processor, effects, answered, origin) = (
+            verifier.clone(),
+            Arc::clone(&p),
+            Arc::clone(&e),
+            Arc::clone(&a),
+            origin.clone(),
+        );
+        async move {
+            let (parts, body) = request.into_parts();
+            let body = axum::body::to_bytes(body, 1 << 20)
+                .await
+                .unwrap_or_default();
+            let url = format!("{origin}{}", parts.uri);
+            let status = match verifier.verify(&CallbackRequest {
+                method: parts.method.as_str(),
+                url: &url,
+                headers: &parts.headers,
+                body: &body,
+            }) {
+                Ok(callback) => process(&processor, &effects, &callback).await,
+                Err(rejection) => rejection.status(),
+            };
+            answered.lock().unwrap().push(status);
+            axum::http::StatusCode::from_u16(status).unwrap()
+        }
+    };
+    tokio::spawn(async move {
+        axum::serve(listener, axum::Router::new().fallback(handler))
+            .await
+            .ok()
+    });
+    Shop {
+        sandbox,
+        urls,
+        processor,
+        effects,
+        answered,
+    }
+}
+
+async fn process(
+    processor: &Processor<MemoryStore>,
+    effects: &Effects,
+    callback: &VerifiedCallback,
+) -> u16 {
+    let outcome = processor
+        .process_callback(callback, |change| async move {
+            // A slow effect widens the window for concurrent deliveries.
+            tokio::time::sleep(Duration::from_millis(30)).await;
+            effects
+                .applied
+                .lock()
+                .unwrap()
+                .push((change.reference.unwrap_or_default(), change.to));
+            Ok::<(), std::io::Error>(())
+        })
+        .await;
+    match outcome {
+        Ok(processed) => processed.http_status(),
+        Err(error) => error.http_status(),
+    }
+}
+
+impl Shop {
+    async fn order(&self, reference: &str) -> String {
+        let order = self
+            .sandbox
+            .client()
+            .unwrap()
+            .get_payment_info()
+            .body(
+                types::PaymentInfoRequest::builder()
+                    .chain("TRX")
+                    .currency("USDT-TRC20")
+                    .vs_currency("USD")
+                    .vs_price(Amount::from(40))
+                    .callback_url(self.urls.paid(reference).unwrap())
+                    .timeout_callback(self.urls.timeout(reference).unwrap()),
+            )
+            .call()
+            .await
+            .unwrap();
+        self.processor
+            .link(reference, &order.order_id)
+            .await
+            .unwrap();
+        order.order_id
+    }
+
+    async fn settle(&self) {
+        // Let deliveries (and their retries) finish.
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn each_change_is_applied_once_whatever_the_deliveries() {
+    let shop = shop().await;
+    let sandbox = &shop.sandbox;
+
+    // Duplicated callback.
+    let a = shop.order("cart-a").await;
+    sandbox.inject_callback_fault(CallbackFault::Duplicate, Repeat::Once);
+    sandbox.pay(&a, Payment::Full).unwrap();
+    // Redelivered, twice.
+    let b = shop.order("cart-b").await;
+    sandbox.pay(&b, Payment::Full).unwrap();
+    sandbox
+        .wait_for_delivery(&b, Duration::from_secs(5))
+        .await
+        .expect("delivered");
+    sandbox.redeliver(&b, CallbackEvent::Paid).unwrap();
+    sandbox.redeliver(&b, CallbackEvent::Paid).unwrap();
+    // Held and released in reverse: the paid callback after the timeout
+    // callback of another order.
+    sandbox.hold_callbacks();
+    let c = shop.order("cart-c").await;
+    let d = shop.order("cart-d").await;
+    sandbox.pay(&c, Payment::Full).unwrap();
+    sandbox.expire(&d).unwrap();
+    sandbox.release_callbacks(Release::Reversed);
+    shop.settle().await;
+
+    let effects = &shop.effects;
+    for reference in ["cart-a", "cart-b", "cart-c"] {
+        assert_eq!(
+            effects.count(reference, &OrderState::Paid),
+            1,
+            "{reference}"
+        );
+    }
+    assert_eq!(effects.count("cart-d", &OrderState::Expired), 1);
+    assert_eq!(effects.count("cart-d", &OrderState::Paid), 0);
+    assert!(
+        shop.answered
+            .lock()
+            .unwrap()
+            .iter()
+            .all(|s| *s == 200 || *s == 503),
+        "{:?}",
+        shop.answered.lock().unwrap()
+    );
+}
+
+/// Many deliveries of one callback at once: one applies, the others are
+/// told to come back (503) or see it applied.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_deliveries_apply_once() {
+    let shop = shop().await;
+    let order_id = shop.order("cart-x").await;
+    shop.sandbox.pay(&order_id, Payment::Full).unwrap();
+    shop.sandbox
+        .wait_for_delivery(&order_id, Duration::from_secs(5))
+        .await
+        .expect("delivered");
+    let before = shop.effects.count("cart-x", &OrderState::Paid);
+    assert_eq!(before, 1);
+    // Eight concurrent redeliveries of an already applied change.
+    for _ in 0..8 {
+        shop.sandbox
+            .redeliver(&order_id, CallbackEvent::Paid)
+            .unwrap();
+    }
+    shop.settle().await;
+    assert_eq!(shop.effects.count("cart-x", &OrderState::Paid), 1);
+
+    // Eight concurrent applications of a fresh change, straight to the
+    // processor.
+    let refund_order = shop.order("cart-y").await;
+    shop.sandbox.pay(&refund_order, Payment::Full).unwrap();
+    shop.settle().await;
+    let applied = Arc::new(AtomicUsize::new(0));
+    let tasks: Vec<_> = (0..8)
+        .map(|_| {
+            let (processor, applied, order) = (
+                Arc::clone(&shop.processor),
+                Arc::clone(&applied),
+                refund_order.clone(),
+            );
+            tokio::spawn(async move {
+                processor
+                    .apply(
+                        &order,
+                        Some("cart-y"),
+                        &aurpay_api::OrderStatus::Refunded,
+                        |_| async {
+                            tokio::time::sleep(Duration::from_millis(50)).await;
+                            applied.fetch_add(1, Ordering::SeqCst);
+                            Ok::<(), std::io::Error>(())
+                        },
+                    )
+                    .await
+                    .unwrap()
+            })
+        })
+        .collect();
+    let mut outcomes = Vec::new();
+    for task in tasks {
+        outcomes.push(task.await.unwrap());
+    }
+    assert_eq!(applied.load(Ordering::SeqCst), 1, "{outcomes:?}");
+    assert_eq!(
+        outcomes
+            .iter()
+            .filter(|o| matches!(o, Processed::Applied(_)))
+            .count(),
+        1
+    );
+    assert!(outcomes.iter().all(|o| matches!(
+        o,
+        Processed::Applied(_) | Processed::InProgress { .. } | Processed::AlreadyApplied { .. }
+    )));
+}
+
+/// An effect that fails releases the change: the answer makes Aurpay retry,
+/// and the retry applies it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_effect_is_retried_not_lost() {
+    let shop = shop().await;
+    let order_id = shop.order("cart-f").await;
+    let order = shop
+        .sandbox
+        .client()
+        .unwrap()
+        .get_orders_details()
+        .order_id(order_id.as_str())
+        .call()
+        .await
+        .unwrap();
+    assert_eq!(order.status, aurpay_api::OrderStatus::Pending);
+    let failed = shop
+        .processor
+        .apply(
+            &order_id,
+            Some("cart-f"),
+            &aurpay_api::OrderStatus::Success,
+            |_| async { Err::<(), _>(std::io::Error::other("warehouse down")) },
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(failed, ProcessError::Effect(_)));
+    assert_eq!(failed.http_status(), 503);
+    let retried = shop
+        .processor
+        .apply(
+            &order_id,
+            Some("cart-f"),
+            &aurpay_api::OrderStatus::Success,
+            |_| async { Ok::<(), std::io::Error>(()) },
+        )
+        .await
+        .unwrap();
+    assert!(matches!(retried, Processed::Applied(_)), "{retried:?}");
+    // An unknown status is never applied.
+    let unknown = shop
+        .processor
+        .apply(
+            &order_id,
+            None,
+            &aurpay_api::OrderStatus::Unknown("CONFIRMING".into()),
+            |_| async { Ok::<(), std::io::Error>(()) },
+        )
+        .await
+        .unwrap();
+    assert!(matches!(unknown, Processed::Ignored { .. }));
+}
