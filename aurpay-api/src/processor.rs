@@ -56,6 +56,11 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use crate::callback::{Rejection, VerifiedCallback};
 use crate::{Client, Error, OrderStatus};
 
+#[cfg(feature = "sqlite")]
+mod sqlite;
+#[cfg(feature = "sqlite")]
+pub use sqlite::SqliteStore;
+
 /// What an order's status means to a shop.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]

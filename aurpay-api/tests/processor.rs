@@ -322,3 +322,125 @@ async fn a_failed_effect_is_retried_not_lost() {
         .unwrap();
     assert!(matches!(unknown, Processed::Ignored { .. }));
 }
+
+fn database_path(name: &str) -> std::path::PathBuf {
+    let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("{name}-{}.sqlite", std::process::id()));
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+    path
+}
+
+/// What the SQLite store records survives a restart (a new connection on
+/// the same file).
+#[tokio::test]
+async fn the_sqlite_store_survives_a_restart() {
+    use aurpay_api::processor::{Claim, SqliteStore, Store};
+    let path = database_path("restart");
+    {
+        let store = SqliteStore::open(&path).unwrap();
+        store.link("cart-1", "order-1").await.unwrap();
+        let claim = store
+            .claim("order-1", &OrderState::Paid, Duration::from_secs(60))
+            .await
+            .unwrap();
+        assert_eq!(claim, Claim::Claimed { previous: None });
+        store.complete("order-1", &OrderState::Paid).await.unwrap();
+        // A claim taken and never completed: the process "dies".
+        store
+            .claim("order-2", &OrderState::Paid, Duration::from_secs(60))
+            .await
+            .unwrap();
+    }
+    let store = SqliteStore::open(&path).unwrap();
+    assert_eq!(
+        store.order_of("cart-1").await.unwrap().as_deref(),
+        Some("order-1")
+    );
+    assert_eq!(
+        store
+            .claim("order-1", &OrderState::Paid, Duration::from_secs(60))
+            .await
+            .unwrap(),
+        Claim::AlreadyApplied {
+            current: OrderState::Paid
+        }
+    );
+    // The dead claimer's change is in progress until its lease ends, then
+    // claimed again (a zero lease here).
+    assert_eq!(
+        store
+            .claim("order-2", &OrderState::Paid, Duration::from_secs(60))
+            .await
+            .unwrap(),
+        Claim::InProgress
+    );
+    assert!(matches!(
+        store
+            .claim("order-2", &OrderState::Paid, Duration::ZERO)
+            .await
+            .unwrap(),
+        Claim::Claimed { .. }
+    ));
+}
+
+/// Two "replicas" (two connections on one SQLite file) applying the same
+/// changes concurrently: each change's effect runs once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_replicas_on_one_sqlite_file_apply_once() {
+    use aurpay_api::processor::SqliteStore;
+    let sandbox = Sandbox::start().await.unwrap();
+    let path = database_path("replicas");
+    let replicas: Vec<Arc<Processor<SqliteStore>>> = (0..2)
+        .map(|_| {
+            Arc::new(Processor::new(
+                sandbox.client().unwrap(),
+                SqliteStore::open(&path).unwrap(),
+            ))
+        })
+        .collect();
+    let applied = Arc::new(Mutex::new(Vec::<String>::new()));
+    let mut tasks = Vec::new();
+    for order in 0..10 {
+        for status in [
+            aurpay_api::OrderStatus::Partial,
+            aurpay_api::OrderStatus::Success,
+        ] {
+            for replica in &replicas {
+                for _ in 0..2 {
+                    let (replica, applied, status) =
+                        (Arc::clone(replica), Arc::clone(&applied), status.clone());
+                    tasks.push(tokio::spawn(async move {
+                        let order_id = format!("order-{order}");
+                        replica
+                            .apply(&order_id, None, &status, |change| async move {
+                                tokio::time::sleep(Duration::from_millis(5)).await;
+                                applied.lock().unwrap().push(change.key());
+                                Ok::<(), std::io::Error>(())
+                            })
+                            .await
+                            .unwrap()
+                    }));
+                }
+            }
+        }
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+    let applied = applied.lock().unwrap();
+    let mut unique = applied.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(
+        applied.len(),
+        unique.len(),
+        "a change applied twice: {applied:?}"
+    );
+    // Every order reached paid exactly once.
+    for order in 0..10 {
+        let key = format!("order-{order}:paid");
+        assert_eq!(applied.iter().filter(|k| **k == key).count(), 1, "{key}");
+    }
+}

@@ -1,0 +1,229 @@
+//! [`SqliteStore`]: the processor's store in an SQLite file (feature
+//! `sqlite`).
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+
+use super::{Claim, OrderState, Recorded, Store, StoreError, decide, now_secs};
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS aurpay_references (
+    reference TEXT PRIMARY KEY,
+    order_id  TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS aurpay_order_states (
+    order_id   TEXT PRIMARY KEY,
+    state      TEXT NOT NULL,
+    done       INTEGER NOT NULL,
+    claimed_at INTEGER NOT NULL
+);
+";
+
+/// The processor's store in SQLite: durable across restarts, and safe for
+/// several connections (or processes) on one file, because every claim is
+/// decided inside an `IMMEDIATE` transaction (SQLite's write lock). For
+/// replicas on several machines, use a server database.
+///
+/// ```
+/// use aurpay_api::processor::{OrderState, SqliteStore, Store};
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let store = SqliteStore::open_in_memory()?;
+/// store.link("cart-1", "20240806071926377966").await?;
+/// assert_eq!(store.order_of("cart-1").await?.as_deref(), Some("20240806071926377966"));
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct SqliteStore {
+    connection: Arc<Mutex<Connection>>,
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteStore").finish_non_exhaustive()
+    }
+}
+
+fn store_error(error: impl std::error::Error + Send + Sync + 'static) -> StoreError {
+    StoreError(Box::new(error))
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database file at `path`, in WAL mode,
+    /// waiting up to 5 s for another writer's lock.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
+        let connection = Connection::open(path).map_err(store_error)?;
+        connection
+            .pragma_update(None, "journal_mode", "WAL")
+            .map_err(store_error)?;
+        Self::with_connection(connection)
+    }
+
+    /// A private in-memory database (tests, demos).
+    pub fn open_in_memory() -> Result<Self, StoreError> {
+        Self::with_connection(Connection::open_in_memory().map_err(store_error)?)
+    }
+
+    fn with_connection(connection: Connection) -> Result<Self, StoreError> {
+        connection
+            .busy_timeout(Duration::from_secs(5))
+            .map_err(store_error)?;
+        connection.execute_batch(SCHEMA).map_err(store_error)?;
+        Ok(SqliteStore {
+            connection: Arc::new(Mutex::new(connection)),
+        })
+    }
+
+    /// Runs `job` on the connection off the async runtime's threads.
+    async fn with<T: Send + 'static>(
+        &self,
+        job: impl FnOnce(&mut Connection) -> rusqlite::Result<T> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let connection = Arc::clone(&self.connection);
+        tokio::task::spawn_blocking(move || {
+            let mut connection = connection.lock().unwrap_or_else(|p| p.into_inner());
+            job(&mut connection)
+        })
+        .await
+        .map_err(store_error)?
+        .map_err(store_error)
+    }
+}
+
+fn read_row(connection: &Connection, order_id: &str) -> rusqlite::Result<Option<Recorded>> {
+    connection
+        .query_row(
+            "SELECT state, done, claimed_at FROM aurpay_order_states WHERE order_id = ?1",
+            params![order_id],
+            |row| {
+                let state: String = row.get(0)?;
+                Ok((state, row.get::<_, bool>(1)?, row.get::<_, i64>(2)?))
+            },
+        )
+        .optional()
+        .map(|found| {
+            // A state this version cannot read is treated as the furthest
+            // along, so nothing is applied over it.
+            found.map(|(state, done, claimed_at)| Recorded {
+                state: OrderState::parse(&state).unwrap_or(OrderState::Refunded),
+                done,
+                claimed_at: u64::try_from(claimed_at).unwrap_or(0),
+            })
+        })
+}
+
+fn write_row(connection: &Connection, order_id: &str, row: &Recorded) -> rusqlite::Result<usize> {
+    connection.execute(
+        "INSERT INTO aurpay_order_states (order_id, state, done, claimed_at)
+         VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT(order_id) DO UPDATE SET
+             state = excluded.state, done = excluded.done, claimed_at = excluded.claimed_at",
+        params![
+            order_id,
+            row.state.as_str(),
+            row.done,
+            i64::try_from(row.claimed_at).unwrap_or(i64::MAX)
+        ],
+    )
+}
+
+impl Store for SqliteStore {
+    async fn link(&self, reference: &str, order_id: &str) -> Result<(), StoreError> {
+        let (reference, order_id) = (reference.to_owned(), order_id.to_owned());
+        self.with(move |c| {
+            c.execute(
+                "INSERT INTO aurpay_references (reference, order_id) VALUES (?1, ?2)
+                 ON CONFLICT(reference) DO NOTHING",
+                params![reference, order_id],
+            )
+            .map(drop)
+        })
+        .await
+    }
+
+    async fn order_of(&self, reference: &str) -> Result<Option<String>, StoreError> {
+        let reference = reference.to_owned();
+        self.with(move |c| {
+            c.query_row(
+                "SELECT order_id FROM aurpay_references WHERE reference = ?1",
+                params![reference],
+                |row| row.get(0),
+            )
+            .optional()
+        })
+        .await
+    }
+
+    async fn claim(
+        &self,
+        order_id: &str,
+        to: &OrderState,
+        lease: Duration,
+    ) -> Result<Claim, StoreError> {
+        let (order_id, to) = (order_id.to_owned(), to.clone());
+        self.with(move |c| {
+            let transaction = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let recorded = read_row(&transaction, &order_id)?;
+            let (claim, write) = decide(recorded.as_ref(), &to, now_secs(), lease);
+            if let Some(row) = write {
+                write_row(&transaction, &order_id, &row)?;
+            }
+            transaction.commit()?;
+            Ok(claim)
+        })
+        .await
+    }
+
+    async fn complete(&self, order_id: &str, to: &OrderState) -> Result<(), StoreError> {
+        let (order_id, to) = (order_id.to_owned(), to.as_str());
+        self.with(move |c| {
+            c.execute(
+                "UPDATE aurpay_order_states SET done = 1 WHERE order_id = ?1 AND state = ?2",
+                params![order_id, to],
+            )
+            .map(drop)
+        })
+        .await
+    }
+
+    async fn release(
+        &self,
+        order_id: &str,
+        to: &OrderState,
+        previous: Option<&OrderState>,
+    ) -> Result<(), StoreError> {
+        let (order_id, to, previous) = (order_id.to_owned(), to.clone(), previous.cloned());
+        self.with(move |c| {
+            let transaction = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let still_ours =
+                read_row(&transaction, &order_id)?.is_some_and(|row| row.state == to && !row.done);
+            if still_ours {
+                match &previous {
+                    Some(state) => {
+                        write_row(
+                            &transaction,
+                            &order_id,
+                            &Recorded {
+                                state: state.clone(),
+                                done: true,
+                                claimed_at: 0,
+                            },
+                        )?;
+                    }
+                    None => {
+                        transaction.execute(
+                            "DELETE FROM aurpay_order_states WHERE order_id = ?1",
+                            params![order_id],
+                        )?;
+                    }
+                }
+            }
+            transaction.commit()
+        })
+        .await
+    }
+}
