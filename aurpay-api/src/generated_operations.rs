@@ -1169,7 +1169,7 @@ pub(crate) mod server {
         handlers: &impl Handlers,
         operation: &Operation,
         request: &Request<'_>,
-    ) -> Result<serde_json::Value, Failure> {
+    ) -> Result<Box<serde_json::value::RawValue>, Failure> {
         match operation.id {
             "get_payment_url" => {
                 request.only_query(&[])?;

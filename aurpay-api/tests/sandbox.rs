@@ -1026,3 +1026,31 @@ async fn failed_attempts_and_the_callback_signer() {
     assert_eq!(verified.reference(), Some("forged"));
     assert_eq!(headers["api-key"], sandbox.config().api_key.as_str());
 }
+
+/// A callback fault applies to held callbacks when they are released, as
+/// to any other (regression: released callbacks skipped it).
+#[tokio::test]
+async fn callback_faults_apply_to_released_callbacks() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let client = sandbox.client().unwrap();
+    let (receiver, seen) = recording_receiver().await;
+    let urls = CallbackUrls::new(&format!("{receiver}/cb")).unwrap();
+    sandbox.hold_callbacks();
+    sandbox.inject_callback_fault(CallbackFault::Drop, Repeat::Once);
+    let first = direct_order(&client, Some(urls.paid("held-1").unwrap()), false).await;
+    let second = direct_order(&client, Some(urls.paid("held-2").unwrap()), false).await;
+    sandbox.pay(&first.order_id, Payment::Full).unwrap();
+    sandbox.pay(&second.order_id, Payment::Full).unwrap();
+    sandbox.release_callbacks(Release::InOrder);
+    sandbox
+        .wait_for_delivery(&second.order_id, Duration::from_secs(5))
+        .await
+        .expect("the second is delivered");
+    let dropped = sandbox
+        .deliveries()
+        .into_iter()
+        .find(|d| d.order_id == first.order_id)
+        .expect("the first is recorded");
+    assert_eq!(dropped.error.as_deref(), Some("dropped"));
+    assert!(!seen.lock().unwrap().iter().any(|u| u.contains("held-1")));
+}

@@ -192,3 +192,89 @@ async fn post_get_deliveries(sandbox: &Sandbox) -> Vec<Value> {
     assert_eq!(status, 200);
     envelope["data"].as_array().expect("a list").clone()
 }
+
+/// Control parameters outside spec/sandbox.yaml's bounds are refused.
+#[tokio::test]
+async fn control_parameters_are_bounded() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let id = order(&sandbox, None).await;
+    for bad in [
+        "/__sandbox/faults/get_wallets_list?fault=http_status&status=777".to_owned(),
+        "/__sandbox/faults/get_wallets_list?fault=html_error&status=101".to_owned(),
+        "/__sandbox/faults/get_wallets_list?fault=html_error&status=302".to_owned(),
+        "/__sandbox/faults/get_wallets_list?fault=latency&delay_ms=18446744073709551615".to_owned(),
+        "/__sandbox/faults/get_wallets_list?fault=garbled&times=3000000000".to_owned(),
+        "/__sandbox/faults/get_wallets_list?fault=code&code=0".to_owned(),
+        "/__sandbox/callbacks/fault?fault=delay&delay_ms=60001".to_owned(),
+        format!("/__sandbox/pay/{id}?amount=0.00000001"),
+        format!("/__sandbox/pay/{id}?payment=partial&amount=1e-5"),
+        format!("/__sandbox/pay/{id}?payment=partial&amount=.5"),
+    ] {
+        assert_eq!(
+            code(&post(&sandbox, &bad).await),
+            codes::BAD_REQUEST,
+            "{bad}"
+        );
+    }
+}
+
+/// A checkout redirect target that is not a valid header value (control or
+/// non-ASCII characters) shows the order's page instead of an empty answer.
+#[tokio::test]
+async fn the_checkout_page_never_answers_empty() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    for target in [
+        "http://x/\r\nSet-Cookie: a=b",
+        "https://shop.example/caf\u{e9}",
+        "HTTP://SHOP.EXAMPLE/ok",
+    ] {
+        let pay_url = sandbox
+            .client()
+            .unwrap()
+            .get_payment_url()
+            .body(
+                types::PaymentUrlRequest::builder()
+                    .price(Amount::from(10))
+                    .currency("USD")
+                    .succeed_url(target),
+            )
+            .call()
+            .await
+            .unwrap()
+            .pay_url;
+        let id = pay_url.rsplit('/').next().unwrap().to_owned();
+        let answer = client
+            .post(format!(
+                "{}/__sandbox/checkout/{id}/pay",
+                sandbox.base_url()
+            ))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body("payment=full")
+            .send()
+            .await
+            .unwrap();
+        let status = answer.status().as_u16();
+        let location = answer
+            .headers()
+            .get("location")
+            .map(|l| l.to_str().unwrap_or_default().to_owned());
+        let body = answer.text().await.unwrap();
+        if target.starts_with("HTTP://") {
+            assert_eq!(
+                (status, location.as_deref()),
+                (303, Some(target)),
+                "{target:?}"
+            );
+        } else {
+            assert_eq!(status, 200, "{target:?}");
+            assert!(
+                location.is_none() && body.contains("SUCCESS"),
+                "{target:?}: {body}"
+            );
+        }
+    }
+}

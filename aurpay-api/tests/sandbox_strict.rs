@@ -379,3 +379,170 @@ async fn a_reset_sends_nothing_back() {
     // Once: the next call is answered.
     assert_eq!(code(&raw.get("/api/bln/balance").await), 0);
 }
+
+/// Amounts in JSON number form keep every digit through the sandbox, in
+/// and out (regression: they went through f64).
+#[tokio::test]
+async fn number_form_amounts_keep_their_digits() {
+    let raw = Raw::start().await;
+    let body = r#"{"chain":"ETH","currency":"USDT-ERC20","vs_currency":"USD","vs_price":1234567890.123456789012345678}"#;
+    let (_, envelope) = raw
+        .send(
+            reqwest::Method::POST,
+            "/api/order/pay-info",
+            Some(("application/json", body.to_owned())),
+        )
+        .await;
+    assert_eq!(code(&envelope), 0, "{envelope}");
+    // Read the answer's text, not a Value (which would hold an f64).
+    let text = raw
+        .http
+        .post(format!("{}/api/order/pay-info", raw.sandbox.base_url()))
+        .header("API-Key", raw.sandbox.config().api_key.as_str())
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        text.contains("\"vs_price\":1234567890.123456789012345678"),
+        "{text}"
+    );
+    let order_id = envelope["data"]["order_id"].as_str().unwrap().to_owned();
+    let detail = raw
+        .http
+        .get(format!(
+            "{}/api/v2/order/detail/{order_id}",
+            raw.sandbox.base_url()
+        ))
+        .header("API-Key", raw.sandbox.config().api_key.as_str())
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        detail.contains("\"vs_price\":\"1234567890.123456789012345678\""),
+        "{detail}"
+    );
+}
+
+/// A path parameter is percent-decoded as a path: `+` is a plus sign.
+#[tokio::test]
+async fn path_parameters_are_decoded_as_paths() {
+    let raw = Raw::start().await;
+    let envelope = raw.get("/api/v2/order/detail/2024+0806").await;
+    assert_eq!(code(&envelope), codes::ORDER_NOT_FOUND);
+    assert!(
+        envelope["message"].as_str().unwrap().contains("2024+0806"),
+        "{envelope}"
+    );
+}
+
+/// Withdrawals name the wallet's own chain.
+#[tokio::test]
+async fn a_withdrawal_on_another_chain_is_refused() {
+    let raw = Raw::start().await;
+    for chain in ["ETH", "<b>"] {
+        let envelope = raw
+            .post_json(
+                "/api/wallet/withdraw",
+                json!({"chain": chain, "currency": "USDT-TRC20", "amount": 1, "address": "T"}),
+            )
+            .await;
+        assert_refused(&envelope, codes::UNSUPPORTED_CURRENCY, chain);
+    }
+    let envelope = raw
+        .post_json(
+            "/api/bln/withdraw",
+            json!({"ln_invoices": "lntb1", "amount": "-5"}),
+        )
+        .await;
+    assert_refused(
+        &envelope,
+        codes::AMOUNT_OUT_OF_RANGE,
+        "a negative Lightning withdrawal",
+    );
+}
+
+/// Reads a raw HTTP answer to a GET until the connection ends (bounded).
+async fn raw_answer(raw: &Raw, path: &str) -> Vec<u8> {
+    let address = raw
+        .sandbox
+        .base_url()
+        .trim_start_matches("http://")
+        .to_owned();
+    let mut stream = tokio::net::TcpStream::connect(&address)
+        .await
+        .expect("connect");
+    let request = format!(
+        "GET {path} HTTP/1.1\r\nHost: {address}\r\nAPI-Key: {}\r\nConnection: close\r\n\r\n",
+        raw.sandbox.config().api_key
+    );
+    stream.write_all(request.as_bytes()).await.expect("write");
+    let mut answer = Vec::new();
+    let mut buffer = [0u8; 4096];
+    loop {
+        match tokio::time::timeout(Duration::from_secs(5), stream.read(&mut buffer)).await {
+            Ok(Ok(0)) | Ok(Err(_)) | Err(_) => break,
+            Ok(Ok(n)) => answer.extend_from_slice(&buffer[..n]),
+        }
+    }
+    answer
+}
+
+/// Truncated and dropped answers really send their first half (regression:
+/// they sent nothing, like a reset).
+#[tokio::test]
+async fn broken_answers_send_their_first_half() {
+    use aurpay_api::Operation;
+    use aurpay_api::sandbox::{Fault, Repeat};
+    let raw = Raw::start().await;
+    raw.sandbox
+        .inject(Operation::GET_WALLETS_LIST, Fault::Truncated, Repeat::Once);
+    let answer = String::from_utf8_lossy(&raw_answer(&raw, "/api/wallet/list").await).into_owned();
+    let (head, body) = answer.split_once("\r\n\r\n").expect("headers were sent");
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    let declared: usize = head
+        .lines()
+        .find_map(|l| {
+            l.to_ascii_lowercase()
+                .strip_prefix("content-length: ")
+                .map(str::to_owned)
+        })
+        .expect("a Content-Length")
+        .trim()
+        .parse()
+        .unwrap();
+    assert!(
+        !body.is_empty() && body.len() < declared,
+        "{} of {declared}: {body}",
+        body.len()
+    );
+    assert!(body.starts_with("{\"code\":0"), "{body}");
+
+    raw.sandbox.inject(
+        Operation::GET_WALLETS_LIST,
+        Fault::DropConnection,
+        Repeat::Once,
+    );
+    let answer = String::from_utf8_lossy(&raw_answer(&raw, "/api/wallet/list").await).into_owned();
+    let (head, body) = answer.split_once("\r\n\r\n").expect("headers were sent");
+    assert!(
+        head.to_ascii_lowercase()
+            .contains("transfer-encoding: chunked"),
+        "{head}"
+    );
+    assert!(
+        body.contains("{\"code\":0"),
+        "part of the body arrived: {body}"
+    );
+    assert!(
+        !body.ends_with("0\r\n\r\n"),
+        "the chunked body never ends: {body}"
+    );
+}

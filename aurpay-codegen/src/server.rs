@@ -148,7 +148,7 @@ pub fn tokens(model: &Model, data_of: impl Fn(&str) -> String) -> TokenStream {
                 handlers: &impl Handlers,
                 operation: &Operation,
                 request: &Request<'_>,
-            ) -> Result<serde_json::Value, Failure> {
+            ) -> Result<Box<serde_json::value::RawValue>, Failure> {
                 match operation.id {
                     #(#arms)*
                     other => Err(Failure::unrouted(other)),

@@ -110,8 +110,17 @@ fn pay(shared: &Arc<Shared>, order: &Order, body: &[u8]) -> Response {
 
 /// To the merchant's page when it is an http(s) URL, else the order's page.
 fn redirect_or_page(shared: &Arc<Shared>, order_id: &str, target: Option<&str>) -> Response {
-    match target.filter(|url| url.starts_with("https://") || url.starts_with("http://")) {
-        Some(url) => see_other(url),
+    // Only an http(s) URL that is a valid header value (no control or
+    // non-ASCII characters) is followed; anything else shows the page.
+    let location = target
+        .filter(|url| is_web_url(url) && url.bytes().all(|b| b.is_ascii_graphic()))
+        .and_then(|url| axum::http::HeaderValue::from_str(url).ok());
+    match location {
+        Some(location) => Response::builder()
+            .status(StatusCode::SEE_OTHER)
+            .header("location", location)
+            .body(Body::empty())
+            .unwrap_or_default(),
         None => {
             let order = shared.lock().orders.get(order_id).cloned();
             match order {
@@ -120,6 +129,12 @@ fn redirect_or_page(shared: &Arc<Shared>, order_id: &str, target: Option<&str>) 
             }
         }
     }
+}
+
+/// `http://` or `https://`, in any case.
+fn is_web_url(url: &str) -> bool {
+    let lower = url.get(..8).unwrap_or(url).to_ascii_lowercase();
+    lower.starts_with("https://") || lower.starts_with("http://")
 }
 
 fn see_other(location: &str) -> Response {
@@ -276,7 +291,7 @@ fn checkout_page(order: &Order, note: Option<&str>) -> String {
         } else {
             order.timeout_url.as_deref()
         };
-        if let Some(url) = back.filter(|u| u.starts_with("https://") || u.starts_with("http://")) {
+        if let Some(url) = back.filter(|u| is_web_url(u)) {
             let _ = write!(
                 main,
                 "<p><a id=\"back\" href=\"{}\">Back to the shop</a></p>",

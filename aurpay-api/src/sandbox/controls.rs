@@ -25,7 +25,10 @@ use super::route::{Failure, Request};
 use super::state::{CallbackFault, Fault, Payment, Release, Repeat, SandboxError, Shared};
 use crate::{Amount, Operation};
 
-const INTEGER: &str = r#"{"type":"integer","minimum":0}"#;
+const DELAY_MS: &str = r#"{"type":"integer","minimum":0,"maximum":60000}"#;
+const TIMES: &str = r#"{"type":"integer","minimum":0,"maximum":1000000}"#;
+const ERROR_STATUS: &str = r#"{"type":"integer","minimum":400,"maximum":599}"#;
+const AMOUNT: &str = r#"{"type":"string","pattern":"^-?[0-9]+(\\.[0-9]+)?$"}"#;
 const ANY: &str = "{}";
 
 /// Runs the control at `rest` (the path after `/__sandbox/`).
@@ -40,7 +43,7 @@ pub(crate) fn run(
         ("POST", ["pay", order_id]) => {
             request.only_query(&["payment", "amount"])?;
             let amount = request
-                .optional_query::<String>("amount", ANY)?
+                .optional_query::<String>("amount", AMOUNT)?
                 .map(|a| a.parse::<Amount>())
                 .transpose()
                 .map_err(|_| Failure::bad_request("amount must be a decimal"))?;
@@ -48,9 +51,7 @@ pub(crate) fn run(
             let payment = match (kind.as_deref(), amount) {
                 (None | Some("full"), None) => Payment::Full,
                 (Some("partial"), Some(amount)) => Payment::Partial(amount),
-                // Kept from the first version of this control: an amount
-                // alone is an overpayment.
-                (None | Some("overpaid"), Some(amount)) => Payment::Overpaid(amount),
+                (Some("overpaid"), Some(amount)) => Payment::Overpaid(amount),
                 _ => {
                     return Err(Failure::bad_request(
                         "payment is full (no amount), or partial or overpaid with an amount",
@@ -78,17 +79,27 @@ pub(crate) fn run(
                 .ok_or_else(|| Failure::bad_request(format!("no operation {operation_id}")))?;
             let delay = || -> Result<Duration, Failure> {
                 Ok(Duration::from_millis(
-                    request.required_query::<u64>("delay_ms", INTEGER)?,
+                    request.required_query::<u64>("delay_ms", DELAY_MS)?,
                 ))
             };
             let fault = match request.required_query::<String>("fault", ANY)?.as_str() {
                 "latency" => Fault::Latency(delay()?),
                 "http_status" => {
-                    Fault::HttpStatus(request.required_query::<u16>("status", INTEGER)?)
+                    Fault::HttpStatus(request.required_query::<u16>("status", ERROR_STATUS)?)
                 }
-                "html_error" => Fault::HtmlError(request.required_query::<u16>("status", INTEGER)?),
+                "html_error" => {
+                    Fault::HtmlError(request.required_query::<u16>("status", ERROR_STATUS)?)
+                }
                 "code" => Fault::Code(
-                    request.required_query::<i64>("code", ANY)?,
+                    request
+                        .required_query::<i64>("code", r#"{"type":"integer"}"#)
+                        .and_then(|code| {
+                            if code == 0 {
+                                Err(Failure::bad_request("an injected code is non-zero"))
+                            } else {
+                                Ok(code)
+                            }
+                        })?,
                     request
                         .optional_query::<String>("message", ANY)?
                         .unwrap_or_else(|| "injected".to_owned()),
@@ -139,7 +150,7 @@ pub(crate) fn run(
                 "drop" => CallbackFault::Drop,
                 "duplicate" => CallbackFault::Duplicate,
                 "delay" => CallbackFault::Delay(Duration::from_millis(
-                    request.required_query::<u64>("delay_ms", INTEGER)?,
+                    request.required_query::<u64>("delay_ms", DELAY_MS)?,
                 )),
                 other => return Err(Failure::bad_request(format!("no callback fault {other}"))),
             };
@@ -174,7 +185,7 @@ pub(crate) fn run(
 
 /// `times=N` (N calls), or until cleared when absent.
 fn repeat(request: &Request<'_>) -> Result<Repeat, Failure> {
-    Ok(match request.optional_query::<u32>("times", INTEGER)? {
+    Ok(match request.optional_query::<u32>("times", TIMES)? {
         Some(n) => Repeat::Times(n),
         None => Repeat::UntilCleared,
     })
@@ -187,4 +198,25 @@ fn refused(error: SandboxError) -> Failure {
         _ => codes::INVALID_STATE,
     };
     Failure::new(code, error.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    /// The schemas written here are JSON (one that did not parse would
+    /// check nothing).
+    #[test]
+    fn control_schemas_parse() {
+        for schema in [
+            super::DELAY_MS,
+            super::TIMES,
+            super::ERROR_STATUS,
+            super::AMOUNT,
+            super::ANY,
+        ] {
+            let value: serde_json::Value = serde_json::from_str(schema).expect(schema);
+            assert!(value.is_object(), "{schema}");
+        }
+        let amount: serde_json::Value = serde_json::from_str(super::AMOUNT).unwrap();
+        assert_eq!(amount["pattern"], r"^-?[0-9]+(\.[0-9]+)?$");
+    }
 }

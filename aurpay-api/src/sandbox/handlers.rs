@@ -137,6 +137,17 @@ const SUPPORTED_CRYPTO: [(&str, &str); 5] = [
     ("BTC", "BTC"),
 ];
 
+/// The token contract of a currency (Ethereum mainnet addresses of the
+/// stablecoins; empty for a chain's own coin).
+fn contract_address(currency: &str) -> &'static str {
+    match currency {
+        "USDT-ERC20" => "0xdAC17F958D2ee523a2206206994597C13D831ec7",
+        "USDC-ERC20" => "0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48",
+        "USDT-TRC20" => "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t",
+        _ => "",
+    }
+}
+
 fn out_of_range(what: &str) -> Failure {
     Failure::new(
         codes::AMOUNT_OUT_OF_RANGE,
@@ -363,11 +374,7 @@ impl Handlers for Api<'_> {
             vs_currency: Some(order.vs_currency.clone()),
             vs_price: Some(number_amount(order.vs_price)),
             address: Some(order.address.clone()),
-            contract_addr: Some(if order.currency.contains('-') {
-                "0xdAC17F958D2ee523a2206206994597C13D831ec7".into()
-            } else {
-                String::new()
-            }),
+            contract_addr: Some(contract_address(&order.currency).to_owned()),
             pay_url: Some(pay_url(shared, &order.order_id)),
         })
     }
@@ -576,6 +583,15 @@ impl Handlers for Api<'_> {
                 format!("no {} wallet", request.currency),
             ));
         };
+        if wallet.0 != request.chain {
+            return Err(Failure::new(
+                codes::UNSUPPORTED_CURRENCY,
+                format!(
+                    "{} is on chain {}, not {}",
+                    request.currency, wallet.0, request.chain
+                ),
+            ));
+        }
         if amount <= Decimal::ZERO || amount > wallet.1 {
             return Err(Failure::new(
                 codes::INSUFFICIENT_BALANCE,
@@ -661,8 +677,14 @@ impl Handlers for Api<'_> {
         let amount = request
             .amount
             .map_or(Decimal::new(1000, 8), |a| a.decimal());
+        if amount <= Decimal::ZERO {
+            return Err(Failure::new(
+                codes::AMOUNT_OUT_OF_RANGE,
+                "the amount must be positive",
+            ));
+        }
         let mut state = self.0.lock();
-        if amount <= Decimal::ZERO || amount > state.bln_balance {
+        if amount > state.bln_balance {
             return Err(Failure::new(
                 codes::INSUFFICIENT_BALANCE,
                 "insufficient Lightning balance",

@@ -99,7 +99,7 @@ impl<'a> Request<'a> {
             .path_params
             .get(index)
             .ok_or_else(|| Failure::bad_request(format!("missing path parameter `{name}`")))?;
-        parse_checked(&percent_decode(raw)?, name, schema)
+        parse_checked(&percent_decode_path(raw)?, name, schema)
     }
 
     /// A query parameter that may be absent; given twice or malformed, it is
@@ -155,7 +155,9 @@ impl<'a> Request<'a> {
             .map_err(|e| Failure::bad_request(format!("request body is not JSON: {e}")))?;
         super::schema::validate(&schema_value(schema), &value, "body")
             .map_err(Failure::bad_request)?;
-        serde_json::from_value(value)
+        // Decoded from the bytes, not from `value`: amounts in number form
+        // keep their exact digits.
+        serde_json::from_slice(self.body)
             .map_err(|e| Failure::bad_request(format!("invalid request body: {e}")))
     }
 
@@ -190,20 +192,31 @@ fn parse_checked<T: FromStr + Serialize>(
     Ok(value)
 }
 
-/// A handler's answer as the envelope's `data`.
-pub(crate) fn respond<T: Serialize>(data: T) -> Result<Value, Failure> {
-    serde_json::to_value(data)
+/// A handler's answer as the envelope's `data`, as JSON text: amounts in
+/// number form keep their exact digits.
+pub(crate) fn respond<T: Serialize>(data: T) -> Result<Box<serde_json::value::RawValue>, Failure> {
+    serde_json::value::to_raw_value(&data)
         .map_err(|e| Failure::new(500, format!("sandbox could not encode its answer: {e}")))
 }
 
-/// `application/x-www-form-urlencoded` decoding of one name or value.
+/// Percent-decoding of a path segment: `+` is a plus sign there.
+fn percent_decode_path(text: &str) -> Result<String, Failure> {
+    decode(text, false)
+}
+
+/// `application/x-www-form-urlencoded` decoding of one name or value (`+`
+/// is a space).
 pub(crate) fn percent_decode(text: &str) -> Result<String, Failure> {
+    decode(text, true)
+}
+
+fn decode(text: &str, plus_is_space: bool) -> Result<String, Failure> {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut index = 0;
     while index < bytes.len() {
         match bytes[index] {
-            b'+' => out.push(b' '),
+            b'+' if plus_is_space => out.push(b' '),
             b'%' => {
                 let hex = bytes
                     .get(index + 1..index + 3)
@@ -217,7 +230,7 @@ pub(crate) fn percent_decode(text: &str) -> Result<String, Failure> {
         }
         index += 1;
     }
-    String::from_utf8(out).map_err(|_| Failure::bad_request("query is not UTF-8"))
+    String::from_utf8(out).map_err(|_| Failure::bad_request("not UTF-8 once percent-decoded"))
 }
 
 #[cfg(test)]
@@ -229,10 +242,13 @@ mod tests {
     #[test]
     fn query_is_decoded_and_checked() {
         let request =
-            Request::new(vec!["a%2Fb"], "page=2&size=1%30&x=%E2%82%AC", None, b"").unwrap();
+            Request::new(vec!["a%2Fb+c"], "page=2&size=1%30&x=%E2%82%AC", None, b"").unwrap();
         assert_eq!(request.optional_query::<i64>("page", PAGE), Ok(Some(2)));
         assert_eq!(request.required_query::<i64>("size", PAGE), Ok(10));
-        assert_eq!(request.path::<String>(0, "id", "{}"), Ok("a/b".to_owned()));
+        assert_eq!(
+            request.path::<String>(0, "id", "{}"),
+            Ok("a/b+c".to_owned())
+        );
         assert_eq!(
             request.optional_query::<String>("x", "{}"),
             Ok(Some("€".into()))

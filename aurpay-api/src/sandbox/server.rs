@@ -17,7 +17,7 @@ use axum::response::Response;
 use base64::Engine as _;
 use hmac::{Hmac, Mac};
 use md5::{Digest, Md5};
-use serde_json::{Value, json};
+use serde_json::value::RawValue;
 
 use super::codes;
 use super::handlers::Api;
@@ -33,29 +33,42 @@ pub(crate) fn router(shared: Arc<Shared>) -> axum::Router {
     axum::Router::new().fallback(handle).with_state(shared)
 }
 
-fn envelope(code: i64, message: &str, data: Option<Value>) -> Value {
-    let mut body = json!({"code": code, "message": message, "result": code == 0});
-    if let Some(data) = data {
-        body["data"] = data;
+/// Aurpay's envelope as JSON text. `data` is already JSON text, so amounts
+/// in number form keep their exact digits (a `serde_json::Value` would hold
+/// them as `f64`).
+fn envelope(code: i64, message: &str, data: Option<&RawValue>) -> String {
+    #[derive(serde::Serialize)]
+    struct Envelope<'a> {
+        code: i64,
+        message: &'a str,
+        result: bool,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        data: Option<&'a RawValue>,
     }
-    body
+    serde_json::to_string(&Envelope {
+        code,
+        message,
+        result: code == 0,
+        data,
+    })
+    .unwrap_or_default()
 }
 
-fn json_response(status: StatusCode, body: &Value) -> Response {
+fn json_response(status: StatusCode, body: String) -> Response {
     Response::builder()
         .status(status)
         .header("content-type", "application/json")
-        .body(Body::from(body.to_string()))
+        .body(Body::from(body))
         .unwrap_or_default()
 }
 
 /// An Aurpay-style error: HTTP 200 with a non-zero `code`.
 fn fail(code: i64, message: &str) -> Response {
-    json_response(StatusCode::OK, &envelope(code, message, None))
+    json_response(StatusCode::OK, envelope(code, message, None))
 }
 
-fn ok(data: Value) -> Response {
-    json_response(StatusCode::OK, &envelope(0, "ok", Some(data)))
+fn ok(data: &RawValue) -> Response {
+    json_response(StatusCode::OK, envelope(0, "ok", Some(data)))
 }
 
 /// Matches a path against a template such as `/api/v2/order/detail/{order_id}`.
@@ -106,9 +119,12 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
         return match route::Request::new(Vec::new(), &query, content_type, &body).and_then(
             |request| super::controls::run(&shared, parts.method.as_str(), rest, &request),
         ) {
-            Ok(data) => ok(data),
+            Ok(data) => match serde_json::value::to_raw_value(&data) {
+                Ok(raw) => ok(&raw),
+                Err(e) => fail(500, &format!("sandbox could not encode its answer: {e}")),
+            },
             Err(Failure { code, message }) if code == codes::NOT_FOUND => {
-                json_response(StatusCode::NOT_FOUND, &envelope(code, &message, None))
+                json_response(StatusCode::NOT_FOUND, envelope(code, &message, None))
             }
             Err(Failure { code, message }) => fail(code, &message),
         };
@@ -128,7 +144,7 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
         if !allowed.is_empty() {
             let mut response = json_response(
                 StatusCode::METHOD_NOT_ALLOWED,
-                &envelope(405, &format!("use {}", allowed.join(", ")), None),
+                envelope(405, &format!("use {}", allowed.join(", ")), None),
             );
             if let Ok(value) = axum::http::HeaderValue::from_str(&allowed.join(", ")) {
                 response
@@ -139,7 +155,7 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
         }
         return json_response(
             StatusCode::NOT_FOUND,
-            &envelope(codes::NOT_FOUND, "no such endpoint", None),
+            envelope(codes::NOT_FOUND, "no such endpoint", None),
         );
     };
 
@@ -166,9 +182,9 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
     match &fault {
         Some(Fault::Latency(delay)) => tokio::time::sleep(*delay).await,
         Some(Fault::HttpStatus(status)) => {
-            let status = StatusCode::from_u16(*status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            let status = error_status(*status);
             let message = status.canonical_reason().unwrap_or("error");
-            return json_response(status, &envelope(i64::from(status.as_u16()), message, None));
+            return json_response(status, envelope(i64::from(status.as_u16()), message, None));
         }
         Some(Fault::HtmlError(status)) => return html_error(*status),
         Some(Fault::Code(code, message)) => return fail(*code, message),
@@ -182,12 +198,12 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
     let answer = match route::Request::new(params, &query, content_type, &body)
         .and_then(|request| server::dispatch(&Api(&shared), operation, &request))
     {
-        Ok(data) => envelope(0, "ok", Some(data)),
+        Ok(data) => envelope(0, "ok", Some(&data)),
         Err(Failure { code, message }) => envelope(code, &message, None),
     };
     // The request has been processed; what reaches the client depends on
     // the fault.
-    let bytes = Bytes::from(answer.to_string());
+    let bytes = Bytes::from(answer);
     let half = bytes.len() / 2;
     let broken = || {
         std::io::Error::new(
@@ -202,10 +218,10 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
             .unwrap_or_default()
     };
     match fault {
-        Some(Fault::DropConnection) => json(Body::from_stream(futures_util::stream::iter([
-            Ok::<Bytes, std::io::Error>(bytes.slice(..half)),
-            Err(broken()),
-        ]))),
+        Some(Fault::DropConnection) => json(Body::from_stream(half_then_break(
+            bytes.slice(..half),
+            broken(),
+        ))),
         Some(Fault::Reset) => json(Body::from_stream(futures_util::stream::iter([Err::<
             Bytes,
             std::io::Error,
@@ -215,10 +231,10 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
         Some(Fault::Truncated) => Response::builder()
             .header("content-type", "application/json")
             .header("content-length", bytes.len())
-            .body(Body::from_stream(futures_util::stream::iter([
-                Ok::<Bytes, std::io::Error>(bytes.slice(..half)),
-                Err(broken()),
-            ])))
+            .body(Body::from_stream(half_then_break(
+                bytes.slice(..half),
+                broken(),
+            )))
             .unwrap_or_default(),
         Some(Fault::Garbled) => {
             let mut garbled = bytes.to_vec();
@@ -243,9 +259,33 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
     }
 }
 
+/// A body that sends `first`, waits long enough for it to reach the client
+/// (an error at once would make hyper drop the connection with nothing
+/// written), then breaks with `error`.
+fn half_then_break(
+    first: Bytes,
+    error: std::io::Error,
+) -> impl futures_util::Stream<Item = Result<Bytes, std::io::Error>> + Send {
+    let first = futures_util::stream::iter([Ok::<Bytes, std::io::Error>(first)]);
+    let then = futures_util::stream::once(async move {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        Err::<Bytes, std::io::Error>(error)
+    });
+    futures_util::StreamExt::chain(first, then)
+}
+
+/// An injected status as an error status: 400 to 599 as given, anything
+/// else (1xx, 2xx, 3xx or not a status) as 500.
+fn error_status(status: u16) -> StatusCode {
+    StatusCode::from_u16(status)
+        .ok()
+        .filter(|s| s.is_client_error() || s.is_server_error())
+        .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+}
+
 /// An error page as a CDN or load balancer sends it: HTML, not an envelope.
 fn html_error(status: u16) -> Response {
-    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
+    let status = error_status(status);
     let reason = status.canonical_reason().unwrap_or("Error");
     let code = status.as_u16();
     Response::builder()

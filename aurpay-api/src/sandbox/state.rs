@@ -40,12 +40,12 @@ pub enum Payment {
 pub enum Fault {
     /// Answer after this delay (the request is still processed).
     Latency(Duration),
-    /// Answer with this HTTP status and a JSON error envelope, without
-    /// processing the request.
+    /// Answer with this HTTP status (400 to 599; anything else is sent as
+    /// 500) and a JSON error envelope, without processing the request.
     HttpStatus(u16),
-    /// Answer with this HTTP status and an HTML error page, as a CDN or
-    /// load balancer in front of Aurpay does, without processing the
-    /// request.
+    /// Answer with this HTTP status (400 to 599; anything else is sent as
+    /// 500) and an HTML error page, as a CDN or load balancer in front of
+    /// Aurpay does, without processing the request.
     HtmlError(u16),
     /// Answer HTTP 200 with this non-zero envelope code and message, without
     /// processing the request.
@@ -589,8 +589,10 @@ impl Shared {
         }
         let shared = std::sync::Arc::clone(self);
         tokio::spawn(async move {
+            // One after another; an injected callback fault applies to
+            // released callbacks as to any other.
             for callback in held {
-                std::sync::Arc::clone(&shared).attempts(callback).await;
+                std::sync::Arc::clone(&shared).deliver_now(callback).await;
             }
         });
     }
@@ -623,6 +625,13 @@ impl Shared {
 
     fn send_callback(self: &std::sync::Arc<Self>, callback: PendingCallback) {
         let shared = std::sync::Arc::clone(self);
+        tokio::spawn(async move { shared.deliver_now(callback).await });
+    }
+
+    /// Delivers one callback as an injected callback fault says: dropped,
+    /// delayed, duplicated, or as is.
+    async fn deliver_now(self: std::sync::Arc<Self>, callback: PendingCallback) {
+        let shared = std::sync::Arc::clone(&self);
         match self.take_callback_fault() {
             Some(CallbackFault::Drop) => {
                 let method = callback.method();
@@ -637,20 +646,16 @@ impl Shared {
                 });
             }
             Some(CallbackFault::Delay(delay)) => {
-                tokio::spawn(async move {
-                    tokio::time::sleep(delay).await;
-                    shared.attempts(callback).await;
-                });
+                tokio::time::sleep(delay).await;
+                shared.attempts(callback).await;
             }
             Some(CallbackFault::Duplicate) => {
-                let twin = std::sync::Arc::clone(self);
+                let twin = std::sync::Arc::clone(&self);
                 let copy = callback.clone();
                 tokio::spawn(async move { twin.attempts(copy).await });
-                tokio::spawn(async move { shared.attempts(callback).await });
+                shared.attempts(callback).await;
             }
-            None => {
-                tokio::spawn(async move { shared.attempts(callback).await });
-            }
+            None => shared.attempts(callback).await,
         }
     }
 
