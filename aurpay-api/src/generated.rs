@@ -6503,7 +6503,10 @@ Vendor extensions read by the Rust SDK generator (aurpay-codegen):
 create orders or move funds; clients must never retry them automatically),
 `x-aurpay-pagination` (how a paged list is walked) and
 `x-aurpay-order-lookup` (the call that fetches one order by id, used to
-confirm an unsigned callback body).
+confirm an unsigned callback body) and `x-aurpay-order-listing` (on the
+paged order list: which item field is the order id, status, creation
+and update times, fiat price and fiat currency, read by
+reconciliation).
 
 
 Version: 1.0.0*/

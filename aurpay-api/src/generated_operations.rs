@@ -6,7 +6,8 @@ use reqwest::Method;
 use crate::envelope::{DataEnvelope, Envelope};
 use crate::generated::{builder, types};
 use crate::operation::{
-    Call, OrderLookup, Operation, Page, Paginated, Provenance, ProvenanceStatus,
+    Call, ListedOrder, OrderLookup, Operation, Page, Paginated, Provenance,
+    ProvenanceStatus,
 };
 use crate::operation::sealed::{Sealed, Token};
 /// Every operation of spec/aurpay.yaml, in spec order.
@@ -650,6 +651,33 @@ impl<'a> Call for builder::GetApiKey<'a> {
         >,
     > + Send {
         builder::GetApiKey::send_unchecked(self)
+    }
+}
+
+impl Sealed for types::OrderSummary {}
+impl ListedOrder for types::OrderSummary {
+    fn order_id(&self) -> &str {
+        &self.order_id
+    }
+
+    fn status(&self) -> &crate::OrderStatus {
+        &self.status
+    }
+
+    fn created_at(&self) -> Option<&crate::Timestamp> {
+        self.create_time.as_ref()
+    }
+
+    fn updated_at(&self) -> Option<&crate::Timestamp> {
+        self.update_time.as_ref()
+    }
+
+    fn fiat_price(&self) -> Option<&crate::Amount> {
+        self.vs_price.as_ref()
+    }
+
+    fn fiat_currency(&self) -> Option<&str> {
+        self.vs_currency.as_ref().map(AsRef::as_ref)
     }
 }
 

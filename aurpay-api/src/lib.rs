@@ -114,6 +114,7 @@ pub mod operation;
 mod optional;
 pub mod processor;
 pub mod raw;
+pub mod reconcile;
 mod redact;
 mod retry;
 #[cfg(feature = "sandbox")]
@@ -139,7 +140,7 @@ pub use credentials::Credentials;
 pub use enums::{OrderStatus, OrderType, SignatureAlgorithm, TransactionType};
 pub use error::{Error, ErrorKind, Outcome};
 pub use generated::{Client, ClientInfo, ResponseValue, builder, types};
-pub use operation::{Operation, OrderLookup, Provenance, ProvenanceStatus};
+pub use operation::{ListedOrder, Operation, OrderLookup, Provenance, ProvenanceStatus};
 pub use optional::OptionalField;
 pub use raw::RawRequest;
 pub use reqwest::Method;

@@ -153,6 +153,26 @@ pub trait Paginated: Call {
     fn into_page(data: <Self::Envelope as DataEnvelope>::Data) -> Page<Self::Item>;
 }
 
+/// An order as a paged list of orders returns it (`x-aurpay-order-listing`
+/// in the spec, which names the field playing each role): what
+/// [`reconcile`](crate::reconcile) reads. Implemented by generated code for
+/// the list's item type; sealed.
+pub trait ListedOrder: sealed::Sealed {
+    /// Aurpay's order id.
+    fn order_id(&self) -> &str;
+    /// The order's status.
+    fn status(&self) -> &crate::OrderStatus;
+    /// When the order was created (Aurpay's clock), when Aurpay said.
+    fn created_at(&self) -> Option<&crate::Timestamp>;
+    /// When the order last changed (Aurpay's clock), when Aurpay said.
+    fn updated_at(&self) -> Option<&crate::Timestamp>;
+    /// The order's price in FIAT (the currency of
+    /// [`fiat_currency`](ListedOrder::fiat_currency)), when Aurpay said.
+    fn fiat_price(&self) -> Option<&crate::Amount>;
+    /// The fiat currency of [`fiat_price`](ListedOrder::fiat_price).
+    fn fiat_currency(&self) -> Option<&str>;
+}
+
 /// The call that fetches one order by id (`x-aurpay-order-lookup` in the
 /// spec), used to confirm a callback's unsigned body. Implemented for the
 /// client by generated code; sealed.

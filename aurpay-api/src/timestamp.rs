@@ -149,6 +149,40 @@ impl Timestamp {
     pub fn now() -> Timestamp {
         Timestamp::from(DateTime::<Utc>::from(std::time::SystemTime::now()))
     }
+
+    /// This instant moved back by `duration` (UTC, zoneless), or the
+    /// earliest representable instant if that is before it.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let t: aurpay_api::Timestamp = "2024-08-06T07:19:26".parse()?;
+    /// assert_eq!(t.earlier_by(Duration::from_secs(26)).as_str(), "2024-08-06T07:19:00");
+    /// # Ok::<(), aurpay_api::ParseTimestampError>(())
+    /// ```
+    pub fn earlier_by(&self, duration: std::time::Duration) -> Timestamp {
+        let moved = chrono::TimeDelta::from_std(duration)
+            .ok()
+            .and_then(|delta| self.to_utc().checked_sub_signed(delta))
+            .unwrap_or(DateTime::<Utc>::MIN_UTC);
+        Timestamp::from(moved)
+    }
+
+    /// This instant moved forward by `duration` (UTC, zoneless), or the
+    /// latest representable instant if that is after it.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let t: aurpay_api::Timestamp = "2024-08-06T07:19:26".parse()?;
+    /// assert_eq!(t.later_by(Duration::from_secs(34)).as_str(), "2024-08-06T07:20:00");
+    /// # Ok::<(), aurpay_api::ParseTimestampError>(())
+    /// ```
+    pub fn later_by(&self, duration: std::time::Duration) -> Timestamp {
+        let moved = chrono::TimeDelta::from_std(duration)
+            .ok()
+            .and_then(|delta| self.to_utc().checked_add_signed(delta))
+            .unwrap_or(DateTime::<Utc>::MAX_UTC);
+        Timestamp::from(moved)
+    }
 }
 
 impl From<DateTime<Utc>> for Timestamp {

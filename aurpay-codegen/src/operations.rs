@@ -100,7 +100,55 @@ fn paginated_impl(op: &OperationModel, data_schema: &str) -> Option<TokenStream>
     let max_page = ident(&p.max_page_field);
     let page_field = ident(&p.page_field);
     let total = ident(&p.total_field);
+    let listing = p.order_listing.as_ref().map(|roles| {
+        let field = |role: &str| {
+            let (_, field) = roles
+                .iter()
+                .find(|(r, _)| r == role)
+                .expect("every role is read in spec::read_order_listing");
+            ident(field)
+        };
+        let [
+            order_id,
+            status,
+            created_at,
+            updated_at,
+            fiat_price,
+            fiat_currency,
+        ] = crate::spec::ORDER_LISTING_ROLES.map(field);
+        quote! {
+            impl Sealed for types::#item {}
+
+            impl ListedOrder for types::#item {
+                fn order_id(&self) -> &str {
+                    &self.#order_id
+                }
+
+                fn status(&self) -> &crate::OrderStatus {
+                    &self.#status
+                }
+
+                fn created_at(&self) -> Option<&crate::Timestamp> {
+                    self.#created_at.as_ref()
+                }
+
+                fn updated_at(&self) -> Option<&crate::Timestamp> {
+                    self.#updated_at.as_ref()
+                }
+
+                fn fiat_price(&self) -> Option<&crate::Amount> {
+                    self.#fiat_price.as_ref()
+                }
+
+                fn fiat_currency(&self) -> Option<&str> {
+                    self.#fiat_currency.as_ref().map(AsRef::as_ref)
+                }
+            }
+        }
+    });
     Some(quote! {
+        #listing
+
         impl<'a> Paginated for builder::#builder<'a> {
             type Item = types::#item;
 
@@ -234,7 +282,7 @@ pub fn tokens(model: &Model) -> TokenStream {
 
         use crate::envelope::{DataEnvelope, Envelope};
         use crate::generated::{builder, types};
-        use crate::operation::{Call, OrderLookup, Operation, Page, Paginated, Provenance, ProvenanceStatus};
+        use crate::operation::{Call, ListedOrder, OrderLookup, Operation, Page, Paginated, Provenance, ProvenanceStatus};
         use crate::operation::sealed::{Sealed, Token};
 
         /// Every operation of spec/aurpay.yaml, in spec order.

@@ -114,7 +114,21 @@ pub struct PaginationModel {
     pub page_field: String,
     pub total_field: String,
     pub item_schema: String,
+    /// `x-aurpay-order-listing`: the list is of orders; each role
+    /// (`ORDER_LISTING_ROLES`) names the item's field that plays it.
+    pub order_listing: Option<Vec<(String, String)>>,
 }
+
+/// The roles an order list's item fields play for reconciliation, in the
+/// order `ListedOrder`'s methods take them.
+pub const ORDER_LISTING_ROLES: [&str; 6] = [
+    "order_id",
+    "status",
+    "created_at",
+    "updated_at",
+    "fiat_price",
+    "fiat_currency",
+];
 
 /// `get_orders_details` -> `GetOrdersDetails`, as progenitor names builders.
 pub fn upper_camel(snake: &str) -> String {
@@ -541,6 +555,10 @@ fn read_pagination(
             format!("`{data_schema}.{items_field}` items must be a $ref"),
         )
     })?;
+    let order_listing = match operation.extensions.get("x-aurpay-order-listing") {
+        None => None,
+        Some(listing) => Some(read_order_listing(document, id, &item_schema, listing)?),
+    };
     Ok(PaginationModel {
         page_param,
         size_param,
@@ -549,7 +567,52 @@ fn read_pagination(
         page_field: "page".into(),
         total_field: "total".into(),
         item_schema,
+        order_listing,
     })
+}
+
+/// `x-aurpay-order-listing`: a map from each of `ORDER_LISTING_ROLES` to a
+/// property of the list's item schema (whose types the compiler then
+/// checks in the generated `ListedOrder` impl).
+fn read_order_listing(
+    document: &OpenAPI,
+    id: &str,
+    item_schema: &str,
+    listing: &Value,
+) -> Result<Vec<(String, String)>, SpecError> {
+    let map = listing
+        .as_object()
+        .ok_or_else(|| op_error(id, "`x-aurpay-order-listing` must map roles to item fields"))?;
+    if let Some(extra) = map
+        .keys()
+        .find(|k| !ORDER_LISTING_ROLES.contains(&k.as_str()))
+    {
+        return Err(op_error(
+            id,
+            format!(
+                "`x-aurpay-order-listing.{extra}` is not a role (expected {ORDER_LISTING_ROLES:?})"
+            ),
+        ));
+    }
+    let item = object_schema(document, item_schema).map_err(|m| op_error(id, m))?;
+    let SchemaKind::Type(Type::Object(item)) = &item.schema_kind else {
+        return Err(op_error(id, format!("`{item_schema}` must be an object")));
+    };
+    ORDER_LISTING_ROLES
+        .iter()
+        .map(|role| {
+            let field = map.get(*role).and_then(Value::as_str).ok_or_else(|| {
+                op_error(id, format!("`x-aurpay-order-listing.{role}` is missing"))
+            })?;
+            if !item.properties.contains_key(field) {
+                return Err(op_error(
+                    id,
+                    format!("`x-aurpay-order-listing.{role}`: `{item_schema}` has no `{field}`"),
+                ));
+            }
+            Ok(((*role).to_owned(), field.to_owned()))
+        })
+        .collect()
 }
 
 fn resolve_parameter<'a>(
