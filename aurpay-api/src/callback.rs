@@ -880,6 +880,71 @@ mod axum_integration {
     /// service is reached at (`https://shop.example`), from which the full
     /// callback URL is rebuilt, since behind a proxy the request's own
     /// `Host` and scheme are not what Aurpay signed.
+    ///
+    /// The extractor finds it in your application state through axum's
+    /// `FromRef`: keep an `Arc<CallbackConfig>` in the state and say how to
+    /// get it out. With the [`Processor`](crate::processor::Processor), the
+    /// whole callback endpoint is then a few lines (its `Processed` and
+    /// `ProcessError` are responses: 200, or 503 so Aurpay retries):
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use aurpay_api::callback::{CallbackConfig, CallbackRejection, CallbackUrls, VerifiedCallback};
+    /// use aurpay_api::processor::{OrderState, Processor, SqliteStore};
+    /// use axum::extract::{FromRef, State};
+    /// use axum::response::{IntoResponse, Response};
+    ///
+    /// #[derive(Clone)]
+    /// struct AppState {
+    ///     callbacks: Arc<CallbackConfig>,
+    ///     processor: Arc<Processor<SqliteStore>>,
+    /// }
+    ///
+    /// // How the extractor finds its configuration in the state.
+    /// impl FromRef<AppState> for Arc<CallbackConfig> {
+    ///     fn from_ref(state: &AppState) -> Self {
+    ///         Arc::clone(&state.callbacks)
+    ///     }
+    /// }
+    ///
+    /// async fn callback(
+    ///     State(state): State<AppState>,
+    ///     callback: Result<VerifiedCallback, CallbackRejection>,
+    /// ) -> Response {
+    ///     let callback = match callback {
+    ///         Ok(callback) => callback,
+    ///         Err(rejection) => return rejection.into_response(),
+    ///     };
+    ///     state
+    ///         .processor
+    ///         .process_callback(&callback, |change| async move {
+    ///             if change.to == OrderState::Paid {
+    ///                 // fulfil change.reference, idempotently by change.key()
+    ///             }
+    ///             Ok::<(), std::io::Error>(())
+    ///         })
+    ///         .await
+    ///         .into_response()
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = aurpay_api::sandbox::Sandbox::start().await?;
+    /// let urls = CallbackUrls::new("https://shop.example/aurpay/callback")?;
+    /// let state = AppState {
+    ///     callbacks: CallbackConfig::new(
+    ///         sandbox.callback_verifier().callback_urls(&urls),
+    ///         "https://shop.example",
+    ///     ),
+    ///     processor: Arc::new(Processor::new(sandbox.client()?, SqliteStore::open_in_memory()?)),
+    /// };
+    /// let app: axum::Router = axum::Router::new()
+    ///     .route("/aurpay/callback", axum::routing::any(callback))
+    ///     .with_state(state);
+    /// # drop(app);
+    /// # Ok(())
+    /// # }
+    /// ```
     #[derive(Clone, Debug)]
     pub struct CallbackConfig {
         verifier: CallbackVerifier,

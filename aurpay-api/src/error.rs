@@ -336,6 +336,60 @@ impl Error {
         !self.0.moves_money || matches!(self.outcome(), Outcome::NotSent | Outcome::Refused)
     }
 
+    /// Whether trying the same call again later is both safe
+    /// ([`is_safe_to_retry`](Error::is_safe_to_retry)) and likely to help:
+    /// a transient failure (a timeout, a lost or refused connection, HTTP
+    /// 5xx or an answer that could not be read, rate limiting). An invalid
+    /// request, rejected credentials or a definite refusal will fail the
+    /// same way again, and a call that moves money with an unknown outcome
+    /// must be reconciled first, so neither is retryable.
+    ///
+    /// The SDK has already retried read calls as far as its
+    /// [`RetryPolicy`](crate::RetryPolicy) allows; this is for the
+    /// caller's next step (a job queue's retry, or answering 503 to a
+    /// callback so Aurpay delivers it again).
+    ///
+    /// ```
+    /// use aurpay_api::{CallExt, sandbox::{Fault, Repeat, Sandbox}, Operation};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let sandbox = Sandbox::start().await?;
+    /// sandbox.inject(Operation::GET_ORDERS, Fault::HttpStatus(503), Repeat::UntilCleared);
+    /// let error = sandbox.client()?.get_orders().call().await.unwrap_err();
+    /// assert!(error.is_retryable());
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn is_retryable(&self) -> bool {
+        if !self.is_safe_to_retry() {
+            return false;
+        }
+        match &self.0.kind {
+            ErrorKind::RateLimited { .. }
+            | ErrorKind::Timeout { .. }
+            | ErrorKind::NotConnected { .. }
+            | ErrorKind::ConnectionLost { .. }
+            | ErrorKind::Undecodable { .. }
+            | ErrorKind::ResponseTooLarge { .. } => true,
+            ErrorKind::Api { status, .. } | ErrorKind::Http { status, .. } => *status >= 500,
+            _ => false,
+        }
+    }
+
+    /// Whether Aurpay said the thing asked for does not exist: HTTP 404, or
+    /// an error envelope with `code` 404. Aurpay publishes no error-code
+    /// table; that it answers a missing order with code 404, as it answers
+    /// a missing key with code 401, is INFERRED (the sandbox does).
+    pub fn is_not_found(&self) -> bool {
+        matches!(&self.0.kind, ErrorKind::Api { code: 404, .. }) || self.status() == Some(404)
+    }
+
+    /// Whether the credentials were rejected (HTTP 401/403 or envelope
+    /// `code` 401): fix the configuration, retrying will not help.
+    pub fn is_authentication(&self) -> bool {
+        matches!(&self.0.kind, ErrorKind::Authentication { .. })
+    }
+
     /// Whether the failed call creates an order or moves funds.
     pub fn moves_money(&self) -> bool {
         self.0.moves_money

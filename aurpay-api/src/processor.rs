@@ -54,10 +54,17 @@ use std::sync::Mutex;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::callback::{Rejection, VerifiedCallback};
+use crate::reconcile::{self, ChangedOrders, Stop};
 use crate::{Client, Error, OrderStatus};
 
+#[cfg(feature = "postgres")]
+mod postgres;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+mod sql;
 #[cfg(feature = "sqlite")]
 mod sqlite;
+#[cfg(feature = "postgres")]
+pub use postgres::PostgresStore;
 #[cfg(feature = "sqlite")]
 pub use sqlite::SqliteStore;
 
@@ -187,8 +194,10 @@ impl std::error::Error for StoreError {
 /// changes were applied. Every method must be atomic with respect to other
 /// callers of the same store (other threads, other processes sharing it).
 pub trait Store: Send + Sync {
-    /// Records that `reference` is Aurpay order `order_id` (the same pair
-    /// again is a no-op).
+    /// Records that `reference` is Aurpay order `order_id`. A reference
+    /// names one order and an order has one reference: linking either again
+    /// (to anything) is a no-op; read [`order_of`](Store::order_of) to see
+    /// which link holds.
     fn link(
         &self,
         reference: &str,
@@ -200,6 +209,20 @@ pub trait Store: Send + Sync {
         &self,
         reference: &str,
     ) -> impl Future<Output = Result<Option<String>, StoreError>> + Send;
+
+    /// The reference recorded for `order_id` (the first one linked): how a
+    /// reconciled order, which carries no reference, finds the merchant's.
+    fn reference_of(
+        &self,
+        order_id: &str,
+    ) -> impl Future<Output = Result<Option<String>, StoreError>> + Send;
+
+    /// The state recorded for `order_id`, if any, and whether its effect
+    /// completed.
+    fn state_of(
+        &self,
+        order_id: &str,
+    ) -> impl Future<Output = Result<Option<(OrderState, bool)>, StoreError>> + Send;
 
     /// Claims the change of `order_id` to `to`: granted when it moves the
     /// order forward, or when an earlier claim of the same change was never
@@ -234,6 +257,18 @@ pub(crate) struct Recorded {
     pub(crate) done: bool,
     /// Seconds since the Unix epoch when it was claimed.
     pub(crate) claimed_at: u64,
+}
+
+impl Recorded {
+    /// The row a release writes back: the previous state, completed (it
+    /// was, before the claim).
+    pub(crate) fn released(previous: &OrderState) -> Recorded {
+        Recorded {
+            state: previous.clone(),
+            done: true,
+            claimed_at: 0,
+        }
+    }
 }
 
 pub(crate) fn now_secs() -> u64 {
@@ -306,15 +341,40 @@ impl MemoryStore {
 
 impl Store for MemoryStore {
     async fn link(&self, reference: &str, order_id: &str) -> Result<(), StoreError> {
-        self.lock()
-            .references
-            .entry(reference.to_owned())
-            .or_insert_with(|| order_id.to_owned());
+        let mut inner = self.lock();
+        let order_taken = inner.references.values().any(|order| order == order_id);
+        if !order_taken {
+            inner
+                .references
+                .entry(reference.to_owned())
+                .or_insert_with(|| order_id.to_owned());
+        }
         Ok(())
     }
 
     async fn order_of(&self, reference: &str) -> Result<Option<String>, StoreError> {
         Ok(self.lock().references.get(reference).cloned())
+    }
+
+    async fn reference_of(&self, order_id: &str) -> Result<Option<String>, StoreError> {
+        let inner = self.lock();
+        // The first linked: the smallest reference, like the SQL stores'
+        // ORDER BY, so every store answers the same.
+        Ok(inner
+            .references
+            .iter()
+            .filter(|(_, order)| order.as_str() == order_id)
+            .map(|(reference, _)| reference)
+            .min()
+            .cloned())
+    }
+
+    async fn state_of(&self, order_id: &str) -> Result<Option<(OrderState, bool)>, StoreError> {
+        Ok(self
+            .lock()
+            .orders
+            .get(order_id)
+            .map(|row| (row.state.clone(), row.done)))
     }
 
     async fn claim(
@@ -354,14 +414,9 @@ impl Store for MemoryStore {
         if still_ours {
             match previous {
                 Some(state) => {
-                    inner.orders.insert(
-                        order_id.to_owned(),
-                        Recorded {
-                            state: state.clone(),
-                            done: true,
-                            claimed_at: 0,
-                        },
-                    );
+                    inner
+                        .orders
+                        .insert(order_id.to_owned(), Recorded::released(state));
                 }
                 None => {
                     inner.orders.remove(order_id);
@@ -584,6 +639,213 @@ impl<S: Store> Processor<S> {
                         Err(ProcessError::Effect(error.into()))
                     }
                 }
+            }
+        }
+    }
+}
+
+/// What one reconciliation pass did ([`Processor::reconcile`]).
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct Reconciled {
+    /// Changes this pass applied (callbacks had missed them).
+    pub applied: Vec<Transition>,
+    /// Orders already at their state (or past it).
+    pub already_applied: usize,
+    /// Orders another delivery was applying at that moment (the next pass
+    /// looks again).
+    pub in_progress: Vec<String>,
+    /// Orders with no reference in the store (not created through it, or
+    /// a create call whose outcome is still unresolved): nothing applied.
+    pub unlinked: Vec<String>,
+    /// Orders whose status this SDK does not know: nothing applied.
+    pub ignored: Vec<String>,
+    /// Orders whose effect failed (released; the next pass or callback
+    /// tries again), with why.
+    pub failed: Vec<(String, ProcessError)>,
+    /// Why the pass stopped.
+    pub stop: Stop,
+    /// Where the next pass should start.
+    pub next_since: crate::Timestamp,
+}
+
+/// What [`Processor::resolve_unknown`] found for a create call whose
+/// outcome was unknown.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Resolution {
+    /// The reference is linked to this order (now, or it already was).
+    Linked {
+        /// Aurpay's order id.
+        order_id: String,
+    },
+    /// No order matches: the call most likely did not create one (see the
+    /// limits on [`reconcile::candidates`]).
+    NotFound,
+    /// Several unlinked orders match; none was linked (deciding needs
+    /// something the list does not show).
+    Ambiguous {
+        /// Their ids.
+        order_ids: Vec<String>,
+    },
+}
+
+impl<S: Store> Processor<S> {
+    /// Applies the state of every order a reconciliation pass yields
+    /// ([`reconcile::changed_since`]) whose reference the store knows,
+    /// through the same claims as callbacks, so a change is applied once
+    /// whether a callback or a pass sees it first. The listed status comes
+    /// from Aurpay's API, so no second lookup is made.
+    ///
+    /// ```
+    /// use aurpay_api::processor::{MemoryStore, Processor};
+    /// use aurpay_api::{reconcile, Timestamp};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = aurpay_api::sandbox::Sandbox::start_with_examples().await?;
+    /// let client = sandbox.client()?;
+    /// let processor = Processor::new(client.clone(), MemoryStore::new());
+    /// let since: Timestamp = "2024-08-01T00:00:00".parse()?;
+    /// let report = processor
+    ///     .reconcile(reconcile::changed_since(client.get_orders(), since), |change| async move {
+    ///         println!("{} is now {}", change.order_id, change.to.as_str());
+    ///         Ok::<(), std::io::Error>(())
+    ///     })
+    ///     .await?;
+    /// // The examples' orders were not created through this store.
+    /// assert!(report.applied.is_empty() && !report.unlinked.is_empty());
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn reconcile<B, F, Fut, E>(
+        &self,
+        mut pass: ChangedOrders<'_, B>,
+        effect: F,
+    ) -> Result<Reconciled, ProcessError>
+    where
+        B: crate::operation::Paginated + crate::CallExt + Clone + Send,
+        B::Item: crate::operation::ListedOrder + Send,
+        F: Fn(Transition) -> Fut,
+        Fut: Future<Output = Result<(), E>>,
+        E: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
+        use crate::operation::ListedOrder;
+        let mut report = Reconciled {
+            applied: Vec::new(),
+            already_applied: 0,
+            in_progress: Vec::new(),
+            unlinked: Vec::new(),
+            ignored: Vec::new(),
+            failed: Vec::new(),
+            stop: Stop::NotYet,
+            next_since: pass.next_since(),
+        };
+        while let Some(order) = pass.next().await.map_err(ProcessError::Aurpay)? {
+            let order_id = order.order_id().to_owned();
+            let Some(reference) = self.store.reference_of(&order_id).await? else {
+                report.unlinked.push(order_id);
+                continue;
+            };
+            match self
+                .apply(&order_id, Some(&reference), order.status(), &effect)
+                .await
+            {
+                Ok(Processed::Applied(transition)) => report.applied.push(transition),
+                Ok(Processed::AlreadyApplied { .. }) => report.already_applied += 1,
+                Ok(Processed::InProgress { .. }) => report.in_progress.push(order_id),
+                Ok(Processed::Ignored { .. }) => report.ignored.push(order_id),
+                Err(error @ ProcessError::Effect(_)) => report.failed.push((order_id, error)),
+                Err(error) => return Err(error),
+            }
+        }
+        report.stop = pass.stopped();
+        Ok(report)
+    }
+
+    /// After a create call for `reference` whose outcome was
+    /// [`Unknown`](crate::Outcome::Unknown) (sent at `sent_at`, for
+    /// `fiat_price` in `fiat_currency`): finds the order it may have made
+    /// ([`reconcile::candidates`] within `skew`, leaving out orders linked to
+    /// another reference) and links it when exactly one matches. Run it
+    /// again later when it answers [`Resolution::NotFound`]; decide by hand
+    /// (or cancel and create anew) when it answers
+    /// [`Resolution::Ambiguous`].
+    pub async fn resolve_unknown<B>(
+        &self,
+        reference: &str,
+        list: B,
+        fiat_price: &crate::Amount,
+        fiat_currency: &str,
+        sent_at: &crate::Timestamp,
+        skew: Duration,
+    ) -> Result<Resolution, ProcessError>
+    where
+        B: crate::operation::Paginated + crate::CallExt + Clone + Send,
+        B::Item: crate::operation::ListedOrder + Send,
+    {
+        use crate::operation::ListedOrder;
+        if let Some(order_id) = self.store.order_of(reference).await? {
+            return Ok(Resolution::Linked { order_id });
+        }
+        let found = reconcile::candidates(list, fiat_price, fiat_currency, sent_at, skew)
+            .await
+            .map_err(ProcessError::Aurpay)?;
+        let mut free = Vec::new();
+        for order in &found {
+            if self.store.reference_of(order.order_id()).await?.is_none() {
+                free.push(order.order_id().to_owned());
+            }
+        }
+        match free.as_slice() {
+            [] => Ok(Resolution::NotFound),
+            [order_id] => {
+                self.store.link(reference, order_id).await?;
+                // Another resolver may have linked it first: report what
+                // holds.
+                match self.store.order_of(reference).await? {
+                    Some(order_id) => Ok(Resolution::Linked { order_id }),
+                    None => Ok(Resolution::Ambiguous { order_ids: free }),
+                }
+            }
+            _ => Ok(Resolution::Ambiguous { order_ids: free }),
+        }
+    }
+}
+
+#[cfg(feature = "axum")]
+mod axum_responses {
+    //! What to answer Aurpay, as axum responses.
+
+    use axum::http::StatusCode;
+    use axum::response::{IntoResponse, Response};
+
+    use super::{ProcessError, Processed};
+
+    fn answer(status: u16, text: &'static str) -> Response {
+        let status = StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+        (status, text).into_response()
+    }
+
+    /// 200 `ok`, or 503 while another delivery applies the change.
+    impl IntoResponse for Processed {
+        fn into_response(self) -> Response {
+            match self.http_status() {
+                200 => answer(200, "ok\n"),
+                status => answer(status, "in progress, retry later\n"),
+            }
+        }
+    }
+
+    /// The rejection's status (400, 401, 404) or 503 (retry later). The
+    /// body says only which: details belong in your logs, not in an
+    /// answer to whoever called.
+    impl IntoResponse for ProcessError {
+        fn into_response(self) -> Response {
+            match &self {
+                ProcessError::Rejected(rejection) => {
+                    crate::callback::CallbackRejection(rejection.clone()).into_response()
+                }
+                _ => answer(self.http_status(), "not applied, retry later\n"),
             }
         }
     }

@@ -349,7 +349,13 @@ async fn controls_pay_partially_overpay_and_expire() {
         .await
         .unwrap_err();
     assert!(
-        matches!(unknown.kind(), ErrorKind::Api { code: 1001, .. }),
+        matches!(
+            unknown.kind(),
+            ErrorKind::Api {
+                code: aurpay_api::sandbox::codes::ORDER_NOT_FOUND,
+                ..
+            }
+        ),
         "{unknown:?}"
     );
     // Refunding an unpaid order is refused.

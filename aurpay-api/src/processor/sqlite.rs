@@ -7,13 +7,14 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
-use super::{Claim, OrderState, Recorded, Store, StoreError, decide, now_secs};
+use super::{Claim, OrderState, Recorded, Store, StoreError, decide, now_secs, sql};
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS aurpay_references (
     reference TEXT PRIMARY KEY,
     order_id  TEXT NOT NULL
 );
+CREATE UNIQUE INDEX IF NOT EXISTS aurpay_references_order ON aurpay_references (order_id);
 CREATE TABLE IF NOT EXISTS aurpay_order_states (
     order_id   TEXT PRIMARY KEY,
     state      TEXT NOT NULL,
@@ -25,7 +26,8 @@ CREATE TABLE IF NOT EXISTS aurpay_order_states (
 /// The processor's store in SQLite: durable across restarts, and safe for
 /// several connections (or processes) on one file, because every claim is
 /// decided inside an `IMMEDIATE` transaction (SQLite's write lock). For
-/// replicas on several machines, use a server database.
+/// replicas on several machines, use [`PostgresStore`](super::PostgresStore)
+/// (feature `postgres`).
 ///
 /// ```
 /// use aurpay_api::processor::{OrderState, SqliteStore, Store};
@@ -34,6 +36,7 @@ CREATE TABLE IF NOT EXISTS aurpay_order_states (
 /// let store = SqliteStore::open_in_memory()?;
 /// store.link("cart-1", "20240806071926377966").await?;
 /// assert_eq!(store.order_of("cart-1").await?.as_deref(), Some("20240806071926377966"));
+/// assert_eq!(store.reference_of("20240806071926377966").await?.as_deref(), Some("cart-1"));
 /// # Ok(())
 /// # }
 /// ```
@@ -92,70 +95,54 @@ impl SqliteStore {
         .map_err(store_error)?
         .map_err(store_error)
     }
+
+    /// The one string-valued lookup `order_of` and `reference_of` share.
+    async fn lookup(&self, query: &'static str, key: &str) -> Result<Option<String>, StoreError> {
+        let key = key.to_owned();
+        self.with(move |c| {
+            c.query_row(query, params![key], |row| row.get(0))
+                .optional()
+        })
+        .await
+    }
 }
 
 fn read_row(connection: &Connection, order_id: &str) -> rusqlite::Result<Option<Recorded>> {
     connection
-        .query_row(
-            "SELECT state, done, claimed_at FROM aurpay_order_states WHERE order_id = ?1",
-            params![order_id],
-            |row| {
-                let state: String = row.get(0)?;
-                Ok((state, row.get::<_, bool>(1)?, row.get::<_, i64>(2)?))
-            },
-        )
-        .optional()
-        .map(|found| {
-            // A state this version cannot read is treated as the furthest
-            // along, so nothing is applied over it.
-            found.map(|(state, done, claimed_at)| Recorded {
-                state: OrderState::parse(&state).unwrap_or(OrderState::Refunded),
-                done,
-                claimed_at: u64::try_from(claimed_at).unwrap_or(0),
-            })
+        .query_row(sql::READ_STATE, params![order_id], |row| {
+            let state: String = row.get(0)?;
+            Ok(sql::recorded(&state, row.get(1)?, row.get(2)?))
         })
+        .optional()
 }
 
 fn write_row(connection: &Connection, order_id: &str, row: &Recorded) -> rusqlite::Result<usize> {
     connection.execute(
-        "INSERT INTO aurpay_order_states (order_id, state, done, claimed_at)
-         VALUES (?1, ?2, ?3, ?4)
-         ON CONFLICT(order_id) DO UPDATE SET
-             state = excluded.state, done = excluded.done, claimed_at = excluded.claimed_at",
-        params![
-            order_id,
-            row.state.as_str(),
-            row.done,
-            i64::try_from(row.claimed_at).unwrap_or(i64::MAX)
-        ],
+        sql::WRITE_STATE,
+        params![order_id, row.state.as_str(), row.done, sql::claimed_at(row)],
     )
 }
 
 impl Store for SqliteStore {
     async fn link(&self, reference: &str, order_id: &str) -> Result<(), StoreError> {
         let (reference, order_id) = (reference.to_owned(), order_id.to_owned());
-        self.with(move |c| {
-            c.execute(
-                "INSERT INTO aurpay_references (reference, order_id) VALUES (?1, ?2)
-                 ON CONFLICT(reference) DO NOTHING",
-                params![reference, order_id],
-            )
-            .map(drop)
-        })
-        .await
+        self.with(move |c| c.execute(sql::LINK, params![reference, order_id]).map(drop))
+            .await
     }
 
     async fn order_of(&self, reference: &str) -> Result<Option<String>, StoreError> {
-        let reference = reference.to_owned();
-        self.with(move |c| {
-            c.query_row(
-                "SELECT order_id FROM aurpay_references WHERE reference = ?1",
-                params![reference],
-                |row| row.get(0),
-            )
-            .optional()
-        })
-        .await
+        self.lookup(sql::ORDER_OF, reference).await
+    }
+
+    async fn reference_of(&self, order_id: &str) -> Result<Option<String>, StoreError> {
+        self.lookup(sql::REFERENCE_OF, order_id).await
+    }
+
+    async fn state_of(&self, order_id: &str) -> Result<Option<(OrderState, bool)>, StoreError> {
+        let order_id = order_id.to_owned();
+        self.with(move |c| read_row(c, &order_id))
+            .await
+            .map(|row| row.map(|row| (row.state, row.done)))
     }
 
     async fn claim(
@@ -180,14 +167,8 @@ impl Store for SqliteStore {
 
     async fn complete(&self, order_id: &str, to: &OrderState) -> Result<(), StoreError> {
         let (order_id, to) = (order_id.to_owned(), to.as_str());
-        self.with(move |c| {
-            c.execute(
-                "UPDATE aurpay_order_states SET done = 1 WHERE order_id = ?1 AND state = ?2",
-                params![order_id, to],
-            )
-            .map(drop)
-        })
-        .await
+        self.with(move |c| c.execute(sql::COMPLETE, params![order_id, to]).map(drop))
+            .await
     }
 
     async fn release(
@@ -204,21 +185,10 @@ impl Store for SqliteStore {
             if still_ours {
                 match &previous {
                     Some(state) => {
-                        write_row(
-                            &transaction,
-                            &order_id,
-                            &Recorded {
-                                state: state.clone(),
-                                done: true,
-                                claimed_at: 0,
-                            },
-                        )?;
+                        write_row(&transaction, &order_id, &Recorded::released(state))?;
                     }
                     None => {
-                        transaction.execute(
-                            "DELETE FROM aurpay_order_states WHERE order_id = ?1",
-                            params![order_id],
-                        )?;
+                        transaction.execute(sql::FORGET_STATE, params![order_id])?;
                     }
                 }
             }

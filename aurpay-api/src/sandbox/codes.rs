@@ -41,8 +41,9 @@ pub const BODY_TOO_LARGE: i64 = 413;
 /// The request body did not arrive in time (shorter than its
 /// `Content-Length`, or too slow).
 pub const BODY_TIMEOUT: i64 = 408;
-/// No order with that id.
-pub const ORDER_NOT_FOUND: i64 = 1001;
+/// No order with that id (HTTP 200, like Aurpay's code 401 for a missing
+/// key: the code an HTTP status would have).
+pub const ORDER_NOT_FOUND: i64 = 404;
 /// The order is not paid, or already fully refunded.
 pub const NOT_REFUNDABLE: i64 = 1002;
 /// A refund amount that is not positive or exceeds what is left to refund.

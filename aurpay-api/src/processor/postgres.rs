@@ -1,0 +1,289 @@
+//! [`PostgresStore`]: the processor's store in PostgreSQL (feature
+//! `postgres`), for several replicas sharing one database.
+
+use std::time::Duration;
+
+use secrecy::{ExposeSecret, SecretString};
+use tokio::sync::Mutex;
+use tokio_postgres::{Client, GenericClient, NoTls};
+
+use super::{Claim, OrderState, Recorded, Store, StoreError, decide, now_secs, sql};
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS aurpay_references (
+    reference TEXT PRIMARY KEY,
+    order_id  TEXT NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS aurpay_references_order ON aurpay_references (order_id);
+CREATE TABLE IF NOT EXISTS aurpay_order_states (
+    order_id   TEXT PRIMARY KEY,
+    state      TEXT NOT NULL,
+    done       BOOLEAN NOT NULL,
+    claimed_at BIGINT NOT NULL
+);
+";
+
+/// The advisory lock key under which replicas create the tables one at a
+/// time (`CREATE TABLE IF NOT EXISTS` races with itself in PostgreSQL).
+const SCHEMA_LOCK: i64 = 0x6175_7270_6179; // "aurpay"
+
+/// The processor's store in PostgreSQL: every replica of a service may
+/// share one database. Each claim is decided in a transaction holding a
+/// transaction-scoped advisory lock on the order id, so two replicas
+/// handling the same order's callbacks at once serialize on it, and exactly
+/// one wins the claim; different orders do not wait for each other (except
+/// on a hash collision of their ids, which only serializes them).
+///
+/// One connection per store, used by one statement at a time: enough for a
+/// callback endpoint (each callback is a handful of short statements). A
+/// connection that broke is opened again on the next call, and the failed
+/// call is a [`StoreError`], which the processor answers with 503 so Aurpay
+/// retries.
+///
+/// [`connect`](PostgresStore::connect) uses no TLS, for a database on the
+/// same host or private network; to reach one over TLS, connect with your
+/// own TLS connector and hand the client to
+/// [`from_client`](PostgresStore::from_client) (it is not reopened).
+///
+/// ```no_run
+/// use aurpay_api::processor::{PostgresStore, Store};
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let store = PostgresStore::connect("postgres://shop@127.0.0.1/shop").await?;
+/// store.link("cart-1", "20240806071926377966").await?;
+/// # Ok(())
+/// # }
+/// ```
+/// (Not run here: it needs a PostgreSQL server; the crate's tests run it
+/// against one.)
+pub struct PostgresStore {
+    url: Option<SecretString>,
+    client: Mutex<Option<Client>>,
+}
+
+impl std::fmt::Debug for PostgresStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The URL may carry a password: never shown.
+        f.debug_struct("PostgresStore").finish_non_exhaustive()
+    }
+}
+
+fn store_error(error: impl std::error::Error + Send + Sync + 'static) -> StoreError {
+    StoreError(Box::new(error))
+}
+
+/// Opens a connection without TLS and drives it on the runtime.
+async fn open(url: &str) -> Result<Client, StoreError> {
+    let (client, connection) = tokio_postgres::connect(url, NoTls)
+        .await
+        .map_err(store_error)?;
+    tokio::spawn(async move {
+        if let Err(error) = connection.await {
+            tracing::warn!(%error, "aurpay processor: PostgreSQL connection ended");
+        }
+    });
+    Ok(client)
+}
+
+async fn create_schema(client: &mut Client) -> Result<(), StoreError> {
+    let transaction = client.transaction().await.map_err(store_error)?;
+    transaction
+        .execute("SELECT pg_advisory_xact_lock($1)", &[&SCHEMA_LOCK])
+        .await
+        .map_err(store_error)?;
+    transaction
+        .batch_execute(SCHEMA)
+        .await
+        .map_err(store_error)?;
+    transaction.commit().await.map_err(store_error)
+}
+
+/// Locks `order_id` until the end of the transaction.
+async fn lock_order(client: &impl GenericClient, order_id: &str) -> Result<(), StoreError> {
+    client
+        .execute(
+            "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+            &[&order_id],
+        )
+        .await
+        .map(drop)
+        .map_err(store_error)
+}
+
+async fn read_row(
+    client: &impl GenericClient,
+    order_id: &str,
+) -> Result<Option<Recorded>, StoreError> {
+    let row = client
+        .query_opt(sql::READ_STATE, &[&order_id])
+        .await
+        .map_err(store_error)?;
+    row.map(|row| {
+        Ok(sql::recorded(
+            row.try_get::<_, &str>(0).map_err(store_error)?,
+            row.try_get(1).map_err(store_error)?,
+            row.try_get(2).map_err(store_error)?,
+        ))
+    })
+    .transpose()
+}
+
+async fn write_row(
+    client: &impl GenericClient,
+    order_id: &str,
+    row: &Recorded,
+) -> Result<(), StoreError> {
+    client
+        .execute(
+            sql::WRITE_STATE,
+            &[
+                &order_id,
+                &row.state.as_str(),
+                &row.done,
+                &sql::claimed_at(row),
+            ],
+        )
+        .await
+        .map(drop)
+        .map_err(store_error)
+}
+
+impl PostgresStore {
+    /// Connects to `url` (`postgres://user:password@host:port/db`, or the
+    /// `key=value` form) without TLS, and creates the two tables if they do
+    /// not exist. The URL is kept, as a secret, to reconnect.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        let mut client = open(url).await?;
+        create_schema(&mut client).await?;
+        Ok(PostgresStore {
+            url: Some(SecretString::from(url.to_owned())),
+            client: Mutex::new(Some(client)),
+        })
+    }
+
+    /// Uses a connection you opened (for example with a TLS connector) and
+    /// creates the two tables if they do not exist. It is not reopened if
+    /// it breaks.
+    pub async fn from_client(mut client: Client) -> Result<Self, StoreError> {
+        create_schema(&mut client).await?;
+        Ok(PostgresStore {
+            url: None,
+            client: Mutex::new(Some(client)),
+        })
+    }
+
+    /// The connection, reopened first if it broke.
+    async fn connection(&self) -> Result<tokio::sync::MutexGuard<'_, Option<Client>>, StoreError> {
+        let mut guard = self.client.lock().await;
+        let broken = guard.as_ref().is_none_or(Client::is_closed);
+        if broken {
+            *guard = None;
+            let Some(url) = &self.url else {
+                return Err(StoreError("PostgreSQL connection closed".into()));
+            };
+            *guard = Some(open(url.expose_secret()).await?);
+        }
+        Ok(guard)
+    }
+
+    async fn lookup(&self, query: &str, key: &str) -> Result<Option<String>, StoreError> {
+        let guard = self.connection().await?;
+        let client = guard.as_ref().ok_or_else(closed)?;
+        let row = client
+            .query_opt(query, &[&key])
+            .await
+            .map_err(store_error)?;
+        row.map(|row| row.try_get(0).map_err(store_error))
+            .transpose()
+    }
+}
+
+fn closed() -> StoreError {
+    StoreError("PostgreSQL connection closed".into())
+}
+
+impl Store for PostgresStore {
+    async fn link(&self, reference: &str, order_id: &str) -> Result<(), StoreError> {
+        let guard = self.connection().await?;
+        let client = guard.as_ref().ok_or_else(closed)?;
+        client
+            .execute(sql::LINK, &[&reference, &order_id])
+            .await
+            .map(drop)
+            .map_err(store_error)
+    }
+
+    async fn order_of(&self, reference: &str) -> Result<Option<String>, StoreError> {
+        self.lookup(sql::ORDER_OF, reference).await
+    }
+
+    async fn reference_of(&self, order_id: &str) -> Result<Option<String>, StoreError> {
+        self.lookup(sql::REFERENCE_OF, order_id).await
+    }
+
+    async fn state_of(&self, order_id: &str) -> Result<Option<(OrderState, bool)>, StoreError> {
+        let guard = self.connection().await?;
+        let client = guard.as_ref().ok_or_else(closed)?;
+        Ok(read_row(client, order_id)
+            .await?
+            .map(|row| (row.state, row.done)))
+    }
+
+    async fn claim(
+        &self,
+        order_id: &str,
+        to: &OrderState,
+        lease: Duration,
+    ) -> Result<Claim, StoreError> {
+        let mut guard = self.connection().await?;
+        let client = guard.as_mut().ok_or_else(closed)?;
+        let transaction = client.transaction().await.map_err(store_error)?;
+        lock_order(&transaction, order_id).await?;
+        let recorded = read_row(&transaction, order_id).await?;
+        let (claim, write) = decide(recorded.as_ref(), to, now_secs(), lease);
+        if let Some(row) = write {
+            write_row(&transaction, order_id, &row).await?;
+        }
+        transaction.commit().await.map_err(store_error)?;
+        Ok(claim)
+    }
+
+    async fn complete(&self, order_id: &str, to: &OrderState) -> Result<(), StoreError> {
+        let guard = self.connection().await?;
+        let client = guard.as_ref().ok_or_else(closed)?;
+        client
+            .execute(sql::COMPLETE, &[&order_id, &to.as_str()])
+            .await
+            .map(drop)
+            .map_err(store_error)
+    }
+
+    async fn release(
+        &self,
+        order_id: &str,
+        to: &OrderState,
+        previous: Option<&OrderState>,
+    ) -> Result<(), StoreError> {
+        let mut guard = self.connection().await?;
+        let client = guard.as_mut().ok_or_else(closed)?;
+        let transaction = client.transaction().await.map_err(store_error)?;
+        lock_order(&transaction, order_id).await?;
+        let still_ours = read_row(&transaction, order_id)
+            .await?
+            .is_some_and(|row| row.state == *to && !row.done);
+        if still_ours {
+            match previous {
+                Some(state) => {
+                    write_row(&transaction, order_id, &Recorded::released(state)).await?
+                }
+                None => {
+                    transaction
+                        .execute(sql::FORGET_STATE, &[&order_id])
+                        .await
+                        .map_err(store_error)?;
+                }
+            }
+        }
+        transaction.commit().await.map_err(store_error)
+    }
+}
