@@ -47,6 +47,17 @@
 //! * States only move forward (awaiting payment, partially paid, then paid
 //!   or expired, then refunded). An unknown Aurpay status is reported as
 //!   [`Processed::Ignored`], never applied.
+//! * Which store: [`MemoryStore`] in tests (lost with the process);
+//!   [`SqliteStore`] (feature `sqlite`) for processes on one machine;
+//!   [`PostgresStore`] (feature `postgres`) for replicas sharing a
+//!   database. A store is only as durable as its database: a claim
+//!   recorded in a database that is then lost is forgotten.
+//! * Callbacks and reconciliation ([`Processor::reconcile`]) go through the
+//!   same claims, so a change is applied once whichever sees it first. A
+//!   callback whose reference the store does not know yet (a create call
+//!   whose outcome is still unresolved) is answered 404, so Aurpay retries
+//!   it; [`Processor::resolve_unknown`] links the reference when it finds
+//!   the order.
 
 use std::collections::HashMap;
 use std::future::Future;
