@@ -26,6 +26,7 @@ fi
 
 cargo build -p aurpay-api --example sandbox_server --locked
 log=target/fuzz-sandbox-server.log
+: > "$log"  # exists before the wait loop reads it
 target/debug/examples/sandbox_server --examples > "$log" 2>&1 &
 server=$!
 trap 'kill "$server" 2>/dev/null || true' EXIT
