@@ -176,10 +176,9 @@ pub(crate) fn run(
                 .collect();
             Ok(Value::Array(deliveries))
         }
-        _ => Err(Failure::new(
-            codes::NOT_FOUND,
-            format!("no control {method} /__sandbox/{rest}"),
-        )),
+        _ => Err(Failure::no_route(format!(
+            "no control {method} /__sandbox/{rest}"
+        ))),
     }
 }
 

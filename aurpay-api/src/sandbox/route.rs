@@ -16,11 +16,14 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 /// An Aurpay-style error: the envelope's code and message (sent with HTTP
-/// 200, as Aurpay does).
+/// 200, as Aurpay does, except for a route that does not exist).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Failure {
     pub(crate) code: i64,
     pub(crate) message: String,
+    /// HTTP 404 rather than 200: no such route (a missing order is an
+    /// envelope refusal, not a missing route).
+    pub(crate) no_route: bool,
 }
 
 impl Failure {
@@ -28,6 +31,15 @@ impl Failure {
         Failure {
             code,
             message: message.into(),
+            no_route: false,
+        }
+    }
+
+    /// No such control or page: code 404 with HTTP 404.
+    pub(crate) fn no_route(message: impl Into<String>) -> Self {
+        Failure {
+            no_route: true,
+            ..Failure::new(super::codes::NOT_FOUND, message)
         }
     }
 

@@ -123,10 +123,12 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
                 Ok(raw) => ok(&raw),
                 Err(e) => fail(500, &format!("sandbox could not encode its answer: {e}")),
             },
-            Err(Failure { code, message }) if code == codes::NOT_FOUND => {
-                json_response(StatusCode::NOT_FOUND, envelope(code, &message, None))
-            }
-            Err(Failure { code, message }) => fail(code, &message),
+            Err(Failure {
+                code,
+                message,
+                no_route: true,
+            }) => json_response(StatusCode::NOT_FOUND, envelope(code, &message, None)),
+            Err(Failure { code, message, .. }) => fail(code, &message),
         };
     }
 
@@ -199,7 +201,7 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
         .and_then(|request| server::dispatch(&Api(&shared), operation, &request))
     {
         Ok(data) => envelope(0, "ok", Some(&data)),
-        Err(Failure { code, message }) => envelope(code, &message, None),
+        Err(Failure { code, message, .. }) => envelope(code, &message, None),
     };
     // The request has been processed; what reaches the client depends on
     // the fault.
