@@ -65,6 +65,30 @@ macro_rules! open_enum {
             }
         }
 
+        impl From<String> for $name {
+            fn from(s: String) -> Self {
+                $name::from(s.as_str())
+            }
+        }
+
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                self.as_str()
+            }
+        }
+
+        impl PartialEq<str> for $name {
+            fn eq(&self, other: &str) -> bool {
+                self.as_str() == other
+            }
+        }
+
+        impl PartialEq<&str> for $name {
+            fn eq(&self, other: &&str) -> bool {
+                self.as_str() == *other
+            }
+        }
+
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str(self.as_str())
@@ -221,5 +245,94 @@ open_enum! {
         HmacSha256 = "HMAC-SHA256",
         /// HMAC with SHA3-256.
         HmacSha3_256 = "HMAC-SHA3_256",
+    }
+}
+
+open_enum! {
+    /// A blockchain, as Aurpay names it in `chain` fields.
+    ///
+    /// Values seen in Aurpay's docs and official plugins; any other decodes
+    /// as `Unknown` and is sent as written. Use a variant rather than a
+    /// string where you can: a typo in a variant does not compile.
+    ///
+    /// ```
+    /// use aurpay_api::Chain;
+    /// assert_eq!(Chain::Trx.as_str(), "TRX");
+    /// assert_eq!(Chain::from("SOL"), Chain::Unknown("SOL".into()));
+    /// ```
+    Chain {
+        /// Ethereum (docs' examples).
+        Eth = "ETH",
+        /// Tron (docs' examples).
+        Trx = "TRX",
+        /// Bitcoin (docs' examples).
+        Btc = "BTC",
+        /// Bitcoin Lightning (the official plugin's mapping).
+        Bln = "BLN",
+        /// BNB Smart Chain (third-party code only: INFERRED).
+        Bnb = "BNB",
+    }
+}
+
+open_enum! {
+    /// A cryptocurrency, as Aurpay names it in `currency` fields that hold
+    /// crypto (Get Payment Info's request and the order, transaction and
+    /// wallet records). Tokens carry their chain's standard
+    /// (`USDT-ERC20`, `USDT-TRC20`).
+    ///
+    /// Values seen in Aurpay's docs and official plugins; any other decodes
+    /// as `Unknown` and is sent as written. `CryptoCurrency::UsdtErc20`
+    /// cannot be misspelt `USDT_ERC20`.
+    ///
+    /// ```
+    /// use aurpay_api::CryptoCurrency;
+    /// assert_eq!(CryptoCurrency::UsdtErc20.as_str(), "USDT-ERC20");
+    /// assert!(CryptoCurrency::from("USDT_ERC20").is_unknown());
+    /// ```
+    ///
+    /// A misspelt variant is a compile error:
+    ///
+    /// ```compile_fail
+    /// let typo = aurpay_api::CryptoCurrency::Usdt_Erc20;
+    /// ```
+    CryptoCurrency {
+        /// Ether.
+        Eth = "ETH",
+        /// Tether on Ethereum.
+        UsdtErc20 = "USDT-ERC20",
+        /// USD Coin on Ethereum.
+        UsdcErc20 = "USDC-ERC20",
+        /// Dai on Ethereum.
+        DaiErc20 = "DAI-ERC20",
+        /// Tron's TRX.
+        Trx = "TRX",
+        /// Tether on Tron.
+        UsdtTrc20 = "USDT-TRC20",
+        /// USD Coin on Tron.
+        UsdcTrc20 = "USDC-TRC20",
+        /// Bitcoin.
+        Btc = "BTC",
+        /// Bitcoin over Lightning (the official plugin's mapping).
+        BtcLn = "BTC-LN",
+        /// BNB (third-party code only: INFERRED).
+        Bnb = "BNB",
+    }
+}
+
+open_enum! {
+    /// A fiat currency code, in `currency` fields that hold fiat (Get
+    /// Payment URL, Create BLN Order) and every `vs_currency`. The valid
+    /// list is Get Support Real Currency List's; these two are seen in use.
+    ///
+    /// ```
+    /// use aurpay_api::FiatCurrency;
+    /// assert_eq!(FiatCurrency::Usd.as_str(), "USD");
+    /// assert_eq!(FiatCurrency::from("EUR").as_str(), "EUR");
+    /// ```
+    FiatCurrency {
+        /// US dollar (every official example).
+        Usd = "USD",
+        /// Chinese yuan (third-party code).
+        Cny = "CNY",
     }
 }

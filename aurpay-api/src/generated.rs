@@ -99,7 +99,7 @@ pub mod types {
         pub balance: crate::Amount,
         ///INFERRED: CRYPTO currency of `balance`, e.g. `BTC`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub currency: ::std::option::Option<::std::string::String>,
+        pub currency: ::std::option::Option<crate::CryptoCurrency>,
     }
 
     impl BlnBalance {
@@ -159,7 +159,7 @@ pub mod types {
         pub create_time: ::std::option::Option<crate::Timestamp>,
         ///CRYPTO currency of `amount`: `BTC-LN` (Lightning BTC), seen in one docs example. Not the FIAT `currency` of the request.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub currency: ::std::option::Option<::std::string::String>,
+        pub currency: ::std::option::Option<crate::CryptoCurrency>,
         ///Aurpay order id.
         pub order_id: ::std::string::String,
         ///Aurpay's hosted cashier page for this order.
@@ -229,7 +229,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub callback_url: ::std::option::Option<::std::string::String>,
         ///FIAT currency code of `price`, e.g. `USD`. Unlike Get Payment Info, where `currency` is the CRYPTO currency and the fiat is `vs_currency`.
-        pub currency: ::std::string::String,
+        pub currency: crate::FiatCurrency,
         ///FIAT price of the order, in `currency` (e.g. 20 USD); Aurpay converts it into BTC.
         pub price: crate::Amount,
         ///Where the buyer is redirected after paying.
@@ -466,7 +466,7 @@ order from the API before acting on it.
         pub bind_id: ::std::option::Option<::std::string::String>,
         ///Blockchain code.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub chain: ::std::option::Option<::std::string::String>,
+        pub chain: ::std::option::Option<crate::Chain>,
         ///Blockchain name.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub chain_name: ::std::option::Option<::std::string::String>,
@@ -478,7 +478,7 @@ order from the API before acting on it.
         pub create_time: ::std::option::Option<crate::Timestamp>,
         ///CRYPTO currency of the order, e.g. `BTC`: the unit of `amount` and, INFERRED, of `obtained` and `fee`. Not a fiat code; the fiat is `vs_currency`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub currency: ::std::option::Option<::std::string::String>,
+        pub currency: ::std::option::Option<crate::CryptoCurrency>,
         ///INFERRED: CRYPTO fee Aurpay charged, in `currency`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub fee: ::std::option::Option<crate::Amount>,
@@ -527,7 +527,7 @@ order from the API before acting on it.
         pub user_id: ::std::option::Option<::std::string::String>,
         ///FIAT currency code, e.g. `USD`: the unit of `vs_price`, the order's fiat price.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub vs_currency: ::std::option::Option<::std::string::String>,
+        pub vs_currency: ::std::option::Option<crate::FiatCurrency>,
         ///FIAT price of the order, in `vs_currency`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub vs_price: ::std::option::Option<crate::Amount>,
@@ -653,7 +653,7 @@ order from the API before acting on it.
         pub amount: crate::Amount,
         ///Blockchain code, e.g. `TRX`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub chain: ::std::option::Option<::std::string::String>,
+        pub chain: ::std::option::Option<crate::Chain>,
         ///Blockchain name, e.g. `Tron`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub chain_name: ::std::option::Option<::std::string::String>,
@@ -662,7 +662,7 @@ order from the API before acting on it.
         pub create_time: ::std::option::Option<crate::Timestamp>,
         ///CRYPTO currency of the order, e.g. `USDC-TRC20`: the unit of `amount`. Not a fiat code; the fiat is `vs_currency`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub currency: ::std::option::Option<::std::string::String>,
+        pub currency: ::std::option::Option<crate::CryptoCurrency>,
         ///Aurpay order id.
         pub order_id: ::std::string::String,
         ///Kind of order (`ORDER`, `INVOICE`, ...).
@@ -687,7 +687,7 @@ order from the API before acting on it.
         pub user_id: ::std::option::Option<::std::string::String>,
         ///FIAT currency code, e.g. `USD`: the unit of `vs_price`, the order's fiat price.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub vs_currency: ::std::option::Option<::std::string::String>,
+        pub vs_currency: ::std::option::Option<crate::FiatCurrency>,
         ///FIAT price of the order, in `vs_currency`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub vs_price: ::std::option::Option<crate::Amount>,
@@ -730,7 +730,7 @@ order from the API before acting on it.
         pub status: crate::OrderStatus,
         ///FIAT currency code, e.g. `USD`: the unit of `vs_price`. `amount` is CRYPTO, in the `currency` sent in the request.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub vs_currency: ::std::option::Option<::std::string::String>,
+        pub vs_currency: ::std::option::Option<crate::FiatCurrency>,
         ///FIAT price of the order, in `vs_currency`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub vs_price: ::std::option::Option<crate::Amount>,
@@ -790,9 +790,9 @@ order from the API before acting on it.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub callback_url: ::std::option::Option<::std::string::String>,
         ///Blockchain to pay on, e.g. `ETH`, `TRX`, `BTC`; the chain of `currency`.
-        pub chain: ::std::string::String,
+        pub chain: crate::Chain,
         ///CRYPTO currency the buyer pays in, e.g. `USDT-ERC20`, `USDT-TRC20`, `BTC`. Unlike Get Payment URL and Create BLN Order, where `currency` is FIAT; here the fiat is `vs_currency`.
-        pub currency: ::std::string::String,
+        pub currency: crate::CryptoCurrency,
         ///Send callbacks as POST with the order as JSON body. Default false.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub enable_post_callback: ::std::option::Option<bool>,
@@ -809,7 +809,7 @@ order from the API before acting on it.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub timeout_url: ::std::option::Option<::std::string::String>,
         ///FIAT currency code of `vs_price`, e.g. `USD` (in this call `currency` is the CRYPTO currency). The docs swap the descriptions of `vs_currency` and `vs_price`; this follows their examples.
-        pub vs_currency: ::std::string::String,
+        pub vs_currency: crate::FiatCurrency,
         ///FIAT price of the order, in `vs_currency` (e.g. 18 USD); Aurpay converts it into the CRYPTO `currency`.
         pub vs_price: crate::Amount,
     }
@@ -889,7 +889,7 @@ order from the API before acting on it.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub callback_url: ::std::option::Option<::std::string::String>,
         ///FIAT currency code of `price`, e.g. `USD` (valid values from Get Support Real Currency List). Unlike Get Payment Info, where `currency` is the CRYPTO currency and the fiat is `vs_currency`; INFERRED: required.
-        pub currency: ::std::string::String,
+        pub currency: crate::FiatCurrency,
         ///Send callbacks as POST with the order as JSON body. Default false.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub enable_post_callback: ::std::option::Option<bool>,
@@ -926,24 +926,24 @@ order from the API before acting on it.
     )]
     #[serde(transparent)]
     #[non_exhaustive]
-    pub struct RealCurrencyList(pub ::std::vec::Vec<::std::string::String>);
+    pub struct RealCurrencyList(pub ::std::vec::Vec<crate::FiatCurrency>);
     impl ::std::ops::Deref for RealCurrencyList {
-        type Target = ::std::vec::Vec<::std::string::String>;
-        fn deref(&self) -> &::std::vec::Vec<::std::string::String> {
+        type Target = ::std::vec::Vec<crate::FiatCurrency>;
+        fn deref(&self) -> &::std::vec::Vec<crate::FiatCurrency> {
             &self.0
         }
     }
 
     impl ::std::convert::From<RealCurrencyList>
-    for ::std::vec::Vec<::std::string::String> {
+    for ::std::vec::Vec<crate::FiatCurrency> {
         fn from(value: RealCurrencyList) -> Self {
             value.0
         }
     }
 
-    impl ::std::convert::From<::std::vec::Vec<::std::string::String>>
+    impl ::std::convert::From<::std::vec::Vec<crate::FiatCurrency>>
     for RealCurrencyList {
-        fn from(value: ::std::vec::Vec<::std::string::String>) -> Self {
+        fn from(value: ::std::vec::Vec<crate::FiatCurrency>) -> Self {
             Self(value)
         }
     }
@@ -995,10 +995,10 @@ order from the API before acting on it.
         pub amount: crate::Amount,
         ///Blockchain code.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub chain: ::std::option::Option<::std::string::String>,
+        pub chain: ::std::option::Option<crate::Chain>,
         ///CRYPTO currency of the order, e.g. `BTC`. INFERRED: also the unit of `amount`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub currency: ::std::option::Option<::std::string::String>,
+        pub currency: ::std::option::Option<crate::CryptoCurrency>,
         ///Aurpay order id.
         pub order_id: ::std::string::String,
     }
@@ -1142,9 +1142,9 @@ order from the API before acting on it.
         ///INFERRED: the merchant's own receiving address for `currency`.
         pub address: ::std::string::String,
         ///INFERRED: blockchain code, e.g. `ETH`.
-        pub chain: ::std::string::String,
+        pub chain: crate::Chain,
         ///INFERRED: CRYPTO currency received at `address`, e.g. `USDT-ERC20`.
-        pub currency: ::std::string::String,
+        pub currency: crate::CryptoCurrency,
     }
 
     impl SelfCustodyWallet {
@@ -1230,12 +1230,12 @@ order from the API before acting on it.
     #[non_exhaustive]
     pub struct SupportedCryptoCurrency {
         ///INFERRED: blockchain code, usable as the `chain` of Get Payment Info (e.g. `ETH`).
-        pub chain: ::std::string::String,
+        pub chain: crate::Chain,
         ///INFERRED: human-readable blockchain name, e.g. `Ethereum`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub chain_name: ::std::option::Option<::std::string::String>,
         ///INFERRED: CRYPTO currency code, usable as the `currency` of Get Payment Info (e.g. `USDT-ERC20`).
-        pub currency: ::std::string::String,
+        pub currency: crate::CryptoCurrency,
     }
 
     impl SupportedCryptoCurrency {
@@ -1262,13 +1262,13 @@ order from the API before acting on it.
         pub amount: crate::Amount,
         ///Blockchain code.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub chain: ::std::option::Option<::std::string::String>,
+        pub chain: ::std::option::Option<crate::Chain>,
         ///When the transaction was created.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub create_time: ::std::option::Option<crate::Timestamp>,
         ///CRYPTO currency of the transaction, e.g. `BTC`. INFERRED: the unit of `amount`, `obtained` and `fee`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub currency: ::std::option::Option<::std::string::String>,
+        pub currency: ::std::option::Option<crate::CryptoCurrency>,
         ///INFERRED: CRYPTO fee, in `currency`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub fee: ::std::option::Option<crate::Amount>,
@@ -1388,9 +1388,9 @@ order from the API before acting on it.
         ///INFERRED: CRYPTO balance, in `currency`.
         pub balance: crate::Amount,
         ///INFERRED: blockchain code of the wallet, e.g. `TRX`.
-        pub chain: ::std::string::String,
+        pub chain: crate::Chain,
         ///INFERRED: CRYPTO currency held, e.g. `USDT-TRC20`; the unit of `balance`.
-        pub currency: ::std::string::String,
+        pub currency: crate::CryptoCurrency,
     }
 
     impl Wallet {
@@ -1478,9 +1478,9 @@ order from the API before acting on it.
         ///INFERRED: CRYPTO amount to withdraw, in `currency` (sent as a JSON number, like every documented request amount).
         pub amount: crate::Amount,
         ///INFERRED: blockchain to withdraw on, e.g. `TRX`.
-        pub chain: ::std::string::String,
+        pub chain: crate::Chain,
         ///INFERRED: CRYPTO currency to withdraw, e.g. `USDT-TRC20`; the unit of `amount`.
-        pub currency: ::std::string::String,
+        pub currency: crate::CryptoCurrency,
     }
 
     impl WithdrawRequest {
@@ -1789,7 +1789,7 @@ order from the API before acting on it.
         pub struct BlnBalance {
             balance: ::std::result::Result<crate::Amount, ::std::string::String>,
             currency: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<crate::CryptoCurrency>,
                 ::std::string::String,
             >,
         }
@@ -1820,7 +1820,7 @@ order from the API before acting on it.
             ///Sets [`currency`](super::BlnBalance::currency): INFERRED: CRYPTO currency of `balance`, e.g. `BTC`.
             pub fn currency<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::Into<crate::OptionalField<::std::string::String>>,
+                T: ::std::convert::Into<crate::OptionalField<crate::CryptoCurrency>>,
             {
                 self.currency = Ok(value.into().0);
                 self
@@ -1966,7 +1966,7 @@ order from the API before acting on it.
                 ::std::string::String,
             >,
             currency: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<crate::CryptoCurrency>,
                 ::std::string::String,
             >,
             order_id: ::std::result::Result<
@@ -2028,7 +2028,7 @@ order from the API before acting on it.
             ///Sets [`currency`](super::BlnOrder::currency): CRYPTO currency of `amount`: `BTC-LN` (Lightning BTC), seen in one docs example. Not the FIAT `currency` of the request.
             pub fn currency<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::Into<crate::OptionalField<::std::string::String>>,
+                T: ::std::convert::Into<crate::OptionalField<crate::CryptoCurrency>>,
             {
                 self.currency = Ok(value.into().0);
                 self
@@ -2234,10 +2234,7 @@ order from the API before acting on it.
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            currency: ::std::result::Result<
-                ::std::string::String,
-                ::std::string::String,
-            >,
+            currency: ::std::result::Result<crate::FiatCurrency, ::std::string::String>,
             price: ::std::result::Result<crate::Amount, ::std::string::String>,
             succeed_url: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -2278,7 +2275,7 @@ order from the API before acting on it.
             ///Sets [`currency`](super::BlnOrderRequest::currency): FIAT currency code of `price`, e.g. `USD`. Unlike Get Payment Info, where `currency` is the CRYPTO currency and the fiat is `vs_currency`.
             pub fn currency<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<crate::FiatCurrency>,
                 T::Error: ::std::fmt::Display,
             {
                 self.currency = value
@@ -2748,7 +2745,7 @@ order from the API before acting on it.
                 ::std::string::String,
             >,
             chain: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<crate::Chain>,
                 ::std::string::String,
             >,
             chain_name: ::std::result::Result<
@@ -2764,7 +2761,7 @@ order from the API before acting on it.
                 ::std::string::String,
             >,
             currency: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<crate::CryptoCurrency>,
                 ::std::string::String,
             >,
             fee: ::std::result::Result<
@@ -2829,7 +2826,7 @@ order from the API before acting on it.
                 ::std::string::String,
             >,
             vs_currency: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<crate::FiatCurrency>,
                 ::std::string::String,
             >,
             vs_price: ::std::result::Result<
@@ -2900,7 +2897,7 @@ order from the API before acting on it.
             ///Sets [`chain`](super::OrderDetail::chain): Blockchain code.
             pub fn chain<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::Into<crate::OptionalField<::std::string::String>>,
+                T: ::std::convert::Into<crate::OptionalField<crate::Chain>>,
             {
                 self.chain = Ok(value.into().0);
                 self
@@ -2932,7 +2929,7 @@ order from the API before acting on it.
             ///Sets [`currency`](super::OrderDetail::currency): CRYPTO currency of the order, e.g. `BTC`: the unit of `amount` and, INFERRED, of `obtained` and `fee`. Not a fiat code; the fiat is `vs_currency`.
             pub fn currency<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::Into<crate::OptionalField<::std::string::String>>,
+                T: ::std::convert::Into<crate::OptionalField<crate::CryptoCurrency>>,
             {
                 self.currency = Ok(value.into().0);
                 self
@@ -3080,7 +3077,7 @@ order from the API before acting on it.
             ///Sets [`vs_currency`](super::OrderDetail::vs_currency): FIAT currency code, e.g. `USD`: the unit of `vs_price`, the order's fiat price.
             pub fn vs_currency<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::Into<crate::OptionalField<::std::string::String>>,
+                T: ::std::convert::Into<crate::OptionalField<crate::FiatCurrency>>,
             {
                 self.vs_currency = Ok(value.into().0);
                 self
@@ -3514,7 +3511,7 @@ order from the API before acting on it.
         pub struct OrderSummary {
             amount: ::std::result::Result<crate::Amount, ::std::string::String>,
             chain: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<crate::Chain>,
                 ::std::string::String,
             >,
             chain_name: ::std::result::Result<
@@ -3526,7 +3523,7 @@ order from the API before acting on it.
                 ::std::string::String,
             >,
             currency: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<crate::CryptoCurrency>,
                 ::std::string::String,
             >,
             order_id: ::std::result::Result<
@@ -3559,7 +3556,7 @@ order from the API before acting on it.
                 ::std::string::String,
             >,
             vs_currency: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<crate::FiatCurrency>,
                 ::std::string::String,
             >,
             vs_price: ::std::result::Result<
@@ -3607,7 +3604,7 @@ order from the API before acting on it.
             ///Sets [`chain`](super::OrderSummary::chain): Blockchain code, e.g. `TRX`.
             pub fn chain<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::Into<crate::OptionalField<::std::string::String>>,
+                T: ::std::convert::Into<crate::OptionalField<crate::Chain>>,
             {
                 self.chain = Ok(value.into().0);
                 self
@@ -3631,7 +3628,7 @@ order from the API before acting on it.
             ///Sets [`currency`](super::OrderSummary::currency): CRYPTO currency of the order, e.g. `USDC-TRC20`: the unit of `amount`. Not a fiat code; the fiat is `vs_currency`.
             pub fn currency<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::Into<crate::OptionalField<::std::string::String>>,
+                T: ::std::convert::Into<crate::OptionalField<crate::CryptoCurrency>>,
             {
                 self.currency = Ok(value.into().0);
                 self
@@ -3713,7 +3710,7 @@ order from the API before acting on it.
             ///Sets [`vs_currency`](super::OrderSummary::vs_currency): FIAT currency code, e.g. `USD`: the unit of `vs_price`, the order's fiat price.
             pub fn vs_currency<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::Into<crate::OptionalField<::std::string::String>>,
+                T: ::std::convert::Into<crate::OptionalField<crate::FiatCurrency>>,
             {
                 self.vs_currency = Ok(value.into().0);
                 self
@@ -3801,7 +3798,7 @@ order from the API before acting on it.
             >,
             status: ::std::result::Result<crate::OrderStatus, ::std::string::String>,
             vs_currency: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<crate::FiatCurrency>,
                 ::std::string::String,
             >,
             vs_price: ::std::result::Result<
@@ -3901,7 +3898,7 @@ order from the API before acting on it.
             ///Sets [`vs_currency`](super::PaymentInfo::vs_currency): FIAT currency code, e.g. `USD`: the unit of `vs_price`. `amount` is CRYPTO, in the `currency` sent in the request.
             pub fn vs_currency<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::Into<crate::OptionalField<::std::string::String>>,
+                T: ::std::convert::Into<crate::OptionalField<crate::FiatCurrency>>,
             {
                 self.vs_currency = Ok(value.into().0);
                 self
@@ -4068,9 +4065,9 @@ order from the API before acting on it.
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            chain: ::std::result::Result<::std::string::String, ::std::string::String>,
+            chain: ::std::result::Result<crate::Chain, ::std::string::String>,
             currency: ::std::result::Result<
-                ::std::string::String,
+                crate::CryptoCurrency,
                 ::std::string::String,
             >,
             enable_post_callback: ::std::result::Result<
@@ -4094,7 +4091,7 @@ order from the API before acting on it.
                 ::std::string::String,
             >,
             vs_currency: ::std::result::Result<
-                ::std::string::String,
+                crate::FiatCurrency,
                 ::std::string::String,
             >,
             vs_price: ::std::result::Result<crate::Amount, ::std::string::String>,
@@ -4129,7 +4126,7 @@ order from the API before acting on it.
             ///Sets [`chain`](super::PaymentInfoRequest::chain): Blockchain to pay on, e.g. `ETH`, `TRX`, `BTC`; the chain of `currency`.
             pub fn chain<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<crate::Chain>,
                 T::Error: ::std::fmt::Display,
             {
                 self.chain = value
@@ -4142,7 +4139,7 @@ order from the API before acting on it.
             ///Sets [`currency`](super::PaymentInfoRequest::currency): CRYPTO currency the buyer pays in, e.g. `USDT-ERC20`, `USDT-TRC20`, `BTC`. Unlike Get Payment URL and Create BLN Order, where `currency` is FIAT; here the fiat is `vs_currency`.
             pub fn currency<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<crate::CryptoCurrency>,
                 T::Error: ::std::fmt::Display,
             {
                 self.currency = value
@@ -4195,7 +4192,7 @@ order from the API before acting on it.
             ///Sets [`vs_currency`](super::PaymentInfoRequest::vs_currency): FIAT currency code of `vs_price`, e.g. `USD` (in this call `currency` is the CRYPTO currency). The docs swap the descriptions of `vs_currency` and `vs_price`; this follows their examples.
             pub fn vs_currency<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<crate::FiatCurrency>,
                 T::Error: ::std::fmt::Display,
             {
                 self.vs_currency = value
@@ -4418,10 +4415,7 @@ order from the API before acting on it.
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            currency: ::std::result::Result<
-                ::std::string::String,
-                ::std::string::String,
-            >,
+            currency: ::std::result::Result<crate::FiatCurrency, ::std::string::String>,
             enable_post_callback: ::std::result::Result<
                 ::std::option::Option<bool>,
                 ::std::string::String,
@@ -4472,7 +4466,7 @@ order from the API before acting on it.
             ///Sets [`currency`](super::PaymentUrlRequest::currency): FIAT currency code of `price`, e.g. `USD` (valid values from Get Support Real Currency List). Unlike Get Payment Info, where `currency` is the CRYPTO currency and the fiat is `vs_currency`; INFERRED: required.
             pub fn currency<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<crate::FiatCurrency>,
                 T::Error: ::std::fmt::Display,
             {
                 self.currency = value
@@ -4686,11 +4680,11 @@ order from the API before acting on it.
         pub struct RefundInfo {
             amount: ::std::result::Result<crate::Amount, ::std::string::String>,
             chain: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<crate::Chain>,
                 ::std::string::String,
             >,
             currency: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<crate::CryptoCurrency>,
                 ::std::string::String,
             >,
             order_id: ::std::result::Result<
@@ -4727,7 +4721,7 @@ order from the API before acting on it.
             ///Sets [`chain`](super::RefundInfo::chain): Blockchain code.
             pub fn chain<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::Into<crate::OptionalField<::std::string::String>>,
+                T: ::std::convert::Into<crate::OptionalField<crate::Chain>>,
             {
                 self.chain = Ok(value.into().0);
                 self
@@ -4735,7 +4729,7 @@ order from the API before acting on it.
             ///Sets [`currency`](super::RefundInfo::currency): CRYPTO currency of the order, e.g. `BTC`. INFERRED: also the unit of `amount`.
             pub fn currency<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::Into<crate::OptionalField<::std::string::String>>,
+                T: ::std::convert::Into<crate::OptionalField<crate::CryptoCurrency>>,
             {
                 self.currency = Ok(value.into().0);
                 self
@@ -5169,9 +5163,9 @@ order from the API before acting on it.
         #[derive(Clone, Debug)]
         pub struct SelfCustodyWallet {
             address: ::std::result::Result<::std::string::String, ::std::string::String>,
-            chain: ::std::result::Result<::std::string::String, ::std::string::String>,
+            chain: ::std::result::Result<crate::Chain, ::std::string::String>,
             currency: ::std::result::Result<
-                ::std::string::String,
+                crate::CryptoCurrency,
                 ::std::string::String,
             >,
         }
@@ -5203,7 +5197,7 @@ order from the API before acting on it.
             ///Sets [`chain`](super::SelfCustodyWallet::chain): INFERRED: blockchain code, e.g. `ETH`.
             pub fn chain<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<crate::Chain>,
                 T::Error: ::std::fmt::Display,
             {
                 self.chain = value
@@ -5216,7 +5210,7 @@ order from the API before acting on it.
             ///Sets [`currency`](super::SelfCustodyWallet::currency): INFERRED: CRYPTO currency received at `address`, e.g. `USDT-ERC20`.
             pub fn currency<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<crate::CryptoCurrency>,
                 T::Error: ::std::fmt::Display,
             {
                 self.currency = value
@@ -5367,13 +5361,13 @@ order from the API before acting on it.
         ///Builder for [`SupportedCryptoCurrency`](super::SupportedCryptoCurrency), made by [`SupportedCryptoCurrency::builder`](super::SupportedCryptoCurrency::builder).
         #[derive(Clone, Debug)]
         pub struct SupportedCryptoCurrency {
-            chain: ::std::result::Result<::std::string::String, ::std::string::String>,
+            chain: ::std::result::Result<crate::Chain, ::std::string::String>,
             chain_name: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             currency: ::std::result::Result<
-                ::std::string::String,
+                crate::CryptoCurrency,
                 ::std::string::String,
             >,
         }
@@ -5392,7 +5386,7 @@ order from the API before acting on it.
             ///Sets [`chain`](super::SupportedCryptoCurrency::chain): INFERRED: blockchain code, usable as the `chain` of Get Payment Info (e.g. `ETH`).
             pub fn chain<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<crate::Chain>,
                 T::Error: ::std::fmt::Display,
             {
                 self.chain = value
@@ -5413,7 +5407,7 @@ order from the API before acting on it.
             ///Sets [`currency`](super::SupportedCryptoCurrency::currency): INFERRED: CRYPTO currency code, usable as the `currency` of Get Payment Info (e.g. `USDT-ERC20`).
             pub fn currency<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<crate::CryptoCurrency>,
                 T::Error: ::std::fmt::Display,
             {
                 self.currency = value
@@ -5455,7 +5449,7 @@ order from the API before acting on it.
         pub struct Transaction {
             amount: ::std::result::Result<crate::Amount, ::std::string::String>,
             chain: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<crate::Chain>,
                 ::std::string::String,
             >,
             create_time: ::std::result::Result<
@@ -5463,7 +5457,7 @@ order from the API before acting on it.
                 ::std::string::String,
             >,
             currency: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<crate::CryptoCurrency>,
                 ::std::string::String,
             >,
             fee: ::std::result::Result<
@@ -5545,7 +5539,7 @@ order from the API before acting on it.
             ///Sets [`chain`](super::Transaction::chain): Blockchain code.
             pub fn chain<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::Into<crate::OptionalField<::std::string::String>>,
+                T: ::std::convert::Into<crate::OptionalField<crate::Chain>>,
             {
                 self.chain = Ok(value.into().0);
                 self
@@ -5561,7 +5555,7 @@ order from the API before acting on it.
             ///Sets [`currency`](super::Transaction::currency): CRYPTO currency of the transaction, e.g. `BTC`. INFERRED: the unit of `amount`, `obtained` and `fee`.
             pub fn currency<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::Into<crate::OptionalField<::std::string::String>>,
+                T: ::std::convert::Into<crate::OptionalField<crate::CryptoCurrency>>,
             {
                 self.currency = Ok(value.into().0);
                 self
@@ -5952,9 +5946,9 @@ order from the API before acting on it.
                 ::std::string::String,
             >,
             balance: ::std::result::Result<crate::Amount, ::std::string::String>,
-            chain: ::std::result::Result<::std::string::String, ::std::string::String>,
+            chain: ::std::result::Result<crate::Chain, ::std::string::String>,
             currency: ::std::result::Result<
-                ::std::string::String,
+                crate::CryptoCurrency,
                 ::std::string::String,
             >,
         }
@@ -5995,7 +5989,7 @@ order from the API before acting on it.
             ///Sets [`chain`](super::Wallet::chain): INFERRED: blockchain code of the wallet, e.g. `TRX`.
             pub fn chain<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<crate::Chain>,
                 T::Error: ::std::fmt::Display,
             {
                 self.chain = value
@@ -6008,7 +6002,7 @@ order from the API before acting on it.
             ///Sets [`currency`](super::Wallet::currency): INFERRED: CRYPTO currency held, e.g. `USDT-TRC20`; the unit of `balance`.
             pub fn currency<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<crate::CryptoCurrency>,
                 T::Error: ::std::fmt::Display,
             {
                 self.currency = value
@@ -6159,9 +6153,9 @@ order from the API before acting on it.
         pub struct WithdrawRequest {
             address: ::std::result::Result<::std::string::String, ::std::string::String>,
             amount: ::std::result::Result<crate::Amount, ::std::string::String>,
-            chain: ::std::result::Result<::std::string::String, ::std::string::String>,
+            chain: ::std::result::Result<crate::Chain, ::std::string::String>,
             currency: ::std::result::Result<
-                ::std::string::String,
+                crate::CryptoCurrency,
                 ::std::string::String,
             >,
         }
@@ -6207,7 +6201,7 @@ order from the API before acting on it.
             ///Sets [`chain`](super::WithdrawRequest::chain): INFERRED: blockchain to withdraw on, e.g. `TRX`.
             pub fn chain<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<crate::Chain>,
                 T::Error: ::std::fmt::Display,
             {
                 self.chain = value
@@ -6220,7 +6214,7 @@ order from the API before acting on it.
             ///Sets [`currency`](super::WithdrawRequest::currency): INFERRED: CRYPTO currency to withdraw, e.g. `USDT-TRC20`; the unit of `amount`.
             pub fn currency<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<crate::CryptoCurrency>,
                 T::Error: ::std::fmt::Display,
             {
                 self.currency = value
@@ -6577,7 +6571,7 @@ Sends a `POST` request to `/api/order/pay-url`
 Example, with the spec's example values (it runs as a test against the sandbox, feature `sandbox`, seeded with the spec's examples):
 
 ```
-use aurpay_api::{Amount, CallExt, types};
+use aurpay_api::{Amount, CallExt, FiatCurrency, types};
 # #[tokio::main(flavor = "current_thread")]
 # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 # let sandbox = aurpay_api::sandbox::Sandbox::start_with_examples().await?;
@@ -6587,7 +6581,7 @@ let data = client
     .body(
         types::PaymentUrlRequest::builder()
             .callback_url("https://example.com/callback_url")
-            .currency("USD")
+            .currency("USD".parse::<FiatCurrency>()?)
             .enable_post_callback(false)
             .fixed_encrypt_price(false)
             .price(Amount::from(20))
@@ -6620,7 +6614,7 @@ Sends a `POST` request to `/api/order/pay-info`
 Example, with the spec's example values (it runs as a test against the sandbox, feature `sandbox`, seeded with the spec's examples):
 
 ```
-use aurpay_api::{Amount, CallExt, types};
+use aurpay_api::{Amount, CallExt, Chain, CryptoCurrency, FiatCurrency, types};
 # #[tokio::main(flavor = "current_thread")]
 # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 # let sandbox = aurpay_api::sandbox::Sandbox::start_with_examples().await?;
@@ -6630,14 +6624,14 @@ let data = client
     .body(
         types::PaymentInfoRequest::builder()
             .callback_url("https://example.com/callback_url")
-            .chain("ETH")
-            .currency("USDT-ERC20")
+            .chain("ETH".parse::<Chain>()?)
+            .currency("USDT-ERC20".parse::<CryptoCurrency>()?)
             .enable_post_callback(false)
             .fixed_encrypt_price(false)
             .succeed_url("https://example.com/succeed_url")
             .timeout_callback("https://example.com/timeout_callback")
             .timeout_url("https://example.com/timeout_url")
-            .vs_currency("USD")
+            .vs_currency("USD".parse::<FiatCurrency>()?)
             .vs_price(Amount::from(10)),
     )
     .call()
@@ -6959,7 +6953,7 @@ Sends a `POST` request to `/api/wallet/withdraw`
 Example, with the spec's example values (it runs as a test against the sandbox, feature `sandbox`, seeded with the spec's examples):
 
 ```
-use aurpay_api::{Amount, CallExt, types};
+use aurpay_api::{Amount, CallExt, Chain, CryptoCurrency, types};
 # #[tokio::main(flavor = "current_thread")]
 # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 # let sandbox = aurpay_api::sandbox::Sandbox::start_with_examples().await?;
@@ -6970,8 +6964,8 @@ let data = client
         types::WithdrawRequest::builder()
             .address("TPYmHEhy5n8TCEfYGqW2rPxsghSfzghPDn")
             .amount(Amount::from(50))
-            .chain("TRX")
-            .currency("USDT-TRC20"),
+            .chain("TRX".parse::<Chain>()?)
+            .currency("USDT-TRC20".parse::<CryptoCurrency>()?),
     )
     .call()
     .await?;
@@ -7060,7 +7054,7 @@ Sends a `POST` request to `/api/bln/order`
 Example, with the spec's example values (it runs as a test against the sandbox, feature `sandbox`, seeded with the spec's examples):
 
 ```
-use aurpay_api::{Amount, CallExt, types};
+use aurpay_api::{Amount, CallExt, FiatCurrency, types};
 # #[tokio::main(flavor = "current_thread")]
 # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 # let sandbox = aurpay_api::sandbox::Sandbox::start_with_examples().await?;
@@ -7070,7 +7064,7 @@ let data = client
     .body(
         types::BlnOrderRequest::builder()
             .callback_url("https://example.com/callback_url")
-            .currency("USD")
+            .currency("USD".parse::<FiatCurrency>()?)
             .price(Amount::from(20))
             .succeed_url("https://example.com/succeed_url")
             .timeout_callback("https://example.com/timeout_callback")

@@ -137,7 +137,10 @@ pub use client::{
     ClientBuilder, ClientContext, DEFAULT_BASE_URL, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_USER_AGENT,
 };
 pub use credentials::Credentials;
-pub use enums::{OrderStatus, OrderType, SignatureAlgorithm, TransactionType};
+pub use enums::{
+    Chain, CryptoCurrency, FiatCurrency, OrderStatus, OrderType, SignatureAlgorithm,
+    TransactionType,
+};
 pub use error::{Error, ErrorKind, Outcome};
 pub use generated::{Client, ClientInfo, ResponseValue, builder, types};
 pub use operation::{ListedOrder, Operation, OrderLookup, Provenance, ProvenanceStatus};

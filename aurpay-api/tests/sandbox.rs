@@ -118,7 +118,7 @@ async fn every_operation_with_each_scheme() {
                 .call()
                 .await
                 .unwrap()
-                .contains(&"USD".to_owned())
+                .contains(&aurpay_api::FiatCurrency::Usd)
         );
         assert!(!client.get_wallets_list().call().await.unwrap().is_empty());
         assert!(

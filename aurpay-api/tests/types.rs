@@ -2,7 +2,8 @@
 //! Aurpay is documented to send.
 
 use aurpay_api::{
-    Amount, JsonForm, OrderStatus, OrderType, SignatureAlgorithm, Timestamp, TransactionType,
+    Amount, Chain, CryptoCurrency, FiatCurrency, JsonForm, OrderStatus, OrderType,
+    SignatureAlgorithm, Timestamp, TransactionType, types,
 };
 use proptest::prelude::*;
 use rust_decimal::Decimal;
@@ -208,6 +209,40 @@ fn known_enum_values_round_trip() {
         SignatureAlgorithm::from("HMAC-SHA3_256"),
         SignatureAlgorithm::HmacSha3_256
     );
+}
+
+/// Chains and currencies: every known value round-trips, an unknown one is
+/// kept verbatim through a whole response, and requests write what was set.
+#[test]
+fn chains_and_currencies_are_open() {
+    for chain in Chain::KNOWN {
+        assert_eq!(&Chain::from(chain.as_str()), chain);
+    }
+    for currency in CryptoCurrency::KNOWN {
+        assert_eq!(&CryptoCurrency::from(currency.as_str()), currency);
+    }
+    for fiat in FiatCurrency::KNOWN {
+        assert_eq!(&FiatCurrency::from(fiat.as_str()), fiat);
+    }
+    let order: types::OrderSummary = serde_json::from_value(json!({
+        "order_id": "1", "status": "PENDING", "amount": "1",
+        "chain": "SOL", "currency": "USDC-SPL", "vs_currency": "JPY",
+    }))
+    .unwrap();
+    assert_eq!(order.chain, Some(Chain::Unknown("SOL".into())));
+    assert_eq!(order.currency, Some(CryptoCurrency::Unknown("USDC-SPL".into())));
+    assert_eq!(order.vs_currency.as_ref().map(FiatCurrency::as_str), Some("JPY"));
+    let again = serde_json::to_value(&order).unwrap();
+    assert_eq!((again["chain"].clone(), again["currency"].clone()), (json!("SOL"), json!("USDC-SPL")));
+    let request = types::PaymentInfoRequest::builder()
+        .chain(Chain::Eth)
+        .currency(CryptoCurrency::UsdtErc20)
+        .vs_currency("USD")
+        .vs_price(Amount::from(10));
+    let request = types::PaymentInfoRequest::try_from(request).unwrap();
+    assert_eq!(request.vs_currency, FiatCurrency::Usd);
+    let body = serde_json::to_value(&request).unwrap();
+    assert_eq!((body["chain"].clone(), body["currency"].clone()), (json!("ETH"), json!("USDT-ERC20")));
 }
 
 #[test]

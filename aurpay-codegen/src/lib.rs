@@ -57,6 +57,12 @@ pub const REPLACEMENTS: &[(&str, &str)] = &[
     ("TransactionType", "crate::TransactionType"),
     ("NullableTransactionType", "crate::TransactionType"),
     ("SignatureAlgorithm", "crate::SignatureAlgorithm"),
+    ("Chain", "crate::Chain"),
+    ("NullableChain", "crate::Chain"),
+    ("CryptoCurrency", "crate::CryptoCurrency"),
+    ("NullableCryptoCurrency", "crate::CryptoCurrency"),
+    ("FiatCurrency", "crate::FiatCurrency"),
+    ("NullableFiatCurrency", "crate::FiatCurrency"),
     ("Timestamp", "crate::Timestamp"),
     ("NullableTimestamp", "crate::Timestamp"),
 ];

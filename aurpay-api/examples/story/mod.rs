@@ -128,7 +128,10 @@ pub async fn run(out: &mut impl Write) -> Step<()> {
         .map_err(fail("crypto currencies"))?;
     say!(
         "1. Currencies: fiat {}; crypto {} pairs",
-        fiat.join(", "),
+        fiat.iter()
+            .map(|c| c.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
         crypto.len()
     );
 
@@ -284,7 +287,7 @@ pub async fn run(out: &mut impl Write) -> Step<()> {
         "9. Details: {} {} {} received {}, fee {}",
         details.order_id,
         details.status,
-        details.currency.as_deref().unwrap_or_default(),
+        details.currency.as_ref().map_or("", |c| c.as_str()),
         details.obtained.map(|a| a.to_string()).unwrap_or_default(),
         details.fee.map(|a| a.to_string()).unwrap_or_default()
     );
@@ -298,7 +301,7 @@ pub async fn run(out: &mut impl Write) -> Step<()> {
     say!(
         "10. Refund info: {} {} refundable",
         refund_info.amount,
-        refund_info.currency.as_deref().unwrap_or_default()
+        refund_info.currency.as_ref().map_or("", |c| c.as_str())
     );
 
     let refund = client
@@ -334,7 +337,7 @@ pub async fn run(out: &mut impl Write) -> Step<()> {
             .iter()
             .map(|t| {
                 let tx_type = t.tx_type.as_ref().map(ToString::to_string);
-                let currency = t.currency.as_deref().unwrap_or_default();
+                let currency = t.currency.as_ref().map_or("", |c| c.as_str());
                 format!("{} {} {currency}", tx_type.unwrap_or_default(), t.amount)
             })
             .collect::<Vec<_>>()

@@ -75,7 +75,7 @@ pub async fn read_only_tour(client: &Client, out: &mut impl Write) -> bool {
                 o.order_id,
                 o.status,
                 o.amount,
-                o.currency.as_deref().unwrap_or_default(),
+                o.currency.as_ref().map_or("", |c| c.as_str()),
                 o.status.is_paid()
             )
         })
@@ -90,7 +90,7 @@ pub async fn read_only_tour(client: &Client, out: &mut impl Write) -> bool {
                 "{} {} {}",
                 r.order_id,
                 r.amount,
-                r.currency.as_deref().unwrap_or_default()
+                r.currency.as_ref().map_or("", |c| c.as_str())
             )
         })
         .is_some();
@@ -116,7 +116,11 @@ pub async fn read_only_tour(client: &Client, out: &mut impl Write) -> bool {
 
     let balance = client.get_bln_balance().call().await;
     ok &= report(out, "get_bln_balance", balance, |b| {
-        format!("{} {}", b.balance, b.currency.as_deref().unwrap_or("BTC"))
+        format!(
+            "{} {}",
+            b.balance,
+            b.currency.as_ref().map_or("BTC", |c| c.as_str())
+        )
     })
     .is_some();
 

@@ -48,12 +48,12 @@ fn order_detail_typed(order: &Order, merchant_id: &str) -> types::OrderDetail {
         order_type: Some(crate::OrderType::Order),
         platform: Some("AURPAY".to_owned()),
         status: order.status.clone(),
-        chain: Some(order.chain.clone()),
+        chain: Some(order.chain.as_str().into()),
         chain_name: Some(chain_name(&order.chain).to_owned()),
-        currency: Some(order.currency.clone()),
+        currency: Some(order.currency.as_str().into()),
         amount: string_amount(order.amount),
         vs_price: Some(string_amount(order.vs_price)),
-        vs_currency: Some(order.vs_currency.clone()),
+        vs_currency: Some(order.vs_currency.as_str().into()),
         remark: Some(String::new()),
         refund: Some(order.refundable()),
         bind_id: None,
@@ -333,7 +333,7 @@ impl Handlers for Api<'_> {
                 chain: "BTC".into(),
                 currency: "BTC".into(),
                 vs_price: request.price.decimal(),
-                vs_currency: request.currency,
+                vs_currency: request.currency.to_string(),
                 callback_url: request.callback_url,
                 timeout_callback: request.timeout_callback,
                 succeed_url: request.succeed_url,
@@ -355,10 +355,10 @@ impl Handlers for Api<'_> {
             shared,
             NewOrder {
                 kind: OrderKind::Direct,
-                chain: request.chain,
-                currency: request.currency,
+                chain: request.chain.to_string(),
+                currency: request.currency.to_string(),
                 vs_price: request.vs_price.decimal(),
-                vs_currency: request.vs_currency,
+                vs_currency: request.vs_currency.to_string(),
                 callback_url: request.callback_url,
                 timeout_callback: request.timeout_callback,
                 succeed_url: request.succeed_url,
@@ -371,7 +371,7 @@ impl Handlers for Api<'_> {
             status: order.status.clone(),
             amount: number_amount(order.amount),
             create_time: Some(timestamp(order.create_time)),
-            vs_currency: Some(order.vs_currency.clone()),
+            vs_currency: Some(order.vs_currency.as_str().into()),
             vs_price: Some(number_amount(order.vs_price)),
             address: Some(order.address.clone()),
             contract_addr: Some(contract_address(&order.currency).to_owned()),
@@ -416,8 +416,8 @@ impl Handlers for Api<'_> {
         Ok(types::RefundInfo {
             amount: string_amount(order.refundable_amount()),
             order_id: order.order_id,
-            chain: Some(order.chain),
-            currency: Some(order.currency),
+            chain: Some(order.chain.into()),
+            currency: Some(order.currency.into()),
         })
     }
 
@@ -512,8 +512,8 @@ impl Handlers for Api<'_> {
                 tx_id: t.tx_id.clone(),
                 tx_type: Some(t.tx_type.into()),
                 status: t.status.to_string(),
-                chain: Some(t.chain.clone()),
-                currency: Some(t.currency.clone()),
+                chain: Some(t.chain.as_str().into()),
+                currency: Some(t.currency.as_str().into()),
                 amount: string_amount(t.amount),
                 obtained: t.obtained.map(string_amount),
                 fee: t.fee.map(string_amount),
@@ -540,9 +540,9 @@ impl Handlers for Api<'_> {
             SUPPORTED_CRYPTO
                 .into_iter()
                 .map(|(chain, currency)| types::SupportedCryptoCurrency {
-                    chain: chain.to_owned(),
+                    chain: (*chain).into(),
                     chain_name: Some(chain_name(chain).to_owned()),
-                    currency: currency.to_owned(),
+                    currency: (*currency).into(),
                 })
                 .collect(),
         ))
@@ -550,7 +550,7 @@ impl Handlers for Api<'_> {
 
     fn get_support_real_currency_list(&self) -> Result<types::RealCurrencyList, Failure> {
         Ok(types::RealCurrencyList(
-            SUPPORTED_FIAT.map(str::to_owned).to_vec(),
+            SUPPORTED_FIAT.map(crate::FiatCurrency::from).to_vec(),
         ))
     }
 
@@ -561,8 +561,8 @@ impl Handlers for Api<'_> {
                 .wallets
                 .iter()
                 .map(|(currency, (chain, balance))| types::Wallet {
-                    chain: chain.clone(),
-                    currency: currency.clone(),
+                    chain: chain.as_str().into(),
+                    currency: currency.as_str().into(),
                     balance: string_amount(*balance),
                     address: None,
                 })
@@ -577,13 +577,13 @@ impl Handlers for Api<'_> {
         let shared = self.0;
         let amount = request.amount.decimal();
         let mut state = shared.lock();
-        let Some(wallet) = state.wallets.get_mut(&request.currency) else {
+        let Some(wallet) = state.wallets.get_mut(request.currency.as_str()) else {
             return Err(Failure::new(
                 codes::NO_WALLET,
                 format!("no {} wallet", request.currency),
             ));
         };
-        if wallet.0 != request.chain {
+        if wallet.0 != request.chain.as_str() {
             return Err(Failure::new(
                 codes::UNSUPPORTED_CURRENCY,
                 format!(
@@ -604,8 +604,8 @@ impl Handlers for Api<'_> {
             tx_id: tx_id.clone(),
             tx_type: "WITHDRAW",
             status: OrderStatus::Success,
-            chain: request.chain,
-            currency: request.currency,
+            chain: request.chain.to_string(),
+            currency: request.currency.to_string(),
             amount,
             obtained: None,
             fee: None,
@@ -648,7 +648,7 @@ impl Handlers for Api<'_> {
                 chain: "BLN".into(),
                 currency: "BTC-LN".into(),
                 vs_price: request.price.decimal(),
-                vs_currency: request.currency,
+                vs_currency: request.currency.to_string(),
                 callback_url: request.callback_url,
                 timeout_callback: request.timeout_callback,
                 succeed_url: request.succeed_url,

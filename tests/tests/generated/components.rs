@@ -36,6 +36,16 @@ pub fn round_trip(
                 via::<::std::option::Option<aurpay_api::TransactionType>>(example)
             }
             "SignatureAlgorithm" => via::<aurpay_api::SignatureAlgorithm>(example),
+            "Chain" => via::<aurpay_api::Chain>(example),
+            "NullableChain" => via::<::std::option::Option<aurpay_api::Chain>>(example),
+            "CryptoCurrency" => via::<aurpay_api::CryptoCurrency>(example),
+            "NullableCryptoCurrency" => {
+                via::<::std::option::Option<aurpay_api::CryptoCurrency>>(example)
+            }
+            "FiatCurrency" => via::<aurpay_api::FiatCurrency>(example),
+            "NullableFiatCurrency" => {
+                via::<::std::option::Option<aurpay_api::FiatCurrency>>(example)
+            }
             "Envelope" => via::<aurpay_api::types::Envelope>(example),
             "PaymentUrlRequest" => via::<aurpay_api::types::PaymentUrlRequest>(example),
             "PaymentUrl" => via::<aurpay_api::types::PaymentUrl>(example),
