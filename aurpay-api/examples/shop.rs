@@ -103,6 +103,9 @@ mod db {
             Ok(Db::Postgres(Arc::new(tokio::sync::Mutex::new(client))))
         }
 
+        /// A new order, `creating` until Aurpay answers (shown as
+        /// `creation_uncertain`): a process killed during the create call
+        /// leaves it for reconciliation.
         pub async fn insert(
             &self,
             id: &str,
@@ -186,6 +189,20 @@ mod db {
             Ok(())
         }
 
+        /// Removes an order Aurpay definitely did not create.
+        pub async fn forget(&self, id: &str) -> Result<()> {
+            let sql = "DELETE FROM shop_orders WHERE id = $1 AND status IN ('creating', 'creation_uncertain')";
+            match self {
+                Db::Sqlite(c) => {
+                    c.lock().unwrap().execute(sql, [id])?;
+                }
+                Db::Postgres(c) => {
+                    c.lock().await.execute(sql, &[&id]).await?;
+                }
+            }
+            Ok(())
+        }
+
         pub async fn get(&self, id: &str) -> Result<Option<Order>> {
             Ok(self
                 .select(&format!("{SELECT} WHERE id = $1"), Some(id))
@@ -195,7 +212,7 @@ mod db {
 
         pub async fn uncertain(&self) -> Result<Vec<Order>> {
             self.select(
-                &format!("{SELECT} WHERE status = 'creation_uncertain'"),
+                &format!("{SELECT} WHERE status IN ('creating', 'creation_uncertain')"),
                 None,
             )
             .await
@@ -400,12 +417,12 @@ async fn create_order<S: Store>(
         return error(StatusCode::SERVICE_UNAVAILABLE, e);
     }
     let (aurpay_id, pay_url, status) = match create_at_aurpay(shop, &id, &order).await {
-        Ok((aurpay_id, pay_url)) => {
-            if let Err(e) = shop.processor.link(&id, &aurpay_id).await {
-                return error(StatusCode::SERVICE_UNAVAILABLE, e);
-            }
-            (Some(aurpay_id), pay_url, "awaiting_payment")
-        }
+        Ok((aurpay_id, pay_url)) => match link(shop, &id, &aurpay_id).await {
+            Ok(true) => (Some(aurpay_id), pay_url, "awaiting_payment"),
+            // Taken by another reference (never expected): a person decides.
+            Ok(false) => (None, pay_url, "creation_uncertain"),
+            Err(e) => return error(StatusCode::SERVICE_UNAVAILABLE, e),
+        },
         // Created, but the answer could not be read in full: the raw data
         // still names the order.
         Err(e) if e.outcome() == Outcome::Applied => {
@@ -415,7 +432,7 @@ async fn create_order<S: Store>(
                 .and_then(|v| v.as_str())
                 .map(str::to_owned);
             match &aurpay_id {
-                Some(aurpay_id) if shop.processor.link(&id, aurpay_id).await.is_ok() => {
+                Some(aurpay_id) if link(shop, &id, aurpay_id).await.unwrap_or(false) => {
                     (Some(aurpay_id.clone()), None, "awaiting_payment")
                 }
                 _ => (None, None, "creation_uncertain"),
@@ -427,7 +444,8 @@ async fn create_order<S: Store>(
             (None, None, "creation_uncertain")
         }
         Err(e) => {
-            let _ = shop.db.created(&id, None, None, "failed").await;
+            // Definitely not created: the order never existed.
+            let _ = shop.db.forget(&id).await;
             return error(StatusCode::BAD_GATEWAY, e);
         }
     };
@@ -439,7 +457,7 @@ async fn create_order<S: Store>(
         return error(StatusCode::SERVICE_UNAVAILABLE, e);
     }
     let status = match shop.db.get(&id).await {
-        Ok(Some(order)) => order.status,
+        Ok(Some(order)) => shown(&order.status).to_owned(),
         _ => status.to_owned(),
     };
     (
@@ -451,12 +469,32 @@ async fn create_order<S: Store>(
         .into_response()
 }
 
+/// Links the shop's order to Aurpay's; false when the order was already
+/// linked to another reference (the store keeps one reference per order).
+async fn link<S: Store>(
+    shop: &Shop<S>,
+    id: &str,
+    aurpay_id: &str,
+) -> Result<bool, aurpay_api::processor::StoreError> {
+    shop.processor.link(id, aurpay_id).await?;
+    Ok(shop.processor.store().order_of(id).await?.as_deref() == Some(aurpay_id))
+}
+
+/// A creation still in flight is, to the outside, uncertain.
+fn shown(status: &str) -> &str {
+    if status == "creating" {
+        "creation_uncertain"
+    } else {
+        status
+    }
+}
+
 async fn get_order<S: Store>(State(app): State<App<S>>, Path(id): Path<String>) -> Response {
     match app.shop.db.get(&id).await {
         Ok(Some(order)) => Json(json!({
             "id": order.id,
             "aurpay_order_id": order.aurpay_order_id,
-            "status": order.status,
+            "status": shown(&order.status),
             "fulfilled": order.fulfilled,
         }))
         .into_response(),
@@ -502,13 +540,36 @@ async fn callback<S: Store>(
         .into_response()
 }
 
+/// How long a create call may still be running (the client's timeout, and
+/// then some): younger `creating` orders are not resolved yet.
+const IN_FLIGHT: Duration = Duration::from_secs(120);
+
+/// How long an uncertain creation is looked for before it is taken as
+/// never created (Aurpay's orders are payable for 30 minutes).
+const GIVE_UP_AFTER: Duration = Duration::from_secs(60 * 60);
+
 /// One reconciliation round: resolve uncertain creations, then apply what
 /// changed since the last pass.
 async fn reconcile_once<S: Store>(
     shop: &Shop<S>,
     since: &Timestamp,
 ) -> Result<Timestamp, Box<dyn std::error::Error + Send + Sync>> {
-    for order in shop.db.uncertain().await? {
+    let pending = shop.db.uncertain().await?;
+    let fresh = Timestamp::now().earlier_by(IN_FLIGHT);
+    let in_flight = |order: &db::Order| {
+        order.status == "creating" && order.sent_at.parse::<Timestamp>().is_ok_and(|t| t > fresh)
+    };
+    for order in &pending {
+        // A create call still in flight is left alone, and so is any order
+        // of the same price and currency meanwhile: the order that call is
+        // making would otherwise look like theirs.
+        if pending.iter().any(|other| {
+            in_flight(other)
+                && other.currency == order.currency
+                && other.price.parse::<Amount>().ok() == order.price.parse::<Amount>().ok()
+        }) {
+            continue;
+        }
         let (Ok(price), Ok(sent_at)) = (
             order.price.parse::<Amount>(),
             order.sent_at.parse::<Timestamp>(),
@@ -526,11 +587,21 @@ async fn reconcile_once<S: Store>(
                 Duration::from_secs(120),
             )
             .await?;
-        if let Resolution::Linked { order_id } = resolution {
-            shop.db
-                .created(&order.id, Some(&order_id), None, "awaiting_payment")
-                .await?;
-            println!("shop: resolved {} to Aurpay order {order_id}", order.id);
+        match resolution {
+            Resolution::Linked { order_id } => {
+                shop.db
+                    .created(&order.id, Some(&order_id), None, "awaiting_payment")
+                    .await?;
+                println!("shop: resolved {} to Aurpay order {order_id}", order.id);
+            }
+            // Still not in the list well after an order would have expired:
+            // it was never created.
+            Resolution::NotFound if sent_at < Timestamp::now().earlier_by(GIVE_UP_AFTER) => {
+                shop.db.created(&order.id, None, None, "expired").await?;
+                println!("shop: {} was never created at Aurpay", order.id);
+            }
+            // Ambiguous: left for a person, never guessed; NotFound: later.
+            _ => {}
         }
     }
     let db = &shop.db;

@@ -48,8 +48,8 @@
 //!   or expired, then refunded). An unknown Aurpay status is reported as
 //!   [`Processed::Ignored`], never applied.
 //! * Which store: [`MemoryStore`] in tests (lost with the process);
-//!   [`SqliteStore`] (feature `sqlite`) for processes on one machine;
-//!   [`PostgresStore`] (feature `postgres`) for replicas sharing a
+//!   `SqliteStore` (feature `sqlite`) for processes on one machine;
+//!   `PostgresStore` (feature `postgres`) for replicas sharing a
 //!   database. A store is only as durable as its database: a claim
 //!   recorded in a database that is then lost is forgotten.
 //! * Callbacks and reconciliation ([`Processor::reconcile`]) go through the
@@ -781,6 +781,11 @@ impl<S: Store> Processor<S> {
     /// again later when it answers [`Resolution::NotFound`]; decide by hand
     /// (or cancel and create anew) when it answers
     /// [`Resolution::Ambiguous`].
+    ///
+    /// Call it only once the create call has returned, and not while another
+    /// create call of the same price and currency is in flight: the order
+    /// that call is making is not linked yet and would look like this
+    /// one's (the shop example waits for both).
     pub async fn resolve_unknown<B>(
         &self,
         reference: &str,

@@ -26,7 +26,7 @@ CREATE TABLE IF NOT EXISTS aurpay_order_states (
 /// The processor's store in SQLite: durable across restarts, and safe for
 /// several connections (or processes) on one file, because every claim is
 /// decided inside an `IMMEDIATE` transaction (SQLite's write lock). For
-/// replicas on several machines, use [`PostgresStore`](super::PostgresStore)
+/// replicas on several machines, use `PostgresStore`
 /// (feature `postgres`).
 ///
 /// ```
