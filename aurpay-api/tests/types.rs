@@ -230,10 +230,19 @@ fn chains_and_currencies_are_open() {
     }))
     .unwrap();
     assert_eq!(order.chain, Some(Chain::Unknown("SOL".into())));
-    assert_eq!(order.currency, Some(CryptoCurrency::Unknown("USDC-SPL".into())));
-    assert_eq!(order.vs_currency.as_ref().map(FiatCurrency::as_str), Some("JPY"));
+    assert_eq!(
+        order.currency,
+        Some(CryptoCurrency::Unknown("USDC-SPL".into()))
+    );
+    assert_eq!(
+        order.vs_currency.as_ref().map(FiatCurrency::as_str),
+        Some("JPY")
+    );
     let again = serde_json::to_value(&order).unwrap();
-    assert_eq!((again["chain"].clone(), again["currency"].clone()), (json!("SOL"), json!("USDC-SPL")));
+    assert_eq!(
+        (again["chain"].clone(), again["currency"].clone()),
+        (json!("SOL"), json!("USDC-SPL"))
+    );
     let request = types::PaymentInfoRequest::builder()
         .chain(Chain::Eth)
         .currency(CryptoCurrency::UsdtErc20)
@@ -242,7 +251,10 @@ fn chains_and_currencies_are_open() {
     let request = types::PaymentInfoRequest::try_from(request).unwrap();
     assert_eq!(request.vs_currency, FiatCurrency::Usd);
     let body = serde_json::to_value(&request).unwrap();
-    assert_eq!((body["chain"].clone(), body["currency"].clone()), (json!("ETH"), json!("USDT-ERC20")));
+    assert_eq!(
+        (body["chain"].clone(), body["currency"].clone()),
+        (json!("ETH"), json!("USDT-ERC20"))
+    );
 }
 
 #[test]
