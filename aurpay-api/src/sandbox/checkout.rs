@@ -214,7 +214,7 @@ fn checkout_page(order: &Order, note: Option<&str>) -> String {
         main,
         "<h1>Order {id}</h1><p>Status: <strong id=\"status\">{status}</strong></p>",
         id = escape(&order.order_id),
-        status = escape(&order.status.to_string()),
+        status = escape(order.status.as_str()),
     );
     if let Some(note) = note {
         let _ = write!(
