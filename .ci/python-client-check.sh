@@ -3,7 +3,7 @@
 # spec/aurpay.yaml with openapi-python-client and calls every operation of it
 # against a running sandbox (.ci/python_client_check.py).
 #
-#   bash .ci/python-client-check.sh <base-url> <api-key>
+#   bash .ci/python-client-check.sh <base-url> <api-key> <api-token> <api-secret>
 #
 # Any generator warning (a skipped endpoint or schema, "Unable to parse ...")
 # fails the check. Tools are pinned in .ci/requirements-client.txt and
@@ -11,12 +11,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [ $# -ne 2 ]; then
-    echo "usage: bash .ci/python-client-check.sh <base-url> <api-key>" >&2
+if [ $# -ne 4 ]; then
+    echo "usage: bash .ci/python-client-check.sh <base-url> <api-key> <api-token> <api-secret>" >&2
     exit 2
 fi
 base_url=$1
 api_key=$2
+api_token=$3
+api_secret=$4
 started=$SECONDS
 
 # PYCLIENT_SPEC: try a modified copy of the spec (e.g. a proposed change).
@@ -68,6 +70,8 @@ status=0
     --spec "$spec" \
     --client-dir "$out" \
     --base-url "$base_url" \
-    --api-key "$api_key" || status=$?
+    --api-key "$api_key" \
+    --api-token "$api_token" \
+    --api-secret "$api_secret" || status=$?
 echo "python-client: check took $((SECONDS - started)) s"
 exit "$status"

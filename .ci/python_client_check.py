@@ -5,20 +5,25 @@ Usage (normally through .ci/python-client-check.sh):
 
     python .ci/python_client_check.py --spec spec/aurpay.yaml \
         --client-dir target/python-client \
-        --base-url http://127.0.0.1:PORT --api-key KEY
+        --base-url http://127.0.0.1:PORT --api-key KEY \
+        --api-token TOKEN --api-secret SECRET
 
 `--client-dir` is the `--output-path` given to `openapi-python-client
 generate`: the directory that holds the generated package.
 
 The sandbox must be seeded with the spec's examples (`sandbox_server
---examples`). Every operation in the spec is then called once, in spec
-order, through the generated client's `sync_detailed`, with the spec's own
+--examples`). First the small signer in `aurpay_signer.py` must reproduce
+every case of the shared vectors (`spec/vectors/signing.json`). Every
+operation in the spec is then called twice, in spec order, once with the
+API key and once with signature authentication (the generated client sends
+`API-Token`, the signer adds the rest), through the generated client's `sync_detailed`, with the spec's own
 example values: each parameter's `example` and the request body's
 `example`. Nothing here names an operation, so an operation added to the
 spec is checked with no edit to this file. For each call the check asserts:
 
 - the request went to the spec's method and path, with the `API-Key` header
-  for secured operations and without it for `security: []` ones;
+  (or `API-Token` and a `Signature`, and the token in no other header) for
+  secured operations and with no credential for `security: []` ones;
 - the JSON body actually sent validates against the operation's requestBody
   schema;
 - HTTP 200 with a JSON content type;
@@ -31,8 +36,8 @@ spec is checked with no edit to this file. For each call the check asserts:
 - where the answer's `data` has a field named like a path parameter (such as
   `order_id`), it holds the value sent.
 
-It prints `ok   <operation_id>` or `FAIL <operation_id>: <reason>` per
-operation, then `python-client: N passed, M failed`, and exits 1 on any
+It prints `ok   <operation_id> (<scheme>)` or `FAIL ...: <reason>` per
+call, then `python-client: N passed, M failed`, and exits 1 on any
 failure. An operation whose parameters or body have no example fails.
 """
 
@@ -53,7 +58,10 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 from ruamel.yaml import YAML
 
+import aurpay_signer  # beside this file: the signer that passes the shared vectors
+
 SPEC_URI = "urn:aurpay:spec"
+VECTORS = Path(__file__).resolve().parent.parent / "spec" / "vectors" / "signing.json"
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 
@@ -296,11 +304,33 @@ class Check:
             httpx_args=hooks,
         )
         self.anonymous = client_module.Client(base_url=self.base_url, timeout=timeout, httpx_args=hooks)
+        # Signature authentication: the generated client sends the token
+        # (the spec's ApiSignature scheme); the small signer in
+        # aurpay_signer.py, which passes the shared vectors, adds Algorithm,
+        # Date, Body-MD5 and Signature over the exact bytes sent.
+        self.api_token = args.api_token
+        signer = aurpay_signer.httpx_signer("HMAC-SHA256", args.api_secret)
+        self.signed = client_module.AuthenticatedClient(
+            base_url=self.base_url,
+            token=self.api_token,
+            prefix="",
+            auth_header_name="API-Token",
+            timeout=timeout,
+            httpx_args={
+                "event_hooks": {
+                    "request": [signer, self.recorder.on_request],
+                    "response": [self.recorder.on_response],
+                }
+            },
+        )
+        self.scheme = "api-key"
         self.results: list[tuple[str, str | None]] = []  # (name, failure reason or None)
 
     # -- helpers ----------------------------------------------------------
 
     def report(self, name: str, reason: str | None) -> None:
+        if name in self.spec.operations:
+            name = f"{name} ({self.scheme})"
         self.results.append((name, reason))
         if reason is None:
             print(f"ok   {name}", flush=True)
@@ -349,7 +379,12 @@ class Check:
             # Check what we mean to send, then have the generated model carry it.
             self.spec.validate(request_pointer, body, "request body")
             call_kwargs["body"] = self.gen.model(body_model).from_dict(body)
-        client = self.authed if op.secured else self.anonymous
+        if not op.secured:
+            client = self.anonymous
+        elif self.scheme == "signature":
+            client = self.signed
+        else:
+            client = self.authed
 
         self.recorder.clear()
         try:
@@ -376,10 +411,20 @@ class Check:
         if not path_matches(op.path, sent_path):
             raise CheckFailure(f"sent to {sent_path}, the spec's path is {op.path}")
         key = request.headers.get("API-Key")
-        if op.secured and key != self.api_key:
-            raise CheckFailure(f"API-Key header sent as {key!r}, expected the sandbox key")
-        if not op.secured and key is not None:
-            raise CheckFailure("API-Key header sent on an operation with `security: []`")
+        token = request.headers.get("API-Token")
+        if op.secured and self.scheme == "api-key" and (key != self.api_key or token is not None):
+            raise CheckFailure(f"API-Key header sent as {key!r}, expected the sandbox key alone")
+        if op.secured and self.scheme == "signature":
+            if token != self.api_token or key is not None:
+                raise CheckFailure(f"API-Token sent as {token!r} (API-Key {key!r}), expected the token alone")
+            if not request.headers.get("Signature"):
+                raise CheckFailure("signature scheme: no Signature header")
+            # The key must not be sprayed over the signature headers.
+            for header in ("Algorithm", "Date", "Body-MD5", "Signature"):
+                if request.headers.get(header) == self.api_token:
+                    raise CheckFailure(f"the token was sent as {header}")
+        if not op.secured and (key is not None or token is not None):
+            raise CheckFailure("credentials sent on an operation with `security: []`")
         if body is not None:
             try:
                 sent = json.loads(request.content)
@@ -428,6 +473,21 @@ class Check:
     # -- the plan ---------------------------------------------------------
 
     def run(self) -> int:
+        vector_failures = aurpay_signer.check_vectors(str(VECTORS))
+        for failure in vector_failures:
+            self.report("signer-vectors", failure)
+        if not vector_failures:
+            print(f"ok   signer passes the shared vectors ({VECTORS})", flush=True)
+        for scheme in ("api-key", "signature"):
+            self.scheme = scheme
+            self.run_operations()
+        ops = set(self.spec.operations)
+        passed = sum(1 for name, reason in self.results if reason is None and name.split(" ")[0] in ops)
+        failed = sum(1 for _, reason in self.results if reason is not None)
+        print(f"python-client: {passed} passed, {failed} failed")
+        return 1 if failed or passed != 2 * len(ops) else 0
+
+    def run_operations(self) -> None:
         for operation_id, op in self.spec.operations.items():
             try:
                 params, body, body_model = self.spec.example_call(op)
@@ -452,12 +512,6 @@ class Check:
                 check=echoes_path_params,
             )
 
-        ops = set(self.spec.operations)
-        passed = sum(1 for name, reason in self.results if reason is None and name in ops)
-        failed = sum(1 for _, reason in self.results if reason is not None)
-        print(f"python-client: {passed} passed, {failed} failed")
-        return 1 if failed or passed != len(ops) else 0
-
 
 def path_matches(template: str, path: str) -> bool:
     want = template.split("/")
@@ -473,6 +527,8 @@ def main() -> int:
     parser.add_argument("--client-dir", required=True, help="openapi-python-client's --output-path")
     parser.add_argument("--base-url", required=True, help="the sandbox, e.g. http://127.0.0.1:8080")
     parser.add_argument("--api-key", required=True, help="the sandbox's API key")
+    parser.add_argument("--api-token", required=True, help="the sandbox's API token (signature scheme)")
+    parser.add_argument("--api-secret", required=True, help="the sandbox's API secret (signature scheme)")
     parser.add_argument("--timeout", type=float, default=10.0, help="seconds per request")
     args = parser.parse_args()
     return Check(args).run()

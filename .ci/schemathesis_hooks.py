@@ -1,7 +1,7 @@
 """Schemathesis hooks for the sandbox fuzz run (.ci/fuzz-sandbox.sh).
 
 AURPAY_FUZZ_AUTH=signature signs every request as Aurpay's signature scheme
-says (spec/aurpay.yaml, securitySchemes.ApiToken): HMAC-SHA256 over
+says (spec/aurpay.yaml, the Authentication section): HMAC-SHA256 over
 "{Algorithm} | {Date} | {METHOD} {path?query}[ | {Body-MD5}]", computed on
 the exact bytes the transport will send (a requests PreparedRequest built
 from the case), with the API-Key header removed so the signature is what

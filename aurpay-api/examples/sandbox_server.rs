@@ -50,6 +50,11 @@ async fn main() -> ExitCode {
         sandbox.config().callback_token,
         sandbox.config().callback_secret
     );
+    println!(
+        "signature api-token {} api-secret {}",
+        sandbox.config().api_token,
+        sandbox.config().api_secret
+    );
     std::future::pending::<()>().await;
     ExitCode::SUCCESS
 }

@@ -511,6 +511,12 @@ pub trait PaginatedExt: Paginated {
     /// Every item, fetching pages of `page_size` items as needed. The stream
     /// ends after the page numbered `max_page`, or on an empty page, or at
     /// the first error (which it yields).
+    ///
+    /// Pages are read as they are when fetched: when items are added while
+    /// the stream runs (a new order pushes every other one a place down), an
+    /// item can come twice. To reconcile orders, use
+    /// [`reconcile::changed_since`](crate::reconcile::changed_since), which
+    /// yields each order once per pass and stops at a cutoff.
     fn items(self, page_size: u64) -> impl Stream<Item = Result<Self::Item, Error>> + Send;
 }
 

@@ -6469,6 +6469,60 @@ Aurpay crypto-payment HTTP API: hosted checkout, direct deposit addresses,
 Bitcoin Lightning Network (BLN) orders, refunds, withdrawals and signed
 callbacks.
 
+## Authentication
+
+Every operation except Get API-Key takes one of two schemes.
+
+**API key** (`ApiKey`): send the merchant's key in the `API-Key` header.
+Aurpay recommends it for testing only.
+
+**Signature** (`ApiSignature`, recommended for production): send the API
+token in `API-Token` and four headers computed for each request:
+
+| Header | Value |
+|---|---|
+| `Algorithm` | `HMAC-SHA256` or `HMAC-SHA3_256` |
+| `Date` | the signing time, ISO-8601 UTC, whole seconds, `Z`: `2024-06-17T00:00:00Z` |
+| `Body-MD5` | lowercase hex MD5 of the exact body bytes sent (UTF-8); **omitted** when there is no body or it is empty |
+| `Signature` | `Base64(HMAC(key = API secret, message = string to sign))` |
+
+The string to sign is four parts joined by space, `|`, space:
+
+```text
+{Algorithm} | {Date} | {METHOD} {path?query} | {Body-MD5}
+```
+
+`{METHOD}` is the uppercase HTTP method; `{path?query}` is the path and
+query string exactly as sent, without scheme or host. Without a body the
+last part and its separator are left out:
+
+```text
+HMAC-SHA256 | 2024-06-17T00:00:00Z | GET /test/logs?size=20&page=2
+HMAC-SHA256 | 2024-06-17T00:00:00Z | POST /test/logs | a4e00bea676896c4524f112fd0e2f6b6
+```
+
+The HMAC hash is SHA-256 for `HMAC-SHA256` and SHA3-256 for
+`HMAC-SHA3_256` (the latter INFERRED: no published example). The
+signature is standard Base64 (padded) of the **raw** 32-byte digest, not
+of its hex (confirmed by real calling code; the docs do not say).
+
+Worked example: secret `test_secret`, the GET above: the signature is
+`a1zLvIqPep06xkddvpx3sPuJZK1IfA/Bo2lhL1nrJ+o=` (computed independently,
+not published by Aurpay). Test vectors for both algorithms, with and
+without query and body, are in `spec/vectors/signing.json` beside this
+file.
+
+OpenAPI cannot express an HMAC, so the `ApiSignature` scheme declares
+only `API-Token`: a generated client sends the token, and a signer in a
+request hook adds the other four headers.
+
+**Callbacks** carry `Callback-Token` (the merchant's callback token),
+`Date` and `Signature = Base64(HMAC-SHA256(callback secret, "{Date} |
+{full callback URL}"))`, where the URL has scheme, host, path and query as
+registered. **The body is not signed.** Check the token and the
+signature in constant time and refuse a `Date` more than 5 minutes from
+now (the vectors include genuine, tampered and stale callbacks).
+
 This document is hand-curated from Aurpay's published documentation
 (https://api-docs.aurpay.net/). Aurpay publishes no machine-readable spec.
 Where the published docs are silent, the shape modelled here is a best

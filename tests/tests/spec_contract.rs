@@ -115,36 +115,54 @@ fn calls_that_move_money_are_flagged() {
 fn both_security_schemes_and_the_documented_signature() {
     let document = spec();
     let schemes = &document["components"]["securitySchemes"];
-    for (scheme, header) in [
-        ("ApiKey", "API-Key"),
-        ("ApiToken", "API-Token"),
-        ("Algorithm", "Algorithm"),
-        ("Date", "Date"),
-        ("BodyMD5", "Body-MD5"),
-        ("Signature", "Signature"),
-    ] {
+    // Exactly two schemes, one header each: a generator handed a key sends
+    // it in that one header (never sprayed over every signature header).
+    assert_eq!(
+        schemes.as_mapping().map(|m| m.len()),
+        Some(2),
+        "ApiKey and ApiSignature only"
+    );
+    for (scheme, header) in [("ApiKey", "API-Key"), ("ApiSignature", "API-Token")] {
         assert_eq!(schemes[scheme]["type"].as_str(), Some("apiKey"), "{scheme}");
         assert_eq!(schemes[scheme]["in"].as_str(), Some("header"), "{scheme}");
         assert_eq!(schemes[scheme]["name"].as_str(), Some(header), "{scheme}");
     }
-    let description = schemes["ApiToken"]["description"].as_str().unwrap();
-    assert!(description.contains("{Algorithm} | {Date} | {METHOD} {path?query} | {Body-MD5}"));
-    assert!(
-        description.contains("HMAC-SHA256 | 2024-06-17T00:00:00Z | GET /test/logs?size=20&page=2")
-    );
-    assert!(
-        description.contains("Base64( HMAC-<hash>(key = API secret, message = string to sign) )")
-    );
+    let signed: Vec<&str> = schemes["ApiSignature"]["x-aurpay-signed-headers"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .filter_map(|h| h.as_str())
+        .collect();
+    assert_eq!(signed, ["Algorithm", "Date", "Body-MD5", "Signature"]);
+    // The Authentication section at the top says how to sign, with the
+    // docs' example and its signature.
+    let description = document["info"]["description"].as_str().unwrap();
+    let authentication = description
+        .split("## Authentication")
+        .nth(1)
+        .expect("an Authentication section in info.description");
+    for needle in [
+        "{Algorithm} | {Date} | {METHOD} {path?query} | {Body-MD5}",
+        "HMAC-SHA256 | 2024-06-17T00:00:00Z | GET /test/logs?size=20&page=2",
+        "a1zLvIqPep06xkddvpx3sPuJZK1IfA/Bo2lhL1nrJ+o=",
+        "spec/vectors/signing.json",
+        "{Date} |",
+    ] {
+        assert!(
+            authentication.contains(needle),
+            "Authentication lacks {needle:?}"
+        );
+    }
 
     let global = document["security"].as_sequence().unwrap();
     assert_eq!(global.len(), 2, "either scheme, not both");
     assert!(global[0].get("ApiKey").is_some());
-    for part in ["ApiToken", "Algorithm", "Date", "BodyMD5", "Signature"] {
-        assert!(
-            global[1].get(part).is_some(),
-            "signature requirement lacks {part}"
-        );
-    }
+    assert!(global[1].get("ApiSignature").is_some());
+    assert!(
+        global
+            .iter()
+            .all(|r| r.as_mapping().is_some_and(|m| m.len() == 1))
+    );
     // An operation either accepts both global schemes or is public
     // (`security: []`, such as Get API-Key, which trades a password for a
     // key); nothing in between.
