@@ -6541,7 +6541,7 @@ the objects inside it, and the POST callback body) only the object's
 identity (e.g. `order_id`, `tx_id`, `chain` and `currency` of a wallet),
 its status and its principal amount are required and never null; they
 are listed in the schema's `required`. Every other property may be null
-or absent (it is declared `nullable`, directly or through a `Nullable*`
+or absent (it is declared `nullable`, directly or through a `*OrNull`
 component), and both mean "not known". Clients must ignore properties
 they do not know. Request bodies and parameters are strict: send exactly
 what their schemas require.
@@ -6554,7 +6554,11 @@ create orders or move funds; clients must never retry them automatically),
 confirm an unsigned callback body) and `x-aurpay-order-listing` (on the
 paged order list: which item field is the order id, status, creation
 and update times, fiat price and fiat currency, read by
-reconciliation).
+reconciliation). For every reader: `x-aurpay-known-values` lists the
+values of an open string type known today (a status, a chain, a
+currency): it is deliberately not an `enum`, because Aurpay may add
+values and a client must accept them; `x-aurpay-signed-headers` (see
+Authentication).
 
 
 Version: 1.0.0*/

@@ -1205,7 +1205,7 @@ pub(crate) mod server {
                     .body::<
                         types::PaymentUrlRequest,
                     >(
-                        "{\"properties\":{\"callback_url\":{\"type\":\"string\"},\"currency\":{\"allOf\":[{\"type\":\"string\"}]},\"enable_post_callback\":{\"type\":\"boolean\"},\"fixed_encrypt_price\":{\"type\":\"boolean\"},\"price\":{\"allOf\":[{\"exclusiveMinimum\":true,\"minimum\":0.0,\"type\":\"number\"}]},\"succeed_url\":{\"type\":\"string\"},\"timeout_callback\":{\"type\":\"string\"},\"timeout_url\":{\"type\":\"string\"}},\"required\":[\"currency\",\"price\"],\"type\":\"object\"}",
+                        "{\"properties\":{\"callback_url\":{\"type\":\"string\"},\"currency\":{\"allOf\":[{\"type\":\"string\",\"x-aurpay-known-values\":[\"USD\",\"CNY\"]}]},\"enable_post_callback\":{\"type\":\"boolean\"},\"fixed_encrypt_price\":{\"type\":\"boolean\"},\"price\":{\"allOf\":[{\"exclusiveMinimum\":true,\"minimum\":0.0,\"type\":\"number\"}]},\"succeed_url\":{\"type\":\"string\"},\"timeout_callback\":{\"type\":\"string\"},\"timeout_url\":{\"type\":\"string\"}},\"required\":[\"currency\",\"price\"],\"type\":\"object\"}",
                     )?;
                 respond(handlers.get_payment_url(body)?)
             }
@@ -1215,7 +1215,7 @@ pub(crate) mod server {
                     .body::<
                         types::PaymentInfoRequest,
                     >(
-                        "{\"properties\":{\"callback_url\":{\"type\":\"string\"},\"chain\":{\"allOf\":[{\"type\":\"string\"}]},\"currency\":{\"allOf\":[{\"type\":\"string\"}]},\"enable_post_callback\":{\"type\":\"boolean\"},\"fixed_encrypt_price\":{\"type\":\"boolean\"},\"succeed_url\":{\"type\":\"string\"},\"timeout_callback\":{\"type\":\"string\"},\"timeout_url\":{\"type\":\"string\"},\"vs_currency\":{\"allOf\":[{\"type\":\"string\"}]},\"vs_price\":{\"allOf\":[{\"exclusiveMinimum\":true,\"minimum\":0.0,\"type\":\"number\"}]}},\"required\":[\"chain\",\"currency\",\"vs_currency\",\"vs_price\"],\"type\":\"object\"}",
+                        "{\"properties\":{\"callback_url\":{\"type\":\"string\"},\"chain\":{\"allOf\":[{\"type\":\"string\",\"x-aurpay-known-values\":[\"ETH\",\"TRX\",\"BTC\",\"BLN\",\"BNB\"]}]},\"currency\":{\"allOf\":[{\"type\":\"string\",\"x-aurpay-known-values\":[\"ETH\",\"USDT-ERC20\",\"USDC-ERC20\",\"DAI-ERC20\",\"TRX\",\"USDT-TRC20\",\"USDC-TRC20\",\"BTC\",\"BTC-LN\",\"BNB\"]}]},\"enable_post_callback\":{\"type\":\"boolean\"},\"fixed_encrypt_price\":{\"type\":\"boolean\"},\"succeed_url\":{\"type\":\"string\"},\"timeout_callback\":{\"type\":\"string\"},\"timeout_url\":{\"type\":\"string\"},\"vs_currency\":{\"allOf\":[{\"type\":\"string\",\"x-aurpay-known-values\":[\"USD\",\"CNY\"]}]},\"vs_price\":{\"allOf\":[{\"exclusiveMinimum\":true,\"minimum\":0.0,\"type\":\"number\"}]}},\"required\":[\"chain\",\"currency\",\"vs_currency\",\"vs_price\"],\"type\":\"object\"}",
                     )?;
                 respond(handlers.get_payment_info(body)?)
             }
@@ -1310,7 +1310,7 @@ pub(crate) mod server {
                     .body::<
                         types::WithdrawRequest,
                     >(
-                        "{\"properties\":{\"address\":{\"type\":\"string\"},\"amount\":{\"allOf\":[{\"exclusiveMinimum\":true,\"minimum\":0.0,\"type\":\"number\"}]},\"chain\":{\"allOf\":[{\"type\":\"string\"}]},\"currency\":{\"allOf\":[{\"type\":\"string\"}]}},\"required\":[\"chain\",\"currency\",\"amount\",\"address\"],\"type\":\"object\"}",
+                        "{\"properties\":{\"address\":{\"type\":\"string\"},\"amount\":{\"allOf\":[{\"exclusiveMinimum\":true,\"minimum\":0.0,\"type\":\"number\"}]},\"chain\":{\"allOf\":[{\"type\":\"string\",\"x-aurpay-known-values\":[\"ETH\",\"TRX\",\"BTC\",\"BLN\",\"BNB\"]}]},\"currency\":{\"allOf\":[{\"type\":\"string\",\"x-aurpay-known-values\":[\"ETH\",\"USDT-ERC20\",\"USDC-ERC20\",\"DAI-ERC20\",\"TRX\",\"USDT-TRC20\",\"USDC-TRC20\",\"BTC\",\"BTC-LN\",\"BNB\"]}]}},\"required\":[\"chain\",\"currency\",\"amount\",\"address\"],\"type\":\"object\"}",
                     )?;
                 respond(handlers.withdraw_balance(body)?)
             }
@@ -1330,7 +1330,7 @@ pub(crate) mod server {
                     .body::<
                         types::BlnOrderRequest,
                     >(
-                        "{\"properties\":{\"callback_url\":{\"type\":\"string\"},\"currency\":{\"allOf\":[{\"type\":\"string\"}]},\"price\":{\"allOf\":[{\"exclusiveMinimum\":true,\"minimum\":0.0,\"type\":\"number\"}]},\"succeed_url\":{\"type\":\"string\"},\"timeout_callback\":{\"type\":\"string\"},\"timeout_url\":{\"type\":\"string\"}},\"required\":[\"price\",\"currency\"],\"type\":\"object\"}",
+                        "{\"properties\":{\"callback_url\":{\"type\":\"string\"},\"currency\":{\"allOf\":[{\"type\":\"string\",\"x-aurpay-known-values\":[\"USD\",\"CNY\"]}]},\"price\":{\"allOf\":[{\"exclusiveMinimum\":true,\"minimum\":0.0,\"type\":\"number\"}]},\"succeed_url\":{\"type\":\"string\"},\"timeout_callback\":{\"type\":\"string\"},\"timeout_url\":{\"type\":\"string\"}},\"required\":[\"price\",\"currency\"],\"type\":\"object\"}",
                     )?;
                 respond(handlers.create_bln_order(body)?)
             }

@@ -1,6 +1,6 @@
 //! Emits `tests/tests/generated/components.rs`: a function that decodes a
 //! JSON value as the Rust type generated for a named component schema and
-//! encodes it back. The spec-examples test calls it for every example in
+//! encodes it back, and one that gives that type's JSON Schema. The spec-examples test calls it for every example in
 //! the spec, so a component added to the spec is checked with no edit to
 //! the tests.
 
@@ -63,6 +63,15 @@ pub fn tokens(document: &openapiv3::OpenAPI) -> TokenStream {
             let ty = rust_type(name, nullable);
             quote!(#name => via::<#ty>(example),)
         });
+    let schema_arms = document
+        .components
+        .iter()
+        .flat_map(|components| &components.schemas)
+        .map(|(name, schema)| {
+            let nullable = schema.as_item().is_some_and(accepts_null);
+            let ty = rust_type(name, nullable);
+            quote!(#name => schema_of::<#ty>(),)
+        });
     quote! {
         //! Included by `examples.rs`.
 
@@ -78,6 +87,18 @@ pub fn tokens(document: &openapiv3::OpenAPI) -> TokenStream {
             }
             Some(match schema {
                 #(#arms)*
+                _ => return None,
+            })
+        }
+
+        /// The JSON Schema of the Rust type of component `schema` (as
+        /// schemars derives it); `None` if the spec has no such component.
+        pub fn json_schema(schema: &str) -> Option<Value> {
+            fn schema_of<T: schemars::JsonSchema>() -> Value {
+                serde_json::to_value(schemars::schema_for!(T)).unwrap_or(Value::Null)
+            }
+            Some(match schema {
+                #(#schema_arms)*
                 _ => return None,
             })
         }

@@ -42,7 +42,7 @@ pub const PROGENITOR_VERSION: &str = "0.15.1";
 /// component, so the generated code never carries `f64` amounts or closed
 /// enums that break on a new value.
 ///
-/// The `Nullable*` components map to the plain type: the spec uses them only
+/// The `*OrNull` components map to the plain type: the spec uses them only
 /// for optional properties (tolerant reader: required properties are never
 /// nullable), which progenitor already wraps in `Option`, so null and absence
 /// both decode as `None`. Mapping them to `Option<..>` here would give
@@ -50,21 +50,21 @@ pub const PROGENITOR_VERSION: &str = "0.15.1";
 pub const REPLACEMENTS: &[(&str, &str)] = &[
     ("Amount", "crate::Amount"),
     ("Price", "crate::Amount"),
-    ("NullableAmount", "crate::Amount"),
+    ("AmountOrNull", "crate::Amount"),
     ("OrderStatus", "crate::OrderStatus"),
     ("OrderType", "crate::OrderType"),
-    ("NullableOrderType", "crate::OrderType"),
+    ("OrderTypeOrNull", "crate::OrderType"),
     ("TransactionType", "crate::TransactionType"),
-    ("NullableTransactionType", "crate::TransactionType"),
+    ("TransactionTypeOrNull", "crate::TransactionType"),
     ("SignatureAlgorithm", "crate::SignatureAlgorithm"),
     ("Chain", "crate::Chain"),
-    ("NullableChain", "crate::Chain"),
+    ("ChainOrNull", "crate::Chain"),
     ("CryptoCurrency", "crate::CryptoCurrency"),
-    ("NullableCryptoCurrency", "crate::CryptoCurrency"),
+    ("CryptoCurrencyOrNull", "crate::CryptoCurrency"),
     ("FiatCurrency", "crate::FiatCurrency"),
-    ("NullableFiatCurrency", "crate::FiatCurrency"),
+    ("FiatCurrencyOrNull", "crate::FiatCurrency"),
     ("Timestamp", "crate::Timestamp"),
-    ("NullableTimestamp", "crate::Timestamp"),
+    ("TimestampOrNull", "crate::Timestamp"),
 ];
 
 /// The generated sources, ready to be written under the workspace root.

@@ -191,3 +191,61 @@ fn documented_bln_amounts_keep_their_exact_text() {
     assert_eq!(numeric.data.unwrap().amount.to_string(), "0.00155419");
     assert_eq!(string.data.unwrap().amount.to_string(), "0.00019044");
 }
+
+/// Open string types: the values the spec lists as known today
+/// (`x-aurpay-known-values`, deliberately not an `enum`, so other
+/// generators accept new ones) are exactly the Rust type's known variants,
+/// and the Rust type accepts any other string too.
+#[test]
+fn open_types_know_the_spec_s_values() {
+    let document = spec();
+    let mut checked = 0;
+    for (name, schema) in document["components"]["schemas"].as_mapping().unwrap() {
+        let name = name.as_str().unwrap();
+        let Some(known) = schema.get("x-aurpay-known-values") else {
+            continue;
+        };
+        assert!(
+            schema.get("enum").is_none(),
+            "{name}: an open type has no `enum`"
+        );
+        assert_eq!(schema["type"].as_str(), Some("string"), "{name}");
+        let known: Vec<String> = known
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_owned())
+            .collect();
+        let rust = components::json_schema(name).unwrap();
+        // A nullable twin is `Option<T>`: its type is in `$defs`.
+        let own = match rust["anyOf"][0]["$ref"].as_str() {
+            Some(reference) => {
+                let def = reference.trim_start_matches("#/$defs/");
+                rust["$defs"][def].clone()
+            }
+            None => rust.clone(),
+        };
+        let variants: Vec<String> = own["anyOf"][0]["enum"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{name}: the Rust type is not an open enum: {rust}"))
+            .iter()
+            .map(|v| v.as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(
+            variants, known,
+            "{name}: Rust's known values and the spec's"
+        );
+        assert_eq!(
+            own["anyOf"][1]["type"], "string",
+            "{name}: any other string too"
+        );
+        let unknown = Value::String("SOMETHING-NEW".into());
+        let round = components::round_trip(name, &unknown).unwrap().unwrap();
+        assert_eq!(round, unknown, "{name} keeps an unknown value");
+        checked += 1;
+    }
+    assert!(
+        checked >= 7,
+        "statuses, types, algorithm, chains and currencies"
+    );
+}

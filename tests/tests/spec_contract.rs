@@ -204,9 +204,31 @@ fn order_creating_operations_declare_get_and_post_callbacks() {
         .map(|(path, _, op)| (path, op))
         .collect();
     assert!(!creating.is_empty());
+    // Every callback operation has its own operationId, distinct from every
+    // other operation's (generators name callback handlers by it).
+    let mut ids: Vec<String> = operations(&document)
+        .iter()
+        .map(|(_, _, op)| op["operationId"].as_str().unwrap().to_owned())
+        .collect();
+    for (path, op) in &creating {
+        let owner = op["operationId"].as_str().unwrap();
+        for (_, item) in op["callbacks"]["orderCallbacks"].as_mapping().unwrap() {
+            for (method, callback) in item.as_mapping().unwrap() {
+                let id = callback["operationId"]
+                    .as_str()
+                    .unwrap_or_else(|| panic!("{path}: a {method:?} callback without operationId"));
+                assert!(id.starts_with(owner), "{id}: named after {owner}");
+                ids.push(id.to_owned());
+            }
+        }
+    }
+    let count = ids.len();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), count, "duplicate operationIds");
     for (path, op) in creating {
-        // Inline (through a YAML anchor), not a $ref: some generators cannot
-        // read callback references.
+        // Inline, not a $ref: some generators cannot read callback
+        // references.
         let callbacks = &op["callbacks"]["orderCallbacks"];
         assert!(callbacks.get("$ref").is_none(), "{path}");
         for expression in [

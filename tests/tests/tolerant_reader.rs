@@ -176,7 +176,7 @@ fn response_schemas(document: &Yaml) -> BTreeSet<String> {
 
 /// Whether a property schema admits null: `nullable: true` on it (also with
 /// `allOf`), on the component it references, or on a `oneOf`/`anyOf` branch
-/// (as in `NullableAmount`).
+/// (as in `AmountOrNull`).
 fn is_nullable(document: &Yaml, schema: &Yaml) -> bool {
     if schema["nullable"].as_bool() == Some(true) {
         return true;
@@ -330,7 +330,7 @@ fn response_schemas_follow_the_tolerant_reader_rule_in_spec_and_code() {
                 assert!(
                     nullable,
                     "{name}.{property} is not required, so it must be nullable \
-                     (`nullable: true`, or a `Nullable*` component)"
+                     (`nullable: true`, or a `*OrNull` component)"
                 );
             }
         }

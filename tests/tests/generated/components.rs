@@ -20,30 +20,30 @@ pub fn round_trip(
     Some(
         match schema {
             "Amount" => via::<aurpay_api::Amount>(example),
-            "NullableAmount" => via::<::std::option::Option<aurpay_api::Amount>>(example),
+            "AmountOrNull" => via::<::std::option::Option<aurpay_api::Amount>>(example),
             "Price" => via::<aurpay_api::Amount>(example),
             "Timestamp" => via::<aurpay_api::Timestamp>(example),
-            "NullableTimestamp" => {
+            "TimestampOrNull" => {
                 via::<::std::option::Option<aurpay_api::Timestamp>>(example)
             }
             "OrderStatus" => via::<aurpay_api::OrderStatus>(example),
             "OrderType" => via::<aurpay_api::OrderType>(example),
-            "NullableOrderType" => {
+            "OrderTypeOrNull" => {
                 via::<::std::option::Option<aurpay_api::OrderType>>(example)
             }
             "TransactionType" => via::<aurpay_api::TransactionType>(example),
-            "NullableTransactionType" => {
+            "TransactionTypeOrNull" => {
                 via::<::std::option::Option<aurpay_api::TransactionType>>(example)
             }
             "SignatureAlgorithm" => via::<aurpay_api::SignatureAlgorithm>(example),
             "Chain" => via::<aurpay_api::Chain>(example),
-            "NullableChain" => via::<::std::option::Option<aurpay_api::Chain>>(example),
+            "ChainOrNull" => via::<::std::option::Option<aurpay_api::Chain>>(example),
             "CryptoCurrency" => via::<aurpay_api::CryptoCurrency>(example),
-            "NullableCryptoCurrency" => {
+            "CryptoCurrencyOrNull" => {
                 via::<::std::option::Option<aurpay_api::CryptoCurrency>>(example)
             }
             "FiatCurrency" => via::<aurpay_api::FiatCurrency>(example),
-            "NullableFiatCurrency" => {
+            "FiatCurrencyOrNull" => {
                 via::<::std::option::Option<aurpay_api::FiatCurrency>>(example)
             }
             "Envelope" => via::<aurpay_api::types::Envelope>(example),
@@ -113,6 +113,114 @@ pub fn round_trip(
                 via::<aurpay_api::types::BlnWithdrawResultEnvelope>(example)
             }
             "ApiKeyEnvelope" => via::<aurpay_api::types::ApiKeyEnvelope>(example),
+            _ => return None,
+        },
+    )
+}
+
+/// The JSON Schema of the Rust type of component `schema` (as
+/// schemars derives it); `None` if the spec has no such component.
+pub fn json_schema(schema: &str) -> Option<Value> {
+    fn schema_of<T: schemars::JsonSchema>() -> Value {
+        serde_json::to_value(schemars::schema_for!(T)).unwrap_or(Value::Null)
+    }
+
+    Some(
+        match schema {
+            "Amount" => schema_of::<aurpay_api::Amount>(),
+            "AmountOrNull" => schema_of::<::std::option::Option<aurpay_api::Amount>>(),
+            "Price" => schema_of::<aurpay_api::Amount>(),
+            "Timestamp" => schema_of::<aurpay_api::Timestamp>(),
+            "TimestampOrNull" => {
+                schema_of::<::std::option::Option<aurpay_api::Timestamp>>()
+            }
+            "OrderStatus" => schema_of::<aurpay_api::OrderStatus>(),
+            "OrderType" => schema_of::<aurpay_api::OrderType>(),
+            "OrderTypeOrNull" => {
+                schema_of::<::std::option::Option<aurpay_api::OrderType>>()
+            }
+            "TransactionType" => schema_of::<aurpay_api::TransactionType>(),
+            "TransactionTypeOrNull" => {
+                schema_of::<::std::option::Option<aurpay_api::TransactionType>>()
+            }
+            "SignatureAlgorithm" => schema_of::<aurpay_api::SignatureAlgorithm>(),
+            "Chain" => schema_of::<aurpay_api::Chain>(),
+            "ChainOrNull" => schema_of::<::std::option::Option<aurpay_api::Chain>>(),
+            "CryptoCurrency" => schema_of::<aurpay_api::CryptoCurrency>(),
+            "CryptoCurrencyOrNull" => {
+                schema_of::<::std::option::Option<aurpay_api::CryptoCurrency>>()
+            }
+            "FiatCurrency" => schema_of::<aurpay_api::FiatCurrency>(),
+            "FiatCurrencyOrNull" => {
+                schema_of::<::std::option::Option<aurpay_api::FiatCurrency>>()
+            }
+            "Envelope" => schema_of::<aurpay_api::types::Envelope>(),
+            "PaymentUrlRequest" => schema_of::<aurpay_api::types::PaymentUrlRequest>(),
+            "PaymentUrl" => schema_of::<aurpay_api::types::PaymentUrl>(),
+            "PaymentInfoRequest" => schema_of::<aurpay_api::types::PaymentInfoRequest>(),
+            "PaymentInfo" => schema_of::<aurpay_api::types::PaymentInfo>(),
+            "OrderSummary" => schema_of::<aurpay_api::types::OrderSummary>(),
+            "OrderPage" => schema_of::<aurpay_api::types::OrderPage>(),
+            "OrderDetail" => schema_of::<aurpay_api::types::OrderDetail>(),
+            "RefundInfo" => schema_of::<aurpay_api::types::RefundInfo>(),
+            "RefundRequest" => schema_of::<aurpay_api::types::RefundRequest>(),
+            "RefundResult" => schema_of::<aurpay_api::types::RefundResult>(),
+            "Transaction" => schema_of::<aurpay_api::types::Transaction>(),
+            "TransactionPage" => schema_of::<aurpay_api::types::TransactionPage>(),
+            "SupportedCryptoCurrency" => {
+                schema_of::<aurpay_api::types::SupportedCryptoCurrency>()
+            }
+            "CryptoCurrencyList" => schema_of::<aurpay_api::types::CryptoCurrencyList>(),
+            "RealCurrencyList" => schema_of::<aurpay_api::types::RealCurrencyList>(),
+            "Wallet" => schema_of::<aurpay_api::types::Wallet>(),
+            "WalletList" => schema_of::<aurpay_api::types::WalletList>(),
+            "WithdrawRequest" => schema_of::<aurpay_api::types::WithdrawRequest>(),
+            "WithdrawResult" => schema_of::<aurpay_api::types::WithdrawResult>(),
+            "SelfCustodyWallet" => schema_of::<aurpay_api::types::SelfCustodyWallet>(),
+            "SelfCustodyWalletList" => {
+                schema_of::<aurpay_api::types::SelfCustodyWalletList>()
+            }
+            "BlnBalance" => schema_of::<aurpay_api::types::BlnBalance>(),
+            "BlnOrderRequest" => schema_of::<aurpay_api::types::BlnOrderRequest>(),
+            "BlnOrder" => schema_of::<aurpay_api::types::BlnOrder>(),
+            "BlnWithdrawRequest" => schema_of::<aurpay_api::types::BlnWithdrawRequest>(),
+            "BlnWithdrawResult" => schema_of::<aurpay_api::types::BlnWithdrawResult>(),
+            "ApiKeyRequest" => schema_of::<aurpay_api::types::ApiKeyRequest>(),
+            "ApiKey" => schema_of::<aurpay_api::types::ApiKey>(),
+            "PaymentUrlEnvelope" => schema_of::<aurpay_api::types::PaymentUrlEnvelope>(),
+            "PaymentInfoEnvelope" => {
+                schema_of::<aurpay_api::types::PaymentInfoEnvelope>()
+            }
+            "OrderPageEnvelope" => schema_of::<aurpay_api::types::OrderPageEnvelope>(),
+            "OrderDetailEnvelope" => {
+                schema_of::<aurpay_api::types::OrderDetailEnvelope>()
+            }
+            "RefundInfoEnvelope" => schema_of::<aurpay_api::types::RefundInfoEnvelope>(),
+            "RefundResultEnvelope" => {
+                schema_of::<aurpay_api::types::RefundResultEnvelope>()
+            }
+            "TransactionPageEnvelope" => {
+                schema_of::<aurpay_api::types::TransactionPageEnvelope>()
+            }
+            "CryptoCurrencyListEnvelope" => {
+                schema_of::<aurpay_api::types::CryptoCurrencyListEnvelope>()
+            }
+            "RealCurrencyListEnvelope" => {
+                schema_of::<aurpay_api::types::RealCurrencyListEnvelope>()
+            }
+            "WalletListEnvelope" => schema_of::<aurpay_api::types::WalletListEnvelope>(),
+            "WithdrawResultEnvelope" => {
+                schema_of::<aurpay_api::types::WithdrawResultEnvelope>()
+            }
+            "SelfCustodyWalletListEnvelope" => {
+                schema_of::<aurpay_api::types::SelfCustodyWalletListEnvelope>()
+            }
+            "BlnBalanceEnvelope" => schema_of::<aurpay_api::types::BlnBalanceEnvelope>(),
+            "BlnOrderEnvelope" => schema_of::<aurpay_api::types::BlnOrderEnvelope>(),
+            "BlnWithdrawResultEnvelope" => {
+                schema_of::<aurpay_api::types::BlnWithdrawResultEnvelope>()
+            }
+            "ApiKeyEnvelope" => schema_of::<aurpay_api::types::ApiKeyEnvelope>(),
             _ => return None,
         },
     )
