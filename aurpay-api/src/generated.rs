@@ -6536,6 +6536,21 @@ Every response is wrapped in the envelope `{code, message, data, result}`;
 `code == 0` means success, and a non-zero `code` is an error even when the
 HTTP status is 200.
 
+## Exact amounts
+
+Amounts (`Amount`, `AmountOrNull`, marked `x-aurpay-decimal`) are exact
+decimals that Aurpay writes either as JSON strings (`"0.00102549"`) or
+as JSON numbers (`0.00155419`, `18.0098`); their schemas accept both and
+declare no `type`, so no generator picks a float branch or drops them.
+A JSON parser that reads numbers as binary floating point rounds long
+amounts before any generated code sees them (`20.123456789012345678`
+becomes `20.123456789012348`), so read responses with an exact reader:
+before parsing, turn every JSON number token that has a fraction or an
+exponent into a string holding the same digits (no other numbers in
+this API have one), or use a parser that keeps decimals. The SDK
+repository's README shows the configuration per language. `Price`, in
+requests, is a JSON number.
+
 Tolerant reader: in a response object (the `data` of a success response,
 the objects inside it, and the POST callback body) only the object's
 identity (e.g. `order_id`, `tx_id`, `chain` and `currency` of a wallet),

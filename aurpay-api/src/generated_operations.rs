@@ -1266,7 +1266,7 @@ pub(crate) mod server {
                     .body::<
                         types::RefundRequest,
                     >(
-                        "{\"properties\":{\"address\":{\"type\":\"string\"},\"amount\":{\"allOf\":[{\"oneOf\":[{\"pattern\":\"^-?[0-9]+(\\\\.[0-9]+)?$\",\"type\":\"string\"},{\"type\":\"number\"}]}]}},\"required\":[\"address\"],\"type\":\"object\"}",
+                        "{\"properties\":{\"address\":{\"type\":\"string\"},\"amount\":{\"allOf\":[{\"pattern\":\"^-?[0-9]+(\\\\.[0-9]+)?$\",\"x-aurpay-decimal\":true}]}},\"required\":[\"address\"],\"type\":\"object\"}",
                     )?;
                 respond(handlers.orders_refund(order_id, body)?)
             }
@@ -1340,7 +1340,7 @@ pub(crate) mod server {
                     .body::<
                         types::BlnWithdrawRequest,
                     >(
-                        "{\"properties\":{\"amount\":{\"allOf\":[{\"oneOf\":[{\"pattern\":\"^-?[0-9]+(\\\\.[0-9]+)?$\",\"type\":\"string\"},{\"type\":\"number\"}]}]},\"ln_invoices\":{\"type\":\"string\"}},\"required\":[\"ln_invoices\"],\"type\":\"object\"}",
+                        "{\"properties\":{\"amount\":{\"allOf\":[{\"pattern\":\"^-?[0-9]+(\\\\.[0-9]+)?$\",\"x-aurpay-decimal\":true}]},\"ln_invoices\":{\"type\":\"string\"}},\"required\":[\"ln_invoices\"],\"type\":\"object\"}",
                     )?;
                 respond(handlers.create_bln_withdraw(body)?)
             }

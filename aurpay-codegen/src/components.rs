@@ -35,12 +35,15 @@ fn rust_type(name: &str, nullable: bool) -> TokenStream {
     }
 }
 
-/// Whether a schema accepts null: marked `nullable` itself or in one of
-/// its `oneOf`/`anyOf` branches (the spec's way to write a nullable
+/// Whether a schema accepts null: marked `nullable` (or `x-nullable`)
+/// itself or in one of its `oneOf`/`anyOf` branches (the spec's way to write a nullable
 /// union).
 fn accepts_null(schema: &openapiv3::Schema) -> bool {
     use openapiv3::SchemaKind;
     schema.schema_data.nullable
+        // A schema without `type` (an amount: string or number) cannot be
+        // `nullable` in OpenAPI 3.0; `x-nullable` says it admits null.
+        || schema.schema_data.extensions.get("x-nullable") == Some(&serde_json::Value::Bool(true))
         || match &schema.schema_kind {
             SchemaKind::OneOf { one_of: branches } | SchemaKind::AnyOf { any_of: branches } => {
                 branches

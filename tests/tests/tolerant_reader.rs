@@ -175,10 +175,13 @@ fn response_schemas(document: &Yaml) -> BTreeSet<String> {
 }
 
 /// Whether a property schema admits null: `nullable: true` on it (also with
-/// `allOf`), on the component it references, or on a `oneOf`/`anyOf` branch
-/// (as in `AmountOrNull`).
+/// `allOf`; `x-nullable` where there is no `type`, as in `AmountOrNull`), on
+/// the component it references, or on a `oneOf`/`anyOf` branch.
 fn is_nullable(document: &Yaml, schema: &Yaml) -> bool {
-    if schema["nullable"].as_bool() == Some(true) {
+    // `x-nullable` for a schema without `type` (amounts, which are strings
+    // or numbers), where OpenAPI 3.0 does not allow `nullable`.
+    if schema["nullable"].as_bool() == Some(true) || schema["x-nullable"].as_bool() == Some(true)
+    {
         return true;
     }
     if let Some(name) = ref_name(schema) {
@@ -254,6 +257,8 @@ fn sample(document: &Yaml, schema: &Yaml) -> Value {
             .map_or_else(|| Value::from("sample"), Value::from),
         Some("integer" | "number") => Value::from(1),
         Some("boolean") => Value::from(true),
+        // No `type`: an amount (string or number); a decimal string.
+        None if schema.get("pattern").is_some() => Value::from("1.5"),
         Some("array") => Value::Array(vec![sample(document, &schema["items"])]),
         Some("object") => {
             let mut object = Map::new();
