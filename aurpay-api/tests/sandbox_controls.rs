@@ -278,3 +278,63 @@ async fn the_checkout_page_never_answers_empty() {
         }
     }
 }
+
+/// `report`: an unknown status and a long amount, as Aurpay might send them;
+/// the SDK keeps both exactly, in the order and in its transaction.
+#[tokio::test]
+async fn report_an_unknown_status_and_a_long_amount_over_http() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let client = sandbox.client().unwrap();
+    let id = order(&sandbox, None).await;
+    let long = "0.1234567890123456789012345";
+    let reported = post(
+        &sandbox,
+        &format!("/__sandbox/report/{id}?status=CONFIRMING&amount={long}"),
+    )
+    .await;
+    assert_eq!(code(&reported), 0, "{reported}");
+    let order = client
+        .get_orders_details()
+        .order_id(id.as_str())
+        .call()
+        .await
+        .unwrap();
+    assert_eq!(order.status, OrderStatus::Unknown("CONFIRMING".into()));
+    assert_eq!(order.amount, long.parse::<Amount>().unwrap());
+    assert_eq!(order.amount.to_string(), long);
+    // The list too (it is read back from the detail: never through f64).
+    let listed = client.get_orders().call().await.unwrap();
+    let summary = listed.data.iter().find(|o| o.order_id == id).unwrap();
+    assert_eq!(summary.amount.to_string(), long);
+    assert_eq!(summary.status, OrderStatus::Unknown("CONFIRMING".into()));
+    // On the wire: a JSON number with every digit.
+    let raw = reqwest::Client::new()
+        .get(format!("{}/api/v2/order/detail/{id}", sandbox.base_url()))
+        .header("API-Key", sandbox.config().api_key.as_str())
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(raw.contains(&format!("\"amount\":{long}")), "{raw}");
+    // Refusals: neither parameter, a lower-case status, no such order.
+    for (query, expected) in [
+        (format!("/__sandbox/report/{id}"), codes::BAD_REQUEST),
+        (
+            format!("/__sandbox/report/{id}?status=paid"),
+            codes::BAD_REQUEST,
+        ),
+        (
+            format!("/__sandbox/report/{id}?amount=1e5"),
+            codes::BAD_REQUEST,
+        ),
+        (
+            "/__sandbox/report/00000000000000000000?status=NEW".to_owned(),
+            codes::ORDER_NOT_FOUND,
+        ),
+    ] {
+        let (_, envelope) = control(&sandbox, reqwest::Method::POST, &query).await;
+        assert_eq!(code(&envelope), expected, "{query}: {envelope}");
+    }
+}

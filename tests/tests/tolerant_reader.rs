@@ -180,8 +180,7 @@ fn response_schemas(document: &Yaml) -> BTreeSet<String> {
 fn is_nullable(document: &Yaml, schema: &Yaml) -> bool {
     // `x-nullable` for a schema without `type` (amounts, which are strings
     // or numbers), where OpenAPI 3.0 does not allow `nullable`.
-    if schema["nullable"].as_bool() == Some(true) || schema["x-nullable"].as_bool() == Some(true)
-    {
+    if schema["nullable"].as_bool() == Some(true) || schema["x-nullable"].as_bool() == Some(true) {
         return true;
     }
     if let Some(name) = ref_name(schema) {

@@ -8,6 +8,7 @@
 //! |---|---|
 //! | `POST /__sandbox/pay/{order_id}?payment=full\|partial\|overpaid&amount=X` | [`Sandbox::pay`](super::Sandbox::pay) |
 //! | `POST /__sandbox/expire/{order_id}` | [`Sandbox::expire`](super::Sandbox::expire) |
+//! | `POST /__sandbox/report/{order_id}?status=S&amount=X&form=number\|string` | [`Sandbox::report_status`](super::Sandbox::report_status), [`Sandbox::report_amount`](super::Sandbox::report_amount) |
 //! | `POST /__sandbox/faults/{operation_id}?fault=..&times=N` | [`Sandbox::inject`](super::Sandbox::inject) |
 //! | `POST /__sandbox/faults/clear` | [`Sandbox::clear_faults`](super::Sandbox::clear_faults) |
 //! | `POST /__sandbox/callbacks/redeliver/{order_id}?event=paid\|timeout` | [`Sandbox::redeliver`](super::Sandbox::redeliver) |
@@ -30,6 +31,7 @@ const TIMES: &str = r#"{"type":"integer","minimum":0,"maximum":1000000}"#;
 const ERROR_STATUS: &str = r#"{"type":"integer","minimum":400,"maximum":599}"#;
 const AMOUNT: &str = r#"{"type":"string","pattern":"^-?[0-9]+(\\.[0-9]+)?$"}"#;
 const ANY: &str = "{}";
+const STATUS: &str = r#"{"type":"string","minLength":1,"maxLength":64}"#;
 
 /// Runs the control at `rest` (the path after `/__sandbox/`).
 pub(crate) fn run(
@@ -60,6 +62,43 @@ pub(crate) fn run(
             };
             let status = shared.pay(order_id, payment).map_err(refused)?;
             Ok(json!({"order_id": order_id, "status": status}))
+        }
+        ("POST", ["report", order_id]) => {
+            request.only_query(&["status", "amount", "form"])?;
+            let status = request.optional_query::<String>("status", STATUS)?;
+            if status.as_deref().is_some_and(|s| {
+                !s.bytes()
+                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+            }) {
+                return Err(Failure::bad_request(
+                    "status is upper-case letters, digits and underscores, as Aurpay writes them",
+                ));
+            }
+            let status = status.map(|s| crate::OrderStatus::from(s.as_str()));
+            let amount = request
+                .optional_query::<String>("amount", AMOUNT)?
+                .map(|a| a.parse::<Amount>())
+                .transpose()
+                .map_err(|_| Failure::bad_request("amount must be a decimal"))?;
+            let amount = match (
+                amount,
+                request.optional_query::<String>("form", ANY)?.as_deref(),
+            ) {
+                (amount, None | Some("number")) => amount,
+                (Some(amount), Some("string")) => {
+                    Some(amount.with_json_form(crate::JsonForm::String))
+                }
+                _ => {
+                    return Err(Failure::bad_request(
+                        "form is number or string, and needs an amount",
+                    ));
+                }
+            };
+            if status.is_none() && amount.is_none() {
+                return Err(Failure::bad_request("report a status, an amount, or both"));
+            }
+            shared.report(order_id, status, amount).map_err(refused)?;
+            Ok(json!({"order_id": order_id}))
         }
         ("POST", ["expire", order_id]) => {
             request.only_query(&[])?;

@@ -23,6 +23,12 @@ fn string_amount(value: Decimal) -> Amount {
     Amount::from(value).with_json_form(JsonForm::String)
 }
 
+/// An amount in the form a test asked the sandbox to report it in, else
+/// the endpoint's own.
+fn reported(amount: Amount, form: Option<crate::JsonForm>) -> Amount {
+    form.map_or(amount, |form| amount.with_json_form(form))
+}
+
 fn number_amount(value: Decimal) -> Amount {
     Amount::from(value)
 }
@@ -35,10 +41,11 @@ fn to_value(value: impl serde::Serialize) -> Value {
     serde_json::to_value(value).unwrap_or(Value::Null)
 }
 
-/// The order with its transaction, as Get Orders Details and POST callbacks
-/// carry it (string amounts).
-pub(crate) fn order_detail(order: &Order, merchant_id: &str) -> Value {
-    to_value(order_detail_typed(order, merchant_id))
+/// The order with its transaction, as POST callbacks carry it, as JSON
+/// text: never through `serde_json::Value`, whose numbers are `f64` and would
+/// round an amount reported in number form.
+pub(crate) fn order_detail_json(order: &Order, merchant_id: &str) -> String {
+    serde_json::to_string(&order_detail_typed(order, merchant_id)).unwrap_or_default()
 }
 
 fn order_detail_typed(order: &Order, merchant_id: &str) -> types::OrderDetail {
@@ -51,7 +58,7 @@ fn order_detail_typed(order: &Order, merchant_id: &str) -> types::OrderDetail {
         chain: Some(order.chain.as_str().into()),
         chain_name: Some(chain_name(&order.chain).to_owned()),
         currency: Some(order.currency.as_str().into()),
-        amount: string_amount(order.amount),
+        amount: reported(string_amount(order.amount), order.amount_form),
         vs_price: Some(string_amount(order.vs_price)),
         vs_currency: Some(order.vs_currency.as_str().into()),
         remark: Some(String::new()),
@@ -75,7 +82,7 @@ fn order_detail_typed(order: &Order, merchant_id: &str) -> types::OrderDetail {
 /// An order as Get Orders lists it: the detail's leading fields (read
 /// back from the detail, so the two cannot disagree).
 fn order_summary(order: &Order, merchant_id: &str) -> Result<types::OrderSummary, Failure> {
-    serde_json::from_value(order_detail(order, merchant_id))
+    serde_json::from_str(&order_detail_json(order, merchant_id))
         .map_err(|e| Failure::new(500, format!("sandbox could not summarise an order: {e}")))
 }
 
@@ -237,6 +244,7 @@ fn create_order(shared: &Shared, new: NewOrder) -> Result<Order, Failure> {
         address,
         tx_hash: None,
         refunded: Decimal::ZERO,
+        amount_form: None,
     };
     let mut state = shared.lock();
     state.transactions.push(Transaction {
@@ -251,6 +259,7 @@ fn create_order(shared: &Shared, new: NewOrder) -> Result<Order, Failure> {
         to_addr: Some(order.address.clone()),
         tx_hash: None,
         time,
+        amount_form: None,
     });
     state.orders.insert(order.order_id.clone(), order.clone());
     Ok(order)
@@ -481,6 +490,7 @@ impl Handlers for Api<'_> {
             to_addr: Some(request.address),
             tx_hash: Some(shared.hex(64)),
             time: refund.date,
+            amount_form: None,
         });
         state
             .refunds
@@ -514,7 +524,7 @@ impl Handlers for Api<'_> {
                 status: t.status.to_string(),
                 chain: Some(t.chain.as_str().into()),
                 currency: Some(t.currency.as_str().into()),
-                amount: string_amount(t.amount),
+                amount: reported(string_amount(t.amount), t.amount_form),
                 obtained: t.obtained.map(string_amount),
                 fee: t.fee.map(string_amount),
                 from_addr: None,
@@ -612,6 +622,7 @@ impl Handlers for Api<'_> {
             to_addr: Some(request.address),
             tx_hash: Some(shared.hex(64)),
             time: now(),
+            amount_form: None,
         });
         Ok(types::WithdrawResult {
             tx_id: Some(tx_id),

@@ -255,6 +255,37 @@ impl Sandbox {
         self.shared.expire(order_id)
     }
 
+    /// Makes the API report this status for the order from now on, known
+    /// to the SDK or not (`OrderStatus::Unknown("CONFIRMING".into())`), with
+    /// no callback and no other change: to test that your code (or a client
+    /// in another language) accepts a status Aurpay adds tomorrow.
+    ///
+    /// ```
+    /// use aurpay_api::{CallExt, OrderStatus, sandbox::Sandbox};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let sandbox = Sandbox::start_with_examples().await?;
+    /// let order_id = "20240806071926377966"; // one of the spec's examples
+    /// sandbox.report_status(order_id, OrderStatus::from("CONFIRMING"))?;
+    /// let order = sandbox.client()?.get_orders_details().order_id(order_id).call().await?;
+    /// assert_eq!(order.status, OrderStatus::Unknown("CONFIRMING".into()));
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn report_status(&self, order_id: &str, status: OrderStatus) -> Result<(), SandboxError> {
+        self.shared.report(order_id, Some(status), None)
+    }
+
+    /// Makes the API report this crypto amount for the order (and its
+    /// transaction) from now on, with every digit, in the amount's JSON
+    /// form (a parsed `Amount` is a number; `with_json_form` chooses): to
+    /// test that a client reads long amounts exactly (a JSON parser that
+    /// reads numbers as doubles rounds `0.1234567890123456789` before any
+    /// code sees it).
+    pub fn report_amount(&self, order_id: &str, amount: crate::Amount) -> Result<(), SandboxError> {
+        self.shared.report(order_id, None, Some(amount))
+    }
+
     /// Every callback delivery attempt so far, oldest first.
     pub fn deliveries(&self) -> Vec<Delivery> {
         self.shared.deliveries()

@@ -222,6 +222,9 @@ pub(crate) struct Order {
     pub payment_request: Option<String>,
     /// The sum refunded so far, in the order's crypto currency.
     pub refunded: Decimal,
+    /// The JSON form `amount` is reported in, when a test chose one
+    /// ([`Sandbox::report_amount`](super::Sandbox::report_amount)).
+    pub amount_form: Option<crate::JsonForm>,
 }
 
 impl Order {
@@ -254,6 +257,8 @@ pub(crate) struct Transaction {
     pub to_addr: Option<String>,
     pub tx_hash: Option<String>,
     pub time: NaiveDateTime,
+    /// As [`Order::amount_form`].
+    pub amount_form: Option<crate::JsonForm>,
 }
 
 #[derive(Clone, Debug)]
@@ -529,6 +534,41 @@ impl Shared {
         Ok(())
     }
 
+    /// Makes the API report `status` and/or `amount` for the order from now
+    /// on (its transaction too), with no callback: what Aurpay might send
+    /// tomorrow, for forward-compatibility and exactness tests.
+    pub fn report(
+        &self,
+        order_id: &str,
+        status: Option<OrderStatus>,
+        amount: Option<crate::Amount>,
+    ) -> Result<(), SandboxError> {
+        let mut state = self.lock();
+        let order = state
+            .orders
+            .get_mut(order_id)
+            .ok_or_else(|| SandboxError::UnknownOrder(order_id.to_owned()))?;
+        if let Some(status) = &status {
+            order.status = status.clone();
+        }
+        if let Some(amount) = &amount {
+            order.amount = amount.decimal();
+            order.amount_form = Some(amount.json_form());
+        }
+        order.update_time = now();
+        let tx_id = order.tx_id.clone();
+        if let Some(tx) = state.transactions.iter_mut().find(|t| t.tx_id == tx_id) {
+            if let Some(status) = status {
+                tx.status = status;
+            }
+            if let Some(amount) = amount {
+                tx.amount = amount.decimal();
+                tx.amount_form = Some(amount.json_form());
+            }
+        }
+        Ok(())
+    }
+
     /// Produces the order's callback: held, or sent in the background
     /// (subject to an injected callback fault).
     fn deliver(self: &std::sync::Arc<Self>, order: &Order, paid: bool) {
@@ -544,7 +584,7 @@ impl Shared {
             url,
             body: order
                 .post_callback
-                .then(|| super::handlers::order_detail(order, &self.config.merchant_id)),
+                .then(|| super::handlers::order_detail_json(order, &self.config.merchant_id)),
         };
         let mut state = self.lock();
         state.callbacks.push(callback.clone());
@@ -667,7 +707,11 @@ impl Shared {
             let date = crate::signing::format_date(&crate::Timestamp::from(utc_now()));
             let signature = callback_signature(&self.config.callback_secret, &date, &callback.url);
             let request = match &callback.body {
-                Some(body) => self.http.post(&callback.url).json(body),
+                Some(body) => self
+                    .http
+                    .post(&callback.url)
+                    .header("Content-Type", "application/json")
+                    .body(body.clone()),
                 None => self.http.get(&callback.url),
             }
             .header("Callback-Token", &self.config.callback_token)
@@ -703,7 +747,8 @@ pub(crate) struct PendingCallback {
     pub order_id: String,
     pub paid: bool,
     pub url: String,
-    pub body: Option<serde_json::Value>,
+    /// The POST body, JSON text (exact digits).
+    pub body: Option<String>,
 }
 
 impl PendingCallback {
