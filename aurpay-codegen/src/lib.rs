@@ -52,18 +52,14 @@ pub const REPLACEMENTS: &[(&str, &str)] = &[
     ("Price", "crate::Amount"),
     ("AmountOrNull", "crate::Amount"),
     ("OrderStatus", "crate::OrderStatus"),
-    ("OrderType", "crate::OrderType"),
     ("OrderTypeOrNull", "crate::OrderType"),
-    ("TransactionType", "crate::TransactionType"),
     ("TransactionTypeOrNull", "crate::TransactionType"),
-    ("SignatureAlgorithm", "crate::SignatureAlgorithm"),
     ("Chain", "crate::Chain"),
     ("ChainOrNull", "crate::Chain"),
     ("CryptoCurrency", "crate::CryptoCurrency"),
     ("CryptoCurrencyOrNull", "crate::CryptoCurrency"),
     ("FiatCurrency", "crate::FiatCurrency"),
     ("FiatCurrencyOrNull", "crate::FiatCurrency"),
-    ("Timestamp", "crate::Timestamp"),
     ("TimestampOrNull", "crate::Timestamp"),
 ];
 

@@ -275,10 +275,11 @@ fn runtime_replaced_types_are_named_components() {
     }
     for required in [
         "Amount",
+        "AmountOrNull",
         "OrderStatus",
-        "OrderType",
-        "TransactionType",
-        "SignatureAlgorithm",
+        "OrderTypeOrNull",
+        "TransactionTypeOrNull",
+        "TimestampOrNull",
     ] {
         assert!(
             aurpay_codegen::REPLACEMENTS

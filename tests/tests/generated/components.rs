@@ -22,20 +22,16 @@ pub fn round_trip(
             "Amount" => via::<aurpay_api::Amount>(example),
             "AmountOrNull" => via::<::std::option::Option<aurpay_api::Amount>>(example),
             "Price" => via::<aurpay_api::Amount>(example),
-            "Timestamp" => via::<aurpay_api::Timestamp>(example),
             "TimestampOrNull" => {
                 via::<::std::option::Option<aurpay_api::Timestamp>>(example)
             }
             "OrderStatus" => via::<aurpay_api::OrderStatus>(example),
-            "OrderType" => via::<aurpay_api::OrderType>(example),
             "OrderTypeOrNull" => {
                 via::<::std::option::Option<aurpay_api::OrderType>>(example)
             }
-            "TransactionType" => via::<aurpay_api::TransactionType>(example),
             "TransactionTypeOrNull" => {
                 via::<::std::option::Option<aurpay_api::TransactionType>>(example)
             }
-            "SignatureAlgorithm" => via::<aurpay_api::SignatureAlgorithm>(example),
             "Chain" => via::<aurpay_api::Chain>(example),
             "ChainOrNull" => via::<::std::option::Option<aurpay_api::Chain>>(example),
             "CryptoCurrency" => via::<aurpay_api::CryptoCurrency>(example),
@@ -130,20 +126,16 @@ pub fn json_schema(schema: &str) -> Option<Value> {
             "Amount" => schema_of::<aurpay_api::Amount>(),
             "AmountOrNull" => schema_of::<::std::option::Option<aurpay_api::Amount>>(),
             "Price" => schema_of::<aurpay_api::Amount>(),
-            "Timestamp" => schema_of::<aurpay_api::Timestamp>(),
             "TimestampOrNull" => {
                 schema_of::<::std::option::Option<aurpay_api::Timestamp>>()
             }
             "OrderStatus" => schema_of::<aurpay_api::OrderStatus>(),
-            "OrderType" => schema_of::<aurpay_api::OrderType>(),
             "OrderTypeOrNull" => {
                 schema_of::<::std::option::Option<aurpay_api::OrderType>>()
             }
-            "TransactionType" => schema_of::<aurpay_api::TransactionType>(),
             "TransactionTypeOrNull" => {
                 schema_of::<::std::option::Option<aurpay_api::TransactionType>>()
             }
-            "SignatureAlgorithm" => schema_of::<aurpay_api::SignatureAlgorithm>(),
             "Chain" => schema_of::<aurpay_api::Chain>(),
             "ChainOrNull" => schema_of::<::std::option::Option<aurpay_api::Chain>>(),
             "CryptoCurrency" => schema_of::<aurpay_api::CryptoCurrency>(),
