@@ -43,7 +43,7 @@ use aurpay_api::callback::{
 use aurpay_api::processor::{
     OrderState, PostgresStore, Processor, Resolution, SqliteStore, Store, Transition,
 };
-use aurpay_api::{Amount, CallExt, Client, Outcome, Timestamp, reconcile, types};
+use aurpay_api::{Amount, CallExt, Client, OrderLookup, Outcome, Timestamp, reconcile, types};
 use axum::Json;
 use axum::extract::{FromRef, Path, State};
 use axum::http::StatusCode;
@@ -79,6 +79,15 @@ mod db {
     }
 
     pub type Result<T> = std::result::Result<T, Box<dyn std::error::Error + Send + Sync>>;
+
+    /// A status's place in the forward order, as SQL (the processor's order).
+    fn rank(expression: &str) -> String {
+        format!(
+            "(CASE {expression} WHEN 'creating' THEN 0 WHEN 'creation_uncertain' THEN 0
+              WHEN 'awaiting_payment' THEN 1 WHEN 'partially_paid' THEN 2 WHEN 'expired' THEN 3
+              WHEN 'paid' THEN 4 WHEN 'refunded' THEN 5 ELSE 6 END)"
+        )
+    }
 
     const SELECT: &str = "SELECT id, aurpay_order_id, status, fulfilled, price, currency, sent_at
         FROM shop_orders";
@@ -165,15 +174,27 @@ mod db {
         /// changes nothing.
         pub async fn apply(&self, key: &str, id: &str, aurpay: &str, state: &str) -> Result<()> {
             let mark = "INSERT INTO shop_effects (key) VALUES ($1) ON CONFLICT DO NOTHING";
-            let update = "UPDATE shop_orders SET status = $1, aurpay_order_id = $2,
-                fulfilled = fulfilled + (CASE WHEN $1 = 'paid' THEN 1 ELSE 0 END) WHERE id = $3";
+            // The status only moves forward, whatever order effects commit in
+            // (a claimer slower than its lease may commit after the one that
+            // took over).
+            let update = format!(
+                "UPDATE shop_orders SET status = $1, aurpay_order_id = $2
+                 WHERE id = $3 AND {} < {}",
+                rank("status"),
+                rank("$1")
+            );
+            let fulfil = "UPDATE shop_orders SET fulfilled = fulfilled + 1 WHERE id = $1";
+            let paid = state == "paid";
             match self {
                 Db::Sqlite(c) => {
                     let mut c = c.lock().unwrap();
                     let t =
                         c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
                     if t.execute(mark, [key])? == 1 {
-                        t.execute(update, [state, aurpay, id])?;
+                        t.execute(&update, [state, aurpay, id])?;
+                        if paid {
+                            t.execute(fulfil, [id])?;
+                        }
                     }
                     t.commit()?;
                 }
@@ -181,7 +202,10 @@ mod db {
                     let mut c = c.lock().await;
                     let t = c.transaction().await?;
                     if t.execute(mark, &[&key]).await? == 1 {
-                        t.execute(update, &[&state, &aurpay, &id]).await?;
+                        t.execute(&update, &[&state, &aurpay, &id]).await?;
+                        if paid {
+                            t.execute(fulfil, &[&id]).await?;
+                        }
                     }
                     t.commit().await?;
                 }
@@ -351,6 +375,8 @@ async fn create_at_aurpay<S>(
                 )
                 .call()
                 .await?;
+            // A pay_url that names no order leaves the creation uncertain
+            // (an empty id is never linked); reconciliation finds it.
             let id = url.order_id().map(str::to_owned).unwrap_or_default();
             Ok((id, Some(url.pay_url)))
         }
@@ -417,6 +443,7 @@ async fn create_order<S: Store>(
         return error(StatusCode::SERVICE_UNAVAILABLE, e);
     }
     let (aurpay_id, pay_url, status) = match create_at_aurpay(shop, &id, &order).await {
+        Ok((aurpay_id, pay_url)) if aurpay_id.is_empty() => (None, pay_url, "creation_uncertain"),
         Ok((aurpay_id, pay_url)) => match link(shop, &id, &aurpay_id).await {
             Ok(true) => (Some(aurpay_id), pay_url, "awaiting_payment"),
             // Taken by another reference (never expected): a person decides.
@@ -524,7 +551,7 @@ async fn effect(db: &db::Db, change: Transition) -> db::Result<()> {
     Ok(())
 }
 
-async fn callback<S: Store>(
+async fn callback<S: Store + 'static>(
     State(app): State<App<S>>,
     callback: Result<VerifiedCallback, CallbackRejection>,
 ) -> Response {
@@ -532,17 +559,29 @@ async fn callback<S: Store>(
         Ok(callback) => callback,
         Err(rejection) => return rejection.into_response(),
     };
-    let db = &app.shop.db;
-    app.shop
-        .processor
-        .process_callback(&callback, |change| effect(db, change))
-        .await
-        .into_response()
+    // In its own task: if Aurpay disconnects, hyper drops this future, and
+    // a change between claim and completion would wait for its lease.
+    let shop = Arc::clone(&app.shop);
+    let processed = tokio::spawn(async move {
+        let db = &shop.db;
+        shop.processor
+            .process_callback(&callback, |change| effect(db, change))
+            .await
+    })
+    .await;
+    match processed {
+        Ok(outcome) => outcome.into_response(),
+        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "retry later\n").into_response(),
+    }
 }
 
 /// How long a create call may still be running (the client's timeout, and
 /// then some): younger `creating` orders are not resolved yet.
 const IN_FLIGHT: Duration = Duration::from_secs(120);
+
+/// How far from the create call's time its order may have been created
+/// (clocks and latency).
+const RESOLVE_SKEW: Duration = Duration::from_secs(120);
 
 /// How long an uncertain creation is looked for before it is taken as
 /// never created (Aurpay's orders are payable for 30 minutes).
@@ -559,15 +598,27 @@ async fn reconcile_once<S: Store>(
     let in_flight = |order: &db::Order| {
         order.status == "creating" && order.sent_at.parse::<Timestamp>().is_ok_and(|t| t > fresh)
     };
+    let sent = |order: &db::Order| order.sent_at.parse::<Timestamp>().ok();
     for order in &pending {
-        // A create call still in flight is left alone, and so is any order
-        // of the same price and currency meanwhile: the order that call is
-        // making would otherwise look like theirs.
-        if pending.iter().any(|other| {
-            in_flight(other)
-                && other.currency == order.currency
-                && other.price.parse::<Amount>().ok() == order.price.parse::<Amount>().ok()
-        }) {
+        // A create call still in flight is left alone. So is an order while
+        // another unresolved one of the same price and currency was sent
+        // near it (in flight, or itself of unknown outcome): the order the
+        // other made would look like this one's. Those wait for a person.
+        let close = |other: &db::Order| match (sent(order), sent(other)) {
+            (Some(a), Some(b)) => {
+                let (early, late) = if a <= b { (a, b) } else { (b, a) };
+                late <= early.later_by(2 * RESOLVE_SKEW)
+            }
+            _ => true,
+        };
+        if in_flight(order)
+            || pending.iter().any(|other| {
+                other.id != order.id
+                    && other.currency == order.currency
+                    && other.price.parse::<Amount>().ok() == order.price.parse::<Amount>().ok()
+                    && (in_flight(other) || close(other))
+            })
+        {
             continue;
         }
         let (Ok(price), Ok(sent_at)) = (
@@ -584,7 +635,7 @@ async fn reconcile_once<S: Store>(
                 &price,
                 &order.currency,
                 &sent_at,
-                Duration::from_secs(120),
+                RESOLVE_SKEW,
             )
             .await?;
         match resolution {
@@ -593,6 +644,15 @@ async fn reconcile_once<S: Store>(
                     .created(&order.id, Some(&order_id), None, "awaiting_payment")
                     .await?;
                 println!("shop: resolved {} to Aurpay order {order_id}", order.id);
+                // Its changes so far may predate this round's `since`:
+                // apply its current status now.
+                let current = shop.client.order_lookup(&order_id).call().await?;
+                let db = &shop.db;
+                shop.processor
+                    .apply(&order_id, Some(&order.id), &current.status, |change| {
+                        effect(db, change)
+                    })
+                    .await?;
             }
             // Still not in the list well after an order would have expired:
             // it was never created.
@@ -618,12 +678,8 @@ async fn reconcile_once<S: Store>(
             report.applied.len()
         );
     }
-    // A failed effect is retried from the same point next time.
-    Ok(if report.failed.is_empty() {
-        report.next_since
-    } else {
-        since.clone()
-    })
+    // The processor keeps `since` when something is left to do.
+    Ok(report.next_since)
 }
 
 fn env(name: &str) -> Option<String> {

@@ -33,20 +33,28 @@
 //!
 //! **Guarantees and limits.**
 //!
-//! * A state change's effect starts at most once while its claim is held:
-//!   concurrent deliveries (threads, or replicas sharing a SQL store) see
-//!   [`Processed::InProgress`] and are answered 503, so Aurpay retries.
-//! * A change is never skipped: the claim is recorded before the effect, and
-//!   completed after it; an effect that fails releases the claim.
-//! * If the process dies between claim and completion, the effect's outcome
-//!   is unknown: after the lease (default 60 s) the next delivery or
-//!   reconciliation claims the change again and runs the effect again. Make
-//!   effects idempotent by [`Transition::key`] (order id and state) where a
-//!   second run would do harm, or perform them in the same database
-//!   transaction as your own records.
-//! * States only move forward (awaiting payment, partially paid, then paid
-//!   or expired, then refunded). An unknown Aurpay status is reported as
-//!   [`Processed::Ignored`], never applied.
+//! * One change of an order at a time: while a claim is held (its lease
+//!   running), every other delivery of that order, by any thread or
+//!   replica sharing the store, sees [`Processed::InProgress`] and is
+//!   answered 503, so Aurpay retries. A change's effect starts at most once
+//!   while its claim is held.
+//! * A change is never lost: it is claimed before the effect and completed
+//!   after it; an effect that fails gives the claim up (the change stays
+//!   unapplied and the next delivery or reconciliation claims it at once).
+//!   Each claim has a token, so a claimer that outlived its lease cannot
+//!   complete or give up the claim that took over.
+//! * If the process dies between claim and completion (or the future is
+//!   dropped), the effect's outcome is unknown: after the lease (default
+//!   60 s, at least 1 s; PostgreSQL leases run on the database's clock) the
+//!   next delivery or reconciliation claims the change again and runs the
+//!   effect again. Make effects idempotent by [`Transition::key`] (order id
+//!   and state) where a second run would do harm, or perform them in the
+//!   same database transaction as your own records.
+//! * States only move forward: awaiting payment, partially paid, expired,
+//!   paid (an expired, underpaid order the merchant resolves is paid after
+//!   all), refunded. The state Aurpay reports is the one applied; states it
+//!   went through in between are not replayed. An unknown Aurpay status is
+//!   reported as [`Processed::Ignored`], never applied.
 //! * Which store: [`MemoryStore`] in tests (lost with the process);
 //!   `SqliteStore` (feature `sqlite`) for processes on one machine;
 //!   `PostgresStore` (feature `postgres`) for replicas sharing a
@@ -110,12 +118,17 @@ impl OrderState {
     }
 
     /// How far along the order is; a change is applied only forward.
+    ///
+    /// Expired comes before paid: an order that timed out underpaid can
+    /// still be resolved (`RESOLVED`, paid) by the merchant; a paid order
+    /// never expires.
     fn rank(&self) -> u8 {
         match self {
             OrderState::AwaitingPayment => 0,
             OrderState::PartiallyPaid => 1,
-            OrderState::Paid | OrderState::Expired => 2,
-            OrderState::Refunded => 3,
+            OrderState::Expired => 2,
+            OrderState::Paid => 3,
+            OrderState::Refunded => 4,
         }
     }
 
@@ -173,15 +186,22 @@ pub enum Claim {
     /// Claimed: run the effect, then [`Store::complete`] (or
     /// [`Store::release`] if it failed).
     Claimed {
-        /// The state recorded before.
+        /// The state the order was at before this change (the last one
+        /// applied), if any.
         previous: Option<OrderState>,
+        /// This claim's token: [`Store::complete`] and [`Store::release`]
+        /// act only on the claim that holds it, so a slow claimer whose
+        /// lease ran out cannot complete or undo the claim that took over.
+        token: u64,
     },
     /// The order is already at this state or past it.
     AlreadyApplied {
         /// The state recorded.
         current: OrderState,
     },
-    /// Another caller holds the claim and its lease has not expired.
+    /// A change of this order is claimed by another caller and its lease
+    /// has not run out (whatever state it moves to: one change of an order
+    /// at a time).
     InProgress,
 }
 
@@ -245,19 +265,23 @@ pub trait Store: Send + Sync {
         lease: Duration,
     ) -> impl Future<Output = Result<Claim, StoreError>> + Send;
 
-    /// Marks the claimed change done.
+    /// Marks the change claimed with `token` done (nothing, if another
+    /// claim has taken over).
     fn complete(
         &self,
         order_id: &str,
         to: &OrderState,
+        token: u64,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
-    /// Undoes a claim whose effect failed, back to `previous`.
+    /// Gives up the claim with `token` after its effect failed: the change
+    /// stays unapplied and its lease ends now, so the next delivery claims
+    /// it again at once (nothing, if another claim has taken over).
     fn release(
         &self,
         order_id: &str,
         to: &OrderState,
-        previous: Option<&OrderState>,
+        token: u64,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 }
 
@@ -266,20 +290,12 @@ pub trait Store: Send + Sync {
 pub(crate) struct Recorded {
     pub(crate) state: OrderState,
     pub(crate) done: bool,
-    /// Seconds since the Unix epoch when it was claimed.
+    /// Seconds since the Unix epoch when it was claimed (0: released).
     pub(crate) claimed_at: u64,
-}
-
-impl Recorded {
-    /// The row a release writes back: the previous state, completed (it
-    /// was, before the claim).
-    pub(crate) fn released(previous: &OrderState) -> Recorded {
-        Recorded {
-            state: previous.clone(),
-            done: true,
-            claimed_at: 0,
-        }
-    }
+    /// The claim's token.
+    pub(crate) token: u64,
+    /// The last state applied before this one.
+    pub(crate) from: Option<OrderState>,
 }
 
 pub(crate) fn now_secs() -> u64 {
@@ -288,35 +304,74 @@ pub(crate) fn now_secs() -> u64 {
         .map_or(0, |d| d.as_secs())
 }
 
+/// A token no other claim has: the time, the process and a counter, mixed.
+pub(crate) fn new_token() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64);
+    let mut x = nanos
+        ^ (u64::from(std::process::id()) << 32)
+        ^ COUNTER
+            .fetch_add(1, Ordering::Relaxed)
+            .wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    // splitmix64: spreads the bits so tokens differ everywhere.
+    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    (x ^ (x >> 31)).max(1)
+}
+
+/// A lease in whole seconds, rounded up, at least one (a shorter one would
+/// let concurrent deliveries all win).
+pub(crate) fn lease_secs(lease: Duration) -> u64 {
+    (lease.as_secs() + u64::from(lease.subsec_nanos() > 0)).max(1)
+}
+
 /// The one decision every store makes, under its own lock or transaction:
 /// the claim's result, and the row to write when it is granted.
+///
+/// * One change of an order at a time: while a claim is unfinished and its
+///   lease runs, every other claim of the order waits (`InProgress`).
+/// * An unfinished claim whose lease ran out (its claimer died, or its
+///   effect failed and released it) is taken over by a claim of the same
+///   state or a later one; its `from` is kept.
+/// * A finished state is followed only by a later one.
 pub(crate) fn decide(
     recorded: Option<&Recorded>,
     to: &OrderState,
     now: u64,
     lease: Duration,
+    token: u64,
 ) -> (Claim, Option<Recorded>) {
-    let claimed = Recorded {
-        state: to.clone(),
-        done: false,
-        claimed_at: now,
+    let claim = |from: Option<OrderState>| {
+        (
+            Claim::Claimed {
+                previous: from.clone(),
+                token,
+            },
+            Some(Recorded {
+                state: to.clone(),
+                done: false,
+                claimed_at: now,
+                token,
+                from,
+            }),
+        )
     };
     match recorded {
-        None => (Claim::Claimed { previous: None }, Some(claimed)),
-        Some(row) if to.rank() > row.state.rank() => (
-            Claim::Claimed {
-                previous: Some(row.state.clone()),
-            },
-            Some(claimed),
-        ),
-        Some(row) if row.state == *to && !row.done => {
-            if now.saturating_sub(row.claimed_at) >= lease.as_secs() {
-                // The claimer died (or is very slow): run it again.
-                (Claim::Claimed { previous: None }, Some(claimed))
-            } else {
+        None => claim(None),
+        Some(row) if !row.done => {
+            let live = now.saturating_sub(row.claimed_at) < lease_secs(lease);
+            if live || to.rank() < row.state.rank() {
+                // Someone is on it; or this report is older than the
+                // unfinished change (a stale page): retry later.
                 (Claim::InProgress, None)
+            } else {
+                claim(row.from.clone())
             }
         }
+        Some(row) if to.rank() > row.state.rank() => claim(Some(row.state.clone())),
         Some(row) => (
             Claim::AlreadyApplied {
                 current: row.state.clone(),
@@ -395,44 +450,41 @@ impl Store for MemoryStore {
         lease: Duration,
     ) -> Result<Claim, StoreError> {
         let mut inner = self.lock();
-        let (claim, write) = decide(inner.orders.get(order_id), to, now_secs(), lease);
+        let (claim, write) = decide(
+            inner.orders.get(order_id),
+            to,
+            now_secs(),
+            lease,
+            new_token(),
+        );
         if let Some(row) = write {
             inner.orders.insert(order_id.to_owned(), row);
         }
         Ok(claim)
     }
 
-    async fn complete(&self, order_id: &str, to: &OrderState) -> Result<(), StoreError> {
+    async fn complete(
+        &self,
+        order_id: &str,
+        to: &OrderState,
+        token: u64,
+    ) -> Result<(), StoreError> {
         if let Some(row) = self.lock().orders.get_mut(order_id)
             && row.state == *to
+            && row.token == token
         {
             row.done = true;
         }
         Ok(())
     }
 
-    async fn release(
-        &self,
-        order_id: &str,
-        to: &OrderState,
-        previous: Option<&OrderState>,
-    ) -> Result<(), StoreError> {
-        let mut inner = self.lock();
-        let still_ours = inner
-            .orders
-            .get(order_id)
-            .is_some_and(|row| row.state == *to && !row.done);
-        if still_ours {
-            match previous {
-                Some(state) => {
-                    inner
-                        .orders
-                        .insert(order_id.to_owned(), Recorded::released(state));
-                }
-                None => {
-                    inner.orders.remove(order_id);
-                }
-            }
+    async fn release(&self, order_id: &str, to: &OrderState, token: u64) -> Result<(), StoreError> {
+        if let Some(row) = self.lock().orders.get_mut(order_id)
+            && row.state == *to
+            && row.token == token
+            && !row.done
+        {
+            row.claimed_at = 0;
         }
         Ok(())
     }
@@ -567,9 +619,15 @@ impl<S: Store> Processor<S> {
         self.store.link(reference, order_id).await
     }
 
-    /// Binds a verified callback to its order (through the reference the
-    /// store recorded, or for a POST callback without one, its body), asks
-    /// Aurpay for the order, and applies its state with [`apply`](Self::apply).
+    /// Binds a verified callback to its order through the reference in its
+    /// signed URL and the order id the store recorded for it (a callback
+    /// without a reference, or with one the store does not know, is
+    /// rejected: see [`VerifiedCallback::bind`]), asks Aurpay for the
+    /// order, and applies its state with [`apply`](Self::apply).
+    ///
+    /// Run it to completion (in its own task if the HTTP server may drop a
+    /// request's future when the caller disconnects): a future dropped
+    /// between claim and completion leaves the change to its lease.
     pub async fn process_callback<F, Fut, E>(
         &self,
         callback: &VerifiedCallback,
@@ -592,9 +650,6 @@ impl<S: Store> Processor<S> {
             .fetch_order(&self.client)
             .await
             .map_err(ProcessError::Aurpay)?;
-        if let (Some(reference), None) = (&reference, &stored) {
-            self.store.link(reference, bound.order_id()).await?;
-        }
         self.apply(
             bound.order_id(),
             reference.as_deref(),
@@ -633,20 +688,20 @@ impl<S: Store> Processor<S> {
             Claim::InProgress => Ok(Processed::InProgress {
                 order_id: order_id.to_owned(),
             }),
-            Claim::Claimed { previous } => {
+            Claim::Claimed { previous, token } => {
                 let transition = Transition {
                     order_id: order_id.to_owned(),
                     reference: reference.map(str::to_owned),
-                    from: previous.clone(),
+                    from: previous,
                     to: to.clone(),
                 };
                 match effect(transition.clone()).await {
                     Ok(()) => {
-                        self.store.complete(order_id, &to).await?;
+                        self.store.complete(order_id, &to, token).await?;
                         Ok(Processed::Applied(transition))
                     }
                     Err(error) => {
-                        self.store.release(order_id, &to, previous.as_ref()).await?;
+                        self.store.release(order_id, &to, token).await?;
                         Err(ProcessError::Effect(error.into()))
                     }
                 }
@@ -676,7 +731,9 @@ pub struct Reconciled {
     pub failed: Vec<(String, ProcessError)>,
     /// Why the pass stopped.
     pub stop: Stop,
-    /// Where the next pass should start.
+    /// Where the next pass should start: this pass's
+    /// [`next_since`](ChangedOrders::next_since) when it saw everything and
+    /// left nothing in progress or failed, else its own `since` again.
     pub next_since: crate::Timestamp,
 }
 
@@ -770,6 +827,12 @@ impl<S: Store> Processor<S> {
             }
         }
         report.stop = pass.stopped();
+        // Move on only when the pass saw everything and left nothing
+        // unfinished; otherwise the next pass looks from the same point.
+        let complete = matches!(report.stop, Stop::Cutoff | Stop::End);
+        if !complete || !report.in_progress.is_empty() || !report.failed.is_empty() {
+            report.next_since = pass.since().clone();
+        }
         Ok(report)
     }
 
@@ -782,10 +845,11 @@ impl<S: Store> Processor<S> {
     /// (or cancel and create anew) when it answers
     /// [`Resolution::Ambiguous`].
     ///
-    /// Call it only once the create call has returned, and not while another
-    /// create call of the same price and currency is in flight: the order
-    /// that call is making is not linked yet and would look like this
-    /// one's (the shop example waits for both).
+    /// Call it only once the create call has returned, and not while
+    /// another creation of the same price and currency in the window is
+    /// unresolved (in flight, or itself unknown): the order that one made is
+    /// not linked yet and would look like this one's (the shop example
+    /// waits in both cases).
     pub async fn resolve_unknown<B>(
         &self,
         reference: &str,
@@ -807,10 +871,15 @@ impl<S: Store> Processor<S> {
             .await
             .map_err(ProcessError::Aurpay)?;
         let mut free = Vec::new();
-        for order in &found {
+        for order in &found.orders {
             if self.store.reference_of(order.order_id()).await?.is_none() {
                 free.push(order.order_id().to_owned());
             }
+        }
+        if !found.complete {
+            // Not every order of the window was read: a match is not
+            // proof of the only one, and no match is not proof of none.
+            return Ok(Resolution::Ambiguous { order_ids: free });
         }
         match free.as_slice() {
             [] => Ok(Resolution::NotFound),
@@ -873,19 +942,28 @@ mod tests {
 
     const LEASE: Duration = Duration::from_secs(60);
 
+    fn row(state: OrderState, done: bool, claimed_at: u64) -> Recorded {
+        Recorded {
+            state,
+            done,
+            claimed_at,
+            token: 7,
+            from: None,
+        }
+    }
+
     #[test]
     fn claims_move_forward_once() {
-        let paid = Recorded {
-            state: OrderState::Paid,
-            done: true,
-            claimed_at: 100,
-        };
+        let paid = row(OrderState::Paid, true, 100);
         assert_eq!(
-            decide(None, &OrderState::Paid, 100, LEASE).0,
-            Claim::Claimed { previous: None }
+            decide(None, &OrderState::Paid, 100, LEASE, 1).0,
+            Claim::Claimed {
+                previous: None,
+                token: 1
+            }
         );
         assert_eq!(
-            decide(Some(&paid), &OrderState::Paid, 100, LEASE).0,
+            decide(Some(&paid), &OrderState::Paid, 100, LEASE, 1).0,
             Claim::AlreadyApplied {
                 current: OrderState::Paid
             }
@@ -897,33 +975,103 @@ mod tests {
             OrderState::Expired,
         ] {
             assert!(matches!(
-                decide(Some(&paid), &to, 100, LEASE).0,
+                decide(Some(&paid), &to, 100, LEASE, 1).0,
                 Claim::AlreadyApplied { .. }
             ));
         }
         assert_eq!(
-            decide(Some(&paid), &OrderState::Refunded, 100, LEASE).0,
+            decide(Some(&paid), &OrderState::Refunded, 100, LEASE, 1).0,
             Claim::Claimed {
-                previous: Some(OrderState::Paid)
+                previous: Some(OrderState::Paid),
+                token: 1
             }
         );
     }
 
+    /// An underpaid order that timed out and was then resolved by the
+    /// merchant (OVERDUE, then RESOLVED) is paid after all.
     #[test]
-    fn an_unfinished_claim_is_in_progress_until_its_lease_ends() {
-        let claimed = Recorded {
-            state: OrderState::Paid,
-            done: false,
-            claimed_at: 1_000,
-        };
+    fn an_expired_order_can_still_be_paid() {
+        let expired = row(OrderState::Expired, true, 100);
+        assert!(matches!(
+            decide(Some(&expired), &OrderState::Paid, 100, LEASE, 1).0,
+            Claim::Claimed {
+                previous: Some(OrderState::Expired),
+                ..
+            }
+        ));
+        let paid = row(OrderState::Paid, true, 100);
+        assert!(matches!(
+            decide(Some(&paid), &OrderState::Expired, 100, LEASE, 1).0,
+            Claim::AlreadyApplied { .. }
+        ));
+    }
+
+    /// One change of an order at a time: an unfinished claim blocks every
+    /// other claim of the order, a later state included, until its lease
+    /// ends; then a claim of the same or a later state takes over, keeping
+    /// what was applied before.
+    #[test]
+    fn an_unfinished_claim_blocks_the_order_until_its_lease_ends() {
+        let mut partial = row(OrderState::PartiallyPaid, false, 1_000);
+        partial.from = Some(OrderState::AwaitingPayment);
+        for to in [
+            OrderState::PartiallyPaid,
+            OrderState::Paid,
+            OrderState::Refunded,
+        ] {
+            assert_eq!(
+                decide(Some(&partial), &to, 1_059, LEASE, 1).0,
+                Claim::InProgress,
+                "{to:?}"
+            );
+        }
+        let (claim, write) = decide(Some(&partial), &OrderState::Paid, 1_060, LEASE, 9);
         assert_eq!(
-            decide(Some(&claimed), &OrderState::Paid, 1_059, LEASE).0,
+            claim,
+            Claim::Claimed {
+                previous: Some(OrderState::AwaitingPayment),
+                token: 9
+            }
+        );
+        assert_eq!(write.unwrap().from, Some(OrderState::AwaitingPayment));
+        // A stale, earlier report does not take over a later change.
+        assert_eq!(
+            decide(
+                Some(&partial),
+                &OrderState::AwaitingPayment,
+                1_060,
+                LEASE,
+                1
+            )
+            .0,
             Claim::InProgress
         );
+        // A released claim (claimed_at 0) is taken over at once.
+        let released = row(OrderState::Paid, false, 0);
         assert!(matches!(
-            decide(Some(&claimed), &OrderState::Paid, 1_060, LEASE).0,
+            decide(Some(&released), &OrderState::Paid, 1_700_000_000, LEASE, 1).0,
             Claim::Claimed { .. }
         ));
+    }
+
+    #[test]
+    fn leases_are_whole_seconds_rounded_up_and_at_least_one() {
+        assert_eq!(lease_secs(Duration::ZERO), 1);
+        assert_eq!(lease_secs(Duration::from_millis(500)), 1);
+        assert_eq!(lease_secs(Duration::from_millis(1_500)), 2);
+        assert_eq!(lease_secs(Duration::from_secs(60)), 60);
+        let claimed = row(OrderState::Paid, false, 1_000);
+        assert_eq!(
+            decide(Some(&claimed), &OrderState::Paid, 1_000, Duration::ZERO, 1).0,
+            Claim::InProgress
+        );
+    }
+
+    #[test]
+    fn tokens_differ() {
+        let tokens: std::collections::HashSet<u64> = (0..10_000).map(|_| new_token()).collect();
+        assert_eq!(tokens.len(), 10_000);
     }
 
     #[test]

@@ -219,6 +219,11 @@ where
         Ok(None)
     }
 
+    /// The timestamp the pass looks for changes since.
+    pub fn since(&self) -> &Timestamp {
+        &self.since
+    }
+
     /// Why the pass stopped ([`Stop::NotYet`] while it runs).
     pub fn stopped(&self) -> Stop {
         self.stop
@@ -229,9 +234,12 @@ where
         self.read
     }
 
-    /// Where the next pass should start: when this one started, less
-    /// [`SKEW_MARGIN`] (so nothing that changed while it ran, or under a
-    /// skewed clock, falls between two passes).
+    /// Where the next pass may start, if this one saw everything (it
+    /// stopped at the cutoff or the end, not at the limit or an error):
+    /// when this one started, less [`SKEW_MARGIN`] (so nothing that changed
+    /// while it ran, or under a skewed clock, falls between two passes).
+    /// [`Processor::reconcile`](crate::processor::Processor::reconcile)
+    /// also keeps `since` while a change it saw is still in progress.
     pub fn next_since(&self) -> Timestamp {
         self.started_at.earlier_by(SKEW_MARGIN)
     }
@@ -281,7 +289,7 @@ where
 ///     Duration::from_secs(120),
 /// )
 /// .await?;
-/// assert!(found.is_empty()); // nothing was created in this sandbox
+/// assert!(found.orders.is_empty() && found.complete); // nothing was created here
 /// # Ok(())
 /// # }
 /// ```
@@ -291,7 +299,7 @@ pub async fn candidates<B>(
     fiat_currency: &str,
     sent_at: &Timestamp,
     skew: Duration,
-) -> Result<Vec<B::Item>, Error>
+) -> Result<Candidates<B::Item>, Error>
 where
     B: Paginated + CallExt + Clone + Send,
     B::Item: ListedOrder + Send,
@@ -312,5 +320,19 @@ where
             found.push(order);
         }
     }
-    Ok(found)
+    Ok(Candidates {
+        orders: found,
+        complete: pass.stopped() != Stop::Limit,
+    })
+}
+
+/// What [`candidates`] found.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct Candidates<T> {
+    /// The matching orders, newest first.
+    pub orders: Vec<T>,
+    /// Whether every order of the window was read: false when the walk
+    /// stopped at [`DEFAULT_MAX_ORDERS`] first (more candidates may exist).
+    pub complete: bool,
 }

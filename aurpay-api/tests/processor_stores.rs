@@ -45,59 +45,101 @@ async fn conformance(store: &impl Store) {
     assert_eq!(store.reference_of("order-9").await.unwrap(), None);
 
     // Claims move forward once; a completed change is not claimed again.
+    let token = |claim: Claim| match claim {
+        Claim::Claimed { token, .. } => token,
+        other => panic!("not claimed: {other:?}"),
+    };
     assert_eq!(store.state_of("order-1").await.unwrap(), None);
-    assert_eq!(
-        store
-            .claim("order-1", &OrderState::PartiallyPaid, LEASE)
-            .await
-            .unwrap(),
-        Claim::Claimed { previous: None }
+    let claim = store
+        .claim("order-1", &OrderState::PartiallyPaid, LEASE)
+        .await
+        .unwrap();
+    assert!(
+        matches!(claim, Claim::Claimed { previous: None, .. }),
+        "{claim:?}"
     );
+    let partial = token(claim);
     assert_eq!(
         store.state_of("order-1").await.unwrap(),
         Some((OrderState::PartiallyPaid, false))
     );
+    // One change at a time: the same change, and a later one, wait.
+    for to in [OrderState::PartiallyPaid, OrderState::Paid] {
+        assert_eq!(
+            store.claim("order-1", &to, LEASE).await.unwrap(),
+            Claim::InProgress,
+            "{to:?}"
+        );
+    }
+    // Completing with another token does nothing.
+    store
+        .complete("order-1", &OrderState::PartiallyPaid, partial ^ 1)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.state_of("order-1").await.unwrap(),
+        Some((OrderState::PartiallyPaid, false))
+    );
+    store
+        .complete("order-1", &OrderState::PartiallyPaid, partial)
+        .await
+        .unwrap();
+    let claim = store
+        .claim("order-1", &OrderState::Paid, LEASE)
+        .await
+        .unwrap();
+    assert!(
+        matches!(
+            &claim,
+            Claim::Claimed {
+                previous: Some(OrderState::PartiallyPaid),
+                ..
+            }
+        ),
+        "{claim:?}"
+    );
+    let paid = token(claim);
+    // A failed effect: released, still unapplied, claimable again at once,
+    // and what was applied before is kept.
+    store
+        .release("order-1", &OrderState::Paid, paid)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.state_of("order-1").await.unwrap(),
+        Some((OrderState::Paid, false))
+    );
+    let claim = store
+        .claim("order-1", &OrderState::Paid, LEASE)
+        .await
+        .unwrap();
+    assert!(
+        matches!(
+            &claim,
+            Claim::Claimed {
+                previous: Some(OrderState::PartiallyPaid),
+                ..
+            }
+        ),
+        "{claim:?}"
+    );
+    let paid_again = token(claim);
+    // The first claimer's late release cannot undo the claim that took over.
+    store
+        .release("order-1", &OrderState::Paid, paid)
+        .await
+        .unwrap();
     assert_eq!(
         store
-            .claim("order-1", &OrderState::PartiallyPaid, LEASE)
+            .claim("order-1", &OrderState::Paid, LEASE)
             .await
             .unwrap(),
         Claim::InProgress
     );
     store
-        .complete("order-1", &OrderState::PartiallyPaid)
+        .complete("order-1", &OrderState::Paid, paid_again)
         .await
         .unwrap();
-    assert_eq!(
-        store
-            .claim("order-1", &OrderState::Paid, LEASE)
-            .await
-            .unwrap(),
-        Claim::Claimed {
-            previous: Some(OrderState::PartiallyPaid)
-        }
-    );
-    // A failed effect: released back to the previous state, claimable again.
-    store
-        .release(
-            "order-1",
-            &OrderState::Paid,
-            Some(&OrderState::PartiallyPaid),
-        )
-        .await
-        .unwrap();
-    assert_eq!(
-        store.state_of("order-1").await.unwrap(),
-        Some((OrderState::PartiallyPaid, true))
-    );
-    assert!(matches!(
-        store
-            .claim("order-1", &OrderState::Paid, LEASE)
-            .await
-            .unwrap(),
-        Claim::Claimed { .. }
-    ));
-    store.complete("order-1", &OrderState::Paid).await.unwrap();
     for backwards in [
         OrderState::Paid,
         OrderState::PartiallyPaid,
@@ -112,17 +154,29 @@ async fn conformance(store: &impl Store) {
             "{backwards:?}"
         );
     }
-    // A first claim released is forgotten.
+    // Expired, then paid (an underpayment the merchant resolved).
+    let expired = token(
+        store
+            .claim("order-2", &OrderState::Expired, LEASE)
+            .await
+            .unwrap(),
+    );
     store
-        .claim("order-2", &OrderState::Paid, LEASE)
+        .complete("order-2", &OrderState::Expired, expired)
         .await
         .unwrap();
-    store
-        .release("order-2", &OrderState::Paid, None)
-        .await
-        .unwrap();
-    assert_eq!(store.state_of("order-2").await.unwrap(), None);
-    // A dead claimer's change is claimed again once its lease is over.
+    assert!(matches!(
+        store
+            .claim("order-2", &OrderState::Paid, LEASE)
+            .await
+            .unwrap(),
+        Claim::Claimed {
+            previous: Some(OrderState::Expired),
+            ..
+        }
+    ));
+    // A dead claimer's change is claimed again once its lease is over (the
+    // shortest lease is a second).
     store
         .claim("order-3", &OrderState::Paid, LEASE)
         .await
@@ -134,9 +188,10 @@ async fn conformance(store: &impl Store) {
             .unwrap(),
         Claim::InProgress
     );
+    tokio::time::sleep(Duration::from_millis(2_100)).await;
     assert!(matches!(
         store
-            .claim("order-3", &OrderState::Paid, Duration::ZERO)
+            .claim("order-3", &OrderState::Paid, Duration::from_secs(1))
             .await
             .unwrap(),
         Claim::Claimed { .. }

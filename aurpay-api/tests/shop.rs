@@ -417,3 +417,20 @@ async fn two_replicas_on_one_postgres() {
         assert_eq!(self::order(&b, id).await["fulfilled"], 1);
     }
 }
+
+/// An underpaid order times out (OVERDUE), then the merchant accepts the
+/// underpayment (RESOLVED): the shop sees it paid, once, through
+/// reconciliation (Aurpay sends no callback for it).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expired_order_the_merchant_resolves_is_paid() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let shop = start_shop(&sandbox, &sqlite_url("resolved"), None);
+    let created = create(&shop, direct("15")).await;
+    let id = created["id"].as_str().unwrap().to_owned();
+    sandbox.expire(&aurpay_id(&created)).unwrap();
+    settled(&shop, &id, "expired", 0).await;
+    sandbox
+        .report_status(&aurpay_id(&created), aurpay_api::OrderStatus::Resolved)
+        .unwrap();
+    settled(&shop, &id, "paid", 1).await;
+}

@@ -7,7 +7,7 @@ use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::Mutex;
 use tokio_postgres::{Client, GenericClient, NoTls};
 
-use super::{Claim, OrderState, Recorded, Store, StoreError, decide, now_secs, sql};
+use super::{Claim, OrderState, Recorded, Store, StoreError, decide, new_token, sql};
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS aurpay_references (
@@ -18,8 +18,10 @@ CREATE UNIQUE INDEX IF NOT EXISTS aurpay_references_order ON aurpay_references (
 CREATE TABLE IF NOT EXISTS aurpay_order_states (
     order_id   TEXT PRIMARY KEY,
     state      TEXT NOT NULL,
-    done       BOOLEAN NOT NULL,
-    claimed_at BIGINT NOT NULL
+    done        BOOLEAN NOT NULL,
+    claimed_at  BIGINT NOT NULL,
+    claim_token BIGINT NOT NULL,
+    from_state  TEXT
 );
 ";
 
@@ -123,6 +125,8 @@ async fn read_row(
             row.try_get::<_, &str>(0).map_err(store_error)?,
             row.try_get(1).map_err(store_error)?,
             row.try_get(2).map_err(store_error)?,
+            row.try_get(3).map_err(store_error)?,
+            row.try_get::<_, Option<&str>>(4).map_err(store_error)?,
         ))
     })
     .transpose()
@@ -141,6 +145,8 @@ async fn write_row(
                 &row.state.as_str(),
                 &row.done,
                 &sql::claimed_at(row),
+                &sql::token(row.token),
+                &row.from.as_ref().map(OrderState::as_str),
             ],
         )
         .await
@@ -198,6 +204,25 @@ impl PostgresStore {
     }
 }
 
+impl PostgresStore {
+    /// `COMPLETE` or `RELEASE`: one statement on the claim's token.
+    async fn execute(
+        &self,
+        statement: &str,
+        order_id: &str,
+        to: &OrderState,
+        token: u64,
+    ) -> Result<(), StoreError> {
+        let guard = self.connection().await?;
+        let client = guard.as_ref().ok_or_else(closed)?;
+        client
+            .execute(statement, &[&order_id, &to.as_str(), &sql::token(token)])
+            .await
+            .map(drop)
+            .map_err(store_error)
+    }
+}
+
 fn closed() -> StoreError {
     StoreError("PostgreSQL connection closed".into())
 }
@@ -240,7 +265,16 @@ impl Store for PostgresStore {
         let transaction = client.transaction().await.map_err(store_error)?;
         lock_order(&transaction, order_id).await?;
         let recorded = read_row(&transaction, order_id).await?;
-        let (claim, write) = decide(recorded.as_ref(), to, now_secs(), lease);
+        // The database's clock, not this replica's: replicas whose clocks
+        // differ must still agree on when a lease ends.
+        let now: i64 = transaction
+            .query_one("SELECT EXTRACT(EPOCH FROM clock_timestamp())::BIGINT", &[])
+            .await
+            .map_err(store_error)?
+            .try_get(0)
+            .map_err(store_error)?;
+        let now = u64::try_from(now).unwrap_or(0);
+        let (claim, write) = decide(recorded.as_ref(), to, now, lease, new_token());
         if let Some(row) = write {
             write_row(&transaction, order_id, &row).await?;
         }
@@ -248,42 +282,16 @@ impl Store for PostgresStore {
         Ok(claim)
     }
 
-    async fn complete(&self, order_id: &str, to: &OrderState) -> Result<(), StoreError> {
-        let guard = self.connection().await?;
-        let client = guard.as_ref().ok_or_else(closed)?;
-        client
-            .execute(sql::COMPLETE, &[&order_id, &to.as_str()])
-            .await
-            .map(drop)
-            .map_err(store_error)
-    }
-
-    async fn release(
+    async fn complete(
         &self,
         order_id: &str,
         to: &OrderState,
-        previous: Option<&OrderState>,
+        token: u64,
     ) -> Result<(), StoreError> {
-        let mut guard = self.connection().await?;
-        let client = guard.as_mut().ok_or_else(closed)?;
-        let transaction = client.transaction().await.map_err(store_error)?;
-        lock_order(&transaction, order_id).await?;
-        let still_ours = read_row(&transaction, order_id)
-            .await?
-            .is_some_and(|row| row.state == *to && !row.done);
-        if still_ours {
-            match previous {
-                Some(state) => {
-                    write_row(&transaction, order_id, &Recorded::released(state)).await?
-                }
-                None => {
-                    transaction
-                        .execute(sql::FORGET_STATE, &[&order_id])
-                        .await
-                        .map_err(store_error)?;
-                }
-            }
-        }
-        transaction.commit().await.map_err(store_error)
+        self.execute(sql::COMPLETE, order_id, to, token).await
+    }
+
+    async fn release(&self, order_id: &str, to: &OrderState, token: u64) -> Result<(), StoreError> {
+        self.execute(sql::RELEASE, order_id, to, token).await
     }
 }

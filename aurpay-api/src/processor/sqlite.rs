@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
-use super::{Claim, OrderState, Recorded, Store, StoreError, decide, now_secs, sql};
+use super::{Claim, OrderState, Recorded, Store, StoreError, decide, new_token, now_secs, sql};
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS aurpay_references (
@@ -18,8 +18,10 @@ CREATE UNIQUE INDEX IF NOT EXISTS aurpay_references_order ON aurpay_references (
 CREATE TABLE IF NOT EXISTS aurpay_order_states (
     order_id   TEXT PRIMARY KEY,
     state      TEXT NOT NULL,
-    done       INTEGER NOT NULL,
-    claimed_at INTEGER NOT NULL
+    done        INTEGER NOT NULL,
+    claimed_at  INTEGER NOT NULL,
+    claim_token INTEGER NOT NULL,
+    from_state  TEXT
 );
 ";
 
@@ -111,7 +113,14 @@ fn read_row(connection: &Connection, order_id: &str) -> rusqlite::Result<Option<
     connection
         .query_row(sql::READ_STATE, params![order_id], |row| {
             let state: String = row.get(0)?;
-            Ok(sql::recorded(&state, row.get(1)?, row.get(2)?))
+            let from: Option<String> = row.get(4)?;
+            Ok(sql::recorded(
+                &state,
+                row.get(1)?,
+                row.get(2)?,
+                row.get(3)?,
+                from.as_deref(),
+            ))
         })
         .optional()
 }
@@ -119,7 +128,14 @@ fn read_row(connection: &Connection, order_id: &str) -> rusqlite::Result<Option<
 fn write_row(connection: &Connection, order_id: &str, row: &Recorded) -> rusqlite::Result<usize> {
     connection.execute(
         sql::WRITE_STATE,
-        params![order_id, row.state.as_str(), row.done, sql::claimed_at(row)],
+        params![
+            order_id,
+            row.state.as_str(),
+            row.done,
+            sql::claimed_at(row),
+            sql::token(row.token),
+            row.from.as_ref().map(OrderState::as_str)
+        ],
     )
 }
 
@@ -155,7 +171,7 @@ impl Store for SqliteStore {
         self.with(move |c| {
             let transaction = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let recorded = read_row(&transaction, &order_id)?;
-            let (claim, write) = decide(recorded.as_ref(), &to, now_secs(), lease);
+            let (claim, write) = decide(recorded.as_ref(), &to, now_secs(), lease, new_token());
             if let Some(row) = write {
                 write_row(&transaction, &order_id, &row)?;
             }
@@ -165,34 +181,25 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn complete(&self, order_id: &str, to: &OrderState) -> Result<(), StoreError> {
-        let (order_id, to) = (order_id.to_owned(), to.as_str());
-        self.with(move |c| c.execute(sql::COMPLETE, params![order_id, to]).map(drop))
-            .await
-    }
-
-    async fn release(
+    async fn complete(
         &self,
         order_id: &str,
         to: &OrderState,
-        previous: Option<&OrderState>,
+        token: u64,
     ) -> Result<(), StoreError> {
-        let (order_id, to, previous) = (order_id.to_owned(), to.clone(), previous.cloned());
+        let (order_id, to) = (order_id.to_owned(), to.as_str());
         self.with(move |c| {
-            let transaction = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let still_ours =
-                read_row(&transaction, &order_id)?.is_some_and(|row| row.state == to && !row.done);
-            if still_ours {
-                match &previous {
-                    Some(state) => {
-                        write_row(&transaction, &order_id, &Recorded::released(state))?;
-                    }
-                    None => {
-                        transaction.execute(sql::FORGET_STATE, params![order_id])?;
-                    }
-                }
-            }
-            transaction.commit()
+            c.execute(sql::COMPLETE, params![order_id, to, sql::token(token)])
+                .map(drop)
+        })
+        .await
+    }
+
+    async fn release(&self, order_id: &str, to: &OrderState, token: u64) -> Result<(), StoreError> {
+        let (order_id, to) = (order_id.to_owned(), to.as_str());
+        self.with(move |c| {
+            c.execute(sql::RELEASE, params![order_id, to, sql::token(token)])
+                .map(drop)
         })
         .await
     }
