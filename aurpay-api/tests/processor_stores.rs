@@ -25,6 +25,8 @@ use aurpay_api::reconcile::{self, Stop};
 use aurpay_api::sandbox::{CallbackFault, Fault, Payment, Repeat, Sandbox};
 use aurpay_api::{Amount, CallExt, ListedOrder, Operation, OrderStatus, Outcome, Timestamp, types};
 
+mod support;
+
 const LEASE: Duration = Duration::from_secs(60);
 
 /// The rules every store keeps.
@@ -214,50 +216,12 @@ async fn the_sqlite_store_keeps_the_rules() {
     conformance(&SqliteStore::open_in_memory().unwrap()).await;
 }
 
-/// The PostgreSQL settings, or `None` (with the reason printed) when no
-/// server is configured on a developer's machine. In CI a missing server
-/// fails the test.
-fn postgres_settings(test: &str) -> Option<String> {
-    match std::env::var("AURPAY_TEST_POSTGRES") {
-        Ok(settings) if !settings.trim().is_empty() => Some(settings),
-        _ if std::env::var("CI").as_deref() == Ok("true") => {
-            panic!(
-                "{test}: AURPAY_TEST_POSTGRES is required in CI (.ci/postgres.sh starts a server)"
-            )
-        }
-        _ => {
-            eprintln!(
-                "skipped {test}: no PostgreSQL (set AURPAY_TEST_POSTGRES, e.g. from `bash .ci/postgres.sh start`)"
-            );
-            None
-        }
-    }
-}
-
-/// A fresh database for one test; its settings.
-async fn fresh_database(settings: &str, name: &str) -> String {
-    let (client, connection) = tokio_postgres::connect(settings, tokio_postgres::NoTls)
-        .await
-        .expect("connect to the test server");
-    tokio::spawn(connection);
-    let database = format!("aurpay_{name}_{}", std::process::id());
-    client
-        .batch_execute(&format!("DROP DATABASE IF EXISTS {database}"))
-        .await
-        .unwrap();
-    client
-        .batch_execute(&format!("CREATE DATABASE {database}"))
-        .await
-        .unwrap();
-    format!("{settings} dbname={database}")
-}
-
 #[tokio::test]
 async fn the_postgres_store_keeps_the_rules() {
-    let Some(settings) = postgres_settings("the_postgres_store_keeps_the_rules") else {
+    let Some(settings) = support::postgres::settings("the_postgres_store_keeps_the_rules") else {
         return;
     };
-    let database = fresh_database(&settings, "conformance").await;
+    let database = support::postgres::fresh_database(&settings, "conformance").await;
     let store = PostgresStore::connect(&database).await.unwrap();
     conformance(&store).await;
     // Durable: a second connection (a restart) sees the same.
@@ -287,11 +251,12 @@ const JOB: &str = "AURPAY_TEST_REPLICA_JOB";
 /// counted in the database itself.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_processes_on_one_postgres_apply_each_change_once() {
-    let Some(settings) = postgres_settings("two_processes_on_one_postgres_apply_each_change_once")
+    let Some(settings) =
+        support::postgres::settings("two_processes_on_one_postgres_apply_each_change_once")
     else {
         return;
     };
-    let database = fresh_database(&settings, "replicas").await;
+    let database = support::postgres::fresh_database(&settings, "replicas").await;
     let sandbox = Sandbox::start().await.unwrap();
     let client = sandbox.client().unwrap();
     let urls = CallbackUrls::new("http://127.0.0.1:9/cb").unwrap();

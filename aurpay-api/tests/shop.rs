@@ -15,6 +15,8 @@ use aurpay_api::sandbox::{CallbackFault, Fault, Payment, Release, Repeat, Sandbo
 use aurpay_api::{Amount, CallExt, Operation};
 use serde_json::{Value, json};
 
+mod support;
+
 /// A running shop process; killed when dropped.
 struct ShopProcess {
     child: Child,
@@ -337,32 +339,10 @@ async fn a_killed_shop_restarts_without_losing_or_repeating() {
 /// fulfilled exactly once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_replicas_on_one_postgres() {
-    let settings = match std::env::var("AURPAY_TEST_POSTGRES") {
-        Ok(s) if !s.trim().is_empty() => s,
-        _ if std::env::var("CI").as_deref() == Ok("true") => {
-            panic!("AURPAY_TEST_POSTGRES is required in CI (.ci/postgres.sh starts a server)")
-        }
-        _ => {
-            eprintln!(
-                "skipped two_replicas_on_one_postgres: no PostgreSQL (set AURPAY_TEST_POSTGRES)"
-            );
-            return;
-        }
+    let Some(settings) = support::postgres::settings("two_replicas_on_one_postgres") else {
+        return;
     };
-    let (admin, connection) = tokio_postgres::connect(&settings, tokio_postgres::NoTls)
-        .await
-        .unwrap();
-    tokio::spawn(connection);
-    let name = format!("aurpay_shop_{}", std::process::id());
-    admin
-        .batch_execute(&format!("DROP DATABASE IF EXISTS {name}"))
-        .await
-        .unwrap();
-    admin
-        .batch_execute(&format!("CREATE DATABASE {name}"))
-        .await
-        .unwrap();
-    let database = format!("{settings} dbname={name}");
+    let database = support::postgres::fresh_database(&settings, "shop").await;
 
     let sandbox = Sandbox::start().await.unwrap();
     // Aurpay's callbacks are dropped: the test delivers them itself, to

@@ -250,6 +250,7 @@ pub fn independent_callback_signature(secret: &str, date: &str, url: &str) -> St
     base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
 }
 
+pub mod postgres;
 pub mod raw;
 
 mod md5 {
