@@ -110,7 +110,8 @@ function api(string $tag, string $scheme)
         return $request;
     }));
     $class = '\\Aurpay\\Client\\Api\\' . camel($tag, true) . 'Api';
-    return new $class(new \GuzzleHttp\Client(['handler' => $stack, 'http_errors' => false]), $config);
+    // Bounded: a sandbox that stops answering fails the call, not the run.
+    return new $class(new \GuzzleHttp\Client(['handler' => $stack, 'http_errors' => false, 'timeout' => 10, 'connect_timeout' => 5]), $config);
 }
 
 function call(array $operation, string $scheme, array &$seen): ?string
@@ -196,7 +197,7 @@ foreach (['api-key', 'signature'] as $scheme) {
     }
 }
 $orderId = resolve(['$ref' => '#/components/parameters/OrderId'])['example'];
-$control = json_decode((string) (new \GuzzleHttp\Client())->post("$baseUrl/__sandbox/report/$orderId", [
+$control = json_decode((string) (new \GuzzleHttp\Client(['timeout' => 10]))->post("$baseUrl/__sandbox/report/$orderId", [
     'query' => ['status' => UNKNOWN_STATUS, 'amount' => LONG_AMOUNT, 'form' => 'number'],
     'http_errors' => false,
 ])->getBody(), true);

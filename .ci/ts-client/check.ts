@@ -147,7 +147,10 @@ async function main(): Promise<number> {
 
   // What Aurpay may send tomorrow.
   const orderId = resolve({ $ref: "#/components/parameters/OrderId" }).example;
-  const control = await fetch(`${baseUrl}/__sandbox/report/${orderId}?status=${UNKNOWN_STATUS}&amount=${LONG_AMOUNT}&form=number`, { method: "POST" });
+  const control = await fetch(`${baseUrl}/__sandbox/report/${orderId}?status=${UNKNOWN_STATUS}&amount=${LONG_AMOUNT}&form=number`, {
+    method: "POST",
+    signal: AbortSignal.timeout(10_000),
+  });
   const controlBody = await control.json();
   if (controlBody.code !== 0) report("sandbox-report", JSON.stringify(controlBody));
   const seen: string[] = [];

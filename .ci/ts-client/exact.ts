@@ -44,7 +44,8 @@ export const lastAnswer = { original: "", decimals: [] as string[] };
 
 /** `fetch` that hands JSON answers on with their decimals quoted. */
 export async function exactFetch(input: Request): Promise<Response> {
-  const response = await fetch(input);
+  // Bounded: a sandbox that stops answering fails the call, not the run.
+  const response = await fetch(new Request(input, { signal: AbortSignal.timeout(10_000) }));
   const original = await response.text();
   const json = (response.headers.get("content-type") ?? "").split(";")[0].trim() === "application/json";
   const { text, decimals } = json ? quoteDecimals(original) : { text: original, decimals: [] };

@@ -8,6 +8,7 @@ use tokio::sync::Mutex;
 use tokio_postgres::{Client, GenericClient, NoTls};
 
 use super::{Claim, OrderState, Recorded, Store, StoreError, decide, new_token, sql};
+use sql::store_error;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS aurpay_references (
@@ -70,21 +71,43 @@ impl std::fmt::Debug for PostgresStore {
     }
 }
 
-fn store_error(error: impl std::error::Error + Send + Sync + 'static) -> StoreError {
-    StoreError(Box::new(error))
-}
-
 /// Opens a connection without TLS and drives it on the runtime.
+/// How long a statement may run on the server (an advisory-lock wait
+/// included) before it fails: a stuck database must not hold a callback
+/// forever.
+const STATEMENT_TIMEOUT: &str = "30s";
+
+/// Opens a connection without TLS and drives it on the runtime. Time is
+/// bounded unless the settings say otherwise: 10 s to connect, and TCP
+/// keepalives and a user timeout so a server that vanished is noticed in
+/// about a minute instead of hours.
 async fn open(url: &str) -> Result<Client, StoreError> {
-    let (client, connection) = tokio_postgres::connect(url, NoTls)
-        .await
-        .map_err(store_error)?;
+    let mut config: tokio_postgres::Config = url.parse().map_err(store_error)?;
+    if config.get_connect_timeout().is_none() {
+        config.connect_timeout(Duration::from_secs(10));
+    }
+    config
+        .keepalives(true)
+        .keepalives_idle(Duration::from_secs(30))
+        .keepalives_interval(Duration::from_secs(10))
+        .keepalives_retries(3)
+        .tcp_user_timeout(Duration::from_secs(60));
+    let (client, connection) = config.connect(NoTls).await.map_err(store_error)?;
     tokio::spawn(async move {
         if let Err(error) = connection.await {
             tracing::warn!(%error, "aurpay processor: PostgreSQL connection ended");
         }
     });
+    bound_statements(&client).await?;
     Ok(client)
+}
+
+/// Sets the session's statement timeout ([`STATEMENT_TIMEOUT`]).
+async fn bound_statements(client: &Client) -> Result<(), StoreError> {
+    client
+        .batch_execute(&format!("SET statement_timeout = '{STATEMENT_TIMEOUT}'"))
+        .await
+        .map_err(store_error)
 }
 
 async fn create_schema(client: &mut Client) -> Result<(), StoreError> {
@@ -167,10 +190,12 @@ impl PostgresStore {
         })
     }
 
-    /// Uses a connection you opened (for example with a TLS connector) and
-    /// creates the two tables if they do not exist. It is not reopened if
-    /// it breaks.
+    /// Uses a connection you opened (for example with a TLS connector),
+    /// sets its session's `statement_timeout` to 30 s, and creates the two
+    /// tables if they do not exist. It is not reopened if it breaks. Give
+    /// it a connection of its own.
     pub async fn from_client(mut client: Client) -> Result<Self, StoreError> {
+        bound_statements(&client).await?;
         create_schema(&mut client).await?;
         Ok(PostgresStore {
             url: None,

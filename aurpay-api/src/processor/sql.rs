@@ -3,7 +3,12 @@
 //! appearance, so one text serves both; only the table definitions differ
 //! (column types).
 
-use super::{OrderState, Recorded};
+use super::{OrderState, Recorded, StoreError};
+
+/// A database error as a [`StoreError`].
+pub(super) fn store_error(error: impl std::error::Error + Send + Sync + 'static) -> StoreError {
+    StoreError(Box::new(error))
+}
 
 /// A reference names one order and an order has one reference: a second
 /// link of either is ignored (both columns are unique).

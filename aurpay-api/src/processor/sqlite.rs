@@ -8,6 +8,7 @@ use std::time::Duration;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use super::{Claim, OrderState, Recorded, Store, StoreError, decide, new_token, now_secs, sql};
+use sql::store_error;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS aurpay_references (
@@ -51,10 +52,6 @@ impl std::fmt::Debug for SqliteStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SqliteStore").finish_non_exhaustive()
     }
-}
-
-fn store_error(error: impl std::error::Error + Send + Sync + 'static) -> StoreError {
-    StoreError(Box::new(error))
 }
 
 impl SqliteStore {
