@@ -42,6 +42,10 @@ export AURPAY_API_SECRET=sandbox-api-secret
 export PYTHONPATH="$PWD/.ci"
 export SCHEMATHESIS_HOOKS=schemathesis_hooks
 
+# The workers are threads; the hooks serialise ast.parse against CPython's
+# AST race (see .ci/ast_race_check.py). Prove it on this Python first.
+"$venv/bin/python" .ci/ast_race_check.py
+
 status=0
 for scheme in api-key signature; do
     tally="target/fuzz-tally-$scheme.json"

@@ -11,16 +11,28 @@ the command line.
 Every answer's envelope code is tallied into AURPAY_FUZZ_TALLY (JSON), so
 the run can prove the requests were authenticated (not all refused with
 code 401) and see what was refused.
+
+Schemathesis runs its workers (--workers) as threads of one process, so
+everything here that is shared between calls is guarded by a lock. That
+includes `ast.parse`: CPython 3.11 keeps the AST constructor's recursion
+depth in per-interpreter state, and two threads building ASTs at once (as
+Hypothesis does when it describes a filter's lambda) make one of them fail
+with "SystemError: AST constructor recursion depth mismatch"
+(python/cpython#106905; seen in CI, and reproduced on 3.11.7 with four
+threads parsing in a loop). Serialising `ast.parse` removes the race; the
+parse is a small part of generation, so the workers keep their speed.
 """
 
 from __future__ import annotations
 
+import ast
 import base64
 import datetime
 import hashlib
 import hmac
 import json
 import os
+import threading
 
 import requests
 import schemathesis
@@ -28,6 +40,18 @@ import schemathesis
 AUTH = os.environ.get("AURPAY_FUZZ_AUTH", "api-key")
 TALLY = os.environ.get("AURPAY_FUZZ_TALLY")
 _counts: dict[str, int] = {}
+_counts_lock = threading.Lock()
+
+_ast_lock = threading.Lock()
+_unlocked_ast_parse = ast.parse
+
+
+def _serialised_ast_parse(*args, **kwargs):
+    with _ast_lock:
+        return _unlocked_ast_parse(*args, **kwargs)
+
+
+ast.parse = _serialised_ast_parse
 
 
 @schemathesis.hook
@@ -72,6 +96,11 @@ def after_call(ctx, case, response):
         key = str(json.loads(response.content).get("code"))
     except (ValueError, AttributeError):
         key = f"http {response.status_code} (not an envelope)"
-    _counts[key] = _counts.get(key, 0) + 1
-    with open(TALLY, "w", encoding="utf-8") as f:
-        json.dump(_counts, f, sort_keys=True)
+    # Written whole and renamed into place under the lock, so a reader (the
+    # check after the run) never sees two workers' writes interleaved.
+    with _counts_lock:
+        _counts[key] = _counts.get(key, 0) + 1
+        partial = f"{TALLY}.partial"
+        with open(partial, "w", encoding="utf-8") as f:
+            json.dump(_counts, f, sort_keys=True)
+        os.replace(partial, TALLY)
