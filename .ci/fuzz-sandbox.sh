@@ -26,14 +26,10 @@ fi
 
 cargo build -p aurpay-api --example sandbox_server --locked
 log=target/fuzz-sandbox-server.log
-: > "$log"  # exists before the wait loop reads it
-target/debug/examples/sandbox_server --examples > "$log" 2>&1 &
-server=$!
+source .ci/sandbox-lib.sh
+start_sandbox "$log"
+server=$SANDBOX_PID
 trap 'kill "$server" 2>/dev/null || true' EXIT
-for _ in $(seq 1 100); do
-    grep -q '^sandbox ' "$log" && break
-    sleep 0.1
-done
 read -r _ url _ key < "$log"
 
 # The sandbox's default signature credentials (SandboxConfig::default()).

@@ -7,7 +7,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-port=55432
 data="$PWD/target/postgres"
 bindir() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
 
@@ -39,6 +38,16 @@ runuser -u postgres -- "$bin/pg_ctl" -D "$data" -m immediate stop >/dev/null 2>&
 rm -rf "$data"
 mkdir -p "$data"
 chown postgres "$data"
+# The first free port from 55432 (another server, or another checkout's
+# run, may hold one): nothing answers a connection there.
+port=
+for candidate in $(seq 55432 55531); do
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$candidate") 2>/dev/null; then
+        port=$candidate
+        break
+    fi
+done
+[ -n "$port" ] || { echo "postgres.sh: no free port in 55432-55531" >&2; exit 1; }
 runuser -u postgres -- "$bin/initdb" -D "$data" -A trust -U postgres > target/postgres-initdb.log 2>&1 \
     || { tail -n 30 target/postgres-initdb.log >&2; exit 1; }
 runuser -u postgres -- "$bin/pg_ctl" -D "$data" -l "$data/server.log" -w -t 60 \

@@ -145,8 +145,22 @@ impl Shop {
         order.order_id
     }
 
+    /// Waits (10 s at most) until `done` holds of the effects, so a slow
+    /// machine's late delivery is waited for rather than missed.
+    async fn wait_until(&self, what: &str, done: impl Fn(&Effects) -> bool) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while !done(&self.effects) {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "timed out waiting for {what}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     async fn settle(&self) {
-        // Let deliveries (and their retries) finish.
+        // Give any further delivery (a duplicate, a retry) time to arrive:
+        // what is checked after this is that nothing more was applied.
         tokio::time::sleep(Duration::from_millis(1500)).await;
     }
 }
@@ -177,6 +191,13 @@ async fn each_change_is_applied_once_whatever_the_deliveries() {
     sandbox.pay(&c, Payment::Full).unwrap();
     sandbox.expire(&d).unwrap();
     sandbox.release_callbacks(Release::Reversed);
+    shop.wait_until("every order's change", |effects| {
+        ["cart-a", "cart-b", "cart-c"]
+            .iter()
+            .all(|reference| effects.count(reference, &OrderState::Paid) >= 1)
+            && effects.count("cart-d", &OrderState::Expired) >= 1
+    })
+    .await;
     shop.settle().await;
 
     let effects = &shop.effects;
@@ -226,6 +247,10 @@ async fn concurrent_deliveries_apply_once() {
     // processor.
     let refund_order = shop.order("cart-y").await;
     shop.sandbox.pay(&refund_order, Payment::Full).unwrap();
+    shop.wait_until("cart-y paid", |effects| {
+        effects.count("cart-y", &OrderState::Paid) == 1
+    })
+    .await;
     shop.settle().await;
     let applied = Arc::new(AtomicUsize::new(0));
     let tasks: Vec<_> = (0..8)

@@ -484,11 +484,18 @@ async fn get_and_post_callbacks_are_signed_and_retried_after_a_500() {
     }
 }
 
-fn quick_client(sandbox: &Sandbox) -> Client {
+/// A timeout no healthy loopback exchange comes near, even on a loaded CI
+/// machine that stalls for a moment: a test that expects an answer or a
+/// fault's own error never sees a timeout instead.
+const STEADY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Two attempts, quick backoff, and the given timeout: faults meant to time
+/// out are many times longer than it.
+fn quick_client(sandbox: &Sandbox, timeout: Duration) -> Client {
     Client::builder()
         .base_url(sandbox.base_url())
         .credentials(Credentials::api_key(sandbox.config().api_key.as_str()).unwrap())
-        .timeout(Duration::from_millis(300))
+        .timeout(timeout)
         .retry_policy(
             RetryPolicy::default()
                 .initial_backoff(Duration::from_millis(5))
@@ -501,7 +508,7 @@ fn quick_client(sandbox: &Sandbox) -> Client {
 #[tokio::test]
 async fn fault_latency() {
     let sandbox = Sandbox::start().await.unwrap();
-    let client = quick_client(&sandbox);
+    let client = quick_client(&sandbox, STEADY_TIMEOUT);
     sandbox.inject(
         Operation::GET_BLN_BALANCE,
         Fault::Latency(Duration::from_millis(150)),
@@ -512,10 +519,11 @@ async fn fault_latency() {
     assert!(started.elapsed() >= Duration::from_millis(150));
     sandbox.inject(
         Operation::GET_BLN_BALANCE,
-        Fault::Latency(Duration::from_secs(2)),
+        Fault::Latency(Duration::from_secs(3)),
         Repeat::UntilCleared,
     );
-    let error = client.get_bln_balance().call().await.unwrap_err();
+    let impatient = quick_client(&sandbox, Duration::from_millis(300));
+    let error = impatient.get_bln_balance().call().await.unwrap_err();
     assert!(
         matches!(error.kind(), ErrorKind::Timeout { attempts: 2, .. }),
         "{error:?}"
@@ -527,7 +535,7 @@ async fn fault_latency() {
 #[tokio::test]
 async fn fault_http_status_and_error_code() {
     let sandbox = Sandbox::start().await.unwrap();
-    let client = quick_client(&sandbox);
+    let client = quick_client(&sandbox, STEADY_TIMEOUT);
     sandbox.inject(
         Operation::GET_ORDERS,
         Fault::HttpStatus(503),
@@ -558,7 +566,7 @@ async fn fault_http_status_and_error_code() {
 #[tokio::test]
 async fn fault_dropped_connection() {
     let sandbox = Sandbox::start().await.unwrap();
-    let client = quick_client(&sandbox);
+    let client = quick_client(&sandbox, STEADY_TIMEOUT);
     sandbox.inject(
         Operation::GET_PAYMENT_INFO,
         Fault::DropConnection,
@@ -618,11 +626,17 @@ async fn faults_before_and_after_processing() {
         Fault::DropConnection,
         Fault::Truncated,
         Fault::Garbled,
-        Fault::SlowBody(Duration::from_secs(2)),
+        Fault::SlowBody(Duration::from_secs(8)),
     ];
     for fault in after {
         let sandbox = Sandbox::start().await.unwrap();
-        let client = quick_client(&sandbox);
+        // The slow body must outlast the timeout; the order is made before
+        // its first half is sent, well within even this shorter timeout.
+        let timeout = match fault {
+            Fault::SlowBody(_) => Duration::from_secs(2),
+            _ => STEADY_TIMEOUT,
+        };
+        let client = quick_client(&sandbox, timeout);
         sandbox.inject(Operation::GET_PAYMENT_INFO, fault.clone(), Repeat::Once);
         let error = client
             .get_payment_info()
@@ -644,7 +658,7 @@ async fn faults_before_and_after_processing() {
     }
     for fault in [Fault::HtmlError(502), Fault::HttpStatus(503)] {
         let sandbox = Sandbox::start().await.unwrap();
-        let client = quick_client(&sandbox);
+        let client = quick_client(&sandbox, STEADY_TIMEOUT);
         sandbox.inject(Operation::GET_PAYMENT_INFO, fault.clone(), Repeat::Once);
         let error = client
             .get_payment_info()
@@ -662,7 +676,7 @@ async fn faults_before_and_after_processing() {
 #[tokio::test]
 async fn fault_html_error_page_and_repeat_counts() {
     let sandbox = Sandbox::start().await.unwrap();
-    let client = quick_client(&sandbox);
+    let client = quick_client(&sandbox, STEADY_TIMEOUT);
     // Once: the read is retried (quick_client makes 2 attempts) and succeeds.
     sandbox.inject(Operation::GET_ORDERS, Fault::HtmlError(502), Repeat::Once);
     client.get_orders().call().await.unwrap();
@@ -726,7 +740,7 @@ async fn fault_html_error_page_and_repeat_counts() {
 #[tokio::test]
 async fn fault_slow_body_within_the_timeout() {
     let sandbox = Sandbox::start().await.unwrap();
-    let client = quick_client(&sandbox);
+    let client = quick_client(&sandbox, STEADY_TIMEOUT);
     sandbox.inject(
         Operation::GET_BLN_BALANCE,
         Fault::SlowBody(Duration::from_millis(100)),

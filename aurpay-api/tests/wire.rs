@@ -38,7 +38,16 @@ fn fast_retries() -> RetryPolicy {
         .deadline(Duration::from_secs(10))
 }
 
+/// A timeout no healthy loopback exchange comes near, even on a loaded CI
+/// machine that stalls for a moment: tests that expect an answer never see
+/// a timeout instead.
+const STEADY_TIMEOUT: Duration = Duration::from_secs(5);
+
 async fn setup(scheme: Scheme) -> (TestServer, Client) {
+    setup_with_timeout(scheme, STEADY_TIMEOUT).await
+}
+
+async fn setup_with_timeout(scheme: Scheme, timeout: Duration) -> (TestServer, Client) {
     let (auth, credentials) = match scheme {
         Scheme::ApiKey => (
             Auth::ApiKey(API_KEY.into()),
@@ -62,7 +71,7 @@ async fn setup(scheme: Scheme) -> (TestServer, Client) {
     let client = Client::builder()
         .base_url(format!("{}/", server.url()))
         .credentials(credentials)
-        .timeout(Duration::from_millis(500))
+        .timeout(timeout)
         .retry_policy(fast_retries())
         .build()
         .unwrap();
@@ -408,9 +417,11 @@ async fn rate_limit_is_retried_for_get_but_not_for_post() {
 
 #[tokio::test]
 async fn slow_get_is_retried_and_slow_payment_is_outcome_unknown_sent_once() {
+    // A short timeout, and slow replies three times as long, so that which
+    // attempts time out does not depend on the machine's speed.
     for scheme in SCHEMES {
-        let (server, client) = setup(scheme).await;
-        server.push(Reply::ok(order_detail()).delay(Duration::from_secs(2)));
+        let (server, client) = setup_with_timeout(scheme, Duration::from_secs(1)).await;
+        server.push(Reply::ok(order_detail()).delay(Duration::from_secs(3)));
         server.push(Reply::ok(order_detail()));
         let order = client.get_orders_details().order_id(ORDER_ID).call().await;
         assert!(order.is_ok(), "{order:?}");
@@ -420,7 +431,7 @@ async fn slow_get_is_retried_and_slow_payment_is_outcome_unknown_sent_once() {
             "the GET was retried after its timeout"
         );
 
-        server.set_fallback(Reply::ok(pay_info_data()).delay(Duration::from_secs(2)));
+        server.set_fallback(Reply::ok(pay_info_data()).delay(Duration::from_secs(3)));
         let error = client
             .get_payment_info()
             .body(pay_info_body())
