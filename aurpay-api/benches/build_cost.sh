@@ -22,7 +22,7 @@ tokio = { version = "1", features = ["rt-multi-thread", "macros"] }
 [workspace]
 TOML
 cat > "$work/sdk/src/main.rs" <<'RS'
-use aurpay_api::{CallExt, Client};
+use aurpay_api::{Client};
 #[tokio::main]
 async fn main() -> Result<(), aurpay_api::Error> {
     let client = Client::from_env()?;

@@ -12,7 +12,7 @@
 
 mod common;
 
-use aurpay_api::{CallExt, SignatureAlgorithm, signing, types};
+use aurpay_api::{SignatureAlgorithm, signing, types};
 use common::*;
 
 fn main() {
@@ -60,7 +60,7 @@ impl Context {
             api_key: sdk_client(Auth::ApiKey),
             signature: sdk_client(Auth::Signature),
             body: serde_json::to_vec(&pay_info_request()).unwrap(),
-            date: aurpay_api::Timestamp::now(),
+            date: aurpay_api::clock::Clock::now(&aurpay_api::clock::SystemClock),
         }
     }
 

@@ -7,7 +7,7 @@
 
 mod common;
 
-use aurpay_api::{CallExt, SignatureAlgorithm, signing, types};
+use aurpay_api::{SignatureAlgorithm, signing, types};
 use common::*;
 use divan::Bencher;
 use futures_util::future::join_all;
@@ -127,7 +127,7 @@ mod concurrent_64 {
 #[divan::bench]
 fn signing_post(bencher: Bencher) {
     let body = serde_json::to_vec(&pay_info_request()).unwrap();
-    let date = aurpay_api::Timestamp::now();
+    let date = aurpay_api::clock::Clock::now(&aurpay_api::clock::SystemClock);
     bencher.bench(|| {
         signing::signature_headers(
             divan::black_box(&SignatureAlgorithm::HmacSha256),

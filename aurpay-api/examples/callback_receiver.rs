@@ -29,7 +29,7 @@ use std::sync::{Arc, Mutex};
 use aurpay_api::callback::{
     CallbackConfig, CallbackRejection, CallbackUrls, CallbackVerifier, VerifiedCallback,
 };
-use aurpay_api::{Amount, CallExt, Client, types};
+use aurpay_api::{Amount, Client, types};
 use axum::extract::{FromRef, State};
 use axum::http::{Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
@@ -69,7 +69,7 @@ async fn receive(
         Err(rejection) => {
             println!(
                 "rejected {method} {path} status={} reason={}",
-                rejection.0.status(),
+                rejection.0.http_status(),
                 rejection.0
             );
             return rejection.into_response();
@@ -93,7 +93,7 @@ async fn receive(
         Err(rejection) => {
             println!(
                 "rejected {summary} status={} reason={rejection}",
-                rejection.status()
+                rejection.http_status()
             );
             return CallbackRejection(rejection).into_response();
         }

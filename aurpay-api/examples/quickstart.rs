@@ -47,7 +47,7 @@ async fn main() -> ExitCode {
     };
     println!(
         "Read-only tour of {} ({} auth)\n",
-        aurpay_api::ClientInfo::baseurl(&client),
+        client.base_url(),
         client.auth_scheme().unwrap_or("no")
     );
     if tour::read_only_tour(&client, &mut std::io::stdout()).await {

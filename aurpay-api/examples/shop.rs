@@ -43,7 +43,7 @@ use aurpay_api::callback::{
 use aurpay_api::processor::{
     OrderState, PostgresStore, Processor, Resolution, SqliteStore, Store, Transition,
 };
-use aurpay_api::{Amount, CallExt, Client, OrderLookup, Outcome, Timestamp, reconcile, types};
+use aurpay_api::{Amount, Client, Outcome, Timestamp, reconcile, types};
 use axum::Json;
 use axum::extract::{FromRef, Path, State};
 use axum::http::StatusCode;
@@ -429,7 +429,7 @@ async fn create_order<S: Store>(
         );
     }
     let id = new_reference();
-    let sent_at = Timestamp::now();
+    let sent_at = now();
     if let Err(e) = shop
         .db
         .insert(
@@ -594,7 +594,7 @@ async fn reconcile_once<S: Store>(
     since: &Timestamp,
 ) -> Result<Timestamp, Box<dyn std::error::Error + Send + Sync>> {
     let pending = shop.db.uncertain().await?;
-    let fresh = Timestamp::now().earlier_by(IN_FLIGHT);
+    let fresh = now().earlier_by(IN_FLIGHT);
     let in_flight = |order: &db::Order| {
         order.status == "creating" && order.sent_at.parse::<Timestamp>().is_ok_and(|t| t > fresh)
     };
@@ -646,7 +646,12 @@ async fn reconcile_once<S: Store>(
                 println!("shop: resolved {} to Aurpay order {order_id}", order.id);
                 // Its changes so far may predate this round's `since`:
                 // apply its current status now.
-                let current = shop.client.order_lookup(&order_id).call().await?;
+                let current = shop
+                    .client
+                    .get_orders_details()
+                    .order_id(order_id.as_str())
+                    .call()
+                    .await?;
                 let db = &shop.db;
                 shop.processor
                     .apply(&order_id, Some(&order.id), &current.status, |change| {
@@ -656,7 +661,7 @@ async fn reconcile_once<S: Store>(
             }
             // Still not in the list well after an order would have expired:
             // it was never created.
-            Resolution::NotFound if sent_at < Timestamp::now().earlier_by(GIVE_UP_AFTER) => {
+            Resolution::NotFound if sent_at < now().earlier_by(GIVE_UP_AFTER) => {
                 shop.db.created(&order.id, None, None, "expired").await?;
                 println!("shop: {} was never created at Aurpay", order.id);
             }
@@ -700,7 +705,7 @@ async fn serve<S: Store + 'static>(
     let reconciler = Arc::clone(&shop);
     tokio::spawn(async move {
         // On start, look back a day: whatever a dead process missed.
-        let mut since = Timestamp::now().earlier_by(reconcile::DEFAULT_HORIZON);
+        let mut since = now().earlier_by(reconcile::DEFAULT_HORIZON);
         loop {
             match reconcile_once(&reconciler, &since).await {
                 Ok(next) => since = next,
@@ -777,4 +782,8 @@ async fn run() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         .await?;
     }
     Ok(())
+}
+
+fn now() -> Timestamp {
+    aurpay_api::clock::Clock::now(&aurpay_api::clock::SystemClock)
 }

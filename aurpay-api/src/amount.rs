@@ -59,6 +59,7 @@ pub struct Amount {
 
 /// Which JSON form an [`Amount`] is written in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum JsonForm {
     /// A JSON string, `"0.00102549"`.
     String,
@@ -337,6 +338,7 @@ impl<'de> Visitor<'de> for AmountVisitor {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for Amount {
     fn schema_name() -> Cow<'static, str> {
         "Amount".into()

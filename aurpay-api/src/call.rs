@@ -15,7 +15,8 @@ use serde::de::DeserializeOwned;
 
 use crate::envelope::{DataEnvelope, Envelope};
 use crate::error::{Error, ErrorKind};
-use crate::operation::{Call, Operation, Page, Paginated};
+use crate::operation::sealed::{Page, Token};
+use crate::operation::{Operation, Paginated};
 use crate::redact::snippet;
 
 /// What the transport saw during one call, shared between the call and the
@@ -182,38 +183,22 @@ pub(crate) fn current_record() -> Option<Arc<CallRecord>> {
     RECORD.try_with(Arc::clone).ok()
 }
 
-/// Turns a generated request builder into `Result<Data, Error>`.
-///
-/// ```no_run
-/// use aurpay_api::{CallExt, Client};
-///
-/// # async fn run() -> Result<(), aurpay_api::Error> {
-/// let client = Client::from_env()?;
-/// let order = client.get_orders_details().order_id("20250207040935220628").call().await?;
-/// println!("{} is {}", order.order_id, order.status);
-/// # Ok(()) }
-/// ```
-pub trait CallExt: Call {
-    /// Sends the request (with authentication, signing and the retry
-    /// policy) and returns the envelope's `data`, or the typed error.
-    fn call(
-        self,
-    ) -> impl Future<Output = Result<<Self::Envelope as DataEnvelope>::Data, Error>> + Send;
-}
-
-impl<C> CallExt for C
+/// Sends one generated request (`sending`, progenitor's send of the
+/// builder) with a fresh [`CallRecord`] and maps the result to `data` or the
+/// typed error. The generated `Call` impls call this; nothing else does.
+pub(crate) async fn send<E, B, F>(
+    operation: &'static Operation,
+    sending: F,
+) -> Result<E::Data, Error>
 where
-    C: Call + Send,
-    C::Envelope: Send,
-    <C::Envelope as DataEnvelope>::Data: DeserializeOwned + Send,
-    C::ErrorBody: DeserializeOwned + Send,
+    E: DataEnvelope,
+    E::Data: DeserializeOwned,
+    B: Envelope + DeserializeOwned,
+    F: Future<Output = Result<ResponseValue<E>, progenitor_client::Error<B>>>,
 {
-    async fn call(self) -> Result<<C::Envelope as DataEnvelope>::Data, Error> {
-        let record = Arc::new(CallRecord::default());
-        let sending = self.send_unchecked(crate::operation::sealed::Token(()));
-        let result = RECORD.scope(Arc::clone(&record), sending).await;
-        into_data::<C>(result, &record).await
-    }
+    let record = Arc::new(CallRecord::default());
+    let result = RECORD.scope(Arc::clone(&record), sending).await;
+    into_data::<E, B>(Target::of(operation), result, &record).await
 }
 
 /// Who an error belongs to: the operation's id, and whether it moves money
@@ -231,10 +216,6 @@ impl Target {
             moves_money: operation.moves_money,
         }
     }
-}
-
-fn operation_of<C: Call>() -> Target {
-    Target::of(C::OPERATION)
 }
 
 fn error_for(operation: Target, record: &CallRecord, kind: ErrorKind) -> Error {
@@ -421,17 +402,17 @@ fn transport_error(operation: Target, error: reqwest::Error, record: &CallRecord
     error_for(operation, record, kind).with_source(error.without_url())
 }
 
-async fn into_data<C>(
-    result: Result<ResponseValue<C::Envelope>, progenitor_client::Error<C::ErrorBody>>,
+async fn into_data<E, B>(
+    operation: Target,
+    result: Result<ResponseValue<E>, progenitor_client::Error<B>>,
     record: &CallRecord,
-) -> Result<<C::Envelope as DataEnvelope>::Data, Error>
+) -> Result<E::Data, Error>
 where
-    C: Call,
-    <C::Envelope as DataEnvelope>::Data: DeserializeOwned,
-    C::ErrorBody: DeserializeOwned,
+    E: DataEnvelope,
+    E::Data: DeserializeOwned,
+    B: Envelope + DeserializeOwned,
 {
     use progenitor_client::Error as P;
-    let operation = operation_of::<C>();
     if let Some(error) = recorded_failure(operation, record) {
         return Err(error);
     }
@@ -464,7 +445,7 @@ where
             }
             Err(envelope_error(operation, record, status, &envelope))
         }
-        Err(P::InvalidResponsePayload(body, error)) => Err(body_error::<C::ErrorBody>(
+        Err(P::InvalidResponsePayload(body, error)) => Err(body_error::<B>(
             operation,
             record.status(),
             &body,
@@ -474,7 +455,7 @@ where
         Err(P::UnexpectedResponse(response)) => {
             let status = response.status().as_u16();
             match response.bytes().await {
-                Ok(body) => Err(body_error::<C::ErrorBody>(
+                Ok(body) => Err(body_error::<B>(
                     operation,
                     status,
                     &body,
@@ -495,29 +476,59 @@ where
     }
 }
 
-/// Streams every item of every page of a paged list (Get Orders, Get
-/// Transaction), one request per page, stopping after `max_page`.
-///
-/// ```no_run
-/// use aurpay_api::{Client, PaginatedExt};
-/// use futures_util::TryStreamExt;
-///
-/// # async fn run() -> Result<(), aurpay_api::Error> {
-/// let client = Client::from_env()?;
-/// let orders: Vec<_> = client.get_orders().items(50).try_collect().await?;
-/// # Ok(()) }
-/// ```
-pub trait PaginatedExt: Paginated {
-    /// Every item, fetching pages of `page_size` items as needed. The stream
-    /// ends after the page numbered `max_page`, or on an empty page, or at
-    /// the first error (which it yields).
-    ///
-    /// Pages are read as they are when fetched: when items are added while
-    /// the stream runs (a new order pushes every other one a place down), an
-    /// item can come twice. To reconcile orders, use
-    /// [`reconcile::changed_since`](crate::reconcile::changed_since), which
-    /// yields each order once per pass and stops at a cutoff.
-    fn items(self, page_size: u64) -> impl Stream<Item = Result<Self::Item, Error>> + Send;
+/// Every item of every page of a paged list, one request per page, fetching
+/// pages of `page_size` items as needed (the generated `items()` of each
+/// paged builder). The stream ends after the last page (`max_page`), on an
+/// empty page, on a server that does not advance, or at the first error
+/// (which it yields).
+pub(crate) fn items<B: Paginated>(
+    builder: B,
+    page_size: u64,
+) -> impl Stream<Item = Result<B::Item, Error>> + Send {
+    let state = PageState {
+        builder,
+        next_page: 1,
+        size: NonZeroU64::new(page_size).unwrap_or(NonZeroU64::MIN),
+        buffer: VecDeque::new(),
+        done: false,
+    };
+    futures_util::stream::unfold(state, |mut state| async move {
+        loop {
+            if let Some(item) = state.buffer.pop_front() {
+                return Some((Ok(item), state));
+            }
+            if state.done {
+                return None;
+            }
+            let page_number = NonZeroU64::new(state.next_page).unwrap_or(NonZeroU64::MIN);
+            let request = state
+                .builder
+                .clone()
+                .with_page(page_number, Token(()))
+                .with_page_size(state.size, Token(()));
+            match request.send_call(Token(())).await {
+                Err(error) => {
+                    state.done = true;
+                    return Some((Err(error), state));
+                }
+                Ok(data) => {
+                    let Page {
+                        page,
+                        max_page,
+                        items,
+                    } = B::into_page(data, Token(()));
+                    // Stop on the last page, an empty page, or a server
+                    // that does not advance (never loop forever).
+                    let last = items.is_empty()
+                        || page >= max_page
+                        || u64::try_from(page).ok() != Some(state.next_page);
+                    state.done = last;
+                    state.next_page += 1;
+                    state.buffer.extend(items);
+                }
+            }
+        }
+    })
 }
 
 struct PageState<B: Paginated> {
@@ -526,58 +537,4 @@ struct PageState<B: Paginated> {
     size: NonZeroU64,
     buffer: VecDeque<B::Item>,
     done: bool,
-}
-
-impl<B> PaginatedExt for B
-where
-    B: Paginated + CallExt + Clone + Send,
-    B::Item: Send,
-{
-    fn items(self, page_size: u64) -> impl Stream<Item = Result<B::Item, Error>> + Send {
-        let state = PageState {
-            builder: self,
-            next_page: 1,
-            size: NonZeroU64::new(page_size).unwrap_or(NonZeroU64::MIN),
-            buffer: VecDeque::new(),
-            done: false,
-        };
-        futures_util::stream::unfold(state, |mut state| async move {
-            loop {
-                if let Some(item) = state.buffer.pop_front() {
-                    return Some((Ok(item), state));
-                }
-                if state.done {
-                    return None;
-                }
-                let page_number = NonZeroU64::new(state.next_page).unwrap_or(NonZeroU64::MIN);
-                let request = state
-                    .builder
-                    .clone()
-                    .with_page(page_number)
-                    .with_page_size(state.size);
-                match request.call().await {
-                    Err(error) => {
-                        state.done = true;
-                        return Some((Err(error), state));
-                    }
-                    Ok(data) => {
-                        let Page {
-                            page,
-                            max_page,
-                            items,
-                            ..
-                        } = B::into_page(data);
-                        // Stop on the last page, an empty page, or a server
-                        // that does not advance (never loop forever).
-                        let last = items.is_empty()
-                            || page >= max_page
-                            || u64::try_from(page).ok() != Some(state.next_page);
-                        state.done = last;
-                        state.next_page += 1;
-                        state.buffer.extend(items);
-                    }
-                }
-            }
-        })
-    }
 }

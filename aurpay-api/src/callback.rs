@@ -41,9 +41,10 @@
 //!
 //! // When the callback arrives (made here with the test signer):
 //! let verifier = CallbackVerifier::new("CALLBACK-TOKEN", "callback-secret")?.callback_urls(&urls);
-//! let headers = CallbackSigner::new("CALLBACK-TOKEN", "callback-secret").headers_now(&paid_url);
+//! let now = aurpay_api::clock::Clock::now(&aurpay_api::clock::SystemClock);
+//! let headers = CallbackSigner::new("CALLBACK-TOKEN", "callback-secret").headers(&paid_url, &now);
 //! let callback = verifier
-//!     .verify(&CallbackRequest { method: "GET", url: &paid_url, headers: &headers, body: b"" })
+//!     .verify(&CallbackRequest::new("GET", &paid_url, &headers, b""))
 //!     .expect("valid callback");
 //! assert_eq!(callback.reference(), Some("cart-1001"));
 //! assert_eq!(callback.event(), CallbackEvent::Paid);
@@ -66,11 +67,13 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
-use crate::call::CallExt;
+use crate::Client;
+use crate::clock::Clock;
 use crate::error::Error;
-use crate::generated::{Client, types};
+use crate::generated::types;
+use crate::operation::Call as _;
 use crate::operation::OrderLookup;
-use crate::signing::{self, Clock};
+use crate::signing;
 use crate::{OrderStatus, Timestamp};
 
 const CALLBACK_TOKEN: HeaderName = HeaderName::from_static("callback-token");
@@ -82,14 +85,7 @@ const API_KEY: HeaderName = HeaderName::from_static("api-key");
 pub const MAX_REFERENCE_LEN: usize = 128;
 
 /// The string Aurpay signs for a callback: `"{date} | {url}"`.
-///
-/// ```
-/// assert_eq!(
-///     aurpay_api::callback::string_to_sign("2024-06-17T00:00:00Z", "https://api.you.com/callback?id=32"),
-///     "2024-06-17T00:00:00Z | https://api.you.com/callback?id=32",
-/// );
-/// ```
-pub fn string_to_sign(date: &str, url: &str) -> String {
+fn string_to_sign(date: &str, url: &str) -> String {
     format!("{date} | {url}")
 }
 
@@ -176,7 +172,7 @@ impl Rejection {
     /// The HTTP status to answer with: 400 for a malformed request, 404 for
     /// a reference you do not know, 401 when verification failed (a bad
     /// signature, or a body that contradicts the signed URL).
-    pub fn status(&self) -> u16 {
+    pub fn http_status(&self) -> u16 {
         match self {
             Rejection::UnknownReference(_) => 404,
             _ if self.is_malformed() => 400,
@@ -357,7 +353,15 @@ impl CallbackUrls {
 }
 
 /// An incoming callback request, framework-agnostic.
+///
+/// ```
+/// use aurpay_api::callback::CallbackRequest;
+/// let headers = http::HeaderMap::new();
+/// let request = CallbackRequest::new("GET", "https://shop.example/cb?ref=1", &headers, b"");
+/// assert_eq!(request.method, "GET");
+/// ```
 #[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
 pub struct CallbackRequest<'a> {
     /// HTTP method (`GET` or `POST`).
     pub method: &'a str,
@@ -369,6 +373,19 @@ pub struct CallbackRequest<'a> {
     pub headers: &'a HeaderMap,
     /// The raw body bytes (empty for GET).
     pub body: &'a [u8],
+}
+
+impl<'a> CallbackRequest<'a> {
+    /// A request as it arrived: its method, the full URL as the merchant
+    /// registered it (scheme, host, path and query), headers and raw body.
+    pub fn new(method: &'a str, url: &'a str, headers: &'a HeaderMap, body: &'a [u8]) -> Self {
+        CallbackRequest {
+            method,
+            url,
+            headers,
+            body,
+        }
+    }
 }
 
 /// The body of a POST callback: the order as Aurpay describes it.
@@ -445,7 +462,7 @@ impl VerifiedCallback {
 
     /// When Aurpay signed the callback (its `Date`, in UTC).
     pub fn signed_at(&self) -> Timestamp {
-        Timestamp::from(self.signed_at)
+        Timestamp::from_utc(self.signed_at)
     }
 
     /// Binds the callback to an Aurpay order: the one you stored, at
@@ -526,11 +543,11 @@ impl BoundCallback {
     /// }
     /// # Ok(()) }
     /// ```
-    pub async fn fetch_order(
-        &self,
-        client: &Client,
-    ) -> Result<<Client as OrderLookup>::Order, Error> {
-        client.order_lookup(&self.order_id).call().await
+    pub async fn fetch_order(&self, client: &Client) -> Result<types::OrderDetail, Error> {
+        client
+            .order_lookup(&self.order_id)
+            .send_call(crate::operation::sealed::Token(()))
+            .await
     }
 }
 
@@ -599,7 +616,7 @@ impl CallbackVerifier {
             token,
             secret,
             freshness: Some(Duration::from_secs(300)),
-            clock: signing::system_clock(),
+            clock: crate::clock::system(),
             urls: None,
         })
     }
@@ -850,11 +867,6 @@ impl CallbackSigner {
         }
         headers
     }
-
-    /// [`CallbackSigner::headers`] signed now.
-    pub fn headers_now(&self, url: &str) -> HeaderMap {
-        self.headers(url, &signing::SystemClock.now())
-    }
 }
 
 #[cfg(feature = "axum")]
@@ -970,7 +982,8 @@ mod axum_integration {
 
     impl IntoResponse for CallbackRejection {
         fn into_response(self) -> Response {
-            let status = StatusCode::from_u16(self.0.status()).unwrap_or(StatusCode::UNAUTHORIZED);
+            let status =
+                StatusCode::from_u16(self.0.http_status()).unwrap_or(StatusCode::UNAUTHORIZED);
             (status, format!("callback rejected: {}\n", self.0)).into_response()
         }
     }

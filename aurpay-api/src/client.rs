@@ -10,12 +10,13 @@ use progenitor_client::{ClientHooks, OperationInfo};
 use reqwest::header::{HeaderName, HeaderValue, LOCATION, RETRY_AFTER, USER_AGENT};
 use tracing::Instrument as _;
 
+use crate::clock::Clock;
 use crate::credentials::{Credentials, Scheme};
 use crate::error::Error;
-use crate::generated::Client;
+use crate::generated::Transport;
 use crate::operation::Operation;
 use crate::retry::{self, RetryPolicy, Retryable, Verdict};
-use crate::signing::{self, Clock};
+use crate::signing;
 
 /// The base URL every documented Aurpay example uses.
 pub const DEFAULT_BASE_URL: &str = "https://dashboard.aurpay.net";
@@ -23,10 +24,38 @@ pub const DEFAULT_BASE_URL: &str = "https://dashboard.aurpay.net";
 /// The `User-Agent` the SDK sends: `aurpay-api/<version>`.
 pub const DEFAULT_USER_AGENT: &str = concat!("aurpay-api/", env!("CARGO_PKG_VERSION"));
 
-/// Per-client settings carried inside the generated [`Client`]. Built by
-/// [`ClientBuilder`]; opaque otherwise.
+/// The Aurpay API client: one method per operation, each returning a
+/// request builder whose `.call()` sends it.
+///
+/// Cheap to clone (the connection pool and settings are shared); build one
+/// with [`Client::builder`] or [`Client::from_env`] and keep it.
+///
+/// ```
+/// let client = aurpay_api::Client::builder()
+///     .credentials(aurpay_api::Credentials::api_key("my-api-key")?)
+///     .build()?;
+/// let orders = client.get_orders().page(1u64).size(50u64); // not sent yet
+/// # drop(orders);
+/// # Ok::<(), aurpay_api::Error>(())
+/// ```
 #[derive(Clone)]
-pub struct ClientContext {
+pub struct Client {
+    pub(crate) transport: Transport,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("base_url", &self.transport.baseurl)
+            .field("credentials", &self.transport.inner.credentials)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Per-client settings carried inside progenitor's client (its "inner
+/// type"). Built by [`ClientBuilder`]; crate-private.
+#[derive(Clone)]
+pub(crate) struct ClientContext {
     credentials: Option<Credentials>,
     retry: RetryPolicy,
     timeout: Duration,
@@ -57,6 +86,13 @@ impl Origin {
     }
 }
 
+impl ClientContext {
+    /// The client's clock.
+    pub(crate) fn clock(&self) -> Arc<dyn Clock> {
+        Arc::clone(&self.clock)
+    }
+}
+
 impl fmt::Debug for ClientContext {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientContext")
@@ -79,7 +115,7 @@ impl fmt::Debug for ClientContext {
 ///     .timeout(Duration::from_secs(20))
 ///     .retry_policy(RetryPolicy::default().max_attempts(4))
 ///     .build()?;
-/// assert_eq!(aurpay_api::ClientInfo::baseurl(&client), "https://dashboard.aurpay.net");
+/// assert_eq!(client.base_url(), "https://dashboard.aurpay.net");
 /// # Ok::<(), aurpay_api::Error>(())
 /// ```
 #[derive(Debug)]
@@ -110,7 +146,7 @@ impl Default for ClientBuilder {
             connect_timeout: Duration::from_secs(10),
             user_agent: DEFAULT_USER_AGENT.to_owned(),
             retry: RetryPolicy::default(),
-            clock: signing::system_clock(),
+            clock: crate::clock::system(),
             allow_insecure_http: false,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             root_certificates: None,
@@ -187,7 +223,10 @@ impl ClientBuilder {
         self
     }
 
-    /// The clock used for the signature's `Date` (for tests).
+    /// The clock for everything time-dependent in calls: the signature's
+    /// `Date`, retry back-off and the retry deadline, an HTTP-date
+    /// `Retry-After` (default [`SystemClock`](crate::clock::SystemClock)).
+    /// Tests inject a [`ManualClock`](crate::clock::ManualClock).
     pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = clock;
         self
@@ -234,7 +273,9 @@ impl ClientBuilder {
             origin: Origin::of(&parsed),
             max_response_bytes: self.max_response_bytes,
         };
-        Ok(Client::new_with_client(&base_url, http, context))
+        Ok(Client {
+            transport: Transport::new_with_client(&base_url, http, context),
+        })
     }
 }
 
@@ -345,7 +386,16 @@ impl Client {
     /// The credentials' scheme (`"api-key"` or `"signature"`), `None`
     /// without credentials.
     pub fn auth_scheme(&self) -> Option<&'static str> {
-        self.inner.credentials.as_ref().map(Credentials::scheme)
+        self.transport
+            .inner
+            .credentials
+            .as_ref()
+            .map(Credentials::scheme)
+    }
+
+    /// The base URL requests are sent to (without a trailing slash).
+    pub fn base_url(&self) -> &str {
+        &self.transport.baseurl
     }
 }
 
@@ -354,11 +404,11 @@ const API_VERSION: HeaderName = HeaderName::from_static("api-version");
 const API_KEY: HeaderName = HeaderName::from_static("api-key");
 const SIGNATURE: HeaderName = HeaderName::from_static("signature");
 
-fn method_of(operation: Option<&Operation>, request: &reqwest::Request) -> String {
-    operation.map_or_else(|| request.method().to_string(), |op| op.method.to_string())
+fn method_of<'r>(operation: Option<&Operation>, request: &'r reqwest::Request) -> &'r str {
+    operation.map_or_else(|| request.method().as_str(), |op| op.method)
 }
 
-impl ClientHooks<ClientContext> for Client {
+impl ClientHooks<ClientContext> for Transport {
     async fn pre<E>(
         &self,
         request: &mut reqwest::Request,
@@ -387,7 +437,7 @@ impl ClientHooks<ClientContext> for Client {
         info: &OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
         let operation = Operation::find(info.operation_id);
-        let span = call_span(info.operation_id, &method_of(operation, &request), &request);
+        let span = call_span(info.operation_id, method_of(operation, &request), &request);
         let idempotent = operation.is_some_and(Operation::is_idempotent);
         self.execute_with_retries(request, idempotent, info.operation_id)
             .instrument(span)
@@ -408,7 +458,7 @@ fn call_span(operation_id: &str, method: &str, request: &reqwest::Request) -> tr
     )
 }
 
-impl Client {
+impl Transport {
     /// The send path of a raw request ([`crate::raw`]): the same checks as
     /// the generated calls' `pre` hook, then the same retries, limits and
     /// span. `Err` is a request that was refused before sending.
@@ -432,11 +482,6 @@ impl Client {
             .execute_with_retries(request, idempotent, operation_id)
             .instrument(span)
             .await)
-    }
-
-    /// The base URL requests are sent to.
-    pub(crate) fn base_url(&self) -> &str {
-        &self.baseurl
     }
 }
 
@@ -524,9 +569,10 @@ impl Attempt {
 /// request, covers the body too.
 async fn read_body(
     mut response: reqwest::Response,
-    limit: u64,
+    context: &ClientContext,
     operation_id: &'static str,
 ) -> Attempt {
+    let limit = context.max_response_bytes;
     let status = response.status();
     if response
         .content_length()
@@ -536,7 +582,7 @@ async fn read_body(
             status: status.as_u16(),
         };
     }
-    let retry_after = retry_after(&response);
+    let retry_after = retry_after(&response, &*context.clock, context.retry.deadline_value());
     // Pre-allocate what was declared, within the limit, but never trust a
     // claim for more than 64 KiB before the bytes arrive.
     let expected = response.content_length().unwrap_or(0).min(64 * 1024);
@@ -566,7 +612,7 @@ async fn read_body(
     }
 }
 
-impl Client {
+impl Transport {
     async fn execute_with_retries(
         &self,
         request: reqwest::Request,
@@ -574,7 +620,8 @@ impl Client {
         operation_id: &'static str,
     ) -> reqwest::Result<reqwest::Response> {
         let context = &self.inner;
-        let started = Instant::now();
+        let clock = &*context.clock;
+        let started = clock.now();
         let record = crate::call::current_record();
         let mut attempt: u32 = 0;
         let mut pending = request;
@@ -616,7 +663,7 @@ impl Client {
                                 .map(|l| String::from_utf8_lossy(l.as_bytes()).into_owned()),
                         }
                     } else {
-                        read_body(response, context.max_response_bytes, operation_id).await
+                        read_body(response, context, operation_id).await
                     }
                 }
             };
@@ -629,13 +676,13 @@ impl Client {
                 outcome.retryable(),
                 idempotent,
                 attempt,
-                started.elapsed(),
+                crate::clock::elapsed_since(clock, &started),
                 outcome.retry_after(),
             );
             match (verdict, spare) {
                 (Verdict::RetryAfter(delay), Some(spare)) => {
                     tracing::debug!(attempt, delay_ms = delay.as_millis() as u64, "retrying");
-                    tokio::time::sleep(delay).await;
+                    clock.sleep(delay).await;
                     pending = spare;
                 }
                 _ => {
@@ -670,14 +717,21 @@ impl Client {
     }
 }
 
-/// `Retry-After` as seconds or an HTTP date.
-fn retry_after(response: &reqwest::Response) -> Option<Duration> {
+/// `Retry-After` as seconds or an HTTP date (against `clock`), at most
+/// `cap` (the retry policy's deadline): a server asking for days, or for
+/// `u64::MAX` seconds, is not a wait anyone should honour or pass on. A
+/// value that is neither a number nor a date is ignored.
+fn retry_after(response: &reqwest::Response, clock: &dyn Clock, cap: Duration) -> Option<Duration> {
     let value = response.headers().get(RETRY_AFTER)?.to_str().ok()?.trim();
-    if let Ok(seconds) = value.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
-    }
-    let date = chrono::DateTime::parse_from_rfc2822(value).ok()?;
-    let now = signing::SystemClock.now().to_utc();
-    let wait = date.with_timezone(&chrono::Utc) - now;
-    Some(wait.to_std().unwrap_or(Duration::ZERO))
+    let wait = if value.bytes().all(|b| b.is_ascii_digit()) && !value.is_empty() {
+        // Digits only: seconds. Too many digits for a u64 is "very long".
+        Duration::from_secs(value.parse::<u64>().unwrap_or(u64::MAX))
+    } else {
+        let date = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+        let now = clock.now().to_utc();
+        (date.with_timezone(&chrono::Utc) - now)
+            .to_std()
+            .unwrap_or(Duration::ZERO)
+    };
+    Some(wait.min(cap))
 }

@@ -108,6 +108,7 @@ macro_rules! open_enum {
             }
         }
 
+        #[cfg(feature = "schemars")]
         impl schemars::JsonSchema for $name {
             fn schema_name() -> Cow<'static, str> {
                 stringify!($name).into()

@@ -229,9 +229,9 @@ impl ErrorKind {
 ///
 /// * [`Error::kind`]: what went wrong, to match on;
 /// * [`Error::outcome`]: whether Aurpay acted (the table on [`Outcome`]);
-/// * [`Error::is_safe_to_retry`]: whether sending the same request again
-///   cannot duplicate an effect;
-/// * [`Error::operation`], [`Error::status`], [`Error::code`]: context.
+/// * [`Error::is_retryable`]: whether trying the same call again later is
+///   both safe (it cannot duplicate an effect) and likely to help;
+/// * [`Error::operation`], [`Error::http_status`], [`Error::code`]: context.
 ///
 /// `Display`, `Debug` and the text fields of [`ErrorKind`] never carry a
 /// configured secret or the call's request signature (in any of the forms
@@ -268,7 +268,7 @@ struct Inner {
 
 impl Error {
     /// An error of this kind for an operation. `moves_money` decides
-    /// [`Error::is_safe_to_retry`].
+    /// whether it is safe to retry.
     pub(crate) fn new(kind: ErrorKind, operation: &'static str, moves_money: bool) -> Self {
         Error(Box::new(Inner {
             kind: kind.masked(&[]),
@@ -330,14 +330,14 @@ impl Error {
 
     /// Whether sending the same request again cannot duplicate an effect:
     /// always for read calls; for calls that move money, only when nothing
-    /// was sent or Aurpay refused it. (Safe is not the same as useful: an
-    /// invalid request will fail again.)
-    pub fn is_safe_to_retry(&self) -> bool {
+    /// was sent or Aurpay refused it.
+    pub(crate) fn is_safe_to_retry(&self) -> bool {
         !self.0.moves_money || matches!(self.outcome(), Outcome::NotSent | Outcome::Refused)
     }
 
-    /// Whether trying the same call again later is both safe
-    /// ([`is_safe_to_retry`](Error::is_safe_to_retry)) and likely to help:
+    /// Whether trying the same call again later is both safe (for a call
+    /// that moves money: nothing was sent, or Aurpay refused it) and likely
+    /// to help:
     /// a transient failure (a timeout, a lost or refused connection, HTTP
     /// 5xx or an answer that could not be read, rate limiting). An invalid
     /// request, rejected credentials or a definite refusal will fail the
@@ -350,7 +350,7 @@ impl Error {
     /// callback so Aurpay delivers it again).
     ///
     /// ```
-    /// use aurpay_api::{CallExt, sandbox::{Fault, Repeat, Sandbox}, Operation};
+    /// use aurpay_api::{sandbox::{Fault, Repeat, Sandbox}, Operation};
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// let sandbox = Sandbox::start().await?;
@@ -381,7 +381,7 @@ impl Error {
     /// table; that it answers a missing order with code 404, as it answers
     /// a missing key with code 401, is INFERRED (the sandbox does).
     pub fn is_not_found(&self) -> bool {
-        matches!(&self.0.kind, ErrorKind::Api { code: 404, .. }) || self.status() == Some(404)
+        matches!(&self.0.kind, ErrorKind::Api { code: 404, .. }) || self.http_status() == Some(404)
     }
 
     /// Whether the credentials were rejected (HTTP 401/403 or envelope
@@ -401,8 +401,9 @@ impl Error {
         self.0.operation
     }
 
-    /// The HTTP status, when a response arrived.
-    pub fn status(&self) -> Option<u16> {
+    /// The HTTP status Aurpay (or whatever answered) sent, when a response
+    /// arrived.
+    pub fn http_status(&self) -> Option<u16> {
         match &self.0.kind {
             ErrorKind::Api { status, .. }
             | ErrorKind::Authentication { status, .. }

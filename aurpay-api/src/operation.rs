@@ -1,17 +1,21 @@
 //! Per-operation facts, generated from the spec into
-//! `generated_operations.rs`, and the traits that connect each generated
-//! builder to the generic runtime.
+//! `generated_operations.rs`, and the sealed traits that connect each
+//! generated request builder to the generic runtime.
+//!
+//! You rarely name these traits: every builder has its own `.call()` (and a
+//! paged list its own `.items()`). They appear as bounds of the generic
+//! helpers ([`reconcile`](crate::reconcile), the
+//! [`Processor`](crate::processor::Processor)), which take any builder of
+//! the right kind.
 
 use std::future::Future;
 use std::num::NonZeroU64;
 
-use progenitor_client::ResponseValue;
-use reqwest::Method;
-
-use crate::envelope::{DataEnvelope, Envelope};
+use crate::Error;
 
 /// Whether an operation's shape is documented by Aurpay or a best guess.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ProvenanceStatus {
     /// Method and path are documented in Aurpay's published docs.
     Confirmed,
@@ -22,6 +26,7 @@ pub enum ProvenanceStatus {
 
 /// Where an operation's description comes from (`x-aurpay-provenance`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct Provenance {
     /// Confirmed or inferred.
     pub status: ProvenanceStatus,
@@ -35,6 +40,7 @@ pub struct Provenance {
 
 /// One Aurpay API operation, as described by the spec.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Operation {
     /// The spec's `operationId`, which is also the client method's name.
     pub id: &'static str,
@@ -42,8 +48,8 @@ pub struct Operation {
     pub summary: &'static str,
     /// The docs' section (Order, Wallets, Bitcoin Lightning Network, Auth).
     pub tag: &'static str,
-    /// HTTP method.
-    pub method: Method,
+    /// The HTTP method, upper case (`GET`, `POST`).
+    pub method: &'static str,
     /// Path template, e.g. `/api/v2/order/detail/{order_id}`.
     pub path: &'static str,
     /// Whether the request has a JSON body.
@@ -74,83 +80,93 @@ impl Operation {
     ///
     /// ```
     /// let op = aurpay_api::Operation::find("get_orders").unwrap();
-    /// assert_eq!(op.path, "/api/v2/order/");
-    /// assert!(op.is_idempotent());
+    /// assert_eq!((op.method, op.path), ("GET", "/api/v2/order/"));
     /// ```
     pub fn find(id: &str) -> Option<&'static Operation> {
         Self::all().iter().find(|op| op.id == id)
     }
 
     /// Whether sending the same request twice has the same effect as once:
-    /// read-only methods that move no money. Only these may be retried after
-    /// the request was sent.
-    pub fn is_idempotent(&self) -> bool {
-        !self.moves_money && matches!(self.method, Method::GET | Method::HEAD | Method::OPTIONS)
+    /// read-only methods that move no money. Only these are retried after
+    /// the request may have arrived.
+    pub(crate) fn is_idempotent(&self) -> bool {
+        !self.moves_money && matches!(self.method, "GET" | "HEAD" | "OPTIONS")
     }
 }
 
-/// Sealing the traits the generated code implements: nothing outside this
-/// crate can implement them, nor call their crate-internal methods.
+/// Sealing: nothing outside this crate can implement the traits below, nor
+/// call their hidden methods (they take a [`Token`](sealed::Token) only the
+/// crate can make).
 pub(crate) mod sealed {
     /// The supertrait of every trait the generated code implements.
     pub trait Sealed {}
 
-    /// Proof that the caller is this crate: only code here can make one,
-    /// so [`Call::send_unchecked`](super::Call::send_unchecked) (the
-    /// generated send, without the envelope check) is not callable from
-    /// outside. The one public way to send is `CallExt::call`.
-    #[derive(Debug)]
+    /// Proof that the caller is this crate.
+    #[derive(Debug, Clone, Copy)]
     pub struct Token(pub(crate) ());
+
+    /// One page of a paged list, as the runtime walks it.
+    #[derive(Debug)]
+    pub struct Page<T> {
+        pub(crate) page: i64,
+        pub(crate) max_page: i64,
+        pub(crate) items: Vec<T>,
+    }
+
+    /// What a request carries, recorded before a call that moves money is
+    /// sent (the intent journal keeps it, never sends it again).
+    #[derive(Debug, Clone)]
+    pub struct Request {
+        /// Path and query parameters, as set.
+        pub(crate) params: Vec<(&'static str, String)>,
+        /// The JSON body, as it will be sent.
+        pub(crate) body: Option<String>,
+    }
 }
 
 /// One generated request builder: which operation it sends and what comes
-/// back. Implemented for every builder in `generated_operations.rs`; sealed.
-/// Send a request with [`CallExt::call`](crate::CallExt::call).
-pub trait Call: Sized + sealed::Sealed {
-    /// The success envelope.
-    type Envelope: DataEnvelope;
-    /// The error body declared for 4XX/5XX responses.
-    type ErrorBody: Envelope;
+/// back. Implemented for every builder in `generated_operations.rs`;
+/// sealed. Send a request with the builder's own `.call()`.
+pub trait Call: sealed::Sealed + Sized + Send {
+    /// What a successful call returns: the envelope's `data`.
+    type Data: Send;
     /// The operation this builder sends.
     const OPERATION: &'static Operation;
 
-    /// Sends the request as generated, without the envelope check (crate
-    /// internal: the token cannot be made outside the crate).
+    /// Sends the request through the client's transport policy and maps
+    /// the answer to `data` or the typed error.
     #[doc(hidden)]
-    fn send_unchecked(
+    fn send_call(
         self,
         token: sealed::Token,
-    ) -> impl Future<
-        Output = Result<ResponseValue<Self::Envelope>, progenitor_client::Error<Self::ErrorBody>>,
-    > + Send;
+    ) -> impl Future<Output = Result<Self::Data, Error>> + Send;
+
+    /// The request's parameters and body, as they would be sent; an error
+    /// when the builder is incomplete (nothing is sent then either).
+    #[doc(hidden)]
+    fn request(&self, token: sealed::Token) -> Result<sealed::Request, String>;
+
+    /// The clock of the client this builder sends through.
+    #[doc(hidden)]
+    fn clock(&self, token: sealed::Token) -> std::sync::Arc<dyn crate::clock::Clock>;
 }
 
-/// One page of a paged list.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Page<T> {
-    /// This page's number, from 1.
-    pub page: i64,
-    /// Number of the last page.
-    pub max_page: i64,
-    /// Number of items in all pages.
-    pub total: i64,
-    /// The items on this page.
-    pub items: Vec<T>,
-}
-
-/// A builder for a paged list (`x-aurpay-pagination` in the spec).
-pub trait Paginated: Call {
+/// A builder for a paged list (`x-aurpay-pagination` in the spec); sealed.
+pub trait Paginated: Call + Clone {
     /// One item of the list.
-    type Item;
+    type Item: Send;
 
     /// Asks for page `page` (from 1).
-    fn with_page(self, page: NonZeroU64) -> Self;
+    #[doc(hidden)]
+    fn with_page(self, page: NonZeroU64, token: sealed::Token) -> Self;
 
     /// Asks for `size` items per page.
-    fn with_page_size(self, size: NonZeroU64) -> Self;
+    #[doc(hidden)]
+    fn with_page_size(self, size: NonZeroU64, token: sealed::Token) -> Self;
 
     /// Splits a page's `data` into the page numbers and the items.
-    fn into_page(data: <Self::Envelope as DataEnvelope>::Data) -> Page<Self::Item>;
+    #[doc(hidden)]
+    fn into_page(data: Self::Data, token: sealed::Token) -> sealed::Page<Self::Item>;
 }
 
 /// An order as a paged list of orders returns it (`x-aurpay-order-listing`
@@ -175,12 +191,10 @@ pub trait ListedOrder: sealed::Sealed {
 
 /// The call that fetches one order by id (`x-aurpay-order-lookup` in the
 /// spec), used to confirm a callback's unsigned body. Implemented for the
-/// client by generated code; sealed.
-pub trait OrderLookup: sealed::Sealed {
-    /// The order as the lookup returns it.
-    type Order;
+/// client by generated code.
+pub(crate) trait OrderLookup {
     /// The lookup's request builder.
-    type Lookup<'a>: crate::CallExt + Call<Envelope: DataEnvelope<Data = Self::Order>>
+    type Lookup<'a>: Call<Data = crate::types::OrderDetail>
     where
         Self: 'a;
 

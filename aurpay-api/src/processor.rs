@@ -549,7 +549,7 @@ impl ProcessError {
     /// or 503 for a failure worth a retry.
     pub fn http_status(&self) -> u16 {
         match self {
-            ProcessError::Rejected(rejection) => rejection.status(),
+            ProcessError::Rejected(rejection) => rejection.http_status(),
             ProcessError::Aurpay(_) | ProcessError::Store(_) | ProcessError::Effect(_) => 503,
         }
     }
@@ -791,7 +791,7 @@ impl<S: Store> Processor<S> {
         effect: F,
     ) -> Result<Reconciled, ProcessError>
     where
-        B: crate::operation::Paginated + crate::CallExt + Clone + Send,
+        B: crate::operation::Paginated,
         B::Item: crate::operation::ListedOrder + Send,
         F: Fn(Transition) -> Fut,
         Fut: Future<Output = Result<(), E>>,
@@ -860,7 +860,7 @@ impl<S: Store> Processor<S> {
         skew: Duration,
     ) -> Result<Resolution, ProcessError>
     where
-        B: crate::operation::Paginated + crate::CallExt + Clone + Send,
+        B: crate::operation::Paginated,
         B::Item: crate::operation::ListedOrder + Send,
     {
         use crate::operation::ListedOrder;

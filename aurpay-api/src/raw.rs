@@ -15,7 +15,7 @@
 //! # let client = sandbox.client().expect("client");
 //! // Aurpay's envelope is checked; `data` comes back as your type or JSON.
 //! let balance: serde_json::Value = client
-//!     .raw(aurpay_api::Method::GET, "/api/bln/balance")
+//!     .raw("GET", "/api/bln/balance")
 //!     .read_only()
 //!     .call()
 //!     .await?;
@@ -31,8 +31,8 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::call::{self, CallRecord, Target};
+use crate::client::Client;
 use crate::error::{Error, ErrorKind};
-use crate::generated::Client;
 
 /// The operation name raw requests carry in errors and traces.
 pub const RAW_OPERATION_ID: &str = "raw_request";
@@ -41,7 +41,7 @@ pub const RAW_OPERATION_ID: &str = "raw_request";
 #[must_use = "a raw request does nothing until `.call()` is awaited"]
 pub struct RawRequest<'a> {
     client: &'a Client,
-    method: Method,
+    method: Result<Method, String>,
     path: String,
     query: Vec<(String, String)>,
     body: Option<Result<Vec<u8>, String>>,
@@ -52,7 +52,7 @@ pub struct RawRequest<'a> {
 impl std::fmt::Debug for RawRequest<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RawRequest")
-            .field("method", &self.method)
+            .field("method", &self.method.as_ref().map(Method::as_str))
             .field("path", &self.path)
             .field("query_params", &self.query.len())
             .field(
@@ -65,13 +65,15 @@ impl std::fmt::Debug for RawRequest<'_> {
 }
 
 impl Client {
-    /// A request to `path` (absolute, under the base URL, for example
+    /// A request with `method` (`"GET"`, `"POST"`, ...; checked when it is
+    /// sent) to `path` (absolute, under the base URL, for example
     /// `/api/order/pay/token`) that the spec does not describe. See
     /// [`crate::raw`].
-    pub fn raw(&self, method: Method, path: &str) -> RawRequest<'_> {
+    pub fn raw(&self, method: &str, path: &str) -> RawRequest<'_> {
         RawRequest {
             client: self,
-            method,
+            method: Method::from_bytes(method.to_ascii_uppercase().as_bytes())
+                .map_err(|_| format!("{method:?} is not an HTTP method")),
             path: path.to_owned(),
             query: Vec::new(),
             body: None,
@@ -95,7 +97,7 @@ impl RawRequest<'_> {
 
     /// Declares that sending this request twice has the same effect as
     /// once: it is then retried on transient failures like a generated read
-    /// call, and its errors are [`Error::is_safe_to_retry`]. Without it the
+    /// call, and its errors may be [`Error::is_retryable`]. Without it the
     /// request is treated as moving money: sent at most once.
     pub fn read_only(mut self) -> Self {
         self.read_only = true;
@@ -118,7 +120,7 @@ impl RawRequest<'_> {
         if !self.query.is_empty() {
             url.query_pairs_mut().extend_pairs(&self.query);
         }
-        let mut request = reqwest::Request::new(self.method.clone(), url);
+        let mut request = reqwest::Request::new(self.method.clone()?, url);
         if let Some(body) = &self.body {
             let body = body.clone()?;
             request.headers_mut().insert(
@@ -149,6 +151,7 @@ impl RawRequest<'_> {
         let sent = call::with_record(
             Arc::clone(&record),
             self.client
+                .transport
                 .send_raw(request, self.read_only, RAW_OPERATION_ID),
         )
         .await

@@ -37,9 +37,9 @@ use std::time::Duration;
 
 use futures_util::{Stream, StreamExt};
 
-use crate::call::PaginatedExt;
+use crate::operation::sealed::Token;
 use crate::operation::{ListedOrder, Paginated};
-use crate::{Amount, CallExt, Error, Timestamp};
+use crate::{Amount, Error, Timestamp};
 
 /// Orders per page asked for (Aurpay's documented maximum page size is not
 /// published; 50 is accepted by every known caller).
@@ -126,10 +126,10 @@ impl<B: Paginated> std::fmt::Debug for ChangedOrders<'_, B> {
 /// ```
 pub fn changed_since<'a, B>(list: B, since: Timestamp) -> ChangedOrders<'a, B>
 where
-    B: Paginated + CallExt + Clone + Send + 'a,
+    B: Paginated + 'a,
     B::Item: ListedOrder + Send + 'a,
 {
-    let started_at = Timestamp::now();
+    let started_at = list.clock(Token(())).now();
     ChangedOrders {
         list: Some(list),
         page_size: PAGE_SIZE,
@@ -146,7 +146,7 @@ where
 
 impl<'a, B> ChangedOrders<'a, B>
 where
-    B: Paginated + CallExt + Clone + Send + 'a,
+    B: Paginated + 'a,
     B::Item: ListedOrder + Send + 'a,
 {
     /// Orders per page asked for (default 50; at least 1).
@@ -180,7 +180,7 @@ where
             if self.stream.is_none()
                 && let Some(list) = self.list.take()
             {
-                self.stream = Some(Box::pin(list.items(self.page_size)));
+                self.stream = Some(Box::pin(crate::call::items(list, self.page_size)));
             }
             let Some(stream) = self.stream.as_mut() else {
                 self.stop = Stop::End;
@@ -279,7 +279,7 @@ where
 /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// # let sandbox = aurpay_api::sandbox::Sandbox::start().await?;
 /// # let client = sandbox.client()?;
-/// let sent_at = Timestamp::now();
+/// let sent_at = aurpay_api::clock::Clock::now(&aurpay_api::clock::SystemClock);
 /// // ... the create call for 20.00 USD timed out ...
 /// let found = reconcile::candidates(
 ///     client.get_orders(),
@@ -301,7 +301,7 @@ pub async fn candidates<B>(
     skew: Duration,
 ) -> Result<Candidates<B::Item>, Error>
 where
-    B: Paginated + CallExt + Clone + Send,
+    B: Paginated,
     B::Item: ListedOrder + Send,
 {
     let earliest = sent_at.earlier_by(skew);

@@ -90,6 +90,11 @@ impl RetryPolicy {
         self
     }
 
+    /// The deadline, for capping a `Retry-After`.
+    pub(crate) fn deadline_value(&self) -> Duration {
+        self.deadline
+    }
+
     /// The back-off before retry number `attempt` (1-based): exponential,
     /// with "equal jitter" (between half and all of the exponential value).
     fn backoff(&self, attempt: u32) -> Duration {

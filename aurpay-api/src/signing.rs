@@ -13,7 +13,6 @@
 //! These functions are public so that you can check a signature by hand.
 
 use std::fmt;
-use std::sync::Arc;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -25,43 +24,6 @@ use secrecy::ExposeSecret;
 
 use crate::credentials::SignatureKey;
 use crate::{SignatureAlgorithm, Timestamp};
-
-/// The signing time source. The client uses [`SystemClock`]; tests inject
-/// a fixed time. Time is the SDK's one time type, [`Timestamp`].
-pub trait Clock: Send + Sync + fmt::Debug {
-    /// The current time.
-    fn now(&self) -> Timestamp;
-}
-
-/// The system's clock.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct SystemClock;
-
-impl Clock for SystemClock {
-    fn now(&self) -> Timestamp {
-        Timestamp::now()
-    }
-}
-
-/// A clock that always says the same time.
-///
-/// ```
-/// use aurpay_api::signing::{Clock, FixedClock};
-/// let clock = FixedClock("2024-06-17T00:00:00Z".parse().unwrap());
-/// assert_eq!(aurpay_api::signing::format_date(&clock.now()), "2024-06-17T00:00:00Z");
-/// ```
-#[derive(Clone, Debug)]
-pub struct FixedClock(pub Timestamp);
-
-impl Clock for FixedClock {
-    fn now(&self) -> Timestamp {
-        self.0.clone()
-    }
-}
-
-pub(crate) fn system_clock() -> Arc<dyn Clock> {
-    Arc::new(SystemClock)
-}
 
 /// The `Date` header value: ISO-8601 UTC, whole seconds, `Z` suffix.
 ///
@@ -147,6 +109,7 @@ pub fn sign(algorithm: &SignatureAlgorithm, secret: &[u8], message: &str) -> Opt
 
 /// The headers signature authentication adds to one request.
 #[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct SignatureHeaders {
     /// `Algorithm`.
     pub algorithm: String,
@@ -461,7 +424,7 @@ mod tests {
     #[test]
     fn date_is_utc_whole_seconds() {
         let t: DateTime<Utc> = "2024-06-17T08:00:00.999+08:00".parse().unwrap();
-        assert_eq!(format_date(&Timestamp::from(t)), "2024-06-17T00:00:00Z");
+        assert_eq!(format_date(&Timestamp::from_utc(t)), "2024-06-17T00:00:00Z");
         let zoned: Timestamp = "2024-06-17T08:00:00.999+08:00".parse().unwrap();
         assert_eq!(format_date(&zoned), "2024-06-17T00:00:00Z");
     }

@@ -15,16 +15,22 @@ use serde::{Deserialize, Serialize, Serializer};
 /// (`2025-02-06T00:00:00Z`, `...+08:00`) is accepted too. The text Aurpay
 /// sent is kept and serialized back unchanged.
 ///
+/// Timestamps compare by the instant they denote; times the SDK makes
+/// itself (from a [`Clock`](crate::clock::Clock)) are written in the same
+/// zoneless form, with a fraction only when there is one.
+///
 /// ```
+/// use std::time::Duration;
 /// use aurpay_api::Timestamp;
 ///
 /// let t: Timestamp = "2025-02-06T00:00:00".parse()?;
 /// assert_eq!(t.to_string(), "2025-02-06T00:00:00");
-/// assert_eq!(t.offset(), None);
-/// assert_eq!(t.to_utc().to_rfc3339(), "2025-02-06T00:00:00+00:00");
 ///
 /// let zoned: Timestamp = "2025-02-06T08:00:00+08:00".parse()?;
-/// assert_eq!(zoned.to_utc(), t.to_utc());
+/// assert_eq!(zoned, t); // the same instant
+/// assert_eq!(zoned.as_str(), "2025-02-06T08:00:00+08:00"); // as written
+/// assert_eq!(t.later_by(Duration::from_millis(1500)).as_str(), "2025-02-06T00:00:01.500");
+/// assert_eq!(t.later_by(Duration::from_secs(90)).duration_since(&t), Some(Duration::from_secs(90)));
 /// # Ok::<(), aurpay_api::ParseTimestampError>(())
 /// ```
 #[derive(Clone)]
@@ -50,19 +56,9 @@ impl fmt::Display for ParseTimestampError {
 impl std::error::Error for ParseTimestampError {}
 
 impl Timestamp {
-    /// The wall-clock time as written, without a zone.
-    pub fn naive(&self) -> NaiveDateTime {
-        self.naive
-    }
-
-    /// The zone offset, when the text carried one.
-    pub fn offset(&self) -> Option<FixedOffset> {
-        self.offset
-    }
-
     /// The instant, reading a zoneless timestamp as UTC (Aurpay does not
     /// document its zone; UTC is inferred).
-    pub fn to_utc(&self) -> DateTime<Utc> {
+    pub(crate) fn to_utc(&self) -> DateTime<Utc> {
         match self.offset {
             Some(offset) => (self.naive - offset).and_utc(),
             None => self.naive.and_utc(),
@@ -140,14 +136,33 @@ fn parse_plain(text: &str) -> Option<NaiveDateTime> {
 }
 
 impl Timestamp {
-    /// The current time, UTC, in Aurpay's zoneless form.
-    ///
-    /// ```
-    /// let now = aurpay_api::Timestamp::now();
-    /// assert!(now.offset().is_none());
-    /// ```
-    pub fn now() -> Timestamp {
-        Timestamp::from(DateTime::<Utc>::from(std::time::SystemTime::now()))
+    /// The system's current time: only [`SystemClock`](crate::clock::SystemClock)
+    /// reads it; everything else asks the injected clock.
+    pub(crate) fn system_now() -> Timestamp {
+        Timestamp::from_utc(DateTime::<Utc>::from(std::time::SystemTime::now()))
+    }
+
+    /// How long after `earlier` this instant is; `None` if it is before.
+    pub fn duration_since(&self, earlier: &Timestamp) -> Option<std::time::Duration> {
+        (self.to_utc() - earlier.to_utc()).to_std().ok()
+    }
+
+    /// Microseconds since the Unix epoch (how the SQL stores keep times).
+    pub(crate) fn unix_micros(&self) -> i64 {
+        self.to_utc().timestamp_micros()
+    }
+
+    /// The instant `micros` microseconds after the Unix epoch.
+    pub(crate) fn from_unix_micros(micros: i64) -> Timestamp {
+        Timestamp::from_utc(DateTime::<Utc>::from_timestamp_micros(micros).unwrap_or_default())
+    }
+
+    /// The same instant without its fraction of a second: how Aurpay
+    /// writes times (the sandbox's answers).
+    pub(crate) fn whole_seconds(&self) -> Timestamp {
+        Timestamp::from_utc(
+            DateTime::<Utc>::from_timestamp(self.to_utc().timestamp(), 0).unwrap_or_default(),
+        )
     }
 
     /// This instant moved back by `duration` (UTC, zoneless), or the
@@ -164,7 +179,7 @@ impl Timestamp {
             .ok()
             .and_then(|delta| self.to_utc().checked_sub_signed(delta))
             .unwrap_or(DateTime::<Utc>::MIN_UTC);
-        Timestamp::from(moved)
+        Timestamp::from_utc(moved)
     }
 
     /// This instant moved forward by `duration` (UTC, zoneless), or the
@@ -181,16 +196,17 @@ impl Timestamp {
             .ok()
             .and_then(|delta| self.to_utc().checked_add_signed(delta))
             .unwrap_or(DateTime::<Utc>::MAX_UTC);
-        Timestamp::from(moved)
+        Timestamp::from_utc(moved)
     }
 }
 
-impl From<DateTime<Utc>> for Timestamp {
-    /// Written in Aurpay's zoneless form, UTC.
-    fn from(time: DateTime<Utc>) -> Self {
+impl Timestamp {
+    /// Written in Aurpay's zoneless form, UTC, with a fraction of a second
+    /// only when there is one.
+    pub(crate) fn from_utc(time: DateTime<Utc>) -> Self {
         let naive = time.naive_utc();
         Timestamp {
-            text: naive.format("%Y-%m-%dT%H:%M:%S").to_string().into(),
+            text: naive.format("%Y-%m-%dT%H:%M:%S%.f").to_string().into(),
             naive,
             offset: None,
         }
@@ -249,6 +265,7 @@ impl<'de> Deserialize<'de> for Timestamp {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for Timestamp {
     fn schema_name() -> Cow<'static, str> {
         "Timestamp".into()

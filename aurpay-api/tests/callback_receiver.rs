@@ -153,7 +153,9 @@ async fn send(
 }
 
 fn now() -> String {
-    aurpay_api::signing::format_date(&aurpay_api::Timestamp::now())
+    aurpay_api::signing::format_date(&aurpay_api::clock::Clock::now(
+        &aurpay_api::clock::SystemClock,
+    ))
 }
 
 #[tokio::test]

@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 
 use aurpay_api::callback::{CallbackEvent, CallbackRequest, CallbackUrls};
 use aurpay_api::sandbox::Sandbox;
-use aurpay_api::{Amount, CallExt, types};
+use aurpay_api::{Amount, types};
 use base64::Engine as _;
 use serde_json::{Value, json};
 
@@ -264,12 +264,12 @@ async fn merchant(
                 .await
                 .unwrap_or_default();
             let url = format!("{origin}{}", parts.uri);
-            match verifier.verify(&CallbackRequest {
-                method: parts.method.as_str(),
-                url: &url,
-                headers: &parts.headers,
-                body: &body,
-            }) {
+            match verifier.verify(&CallbackRequest::new(
+                parts.method.as_str(),
+                &url,
+                &parts.headers,
+                &body,
+            )) {
                 Ok(callback) => {
                     let reference = callback.reference().unwrap_or_default().to_owned();
                     record.lock().unwrap().push((reference, callback.event()));

@@ -11,8 +11,7 @@ mod support;
 use std::time::Duration;
 
 use aurpay_api::{
-    Amount, CallExt, Client, Credentials, Error, ErrorKind, Outcome, RetryPolicy,
-    SignatureAlgorithm, types,
+    Amount, Client, Credentials, Error, ErrorKind, Outcome, RetryPolicy, SignatureAlgorithm, types,
 };
 use support::raw::{self, Act, RawServer, TEST_CA_PEM};
 
@@ -124,7 +123,7 @@ async fn redirects_are_never_followed_and_carry_no_credentials_elsewhere() {
                     "{case}"
                 );
                 assert_eq!(error.outcome(), Outcome::Unknown, "{case}");
-                assert_eq!(error.is_safe_to_retry(), call == Call::Read, "{case}");
+                assert_eq!(support::safe_to_retry(&error), call == Call::Read, "{case}");
                 let received = server.requests();
                 assert_eq!(received.len(), 1, "sent exactly once: {case}");
                 assert!(has_credentials(&received[0]), "{case}");
@@ -511,7 +510,7 @@ async fn every_row_of_the_outcome_table_for_both_schemes_and_both_kinds_of_call(
                 assert_eq!(error.outcome(), row.outcome, "outcome: {case}");
                 let safe = call == Call::Read
                     || matches!(row.outcome, Outcome::NotSent | Outcome::Refused);
-                assert_eq!(error.is_safe_to_retry(), safe, "retry safety: {case}");
+                assert_eq!(support::safe_to_retry(&error), safe, "retry safety: {case}");
                 assert_eq!(error.moves_money(), call == Call::Money, "{case}");
                 if row.outcome == Outcome::Applied {
                     let data = error.data().expect("raw data kept");
@@ -551,7 +550,7 @@ async fn nothing_sent_rows_for_both_schemes_and_both_kinds_of_call() {
                 "a refused connection is retried even for money: {error:?}"
             );
             assert_eq!(error.outcome(), Outcome::NotSent);
-            assert!(error.is_safe_to_retry());
+            assert!(support::safe_to_retry(&error));
         }
         let server = RawServer::start().await;
         let client = client(&server.url(), auth);
@@ -568,7 +567,7 @@ async fn nothing_sent_rows_for_both_schemes_and_both_kinds_of_call() {
                 "{error:?}"
             );
             assert_eq!(error.outcome(), Outcome::NotSent);
-            assert!(error.is_safe_to_retry());
+            assert!(support::safe_to_retry(&error));
         }
         assert_eq!(server.connections(), 0);
     }

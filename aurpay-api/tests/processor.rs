@@ -9,7 +9,7 @@ use std::time::Duration;
 use aurpay_api::callback::{CallbackEvent, CallbackRequest, CallbackUrls, VerifiedCallback};
 use aurpay_api::processor::{MemoryStore, OrderState, ProcessError, Processed, Processor};
 use aurpay_api::sandbox::{CallbackFault, Payment, Release, Repeat, Sandbox};
-use aurpay_api::{Amount, CallExt, types};
+use aurpay_api::{Amount, types};
 
 /// A shop's effects: how many times each (reference, state) was applied.
 #[derive(Default)]
@@ -69,14 +69,14 @@ async fn shop() -> Shop {
                 .await
                 .unwrap_or_default();
             let url = format!("{origin}{}", parts.uri);
-            let status = match verifier.verify(&CallbackRequest {
-                method: parts.method.as_str(),
-                url: &url,
-                headers: &parts.headers,
-                body: &body,
-            }) {
+            let status = match verifier.verify(&CallbackRequest::new(
+                parts.method.as_str(),
+                &url,
+                &parts.headers,
+                &body,
+            )) {
                 Ok(callback) => process(&processor, &effects, &callback).await,
-                Err(rejection) => rejection.status(),
+                Err(rejection) => rejection.http_status(),
             };
             answered.lock().unwrap().push(status);
             axum::http::StatusCode::from_u16(status).unwrap()

@@ -23,7 +23,7 @@ use aurpay_api::processor::{
 };
 use aurpay_api::reconcile::{self, Stop};
 use aurpay_api::sandbox::{CallbackFault, Fault, Payment, Repeat, Sandbox};
-use aurpay_api::{Amount, CallExt, ListedOrder, Operation, OrderStatus, Outcome, Timestamp, types};
+use aurpay_api::{Amount, ListedOrder, Operation, OrderStatus, Outcome, types};
 
 mod support;
 
@@ -404,14 +404,12 @@ async fn replica_process() {
                 // Aurpay retries until it gets a 200: so does this replica
                 // (bounded).
                 for _ in 0..200 {
-                    let headers = signer.headers_now(&url);
+                    let headers = signer.headers(
+                        &url,
+                        &aurpay_api::clock::Clock::now(&aurpay_api::clock::SystemClock),
+                    );
                     let callback = verifier
-                        .verify(&CallbackRequest {
-                            method: "GET",
-                            url: &url,
-                            headers: &headers,
-                            body: b"",
-                        })
+                        .verify(&CallbackRequest::new("GET", &url, &headers, b""))
                         .unwrap();
                     let effects = Arc::clone(&effects);
                     let outcome = processor
@@ -461,7 +459,8 @@ async fn create_order(client: &aurpay_api::Client, price: u32) -> types::Payment
 async fn a_pass_yields_each_order_once_while_pages_shift() {
     let sandbox = Sandbox::start().await.unwrap();
     let client = sandbox.client().unwrap();
-    let since = Timestamp::now().earlier_by(Duration::from_secs(5));
+    let since = aurpay_api::clock::Clock::now(&aurpay_api::clock::SystemClock)
+        .earlier_by(Duration::from_secs(5));
     let mut created = Vec::new();
     for price in 1..=12 {
         created.push(create_order(&client, price).await.order_id);
@@ -484,7 +483,7 @@ async fn a_pass_yields_each_order_once_while_pages_shift() {
         assert!(yielded.contains(order), "missed {order}: {yielded:?}");
     }
     assert_eq!(pass.stopped(), Stop::End);
-    assert!(pass.next_since() <= Timestamp::now());
+    assert!(pass.next_since() <= aurpay_api::clock::Clock::now(&aurpay_api::clock::SystemClock));
 }
 
 /// A pass stops at its cutoff (orders created before `since - horizon`)
@@ -497,7 +496,8 @@ async fn a_pass_stops_at_its_cutoff_and_its_limit() {
         create_order(&client, price).await;
     }
     // Everything was created before a `since` an hour from now.
-    let future = Timestamp::now().later_by(Duration::from_secs(3600));
+    let future = aurpay_api::clock::Clock::now(&aurpay_api::clock::SystemClock)
+        .later_by(Duration::from_secs(3600));
     let mut pass = reconcile::changed_since(client.get_orders(), future.clone())
         .horizon(Duration::from_secs(60));
     assert!(pass.next().await.unwrap().is_none());
@@ -510,7 +510,8 @@ async fn a_pass_stops_at_its_cutoff_and_its_limit() {
     assert!(pass.next().await.unwrap().is_none());
     assert_eq!((pass.stopped(), pass.orders_read()), (Stop::End, 6));
     // The limit.
-    let since = Timestamp::now().earlier_by(Duration::from_secs(60));
+    let since = aurpay_api::clock::Clock::now(&aurpay_api::clock::SystemClock)
+        .earlier_by(Duration::from_secs(60));
     let mut pass = reconcile::changed_since(client.get_orders(), since)
         .max_orders(4)
         .page_size(3);
@@ -528,7 +529,8 @@ async fn reconciliation_applies_a_missed_callback_once() {
     let sandbox = Sandbox::start().await.unwrap();
     let client = sandbox.client().unwrap();
     let processor = Processor::new(client.clone(), SqliteStore::open_in_memory().unwrap());
-    let since = Timestamp::now().earlier_by(Duration::from_secs(5));
+    let since = aurpay_api::clock::Clock::now(&aurpay_api::clock::SystemClock)
+        .earlier_by(Duration::from_secs(5));
     let order = create_order(&client, 30).await;
     processor.link("cart-r", &order.order_id).await.unwrap();
     sandbox.inject_callback_fault(CallbackFault::Drop, Repeat::UntilCleared);
@@ -590,7 +592,7 @@ async fn a_lost_create_answer_is_resolved_to_its_order() {
         .await
         .unwrap();
 
-    let sent_at = Timestamp::now();
+    let sent_at = aurpay_api::clock::Clock::now(&aurpay_api::clock::SystemClock);
     sandbox.inject(Operation::GET_PAYMENT_INFO, Fault::Reset, Repeat::Once);
     let error = client
         .get_payment_info()

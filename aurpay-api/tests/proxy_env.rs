@@ -5,7 +5,7 @@
 
 mod support;
 
-use aurpay_api::{CallExt, Client, Credentials};
+use aurpay_api::{Client, Credentials};
 use support::raw::{self, RawServer};
 
 #[tokio::test]

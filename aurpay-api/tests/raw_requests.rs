@@ -7,9 +7,7 @@ mod support;
 
 use std::time::Duration;
 
-use aurpay_api::{
-    Client, Credentials, ErrorKind, Method, Outcome, RetryPolicy, SignatureAlgorithm,
-};
+use aurpay_api::{Client, Credentials, ErrorKind, Outcome, RetryPolicy, SignatureAlgorithm};
 use serde::Deserialize;
 use serde_json::json;
 use support::raw::{self as bytes, RawServer};
@@ -63,7 +61,7 @@ async fn raw_get_and_post_are_authenticated_signed_and_decoded() {
     for (server, client) in servers().await {
         server.push(Reply::ok(json!({"valid": true, "merchant": "mct-1"})));
         let verified: serde_json::Value = client
-            .raw(Method::GET, "/api/plugin/key/verify")
+            .raw("GET", "/api/plugin/key/verify")
             .query("key", "a b&c")
             .read_only()
             .call()
@@ -73,7 +71,7 @@ async fn raw_get_and_post_are_authenticated_signed_and_decoded() {
 
         server.push(Reply::ok(json!({"token": "tok-123"})));
         let token: PayToken = client
-            .raw(Method::POST, "/api/order/pay/token")
+            .raw("POST", "/api/order/pay/token")
             .json(&json!({"platform": "CUSTOM", "origin": {"id": "42", "price": 20.5}}))
             .call()
             .await
@@ -103,7 +101,7 @@ async fn raw_get_and_post_are_authenticated_signed_and_decoded() {
             r#"{"code":10001,"message":"unknown platform","result":false}"#,
         ));
         let error = client
-            .raw(Method::POST, "/api/order/pay/token")
+            .raw("POST", "/api/order/pay/token")
             .json(&json!({}))
             .call::<serde_json::Value>()
             .await
@@ -133,24 +131,24 @@ async fn only_read_only_raw_requests_are_retried() {
     );
     server.set_fallback(page);
     let error = client
-        .raw(Method::POST, "/api/order/pay/token")
+        .raw("POST", "/api/order/pay/token")
         .json(&json!({"a": 1}))
         .call::<serde_json::Value>()
         .await
         .unwrap_err();
     assert!(matches!(error.kind(), ErrorKind::Http { status: 502, .. }));
     assert_eq!(error.outcome(), Outcome::Unknown);
-    assert!(!error.is_safe_to_retry(), "assumed to move money");
+    assert!(!support::safe_to_retry(&error), "assumed to move money");
     assert_eq!(server.requests().len(), 1, "sent once");
 
     let error = client
-        .raw(Method::POST, "/api/plugin/key/verify")
+        .raw("POST", "/api/plugin/key/verify")
         .json(&json!({"a": 1}))
         .read_only()
         .call::<serde_json::Value>()
         .await
         .unwrap_err();
-    assert!(error.is_safe_to_retry());
+    assert!(support::safe_to_retry(&error));
     assert_eq!(server.requests().len(), 4, "declared read-only: 3 attempts");
 
     // A redirect is not followed, a success with unexpected data is applied.
@@ -160,7 +158,7 @@ async fn only_read_only_raw_requests_are_retried() {
         "",
     ));
     let error = client
-        .raw(Method::POST, "/api/order/pay/token")
+        .raw("POST", "/api/order/pay/token")
         .call::<serde_json::Value>()
         .await
         .unwrap_err();
@@ -173,7 +171,7 @@ async fn only_read_only_raw_requests_are_retried() {
         r#"{"code":0,"result":true,"data":{"token":7}}"#,
     ));
     let error = client
-        .raw(Method::POST, "/api/order/pay/token")
+        .raw("POST", "/api/order/pay/token")
         .call::<PayToken>()
         .await
         .unwrap_err();
@@ -200,7 +198,7 @@ async fn raw_paths_cannot_leave_the_base_url() {
         "",
     ] {
         let error = client
-            .raw(Method::GET, path)
+            .raw("GET", path)
             .read_only()
             .call::<serde_json::Value>()
             .await
@@ -213,7 +211,7 @@ async fn raw_paths_cannot_leave_the_base_url() {
     }
     let anonymous = Client::builder().base_url(server.url()).build().unwrap();
     let error = anonymous
-        .raw(Method::GET, "/api/x")
+        .raw("GET", "/api/x")
         .call::<serde_json::Value>()
         .await
         .unwrap_err();
@@ -235,7 +233,7 @@ async fn raw_request_query_and_body_stay_out_of_debug_and_error_sources() {
         .build()
         .unwrap();
     let request = client
-        .raw(Method::POST, "/api/plugin/key/verify")
+        .raw("POST", "/api/plugin/key/verify")
         .query("key", IN_QUERY)
         .json(&json!({"password": IN_BODY}));
     let shown = format!("{request:?}");

@@ -9,7 +9,7 @@ mod support;
 use std::time::{Duration, Instant};
 
 use aurpay_api::{
-    Amount, CallExt, Client, Credentials, DEFAULT_MAX_RESPONSE_BYTES, ErrorKind, Outcome, types,
+    Amount, Client, Credentials, DEFAULT_MAX_RESPONSE_BYTES, ErrorKind, Outcome, types,
 };
 use support::raw::{Act, RawServer};
 
@@ -72,7 +72,7 @@ async fn oversized_answers_stop_at_the_limit_with_bounded_memory() {
                 "{name}: {error:?}"
             );
             assert_eq!(error.outcome(), Outcome::Unknown, "{name}");
-            assert_eq!(error.is_safe_to_retry(), !money, "{name}");
+            assert_eq!(support::safe_to_retry(&error), !money, "{name}");
         }
     }
     assert_eq!(

@@ -1,6 +1,8 @@
 //! The sandbox: every operation with each auth scheme, auth failures, each
 //! control, GET and POST callbacks with retries after a 500, and each fault.
 
+mod support;
+
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -9,7 +11,7 @@ use aurpay_api::sandbox::{
     CallbackFault, Fault, Payment, Release, Repeat, Sandbox, SandboxConfig, SandboxError,
 };
 use aurpay_api::{
-    Amount, CallExt, Client, Credentials, ErrorKind, Operation, OrderStatus, Outcome, RetryPolicy,
+    Amount, Client, Credentials, ErrorKind, Operation, OrderStatus, Outcome, RetryPolicy,
     SignatureAlgorithm, types,
 };
 use rust_decimal::Decimal;
@@ -452,12 +454,7 @@ async fn get_and_post_callbacks_are_signed_and_retried_after_a_500() {
     for (method, uri, body, headers) in &seen {
         let url = format!("{receiver}{uri}");
         let callback = verifier
-            .verify(&CallbackRequest {
-                method,
-                url: &url,
-                headers,
-                body,
-            })
+            .verify(&CallbackRequest::new(method, &url, headers, body))
             .unwrap_or_else(|r| panic!("{method} {uri}: {r}"));
         assert_eq!(headers["api-key"], sandbox.config().api_key.as_str());
         if uri.contains("post-1") {
@@ -586,7 +583,7 @@ async fn fault_dropped_connection() {
     assert!(
         matches!(error.kind(), ErrorKind::ConnectionLost { attempts: 1 })
             && error.outcome() == Outcome::Unknown
-            && !error.is_safe_to_retry(),
+            && !support::safe_to_retry(&error),
         "{error:?}"
     );
     let orders = client.get_orders().call().await.unwrap();
@@ -645,7 +642,7 @@ async fn faults_before_and_after_processing() {
             .await
             .unwrap_err();
         assert_eq!(error.outcome(), Outcome::Unknown, "{fault:?}: {error:?}");
-        assert!(!error.is_safe_to_retry(), "{fault:?}");
+        assert!(!support::safe_to_retry(&error), "{fault:?}");
         let orders = client.get_orders().call().await.unwrap();
         assert_eq!(orders.total, 1, "{fault:?}: processed once, findable");
         // Once means once: the next call is answered normally.
@@ -687,7 +684,7 @@ async fn fault_html_error_page_and_repeat_counts() {
         Repeat::Times(2),
     );
     let error = client.get_orders().call().await.unwrap_err();
-    assert_eq!(error.status(), Some(503), "{error:?}");
+    assert_eq!(error.http_status(), Some(503), "{error:?}");
     assert_eq!(error.outcome(), Outcome::Unknown);
     client.get_orders().call().await.unwrap();
     // Until cleared.
@@ -1032,16 +1029,14 @@ async fn failed_attempts_and_the_callback_signer() {
     );
 
     let url = urls.paid("forged").unwrap();
-    let headers = sandbox.callback_signer().headers_now(&url);
+    let headers = sandbox.callback_signer().headers(
+        &url,
+        &aurpay_api::clock::Clock::now(&aurpay_api::clock::SystemClock),
+    );
     let verified = sandbox
         .callback_verifier()
         .callback_urls(&urls)
-        .verify(&CallbackRequest {
-            method: "GET",
-            url: &url,
-            headers: &headers,
-            body: b"",
-        })
+        .verify(&CallbackRequest::new("GET", &url, &headers, b""))
         .expect("the sandbox's signer signs as its callbacks are signed");
     assert_eq!(verified.reference(), Some("forged"));
     assert_eq!(headers["api-key"], sandbox.config().api_key.as_str());

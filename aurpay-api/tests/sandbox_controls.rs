@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use aurpay_api::sandbox::{Sandbox, codes};
-use aurpay_api::{Amount, CallExt, OrderStatus, types};
+use aurpay_api::{Amount, OrderStatus, types};
 use serde_json::Value;
 
 async fn control(sandbox: &Sandbox, method: reqwest::Method, path_and_query: &str) -> (u16, Value) {
@@ -111,7 +111,7 @@ async fn faults_over_http() {
     .await;
     assert_eq!(injected["data"]["operation_id"], "get_bln_balance");
     let error = client.get_bln_balance().call().await.unwrap_err();
-    assert_eq!(error.status(), Some(503));
+    assert_eq!(error.http_status(), Some(503));
     post(&sandbox, "/__sandbox/faults/clear").await;
     client.get_bln_balance().call().await.unwrap();
     for bad in [

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use aurpay_api::callback::CallbackEvent;
 use aurpay_api::sandbox::{CallbackFault, Fault, Payment, Release, Repeat, Sandbox};
-use aurpay_api::{Amount, CallExt, Operation};
+use aurpay_api::{Amount, Operation};
 use serde_json::{Value, json};
 
 mod support;
@@ -372,7 +372,10 @@ async fn two_replicas_on_one_postgres() {
         for replica in [&a, &b, &a, &b] {
             let (http, headers, target) = (
                 http.clone(),
-                signer.headers_now(&signed),
+                signer.headers(
+                    &signed,
+                    &aurpay_api::clock::Clock::now(&aurpay_api::clock::SystemClock),
+                ),
                 format!("{}{path}", replica.url),
             );
             deliveries.push(tokio::spawn(async move {

@@ -7,7 +7,7 @@ mod support;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
-use aurpay_api::{CallExt, Client, Credentials, SignatureAlgorithm, types};
+use aurpay_api::{Client, Credentials, SignatureAlgorithm, types};
 use serde_json::json;
 use support::{Auth, Reply, TestServer};
 

@@ -167,8 +167,11 @@ proptest! {
     #[test]
     fn plain_timestamps_agree_with_chrono(y in 1970i32..2100, mo in 1u32..=12, d in 1u32..=31, h in 0u32..24, mi in 0u32..60, s in 0u32..60) {
         let text = format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}");
-        let ours = text.parse::<Timestamp>().ok().map(|t| t.naive());
-        let chrono = chrono::NaiveDateTime::parse_from_str(&text, "%Y-%m-%dT%H:%M:%S").ok();
+        let epoch: Timestamp = "1970-01-01T00:00:00".parse().unwrap();
+        let ours = text.parse::<Timestamp>().ok().map(|t| t.duration_since(&epoch).unwrap().as_secs());
+        let chrono = chrono::NaiveDateTime::parse_from_str(&text, "%Y-%m-%dT%H:%M:%S")
+            .ok()
+            .map(|n| n.and_utc().timestamp() as u64);
         prop_assert_eq!(ours, chrono);
     }
 
@@ -281,7 +284,6 @@ fn timestamps_zoneless_and_zoned() {
         serde_json::to_value(&naive).unwrap(),
         json!("2025-02-06T00:00:00")
     );
-    assert_eq!(naive.offset(), None);
     let utc: Timestamp = serde_json::from_value(json!("2025-02-06T00:00:00Z")).unwrap();
     let plus8: Timestamp = serde_json::from_value(json!("2025-02-06T08:00:00+08:00")).unwrap();
     let fraction: Timestamp = serde_json::from_value(json!("2025-02-06T00:00:00.000")).unwrap();

@@ -4,13 +4,11 @@
 
 mod support;
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use aurpay_api::signing::FixedClock;
 use aurpay_api::{
-    Amount, CallExt, Client, Credentials, ErrorKind, OrderStatus, Outcome, PaginatedExt,
-    RetryPolicy, SignatureAlgorithm, TransactionType, types,
+    Amount, Client, Credentials, ErrorKind, OrderStatus, Outcome, RetryPolicy, SignatureAlgorithm,
+    TransactionType, types,
 };
 use futures_util::TryStreamExt;
 use serde_json::json;
@@ -195,9 +193,9 @@ async fn signature_uses_the_injected_clock() {
     let client = Client::builder()
         .base_url(server.url())
         .credentials(Credentials::signature(TOKEN, SECRET, SignatureAlgorithm::HmacSha256).unwrap())
-        .clock(Arc::new(FixedClock(
+        .clock(aurpay_api::clock::ManualClock::starting_at(
             "2024-06-17T00:00:00Z".parse().unwrap(),
-        )))
+        ))
         .build()
         .unwrap();
     server.push(Reply::ok(json!({"balance": "0.1"})));
@@ -225,7 +223,7 @@ async fn html_502_is_undecodable_with_status_and_snippet_after_retries() {
                 assert!(snippet.starts_with("<html>"), "{snippet}");
                 assert_eq!(error.operation(), Some("get_orders_details"));
                 assert_eq!(error.outcome(), Outcome::Unknown);
-                assert!(error.is_safe_to_retry(), "a read call");
+                assert!(support::safe_to_retry(&error), "a read call");
             }
             other => panic!("{scheme:?}: expected Http, got {other:?}"),
         }
@@ -442,7 +440,7 @@ async fn slow_get_is_retried_and_slow_payment_is_outcome_unknown_sent_once() {
             matches!(error.kind(), ErrorKind::Timeout { attempts: 1 })
                 && error.operation() == Some("get_payment_info")
                 && error.outcome() == Outcome::Unknown
-                && !error.is_safe_to_retry(),
+                && !support::safe_to_retry(&error),
             "{error:?}"
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -490,7 +488,7 @@ async fn connection_reset_is_transport_for_get_and_outcome_unknown_for_payment()
     assert!(
         matches!(error.kind(), ErrorKind::ConnectionLost { attempts: 1 })
             && error.outcome() == Outcome::Unknown
-            && !error.is_safe_to_retry(),
+            && !support::safe_to_retry(&error),
         "{error:?}"
     );
     assert_eq!(

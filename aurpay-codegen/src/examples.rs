@@ -84,7 +84,6 @@ fn param_literal(
 /// The rustdoc example of one operation, as Markdown.
 pub fn doc_example(op: &OperationModel) -> Result<String, String> {
     let mut uses: BTreeSet<&'static str> = BTreeSet::new();
-    uses.insert("CallExt");
     let mut calls = vec![format!("    .{}()", op.id)];
     for param in &op.params {
         match &param.example {
@@ -140,12 +139,18 @@ pub fn doc_example(op: &OperationModel) -> Result<String, String> {
     }
     calls.push("    .call()".to_owned());
     calls.push("    .await?;".to_owned());
-    let uses = uses.into_iter().collect::<Vec<_>>().join(", ");
+    let uses = match uses.len() {
+        0 => String::new(),
+        _ => format!(
+            "use aurpay_api::{{{}}};\n",
+            uses.into_iter().collect::<Vec<_>>().join(", ")
+        ),
+    };
     Ok(format!(
         "Example, with the spec's example values (it runs as a test against \
          the sandbox, feature `sandbox`, seeded with the spec's examples):\n\n\
          ```\n\
-         use aurpay_api::{{{uses}}};\n\
+         {uses}\
          # #[tokio::main(flavor = \"current_thread\")]\n\
          # async fn main() -> Result<(), Box<dyn std::error::Error>> {{\n\
          # let sandbox = aurpay_api::sandbox::Sandbox::start_with_examples().await?;\n\

@@ -262,7 +262,9 @@ pub fn settings() -> GenerationSettings {
         .with_tag(TagStyle::Merged)
         // Stable key order when maps are serialized (snapshots, signatures).
         .with_map_type("::std::collections::BTreeMap")
-        // Users export JSON Schemas of request and callback payloads.
+        // Users export JSON Schemas of request and callback payloads
+        // (behind aurpay-api's `schemars` feature: see
+        // `restrict::schemars_behind_feature`).
         .with_derive("schemars::JsonSchema")
         // Credentials, retry policy and clock travel inside the client; the
         // hand-written `ClientHooks` impl (auth, signing, retries, tracing)
@@ -321,8 +323,10 @@ pub fn generate_from_str(text: &str, spec_path: &Path) -> Result<Generated, Erro
         message: e.to_string(),
     })?;
     restrict::restrict(&mut client_file);
+    restrict::hide_transport(&mut client_file);
     restrict::optional_setters(&mut client_file);
     restrict::non_exhaustive_types(&mut client_file);
+    restrict::schemars_behind_feature(&mut client_file);
     document::document(&mut client_file, &document::parameter_docs(&document));
     examples::insert_doc_examples(&mut client_file, &model).map_err(|message| Error::Spec {
         spec: spec_path.to_owned(),

@@ -32,7 +32,7 @@ fn operation_entry(op: &OperationModel) -> TokenStream {
         has_body,
         ..
     } = op;
-    let method = ident(&op.method);
+    let method = &op.method;
     let status = if op.provenance.confirmed {
         quote!(ProvenanceStatus::Confirmed)
     } else {
@@ -47,7 +47,7 @@ fn operation_entry(op: &OperationModel) -> TokenStream {
             id: #id,
             summary: #summary,
             tag: #tag,
-            method: Method::#method,
+            method: #method,
             path: #path,
             has_body: #has_body,
             authenticated: #authenticated,
@@ -63,27 +63,80 @@ fn operation_entry(op: &OperationModel) -> TokenStream {
     }
 }
 
-fn call_impl(index: usize, op: &OperationModel, error_schema: &Ident) -> TokenStream {
+fn call_impl(index: usize, op: &OperationModel, error_schema: &Ident, data: &Ident) -> TokenStream {
     let builder = ident(&op.builder_name());
     let envelope = ident(&op.envelope);
     let doc = format!("`{}` ({} {}): {}.", op.id, op.method, op.path, op.summary);
     let send = ident(crate::restrict::SEND_UNCHECKED);
+    let params = op.params.iter().map(|param| {
+        let name = &param.name;
+        let field = ident(&param.name);
+        if param.required {
+            quote! { params.push((#name, self.#field.clone()?.to_string())); }
+        } else {
+            quote! {
+                if let Some(value) = self.#field.clone()? {
+                    params.push((#name, value.to_string()));
+                }
+            }
+        }
+    });
+    let body = match &op.body {
+        Some(body) => {
+            let schema = ident(&body.schema);
+            quote! {
+                Some({
+                    let body = types::#schema::try_from(self.body.clone()?).map_err(|e| e.to_string())?;
+                    serde_json::to_string(&body).map_err(|e| e.to_string())?
+                })
+            }
+        }
+        None => quote!(None),
+    };
+    let money = if op.moves_money {
+        "This call moves money: it is sent at most once, never retried once it may have \
+         reached Aurpay; an error says whether Aurpay acted ([`Error::outcome`](crate::Error::outcome))."
+    } else {
+        "A read: transient failures are retried as the client's retry policy says."
+    };
+    let call_doc = format!(
+        "Sends the request (authenticated, signed, bounded in size and time) and returns \
+         the envelope's `data`, or the typed [`Error`](crate::Error). {money}"
+    );
     quote! {
         impl<'a> Sealed for builder::#builder<'a> {}
 
         #[doc = #doc]
         impl<'a> Call for builder::#builder<'a> {
-            type Envelope = types::#envelope;
-            type ErrorBody = types::#error_schema;
+            type Data = types::#data;
             const OPERATION: &'static Operation = &OPERATIONS[#index];
 
-            fn send_unchecked(
+            fn send_call(
                 self,
                 _: Token,
-            ) -> impl ::std::future::Future<
-                Output = Result<ResponseValue<types::#envelope>, progenitor_client::Error<types::#error_schema>>,
-            > + Send {
-                builder::#builder::#send(self)
+            ) -> impl ::std::future::Future<Output = Result<types::#data, crate::Error>> + Send {
+                crate::call::send::<types::#envelope, types::#error_schema, _>(
+                    Self::OPERATION,
+                    builder::#builder::#send(self),
+                )
+            }
+
+            #[allow(unused_mut)]
+            fn request(&self, _: Token) -> Result<Request, String> {
+                let mut params: Vec<(&'static str, String)> = Vec::new();
+                #(#params)*
+                Ok(Request { params, body: #body })
+            }
+
+            fn clock(&self, _: Token) -> ::std::sync::Arc<dyn crate::clock::Clock> {
+                self.client.inner.clock()
+            }
+        }
+
+        impl<'a> builder::#builder<'a> {
+            #[doc = #call_doc]
+            pub async fn call(self) -> Result<types::#data, crate::Error> {
+                Call::send_call(self, Token(())).await
             }
         }
     }
@@ -146,27 +199,42 @@ fn paginated_impl(op: &OperationModel, data_schema: &str) -> Option<TokenStream>
             }
         }
     });
+    let _ = total;
     Some(quote! {
         #listing
 
         impl<'a> Paginated for builder::#builder<'a> {
             type Item = types::#item;
 
-            fn with_page(self, page: ::std::num::NonZeroU64) -> Self {
+            fn with_page(self, page: ::std::num::NonZeroU64, _: Token) -> Self {
                 builder::#builder::#page_param(self, page)
             }
 
-            fn with_page_size(self, size: ::std::num::NonZeroU64) -> Self {
+            fn with_page_size(self, size: ::std::num::NonZeroU64, _: Token) -> Self {
                 builder::#builder::#size_param(self, size)
             }
 
-            fn into_page(data: types::#data) -> Page<types::#item> {
+            fn into_page(data: types::#data, _: Token) -> Page<types::#item> {
                 Page {
                     page: data.#page_field,
                     max_page: data.#max_page,
-                    total: data.#total,
                     items: data.#items,
                 }
+            }
+        }
+
+        impl<'a> builder::#builder<'a> {
+            /// Every item of every page, one request per page of
+            /// `page_size` items, as a [`Stream`](futures_util::Stream);
+            /// it ends after the last page (or an empty one) and yields
+            /// the first error. Pages are read as they are when fetched:
+            /// when items are added meanwhile (a new order pushes every
+            /// other one a place down) an item can come twice; to
+            /// reconcile orders use
+            /// [`reconcile::changed_since`](crate::reconcile::changed_since),
+            /// which yields each once per pass.
+            pub fn items(self, page_size: u64) -> impl futures_util::Stream<Item = Result<types::#item, crate::Error>> + Send + 'a {
+                crate::call::items(self, page_size)
             }
         }
     })
@@ -221,11 +289,6 @@ pub fn tokens(model: &Model) -> TokenStream {
         }
     });
     let error_schema = ident(&model.error_schema);
-    let calls = model
-        .operations
-        .iter()
-        .enumerate()
-        .map(|(index, op)| call_impl(index, op, &error_schema));
     let data_of = |envelope: &str| {
         model
             .envelopes
@@ -234,6 +297,12 @@ pub fn tokens(model: &Model) -> TokenStream {
             .map(|(_, data)| data.as_str())
             .unwrap_or_default()
     };
+    let calls: Vec<TokenStream> = model
+        .operations
+        .iter()
+        .enumerate()
+        .map(|(index, op)| call_impl(index, op, &error_schema, &ident(data_of(&op.envelope))))
+        .collect();
     let pages = model
         .operations
         .iter()
@@ -262,12 +331,8 @@ pub fn tokens(model: &Model) -> TokenStream {
         let method = ident(id);
         let builder = ident(&op.builder_name());
         let setter = ident(param);
-        let data = ident(data_of(&op.envelope));
         quote! {
-            impl Sealed for crate::generated::Client {}
-
-            impl OrderLookup for crate::generated::Client {
-                type Order = types::#data;
+            impl OrderLookup for crate::Client {
                 type Lookup<'a> = builder::#builder<'a>;
 
                 fn order_lookup<'a>(&'a self, order_id: &str) -> builder::#builder<'a> {
@@ -277,13 +342,10 @@ pub fn tokens(model: &Model) -> TokenStream {
         }
     };
     quote! {
-        use progenitor_client::ResponseValue;
-        use reqwest::Method;
-
         use crate::envelope::{DataEnvelope, Envelope};
         use crate::generated::{builder, types};
-        use crate::operation::{Call, ListedOrder, OrderLookup, Operation, Page, Paginated, Provenance, ProvenanceStatus};
-        use crate::operation::sealed::{Sealed, Token};
+        use crate::operation::{Call, ListedOrder, OrderLookup, Operation, Paginated, Provenance, ProvenanceStatus};
+        use crate::operation::sealed::{Page, Request, Sealed, Token};
 
         /// Every operation of spec/aurpay.yaml, in spec order.
         pub static OPERATIONS: [Operation; #count] = [#(#entries),*];

@@ -12,6 +12,8 @@
 //! constructors become crate-private, and the rustdoc examples say
 //! `.call()`.
 
+use proc_macro2::{Group, TokenStream, TokenTree};
+use quote::ToTokens;
 use syn::{ImplItem, Item, Visibility};
 
 /// The name progenitor's `send` gets, crate-private.
@@ -195,6 +197,221 @@ pub fn non_exhaustive_types(file: &mut syn::File) {
         };
         if !attrs.iter().any(|a| a.path().is_ident("non_exhaustive")) {
             attrs.push(syn::parse_quote!(#[non_exhaustive]));
+        }
+    }
+}
+
+/// The name progenitor's `Client` struct gets: crate-private, so that
+/// neither reqwest's client nor progenitor's hook traits (`ClientInfo`,
+/// `ClientHooks`, whose methods take reqwest's request and response) are
+/// reachable from the public API. The public `Client` is hand-written
+/// (`aurpay-api/src/client.rs`) and holds one.
+pub const TRANSPORT: &str = "Transport";
+
+/// Every `Client` identifier in `tokens` (code, not doc strings; not
+/// `reqwest::Client`) becomes [`TRANSPORT`].
+fn rename_client(tokens: TokenStream) -> TokenStream {
+    let mut out: Vec<TokenTree> = Vec::new();
+    for tree in tokens {
+        let renamed = match tree {
+            TokenTree::Ident(ident) if ident == "Client" && !after_reqwest_path(&out) => {
+                TokenTree::Ident(proc_macro2::Ident::new(TRANSPORT, ident.span()))
+            }
+            TokenTree::Group(group) => {
+                let mut renamed = Group::new(group.delimiter(), rename_client(group.stream()));
+                renamed.set_span(group.span());
+                TokenTree::Group(renamed)
+            }
+            other => other,
+        };
+        out.push(renamed);
+    }
+    out.into_iter().collect()
+}
+
+/// Whether the tokens so far end in `reqwest ::`.
+fn after_reqwest_path(tokens: &[TokenTree]) -> bool {
+    match tokens {
+        [
+            ..,
+            TokenTree::Ident(krate),
+            TokenTree::Punct(a),
+            TokenTree::Punct(b),
+        ] => krate == "reqwest" && a.as_char() == ':' && b.as_char() == ':',
+        _ => false,
+    }
+}
+
+fn renamed<T: ToTokens + syn::parse::Parse>(item: &T) -> T {
+    syn::parse2(rename_client(item.to_token_stream()))
+        .expect("renaming an identifier keeps the item parseable")
+}
+
+fn self_type_is(block: &syn::ItemImpl, name: &str) -> bool {
+    matches!(&*block.self_ty, syn::Type::Path(p) if p.path.is_ident(name))
+}
+
+/// Hides progenitor's client behind the hand-written public `Client`:
+///
+/// * progenitor's `Client` becomes the crate-private [`TRANSPORT`], with its
+///   `ClientInfo` impl and hooks assertion;
+/// * the operation methods stay on `Client` (now `crate::Client`, which
+///   holds a `transport`) and hand it to the builders;
+/// * the builders hold `&Transport`, their fields become crate-visible
+///   (the generated glue records a money call's request before it is
+///   sent), `body_map` goes (one way to give a body: `body`), and they no
+///   longer send progenitor's `api-version` header, which is not part of
+///   Aurpay's API;
+/// * progenitor's `prelude` (a second path to `Client`) goes.
+pub fn hide_transport(file: &mut syn::File) {
+    let mut items = Vec::with_capacity(file.items.len() + 1);
+    items.push(syn::parse_quote! {
+        use crate::Client;
+    });
+    for item in std::mem::take(&mut file.items) {
+        match item {
+            Item::Mod(module) if module.ident == "prelude" => {}
+            Item::Mod(module) if module.ident == "builder" => {
+                let mut module = renamed(&module);
+                if let Some((_, inner)) = &mut module.content {
+                    for item in inner.iter_mut() {
+                        builder_item(item);
+                    }
+                }
+                items.push(Item::Mod(module));
+            }
+            Item::Struct(strukt) if strukt.ident == "Client" => {
+                let mut strukt = renamed(&strukt);
+                strukt.vis = crate_visible();
+                strukt.attrs.retain(|a| !a.path().is_ident("doc"));
+                strukt.attrs.insert(
+                    0,
+                    syn::parse_quote!(#[doc = "progenitor's client: the base URL, the HTTP client and the SDK's per-client settings. Crate-private; `crate::Client` holds one."]),
+                );
+                items.push(Item::Struct(strukt));
+            }
+            Item::Impl(block)
+                if self_type_is(&block, "Client")
+                    && (block.trait_.is_some()
+                        || block.items.iter().any(
+                            |i| matches!(i, ImplItem::Fn(f) if f.sig.ident == "new_with_client"),
+                        )) =>
+            {
+                items.push(Item::Impl(renamed(&block)));
+            }
+            Item::Impl(mut block) if self_type_is(&block, "Client") => {
+                for impl_item in &mut block.items {
+                    if let ImplItem::Fn(function) = impl_item {
+                        hand_over_transport(function);
+                    }
+                }
+                items.push(Item::Impl(block));
+            }
+            Item::Const(constant) => items.push(Item::Const(renamed(&constant))),
+            other => items.push(other),
+        }
+    }
+    file.items = items;
+}
+
+/// `builder::X::new(self)` becomes `builder::X::new(&self.transport)`.
+fn hand_over_transport(function: &mut syn::ImplItemFn) {
+    let syn::ReturnType::Type(_, ty) = &function.sig.output else {
+        return;
+    };
+    let syn::Type::Path(path) = &**ty else { return };
+    let Some(builder) = path.path.segments.last().map(|s| s.ident.clone()) else {
+        return;
+    };
+    function.block = syn::parse_quote!({
+        builder::#builder::new(&self.transport)
+    });
+}
+
+fn builder_item(item: &mut Item) {
+    match item {
+        Item::Struct(strukt) => {
+            for field in strukt.fields.iter_mut() {
+                field.vis = crate_visible();
+            }
+        }
+        Item::Impl(block) if block.trait_.is_none() => {
+            block
+                .items
+                .retain(|i| !matches!(i, ImplItem::Fn(f) if f.sig.ident == "body_map"));
+            for impl_item in &mut block.items {
+                if let ImplItem::Fn(function) = impl_item {
+                    without_api_version(function);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Drops the statement that adds `api-version`; the header map it went
+/// into stays (empty, which allocates nothing).
+fn without_api_version(function: &mut syn::ImplItemFn) {
+    let mentions_version = |stmt: &syn::Stmt| {
+        stmt.to_token_stream()
+            .to_string()
+            .contains("\"api-version\"")
+    };
+    let header_map = |stmt: &syn::Stmt| match stmt {
+        syn::Stmt::Local(local) => {
+            matches!(&local.pat, syn::Pat::Ident(p) if p.ident == "header_map")
+        }
+        _ => false,
+    };
+    let mut stmts = Vec::with_capacity(function.block.stmts.len());
+    for stmt in std::mem::take(&mut function.block.stmts) {
+        if mentions_version(&stmt) {
+            continue;
+        }
+        if header_map(&stmt) {
+            stmts.push(syn::parse_quote! {
+                let header_map = ::reqwest::header::HeaderMap::new();
+            });
+            continue;
+        }
+        stmts.push(stmt);
+    }
+    function.block.stmts = stmts;
+}
+
+/// progenitor derives `schemars::JsonSchema` on every type (for users who
+/// export the payloads' JSON Schemas); that derive is moved behind
+/// aurpay-api's `schemars` feature, so the schemars major version is not a
+/// dependency of everyone's build.
+pub fn schemars_behind_feature(file: &mut syn::File) {
+    let Some(types) = module_items(&mut file.items, "types") else {
+        return;
+    };
+    for item in types.iter_mut() {
+        let attrs = match item {
+            Item::Struct(s) => &mut s.attrs,
+            Item::Enum(e) => &mut e.attrs,
+            _ => continue,
+        };
+        let mut gated = false;
+        for attr in attrs.iter_mut().filter(|a| a.path().is_ident("derive")) {
+            let Ok(paths) = attr.parse_args_with(
+                syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated,
+            ) else {
+                continue;
+            };
+            let (schemars, rest): (Vec<syn::Path>, Vec<syn::Path>) = paths
+                .into_iter()
+                .partition(|p| p.segments.first().is_some_and(|s| s.ident == "schemars"));
+            if !schemars.is_empty() {
+                gated = true;
+                *attr = syn::parse_quote!(#[derive(#(#rest),*)]);
+            }
+        }
+        if gated {
+            attrs.push(syn::parse_quote!(
+                #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+            ));
         }
     }
 }

@@ -134,6 +134,10 @@ fn impl_lines(imp: &syn::ItemImpl, module: &str, lines: &mut Vec<String>) {
             .unwrap_or_default(),
         other => simplify(other),
     };
+    if self_ty == crate::restrict::TRANSPORT {
+        // progenitor's client is crate-private: its impls are not surface.
+        return;
+    }
     if let Some((trait_path, _)) = &imp.trait_ {
         // Trait impls are part of the surface only by name; conversions are
         // listed so a removed `From`/`TryFrom` shows up. A self type given
@@ -292,6 +296,11 @@ fn operation_lines(items: &[Item], lines: &mut Vec<String>) {
                         simplify(&imp.self_ty).replace("<'a>", "")
                     ));
                 } else {
+                    // The builders' own `call` and `items`.
+                    if matches!(&*imp.self_ty, Type::Path(p) if p.path.segments.first().is_some_and(|s| s.ident == "builder"))
+                    {
+                        impl_lines(imp, "builder::", lines);
+                    }
                     // The named operation constants (`Operation::GET_ORDERS`).
                     for item in &imp.items {
                         if let syn::ImplItem::Const(constant) = item

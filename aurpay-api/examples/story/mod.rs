@@ -11,7 +11,7 @@ use aurpay_api::callback::{
     BoundCallback, CallbackConfig, CallbackRejection, CallbackUrls, VerifiedCallback,
 };
 use aurpay_api::sandbox::{Payment, Sandbox};
-use aurpay_api::{Amount, CallExt, Client, OrderStatus, PaginatedExt, types};
+use aurpay_api::{Amount, Client, OrderStatus, types};
 use futures_util::TryStreamExt;
 use rust_decimal::Decimal;
 use tokio::sync::mpsc;
@@ -47,7 +47,7 @@ async fn start_receiver(
                     axum::http::StatusCode::OK
                 }
                 Err(rejection) => {
-                    let status = axum::http::StatusCode::from_u16(rejection.0.status())
+                    let status = axum::http::StatusCode::from_u16(rejection.0.http_status())
                         .unwrap_or(axum::http::StatusCode::UNAUTHORIZED);
                     let _ = sender.send(Err(rejection.0.to_string()));
                     status

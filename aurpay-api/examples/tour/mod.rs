@@ -5,7 +5,7 @@
 use std::fmt::Display;
 use std::io::Write;
 
-use aurpay_api::{CallExt, Client, Error};
+use aurpay_api::{Client, Error};
 
 /// One line per call: the operation and a short summary, or the typed error.
 fn report<T>(

@@ -6,7 +6,7 @@
 //! sandbox itself.
 //!
 //! ```
-//! use aurpay_api::{Amount, CallExt, ErrorKind, Outcome, sandbox, types};
+//! use aurpay_api::{Amount, ErrorKind, Outcome, sandbox, types};
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let sandbox = sandbox::Sandbox::start().await?;

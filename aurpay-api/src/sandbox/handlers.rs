@@ -34,7 +34,7 @@ fn number_amount(value: Decimal) -> Amount {
 }
 
 fn timestamp(time: chrono::NaiveDateTime) -> Timestamp {
-    Timestamp::from(time.and_utc())
+    Timestamp::from_utc(time.and_utc())
 }
 
 fn to_value(value: impl serde::Serialize) -> Value {

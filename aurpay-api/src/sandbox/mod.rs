@@ -13,7 +13,7 @@
 //! ```
 //! use std::time::Duration;
 //! use aurpay_api::sandbox::{Payment, Sandbox};
-//! use aurpay_api::{Amount, CallExt, OrderStatus, types};
+//! use aurpay_api::{Amount, OrderStatus, types};
 //!
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -145,7 +145,7 @@ impl Sandbox {
     /// clients in other languages.
     ///
     /// ```
-    /// use aurpay_api::CallExt;
+    ///
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// let sandbox = aurpay_api::sandbox::Sandbox::start_with_examples().await?;
@@ -261,7 +261,7 @@ impl Sandbox {
     /// in another language) accepts a status Aurpay adds tomorrow.
     ///
     /// ```
-    /// use aurpay_api::{CallExt, OrderStatus, sandbox::Sandbox};
+    /// use aurpay_api::{OrderStatus, sandbox::Sandbox};
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// let sandbox = Sandbox::start_with_examples().await?;
@@ -373,7 +373,7 @@ impl Sandbox {
     ///
     /// ```
     /// use aurpay_api::sandbox::{Fault, Repeat, Sandbox};
-    /// use aurpay_api::{CallExt, Operation, Outcome};
+    /// use aurpay_api::{Operation, Outcome};
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// let sandbox = Sandbox::start().await?;
@@ -384,7 +384,7 @@ impl Sandbox {
     /// // Until cleared, every try fails; the error says Aurpay did not act.
     /// sandbox.inject(Operation::GET_BLN_BALANCE, Fault::HtmlError(503), Repeat::UntilCleared);
     /// let error = client.get_bln_balance().call().await.unwrap_err();
-    /// assert_eq!(error.status(), Some(503));
+    /// assert_eq!(error.http_status(), Some(503));
     /// sandbox.clear_faults();
     /// # Ok(())
     /// # }

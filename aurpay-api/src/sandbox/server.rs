@@ -141,7 +141,7 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
         let allowed: Vec<&str> = Operation::all()
             .iter()
             .filter(|op| match_path(op.path, &path).is_some())
-            .map(|op| op.method.as_str())
+            .map(|op| op.method)
             .collect();
         if !allowed.is_empty() {
             let mut response = json_response(

@@ -704,7 +704,7 @@ impl Shared {
     async fn attempts(self: std::sync::Arc<Self>, callback: PendingCallback) {
         let mut backoff = self.config.callback_backoff;
         for attempt in 1..=self.config.callback_attempts.max(1) {
-            let date = crate::signing::format_date(&crate::Timestamp::from(utc_now()));
+            let date = crate::signing::format_date(&crate::Timestamp::from_utc(utc_now()));
             let signature = callback_signature(&self.config.callback_secret, &date, &callback.url);
             let request = match &callback.body {
                 Some(body) => self

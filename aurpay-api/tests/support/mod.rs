@@ -291,3 +291,11 @@ pub async fn closed_port() -> SocketAddr {
     drop(listener);
     addr
 }
+
+/// Whether sending the same request again cannot duplicate an effect: a
+/// read call, or a call that moves money that was not sent or was refused
+/// (what `Outcome`'s table promises).
+pub fn safe_to_retry(error: &aurpay_api::Error) -> bool {
+    use aurpay_api::Outcome;
+    !error.moves_money() || matches!(error.outcome(), Outcome::NotSent | Outcome::Refused)
+}
