@@ -46,11 +46,9 @@ use serde::{Deserialize, Serialize, Serializer};
 /// # Ok::<(), serde_json::Error>(())
 /// ```
 ///
-/// Limit: a JSON *number* is decoded by serde_json as binary floating point
-/// before `Amount` sees it; numbers of up to 15 significant digits come back
-/// exactly (the decimal text is recovered from the shortest round-trip
-/// representation). Aurpay's numeric amounts have far fewer digits; the
-/// long crypto amounts come as strings, which are always exact.
+/// Limit: through another deserializer than serde_json's text parser (a
+/// `serde_json::Value`, another format), a number arrives as a float and is
+/// exact to 15 significant digits.
 #[derive(Clone, Copy)]
 pub struct Amount {
     value: Decimal,
@@ -75,21 +73,25 @@ pub struct ParseAmountError {
 
 impl fmt::Display for ParseAmountError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        const MAX: usize = 40;
-        let shown: String = self.input.chars().take(MAX).collect();
-        let ellipsis = if self.input.chars().count() > MAX {
-            "..."
-        } else {
-            ""
-        };
         write!(
             f,
-            "not a decimal amount (or more than 28 significant digits): {shown:?}{ellipsis}"
+            "not a decimal amount (or more than 28 significant digits): {:?}",
+            self.input
         )
     }
 }
 
 impl std::error::Error for ParseAmountError {}
+
+/// At most the first 48 characters of `text`, then `...`: what an error
+/// keeps of an input that is not an amount.
+fn shortened(text: &str) -> String {
+    const KEPT: usize = 48;
+    match text.char_indices().nth(KEPT) {
+        Some((cut, _)) => format!("{}...", &text[..cut]),
+        None => text.to_owned(),
+    }
+}
 
 impl Amount {
     /// An amount written as a JSON number (the form requests use).
@@ -120,7 +122,7 @@ impl Amount {
         let value = Decimal::from_str_exact(trimmed)
             .or_else(|_| Decimal::from_scientific(trimmed))
             .map_err(|_| ParseAmountError {
-                input: text.to_owned(),
+                input: shortened(text),
             })?;
         Ok(Amount { value, form })
     }
@@ -296,7 +298,12 @@ impl<'de> Visitor<'de> for AmountVisitor {
             }
             return Ok(amount);
         }
-        Err(de::Error::invalid_value(de::Unexpected::Other(raw), &self))
+        // Only the start of what it was: the value may be megabytes (an
+        // array where an amount belongs).
+        Err(de::Error::invalid_value(
+            de::Unexpected::Other(&shortened(raw)),
+            &self,
+        ))
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Amount, E> {

@@ -10,6 +10,7 @@ use progenitor_client::{ClientHooks, OperationInfo};
 use reqwest::header::{HeaderName, HeaderValue, LOCATION, RETRY_AFTER, USER_AGENT};
 use tracing::Instrument as _;
 
+use crate::call::{CallRecord, Failure, shape};
 use crate::clock::Clock;
 use crate::credentials::{Credentials, Scheme};
 use crate::error::Error;
@@ -439,7 +440,8 @@ impl ClientHooks<ClientContext> for Transport {
         let operation = Operation::find(info.operation_id);
         let span = call_span(info.operation_id, method_of(operation, &request), &request);
         let idempotent = operation.is_some_and(Operation::is_idempotent);
-        self.execute_with_retries(request, idempotent, info.operation_id)
+        let strict = operation.is_none_or(|op| op.moves_money);
+        self.execute_with_retries(request, idempotent, strict, info.operation_id)
             .instrument(span)
             .await
     }
@@ -479,7 +481,7 @@ impl Transport {
         }
         let span = call_span(operation_id, request.method().as_str(), &request);
         Ok(self
-            .execute_with_retries(request, idempotent, operation_id)
+            .execute_with_retries(request, idempotent, !idempotent, operation_id)
             .instrument(span)
             .await)
     }
@@ -493,13 +495,10 @@ enum Attempt {
         response: reqwest::Response,
         retry_after: Option<Duration>,
     },
-    /// A 3xx: not followed.
-    Redirect {
-        status: u16,
-        location: Option<String>,
-    },
-    /// The body passed the size limit; reading stopped there.
-    TooLarge { status: u16 },
+    /// An answer the transport does not hand on (a redirect, a body over
+    /// the size limit, an ambiguous or overly complex one): recorded for
+    /// [`crate::call`], which reports it.
+    Refused { status: u16, failure: Failure },
     /// No whole answer: connect failure, timeout (headers or body), a
     /// connection lost mid-answer.
     Failed(reqwest::Error),
@@ -513,16 +512,14 @@ impl Attempt {
             Attempt::Answered { response, .. } if retry::is_transient_status(response.status()) => {
                 Retryable::Transient
             }
-            Attempt::Answered { .. } | Attempt::Redirect { .. } | Attempt::TooLarge { .. } => {
-                Retryable::Final
-            }
+            Attempt::Answered { .. } | Attempt::Refused { .. } => Retryable::Final,
         }
     }
 
     fn status(&self) -> Option<u16> {
         match self {
             Attempt::Answered { response, .. } => Some(response.status().as_u16()),
-            Attempt::Redirect { status, .. } | Attempt::TooLarge { status } => Some(*status),
+            Attempt::Refused { status, .. } => Some(*status),
             Attempt::Failed(_) => None,
         }
     }
@@ -534,24 +531,14 @@ impl Attempt {
         }
     }
 
-    /// What the generated code gets back. A redirect or an oversized body
-    /// is recorded for [`crate::call`] (the hook can only return a reqwest
-    /// result) and handed on as an empty answer, which never decodes as a
-    /// success.
-    fn into_hook_result(
-        self,
-        record: Option<&crate::call::CallRecord>,
-        limit: u64,
-    ) -> reqwest::Result<reqwest::Response> {
+    /// What the generated code gets back. A refused answer is recorded for
+    /// [`crate::call`] (the hook can only return a reqwest result) and
+    /// handed on as an empty answer, which never decodes as a success.
+    fn into_hook_result(self, record: Option<&CallRecord>) -> reqwest::Result<reqwest::Response> {
         let (status, failure) = match self {
             Attempt::Answered { response, .. } => return Ok(response),
             Attempt::Failed(error) => return Err(error),
-            Attempt::Redirect { status, location } => {
-                (status, crate::call::Failure::Redirect { status, location })
-            }
-            Attempt::TooLarge { status } => {
-                (status, crate::call::Failure::TooLarge { status, limit })
-            }
+            Attempt::Refused { status, failure } => (status, failure),
         };
         if let Some(record) = record {
             record.fail(failure);
@@ -563,42 +550,85 @@ impl Attempt {
     }
 }
 
-/// Reads the whole body, stopping as soon as it passes `limit` (a declared
-/// `Content-Length` above it is refused before reading anything), and
-/// hands back a response that owns it. The attempt's timeout, set on the
-/// request, covers the body too.
+/// Reads the whole body, stopping as soon as it passes the size limit (a
+/// declared `Content-Length` above it is refused before reading anything),
+/// checks its shape ([`crate::call::shape`]: always for a call that moves
+/// money, for any call when the body is large), and hands back a response
+/// that owns it. The attempt's timeout, set on the request, covers the body
+/// too.
 async fn read_body(
     mut response: reqwest::Response,
     context: &ClientContext,
+    strict: bool,
     operation_id: &'static str,
 ) -> Attempt {
     let limit = context.max_response_bytes;
     let status = response.status();
+    let too_large = || Attempt::Refused {
+        status: status.as_u16(),
+        failure: Failure::TooLarge {
+            status: status.as_u16(),
+            limit,
+        },
+    };
     if response
         .content_length()
         .is_some_and(|declared| declared > limit)
     {
-        return Attempt::TooLarge {
-            status: status.as_u16(),
-        };
+        return too_large();
     }
     let retry_after = retry_after(&response, &*context.clock, context.retry.deadline_value());
-    // Pre-allocate what was declared, within the limit, but never trust a
-    // claim for more than 64 KiB before the bytes arrive.
-    let expected = response.content_length().unwrap_or(0).min(64 * 1024);
-    let mut body = Vec::with_capacity(usize::try_from(expected).unwrap_or(0));
+    // The chunks as they come, joined once at the end into a buffer of the
+    // exact size: memory is the body twice at most, never a doubling
+    // buffer's spare room.
+    let mut chunks: Vec<bytes::Bytes> = Vec::new();
+    let mut total: u64 = 0;
     loop {
         match response.chunk().await {
             Ok(Some(chunk)) => {
-                if (body.len() as u64).saturating_add(chunk.len() as u64) > limit {
-                    return Attempt::TooLarge {
-                        status: status.as_u16(),
-                    };
+                total = total.saturating_add(chunk.len() as u64);
+                if total > limit {
+                    return too_large();
                 }
-                body.extend_from_slice(&chunk);
+                chunks.push(chunk);
             }
             Ok(None) => break,
             Err(error) => return Attempt::Failed(error),
+        }
+    }
+    let body = match chunks.len() {
+        0 => bytes::Bytes::new(),
+        1 => chunks.pop().unwrap_or_default(),
+        _ => {
+            let mut joined = Vec::with_capacity(usize::try_from(total).unwrap_or(0));
+            for chunk in &chunks {
+                joined.extend_from_slice(chunk);
+            }
+            drop(chunks);
+            bytes::Bytes::from(joined)
+        }
+    };
+    if strict || body.len() > shape::SCAN_ABOVE_BYTES {
+        let refused = |failure| Attempt::Refused {
+            status: status.as_u16(),
+            failure,
+        };
+        match shape::scan(&body) {
+            shape::Shape::Fine => {}
+            shape::Shape::RepeatedKey(key) => {
+                return refused(Failure::RepeatedKey {
+                    status: status.as_u16(),
+                    key,
+                });
+            }
+            shape::Shape::TooComplex(reason) => {
+                let applied = matches!(crate::call::head(&body), crate::call::HeadSays::Success(_));
+                return refused(Failure::TooComplex {
+                    status: status.as_u16(),
+                    reason,
+                    applied,
+                });
+            }
         }
     }
     tracing::trace!(operation = operation_id, body = %crate::redact::snippet(&body), "response body");
@@ -613,10 +643,14 @@ async fn read_body(
 }
 
 impl Transport {
+    /// Sends `request` under the retry policy: `idempotent` requests are
+    /// retried on transient failures; `strict` ones (that move money) have
+    /// every answer's shape checked.
     async fn execute_with_retries(
         &self,
         request: reqwest::Request,
         idempotent: bool,
+        strict: bool,
         operation_id: &'static str,
     ) -> reqwest::Result<reqwest::Response> {
         let context = &self.inner;
@@ -653,17 +687,20 @@ impl Transport {
                     let status = response.status();
                     span.record("status", status.as_u16());
                     if status.is_redirection() {
-                        Attempt::Redirect {
+                        Attempt::Refused {
                             status: status.as_u16(),
-                            // Kept whole (hyper bounds header sizes); masked,
-                            // then cut, when the error is built.
-                            location: response
-                                .headers()
-                                .get(LOCATION)
-                                .map(|l| String::from_utf8_lossy(l.as_bytes()).into_owned()),
+                            failure: Failure::Redirect {
+                                status: status.as_u16(),
+                                // Kept whole (hyper bounds header sizes);
+                                // masked, then cut, when the error is built.
+                                location: response
+                                    .headers()
+                                    .get(LOCATION)
+                                    .map(|l| String::from_utf8_lossy(l.as_bytes()).into_owned()),
+                            },
                         }
                     } else {
-                        read_body(response, context, operation_id).await
+                        read_body(response, context, strict, operation_id).await
                     }
                 }
             };
@@ -689,7 +726,7 @@ impl Transport {
                     if let Attempt::Failed(e) = &outcome {
                         tracing::debug!(attempt, error = %retry::describe(e), "failed");
                     }
-                    return outcome.into_hook_result(record.as_deref(), context.max_response_bytes);
+                    return outcome.into_hook_result(record.as_deref());
                 }
             }
         }

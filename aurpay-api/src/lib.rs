@@ -131,6 +131,7 @@ mod generated;
 mod generated_operations;
 
 pub use amount::{Amount, JsonForm, ParseAmountError};
+pub use call::MAX_KEPT_DATA_BYTES;
 pub(crate) use client::ClientContext;
 pub use client::{
     Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_USER_AGENT,
@@ -140,7 +141,7 @@ pub use enums::{
     Chain, CryptoCurrency, FiatCurrency, OrderStatus, OrderType, SignatureAlgorithm,
     TransactionType,
 };
-pub use error::{Error, ErrorKind, Outcome};
+pub use error::{Error, ErrorKind, MAX_ERROR_TEXT_CHARS, Outcome};
 pub use generated::{builder, types};
 pub use operation::{ListedOrder, Operation, Provenance, ProvenanceStatus};
 pub use optional::OptionalField;

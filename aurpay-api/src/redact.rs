@@ -7,7 +7,10 @@
 //!    registered here when its holder is built, and every occurrence of it
 //!    is replaced by `[redacted]`, wherever it appears: an envelope
 //!    `message`, a text 400, an HTML page, a `Location` header. A server
-//!    that echoes the key back cannot make us print it.
+//!    that echoes the key back cannot make us print it, nor a part of it:
+//!    any run of [`MIN_ECHO_LEN`] or more characters that stands in a
+//!    secret (its first 18 characters, its last 8, any stretch) is masked
+//!    too.
 //! 2. **URLs with userinfo.** `https://user:password@host` loses its
 //!    password.
 //! 3. **By key.** The values of JSON keys that look like secrets (`token`,
@@ -18,6 +21,7 @@
 //! outlive the client that produced them. It is bounded: at most
 //! [`MAX_SECRETS`] values, each kept once.
 
+use std::collections::HashSet;
 use std::sync::{Mutex, MutexGuard};
 
 /// The mask put where a secret was.
@@ -35,6 +39,22 @@ pub(crate) const MIN_SECRET_LEN: usize = 4;
 const MAX_SECRETS: usize = 16 * 1024;
 
 static SECRETS: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+/// The shortest part of a secret masked on its own: every run of this many
+/// bytes of a registered secret (in every form) is masked wherever it
+/// appears. Shorter runs are too likely to be ordinary text.
+pub(crate) const MIN_ECHO_LEN: usize = 8;
+
+/// Every [`MIN_ECHO_LEN`]-byte window of every registered secret form.
+static WINDOWS: Mutex<Option<HashSet<[u8; MIN_ECHO_LEN]>>> = Mutex::new(None);
+
+fn windows_of(secret: &str, into: &mut HashSet<[u8; MIN_ECHO_LEN]>) {
+    for window in secret.as_bytes().windows(MIN_ECHO_LEN) {
+        let mut key = [0u8; MIN_ECHO_LEN];
+        key.copy_from_slice(window);
+        into.insert(key);
+    }
+}
 
 fn secrets() -> MutexGuard<'static, Vec<String>> {
     // A panic while holding the lock cannot leave the list inconsistent.
@@ -110,7 +130,10 @@ pub(crate) fn register(secret: &str) {
         });
         return;
     }
+    let mut windows = WINDOWS.lock().unwrap_or_else(|p| p.into_inner());
+    let windows = windows.get_or_insert_with(HashSet::new);
     for form in forms(secret) {
+        windows_of(&form, windows);
         if form.chars().count() >= MIN_SECRET_LEN && !list.contains(&form) {
             list.push(form);
         }
@@ -140,7 +163,68 @@ pub(crate) fn text_with(text: &str, extra: &[String]) -> String {
             out = out.replace(secret.as_str(), MASK);
         }
     }
+    let mut extra_windows = HashSet::new();
+    for form in &extra_forms {
+        windows_of(form, &mut extra_windows);
+    }
+    let out = {
+        let registered = WINDOWS.lock().unwrap_or_else(|p| p.into_inner());
+        mask_parts(&out, &extra_windows, registered.as_ref())
+    };
     mask_json_values(&mask_userinfo(&out))
+}
+
+/// Masks every run of at least [`MIN_ECHO_LEN`] bytes of `text` that
+/// stands in a secret: each byte covered by a window found in `extra` or
+/// `registered` is part of such a run; each run (widened to whole
+/// characters) becomes one [`MASK`].
+fn mask_parts(
+    text: &str,
+    extra: &HashSet<[u8; MIN_ECHO_LEN]>,
+    registered: Option<&HashSet<[u8; MIN_ECHO_LEN]>>,
+) -> String {
+    let bytes = text.as_bytes();
+    if bytes.len() < MIN_ECHO_LEN || (extra.is_empty() && registered.is_none_or(HashSet::is_empty))
+    {
+        return text.to_owned();
+    }
+    let mut covered = vec![false; bytes.len()];
+    let mut any = false;
+    for (start, window) in bytes.windows(MIN_ECHO_LEN).enumerate() {
+        let mut key = [0u8; MIN_ECHO_LEN];
+        key.copy_from_slice(window);
+        if extra.contains(&key) || registered.is_some_and(|r| r.contains(&key)) {
+            covered[start..start + MIN_ECHO_LEN].fill(true);
+            any = true;
+        }
+    }
+    if !any {
+        return text.to_owned();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut index = 0;
+    while index < bytes.len() {
+        if !covered[index] {
+            let next = covered[index..]
+                .iter()
+                .position(|&c| c)
+                .map_or(bytes.len(), |p| index + p);
+            out.push_str(&text[index..next]);
+            index = next;
+            continue;
+        }
+        let mut end = covered[index..]
+            .iter()
+            .position(|&c| !c)
+            .map_or(bytes.len(), |p| index + p);
+        while !text.is_char_boundary(end) {
+            end += 1;
+        }
+        // `index` is a char boundary: the previous run ended on one.
+        out.push_str(MASK);
+        index = end;
+    }
+    out
 }
 
 /// At most 200 characters of `body`, masked as [`text`] does, with control
@@ -304,6 +388,24 @@ mod tests {
         assert_eq!(
             text_with("a per-call sig0123 here", &["sig0123".into()]),
             "a per-call [redacted] here"
+        );
+    }
+
+    #[test]
+    fn parts_of_secrets_are_masked() {
+        let secret = "echo-part-Key-9f8e7d6c5b4a3210zz";
+        register(secret);
+        for echoed in [&secret[..18], &secret[secret.len() - 8..], &secret[5..20]] {
+            let shown = text(&format!("the key {echoed} is wrong"));
+            assert_eq!(shown, "the key [redacted] is wrong", "{echoed}");
+        }
+        assert_eq!(text("x%2Fecho-part-Key"), "x%2F[redacted]");
+        // Seven characters are not enough to be a secret's part.
+        assert_eq!(text("echo-pa here"), "echo-pa here");
+        // Per-call secrets too, and a part next to multibyte text.
+        assert_eq!(
+            text_with("sig:ABCDEFGH1234é", &["zzABCDEFGH1234zz".into()]),
+            "sig:[redacted]é"
         );
     }
 

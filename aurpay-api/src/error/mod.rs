@@ -1,229 +1,15 @@
 //! The one error type of the SDK, and the question every error answers:
 //! did Aurpay act?
 
+mod kind;
+mod outcome;
+
 use std::fmt;
-use std::time::Duration;
+
+pub use kind::{ErrorKind, MAX_ERROR_TEXT_CHARS};
+pub use outcome::Outcome;
 
 use crate::redact;
-
-/// Whether Aurpay acted on a request that failed: the first thing to ask
-/// of an [`Error`] before doing anything else.
-///
-/// | Outcome | What happened | Retry? |
-/// |---|---|---|
-/// | [`NotSent`](Outcome::NotSent) | The request never left: invalid arguments, bad configuration, or a connection that could not be opened. | Safe. |
-/// | [`Refused`](Outcome::Refused) | Aurpay answered with a definite refusal: an error envelope (`code != 0`) with an HTTP status below 500, HTTP 401/403 (authentication), or 429 (rate limited). Nothing happened. | Safe (it may be refused again). |
-/// | [`Unknown`](Outcome::Unknown) | The request may have arrived and no definite answer came back: timeout, lost connection, a redirect, HTTP 5xx (with or without an envelope), an HTML, empty, truncated, garbled or oversized body. | Only for read calls. For a call that moves money, **reconcile first**: look the order (or balance) up. |
-/// | [`Applied`](Outcome::Applied) | Aurpay answered `code: 0` (success) but its `data` did not have the documented shape. The effect happened; [`Error::data`] holds the raw `data` so the order id can still be read. | Only for read calls. Never repeat a call that moves money: it succeeded. |
-///
-/// A call moves money when it creates an order or moves funds (create
-/// order, refund, withdraw: [`Operation::moves_money`](crate::Operation::moves_money)).
-/// The SDK itself never sends such a call twice; read calls are retried by
-/// the [`RetryPolicy`](crate::RetryPolicy).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Outcome {
-    /// Nothing was sent: Aurpay cannot have acted.
-    NotSent,
-    /// Aurpay answered with a definite refusal: nothing happened.
-    Refused,
-    /// Aurpay may or may not have acted: reconcile before retrying a call
-    /// that moves money.
-    Unknown,
-    /// Aurpay acted (it answered success) but the answer could not be read
-    /// in full.
-    Applied,
-}
-
-impl fmt::Display for Outcome {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Outcome::NotSent => "not sent",
-            Outcome::Refused => "refused",
-            Outcome::Unknown => "unknown",
-            Outcome::Applied => "applied",
-        })
-    }
-}
-
-/// What went wrong, as distinct cases to match on (see [`Error::kind`]).
-#[derive(Debug)]
-#[non_exhaustive]
-pub enum ErrorKind {
-    /// Aurpay answered with an error envelope: a non-zero `code` (even with
-    /// HTTP 200), or an error status with an envelope.
-    Api {
-        /// HTTP status.
-        status: u16,
-        /// Aurpay's `code` (non-zero, or 0 under an error status).
-        code: i64,
-        /// Aurpay's `message` (or `msg`), secrets masked.
-        message: String,
-    },
-    /// The credentials were rejected: HTTP 401/403, or envelope `code` 401.
-    Authentication {
-        /// HTTP status.
-        status: u16,
-        /// Aurpay's `code`, when there was an envelope.
-        code: Option<i64>,
-        /// Aurpay's message (or the start of the body), secrets masked.
-        message: String,
-    },
-    /// HTTP 429. Read calls were already retried as far as the retry policy
-    /// allows; calls that move money are never retried.
-    RateLimited {
-        /// How long Aurpay asked to wait (`Retry-After`), when it said.
-        retry_after: Option<Duration>,
-    },
-    /// An HTTP error status with a body that is not Aurpay's envelope (a
-    /// proxy's or CDN's HTML page, an empty 504).
-    Http {
-        /// HTTP status.
-        status: u16,
-        /// The first bytes of the body (secrets masked, at most 200
-        /// characters).
-        snippet: String,
-    },
-    /// The server answered with a redirect (3xx). The SDK never follows
-    /// one: credentials go only to the configured base URL.
-    Redirect {
-        /// HTTP status (301, 302, 303, 307, 308, ...).
-        status: u16,
-        /// Where it pointed (the `Location` header), secrets masked.
-        location: Option<String>,
-    },
-    /// No complete answer within the timeout (waiting for the headers or
-    /// reading the body), on every attempt.
-    Timeout {
-        /// Attempts made.
-        attempts: u32,
-    },
-    /// The connection could not be opened (refused, DNS, TLS handshake) on
-    /// every attempt: nothing was sent.
-    NotConnected {
-        /// Attempts made.
-        attempts: u32,
-    },
-    /// The connection failed after the request may have been written
-    /// (reset, closed mid-answer, a body cut short), on every attempt.
-    ConnectionLost {
-        /// Attempts made.
-        attempts: u32,
-    },
-    /// The answer was larger than the client's limit
-    /// ([`ClientBuilder::max_response_bytes`](crate::ClientBuilder::max_response_bytes)).
-    /// Reading stopped at the limit.
-    ResponseTooLarge {
-        /// HTTP status.
-        status: u16,
-        /// The limit, in bytes.
-        limit: u64,
-    },
-    /// The answer could not be decoded: not JSON, truncated, empty, or not
-    /// Aurpay's envelope.
-    Undecodable {
-        /// HTTP status.
-        status: u16,
-        /// The first bytes of the body (secrets masked, control characters
-        /// escaped, at most 200 characters).
-        snippet: String,
-        /// Why decoding failed.
-        reason: String,
-    },
-    /// Aurpay answered success (`code: 0`), but `data` does not have the
-    /// documented shape. The effect happened ([`Outcome::Applied`]); the raw
-    /// `data` is kept in [`Error::data`].
-    UnexpectedData {
-        /// HTTP status.
-        status: u16,
-        /// Why `data` did not decode.
-        reason: String,
-    },
-    /// The request was not sent because it is invalid (a required parameter
-    /// missing, an argument out of range, no credentials).
-    InvalidRequest {
-        /// What is wrong.
-        message: String,
-    },
-    /// The client could not be configured (a missing environment variable,
-    /// a malformed or insecure base URL, a malformed credential).
-    Config {
-        /// What is wrong, naming the variable or setting.
-        message: String,
-    },
-}
-
-/// The longest `Location` kept in [`ErrorKind::Redirect`] (after masking).
-const MAX_LOCATION_CHARS: usize = 512;
-
-impl ErrorKind {
-    /// The same kind with every text field masked ([`redact::text_with`]):
-    /// the fields are public, so they must be safe to print on their own.
-    pub(crate) fn masked(self, extra: &[String]) -> ErrorKind {
-        let mask = |text: String| redact::text_with(&text, extra);
-        match self {
-            ErrorKind::Api {
-                status,
-                code,
-                message,
-            } => ErrorKind::Api {
-                status,
-                code,
-                message: mask(message),
-            },
-            ErrorKind::Authentication {
-                status,
-                code,
-                message,
-            } => ErrorKind::Authentication {
-                status,
-                code,
-                message: mask(message),
-            },
-            ErrorKind::Http { status, snippet } => ErrorKind::Http {
-                status,
-                snippet: mask(snippet),
-            },
-            ErrorKind::Redirect { status, location } => ErrorKind::Redirect {
-                status,
-                // Masked whole, then cut: a secret across the cut is
-                // masked, not shown in part.
-                location: location.map(|l| {
-                    let masked = mask(l);
-                    if masked.chars().count() > MAX_LOCATION_CHARS {
-                        masked
-                            .chars()
-                            .take(MAX_LOCATION_CHARS)
-                            .chain("...".chars())
-                            .collect()
-                    } else {
-                        masked
-                    }
-                }),
-            },
-            ErrorKind::Undecodable {
-                status,
-                snippet,
-                reason,
-            } => ErrorKind::Undecodable {
-                status,
-                snippet: mask(snippet),
-                reason: mask(redact::without_quoted_values(&reason)),
-            },
-            ErrorKind::UnexpectedData { status, reason } => ErrorKind::UnexpectedData {
-                status,
-                reason: mask(redact::without_quoted_values(&reason)),
-            },
-            ErrorKind::InvalidRequest { message } => ErrorKind::InvalidRequest {
-                message: mask(message),
-            },
-            ErrorKind::Config { message } => ErrorKind::Config {
-                message: mask(message),
-            },
-            other => other,
-        }
-    }
-}
 
 /// Everything that can go wrong, with the answer to "did Aurpay act?".
 ///
@@ -324,7 +110,8 @@ impl Error {
             | ErrorKind::Timeout { .. }
             | ErrorKind::ConnectionLost { .. }
             | ErrorKind::ResponseTooLarge { .. }
-            | ErrorKind::Undecodable { .. } => Outcome::Unknown,
+            | ErrorKind::Undecodable { .. }
+            | ErrorKind::Ambiguous { .. } => Outcome::Unknown,
         }
     }
 
@@ -370,6 +157,7 @@ impl Error {
             | ErrorKind::NotConnected { .. }
             | ErrorKind::ConnectionLost { .. }
             | ErrorKind::Undecodable { .. }
+            | ErrorKind::Ambiguous { .. }
             | ErrorKind::ResponseTooLarge { .. } => true,
             ErrorKind::Api { status, .. } | ErrorKind::Http { status, .. } => *status >= 500,
             _ => false,
@@ -411,6 +199,7 @@ impl Error {
             | ErrorKind::Redirect { status, .. }
             | ErrorKind::ResponseTooLarge { status, .. }
             | ErrorKind::Undecodable { status, .. }
+            | ErrorKind::Ambiguous { status, .. }
             | ErrorKind::UnexpectedData { status, .. } => Some(*status),
             ErrorKind::RateLimited { .. } => Some(429),
             _ => None,
@@ -428,7 +217,8 @@ impl Error {
 
     /// For [`Outcome::Applied`]: the raw `data` of the success answer, to
     /// read what the typed decode could not (for example the new order's
-    /// `order_id`).
+    /// `order_id`). Kept only when it is at most 64 KiB of JSON (a larger
+    /// `data` is not kept, and the error's reason says so).
     pub fn data(&self) -> Option<&serde_json::Value> {
         self.0.data.as_ref()
     }
@@ -502,6 +292,9 @@ impl Error {
                 f,
                 "Aurpay answered success (HTTP {status}) but `data` has an unexpected shape: {reason}"
             )?,
+            ErrorKind::Ambiguous { status, reason } => {
+                write!(f, "ambiguous answer (HTTP {status}): {reason}")?
+            }
             ErrorKind::InvalidRequest { message } => write!(f, "invalid request: {message}")?,
             ErrorKind::Config { message } => write!(f, "invalid configuration: {message}")?,
         }

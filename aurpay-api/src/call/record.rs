@@ -1,0 +1,118 @@
+//! What the transport saw during one call, shared between the call and the
+//! client's hooks through a task-local: the hooks can only return a reqwest
+//! result, and progenitor drops the HTTP status of a body it cannot decode.
+
+use std::future::Future;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// One call's record (see the module docs).
+#[derive(Debug, Default)]
+pub(crate) struct CallRecord {
+    attempts: AtomicU32,
+    status: AtomicU32,
+    /// `Retry-After` of the last response, in milliseconds, plus one (0 =
+    /// none).
+    retry_after_ms: AtomicU64,
+    /// A failure the hooks saw that a reqwest result cannot carry.
+    failure: Mutex<Option<Failure>>,
+    /// The client's credentials and this call's signatures: masked in the
+    /// errors of this call whatever the global registry holds.
+    secrets: Mutex<Vec<String>>,
+}
+
+/// Bound on [`CallRecord`] secrets (credentials plus one signature per
+/// attempt).
+const MAX_CALL_SECRETS: usize = 64;
+
+/// What the transport refused to hand on as an answer.
+#[derive(Debug)]
+pub(crate) enum Failure {
+    /// A 3xx: never followed.
+    Redirect {
+        status: u16,
+        location: Option<String>,
+    },
+    /// The body passed the size limit.
+    TooLarge { status: u16, limit: u64 },
+    /// An object repeats a key: which value counts depends on the parser.
+    RepeatedKey { status: u16, key: String },
+    /// More values, or deeper nesting, than decoding may take; `applied`
+    /// when the envelope still says success (`code: 0`).
+    TooComplex {
+        status: u16,
+        reason: String,
+        applied: bool,
+    },
+}
+
+impl CallRecord {
+    pub(crate) fn attempt(&self, attempt: u32) {
+        self.attempts.store(attempt, Ordering::Relaxed);
+    }
+
+    pub(crate) fn response(&self, status: u16, retry_after: Option<Duration>) {
+        self.status.store(u32::from(status), Ordering::Relaxed);
+        let encoded = retry_after.map_or(0, |d| {
+            u64::try_from(d.as_millis())
+                .unwrap_or(u64::MAX)
+                .saturating_add(1)
+        });
+        self.retry_after_ms.store(encoded, Ordering::Relaxed);
+    }
+
+    pub(crate) fn add_secret(&self, secret: &str) {
+        let mut secrets = self.secrets.lock().unwrap_or_else(|p| p.into_inner());
+        if secrets.len() < MAX_CALL_SECRETS && !secrets.iter().any(|s| s == secret) {
+            secrets.push(secret.to_owned());
+        }
+    }
+
+    pub(crate) fn secrets(&self) -> Vec<String> {
+        self.secrets
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    pub(crate) fn fail(&self, failure: Failure) {
+        *self.failure.lock().unwrap_or_else(|p| p.into_inner()) = Some(failure);
+    }
+
+    pub(crate) fn take_failure(&self) -> Option<Failure> {
+        self.failure
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+    }
+
+    pub(crate) fn attempts(&self) -> u32 {
+        self.attempts.load(Ordering::Relaxed).max(1)
+    }
+
+    pub(crate) fn status(&self) -> u16 {
+        self.status.load(Ordering::Relaxed) as u16
+    }
+
+    pub(crate) fn retry_after(&self) -> Option<Duration> {
+        match self.retry_after_ms.load(Ordering::Relaxed) {
+            0 => None,
+            ms => Some(Duration::from_millis(ms - 1)),
+        }
+    }
+}
+
+tokio::task_local! {
+    static RECORD: Arc<CallRecord>;
+}
+
+/// Runs `future` (a send) with `record` as the call's record.
+pub(crate) async fn with_record<F: Future>(record: Arc<CallRecord>, future: F) -> F::Output {
+    RECORD.scope(record, future).await
+}
+
+/// The record of the call this task is making, if any.
+pub(crate) fn current_record() -> Option<Arc<CallRecord>> {
+    RECORD.try_with(Arc::clone).ok()
+}
