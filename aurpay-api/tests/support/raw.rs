@@ -53,6 +53,15 @@ pub enum Act {
     /// Answers a refusal envelope whose message echoes the value of this
     /// request header (as a careless server does with a bad signature).
     EchoHeader(&'static str),
+    /// Answers HTTP 401 with a refusal envelope whose message echoes part
+    /// of this request header's value: (header, first byte, bytes kept,
+    /// counted from the end when `from_end`).
+    EchoHeaderPart {
+        header: &'static str,
+        skip: usize,
+        keep: usize,
+        from_end: bool,
+    },
     /// Sends the headers and `sent` bytes of a body declared as `declared`
     /// bytes, then stalls.
     StallBody { head: String, sent: Vec<u8> },
@@ -276,6 +285,31 @@ async fn serve<S: AsyncRead + AsyncWrite + Unpin + Send + ResetOnDrop>(
     let act = script_act.unwrap_or_else(|| fallback.lock().unwrap().clone());
     let act = match act {
         Act::EchoHeader(name) => Act::Bytes(echo(name).into_bytes()),
+        Act::EchoHeaderPart {
+            header,
+            skip,
+            keep,
+            from_end,
+        } => {
+            let value = echoed(header);
+            let part: String = if from_end {
+                let chars: Vec<char> = value.chars().collect();
+                let end = chars.len().saturating_sub(skip);
+                chars[end.saturating_sub(keep)..end].iter().collect()
+            } else {
+                value.chars().skip(skip).take(keep).collect()
+            };
+            let body = format!(
+                r#"{{"code":401,"message":"invalid credential {part}... (check {header})","result":false}}"#
+            );
+            Act::Bytes(
+                format!(
+                    "HTTP/1.1 401 Unauthorized\r\nconnection: close\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+                    body.len()
+                )
+                .into_bytes(),
+            )
+        }
         other => other,
     };
     requests.lock().unwrap().push(request);
@@ -286,7 +320,9 @@ async fn serve<S: AsyncRead + AsyncWrite + Unpin + Send + ResetOnDrop>(
             let _ = stream.shutdown().await;
         }
         Act::Hang => tokio::time::sleep(TASK_LIMIT).await,
-        Act::EchoHeader(_) => unreachable!("turned into bytes above"),
+        Act::EchoHeader(_) | Act::EchoHeaderPart { .. } => {
+            unreachable!("turned into bytes above")
+        }
         Act::Reset => stream.reset(),
         Act::StallBody { head, sent } => {
             let _ = stream.write_all(head.as_bytes()).await;
