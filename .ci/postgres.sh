@@ -2,7 +2,7 @@
 # Installs (Debian's postgresql, when missing) and starts a throwaway
 # PostgreSQL server on 127.0.0.1 for the processor's tests, with its data in
 # target/postgres. Prints the connection settings the tests read
-# (AURPAY_TEST_POSTGRES, libpq key=value form) as its last line.
+# (AURPAY_TEST_POSTGRES, a postgres:// URL) as its last line.
 #   usage: bash .ci/postgres.sh start | stop
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -54,4 +54,4 @@ runuser -u postgres -- "$bin/pg_ctl" -D "$data" -l "$data/server.log" -w -t 60 \
     -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$data -c max_connections=200 -c fsync=off" \
     start > /dev/null
 "$bin/pg_isready" -h 127.0.0.1 -p "$port" -t 30 >/dev/null
-echo "host=127.0.0.1 port=$port user=postgres dbname=postgres"
+echo "postgres://postgres@127.0.0.1:$port/postgres"

@@ -9,13 +9,13 @@
 //! `POST /__sandbox/expire/{order_id}`.
 //!
 //! With `--examples`, the sandbox is seeded with the spec's examples
-//! (`Sandbox::start_with_examples`): every documented example request
+//! (`SandboxBuilder::examples`): every documented example request
 //! succeeds, which is what a client generated in another language is checked
 //! with.
 
 use std::process::ExitCode;
 
-use aurpay_api::sandbox::{Sandbox, SandboxConfig};
+use aurpay_api::sandbox::Sandbox;
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -28,11 +28,11 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let started = if examples {
-        Sandbox::start_on_with_examples(&addr).await
-    } else {
-        Sandbox::start_on(&addr, SandboxConfig::default()).await
-    };
+    let mut builder = Sandbox::builder().listen(addr.clone());
+    if examples {
+        builder = builder.examples();
+    }
+    let started = builder.start().await;
     let sandbox = match started {
         Ok(sandbox) => sandbox,
         Err(e) => {

@@ -941,14 +941,14 @@ mod axum_integration {
     ///
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = aurpay_api::sandbox::Sandbox::start().await?;
+    /// # let sandbox = aurpay_api::sandbox::Sandbox::builder().start().await?;
     /// let urls = CallbackUrls::new("https://shop.example/aurpay/callback")?;
     /// let state = AppState {
     ///     callbacks: CallbackConfig::new(
     ///         sandbox.callback_verifier().callback_urls(&urls),
     ///         "https://shop.example",
     ///     ),
-    ///     processor: Arc::new(Processor::new(sandbox.client()?, SqliteStore::open_in_memory()?)),
+    ///     processor: Arc::new(Processor::new(sandbox.client()?, SqliteStore::open_in_memory().await?)),
     /// };
     /// let app: axum::Router = axum::Router::new()
     ///     .route("/aurpay/callback", axum::routing::any(callback))

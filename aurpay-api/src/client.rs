@@ -398,6 +398,11 @@ impl Client {
     pub fn base_url(&self) -> &str {
         &self.transport.baseurl
     }
+
+    /// The client's clock ([`ClientBuilder::clock`]).
+    pub fn clock(&self) -> Arc<dyn Clock> {
+        self.transport.inner.clock()
+    }
 }
 
 /// progenitor's `api-version` header is not part of Aurpay's API.

@@ -6309,7 +6309,7 @@ Example, with the spec's example values (it runs as a test against the sandbox, 
 use aurpay_api::{Amount, FiatCurrency, types};
 # #[tokio::main(flavor = "current_thread")]
 # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-# let sandbox = aurpay_api::sandbox::Sandbox::start_with_examples().await?;
+# let sandbox = aurpay_api::sandbox::Sandbox::builder().examples().start().await?;
 # let client = sandbox.client()?;
 let data = client
     .get_payment_url()
@@ -6352,7 +6352,7 @@ Example, with the spec's example values (it runs as a test against the sandbox, 
 use aurpay_api::{Amount, Chain, CryptoCurrency, FiatCurrency, types};
 # #[tokio::main(flavor = "current_thread")]
 # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-# let sandbox = aurpay_api::sandbox::Sandbox::start_with_examples().await?;
+# let sandbox = aurpay_api::sandbox::Sandbox::builder().examples().start().await?;
 # let client = sandbox.client()?;
 let data = client
     .get_payment_info()
@@ -6396,7 +6396,7 @@ Example, with the spec's example values (it runs as a test against the sandbox, 
 ```
 # #[tokio::main(flavor = "current_thread")]
 # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-# let sandbox = aurpay_api::sandbox::Sandbox::start_with_examples().await?;
+# let sandbox = aurpay_api::sandbox::Sandbox::builder().examples().start().await?;
 # let client = sandbox.client()?;
 let data = client
     .get_orders()
@@ -6432,7 +6432,7 @@ Example, with the spec's example values (it runs as a test against the sandbox, 
 ```
 # #[tokio::main(flavor = "current_thread")]
 # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-# let sandbox = aurpay_api::sandbox::Sandbox::start_with_examples().await?;
+# let sandbox = aurpay_api::sandbox::Sandbox::builder().examples().start().await?;
 # let client = sandbox.client()?;
 let data = client
     .get_orders_details()
@@ -6467,7 +6467,7 @@ Example, with the spec's example values (it runs as a test against the sandbox, 
 ```
 # #[tokio::main(flavor = "current_thread")]
 # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-# let sandbox = aurpay_api::sandbox::Sandbox::start_with_examples().await?;
+# let sandbox = aurpay_api::sandbox::Sandbox::builder().examples().start().await?;
 # let client = sandbox.client()?;
 let data = client
     .get_orders_refund_info()
@@ -6511,7 +6511,7 @@ Example, with the spec's example values (it runs as a test against the sandbox, 
 use aurpay_api::{Amount, types};
 # #[tokio::main(flavor = "current_thread")]
 # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-# let sandbox = aurpay_api::sandbox::Sandbox::start_with_examples().await?;
+# let sandbox = aurpay_api::sandbox::Sandbox::builder().examples().start().await?;
 # let client = sandbox.client()?;
 let data = client
     .orders_refund()
@@ -6552,7 +6552,7 @@ Example, with the spec's example values (it runs as a test against the sandbox, 
 ```
 # #[tokio::main(flavor = "current_thread")]
 # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-# let sandbox = aurpay_api::sandbox::Sandbox::start_with_examples().await?;
+# let sandbox = aurpay_api::sandbox::Sandbox::builder().examples().start().await?;
 # let client = sandbox.client()?;
 let data = client
     .get_transaction()
@@ -6585,7 +6585,7 @@ Example, with the spec's example values (it runs as a test against the sandbox, 
 ```
 # #[tokio::main(flavor = "current_thread")]
 # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-# let sandbox = aurpay_api::sandbox::Sandbox::start_with_examples().await?;
+# let sandbox = aurpay_api::sandbox::Sandbox::builder().examples().start().await?;
 # let client = sandbox.client()?;
 let data = client
     .get_support_crypto_currency_list()
@@ -6618,7 +6618,7 @@ Example, with the spec's example values (it runs as a test against the sandbox, 
 ```
 # #[tokio::main(flavor = "current_thread")]
 # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-# let sandbox = aurpay_api::sandbox::Sandbox::start_with_examples().await?;
+# let sandbox = aurpay_api::sandbox::Sandbox::builder().examples().start().await?;
 # let client = sandbox.client()?;
 let data = client
     .get_support_real_currency_list()
@@ -6649,7 +6649,7 @@ Example, with the spec's example values (it runs as a test against the sandbox, 
 ```
 # #[tokio::main(flavor = "current_thread")]
 # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-# let sandbox = aurpay_api::sandbox::Sandbox::start_with_examples().await?;
+# let sandbox = aurpay_api::sandbox::Sandbox::builder().examples().start().await?;
 # let client = sandbox.client()?;
 let data = client
     .get_wallets_list()
@@ -6684,7 +6684,7 @@ Example, with the spec's example values (it runs as a test against the sandbox, 
 use aurpay_api::{Amount, Chain, CryptoCurrency, types};
 # #[tokio::main(flavor = "current_thread")]
 # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-# let sandbox = aurpay_api::sandbox::Sandbox::start_with_examples().await?;
+# let sandbox = aurpay_api::sandbox::Sandbox::builder().examples().start().await?;
 # let client = sandbox.client()?;
 let data = client
     .withdraw_balance()
@@ -6721,7 +6721,7 @@ Example, with the spec's example values (it runs as a test against the sandbox, 
 ```
 # #[tokio::main(flavor = "current_thread")]
 # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-# let sandbox = aurpay_api::sandbox::Sandbox::start_with_examples().await?;
+# let sandbox = aurpay_api::sandbox::Sandbox::builder().examples().start().await?;
 # let client = sandbox.client()?;
 let data = client
     .get_self_custody_wallets()
@@ -6752,7 +6752,7 @@ Example, with the spec's example values (it runs as a test against the sandbox, 
 ```
 # #[tokio::main(flavor = "current_thread")]
 # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-# let sandbox = aurpay_api::sandbox::Sandbox::start_with_examples().await?;
+# let sandbox = aurpay_api::sandbox::Sandbox::builder().examples().start().await?;
 # let client = sandbox.client()?;
 let data = client
     .get_bln_balance()
@@ -6783,7 +6783,7 @@ Example, with the spec's example values (it runs as a test against the sandbox, 
 use aurpay_api::{Amount, FiatCurrency, types};
 # #[tokio::main(flavor = "current_thread")]
 # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-# let sandbox = aurpay_api::sandbox::Sandbox::start_with_examples().await?;
+# let sandbox = aurpay_api::sandbox::Sandbox::builder().examples().start().await?;
 # let client = sandbox.client()?;
 let data = client
     .create_bln_order()
@@ -6827,7 +6827,7 @@ Example, with the spec's example values (it runs as a test against the sandbox, 
 use aurpay_api::{types};
 # #[tokio::main(flavor = "current_thread")]
 # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-# let sandbox = aurpay_api::sandbox::Sandbox::start_with_examples().await?;
+# let sandbox = aurpay_api::sandbox::Sandbox::builder().examples().start().await?;
 # let client = sandbox.client()?;
 let data = client
     .create_bln_withdraw()
@@ -6863,7 +6863,7 @@ Example, with the spec's example values (it runs as a test against the sandbox, 
 use aurpay_api::{types};
 # #[tokio::main(flavor = "current_thread")]
 # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-# let sandbox = aurpay_api::sandbox::Sandbox::start_with_examples().await?;
+# let sandbox = aurpay_api::sandbox::Sandbox::builder().examples().start().await?;
 # let client = sandbox.client()?;
 let data = client
     .get_api_key()

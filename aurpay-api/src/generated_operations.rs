@@ -3,8 +3,10 @@
 
 use crate::envelope::{DataEnvelope, Envelope};
 use crate::generated::{builder, types};
+use crate::intent::spec::{Evidence, IntentSpec, ResultId, Role, Source};
 use crate::operation::{
-    Call, ListedOrder, OrderLookup, Operation, Paginated, Provenance, ProvenanceStatus,
+    Call, ListedOrder, ListedTransaction, Listings, MovesMoney, OrderLookup, Operation,
+    Paginated, Provenance, ProvenanceStatus,
 };
 use crate::operation::sealed::{Page, Request, Sealed, Token};
 /// Every operation of spec/aurpay.yaml, in spec order.
@@ -27,6 +29,16 @@ pub static OPERATIONS: [Operation; 16] = [
                 "The docs spell the redirect field `succend_url`; real callers send\n`succeed_url`, used here. Which body fields are required is\nINFERRED (every known caller sends `currency` and `price`). Response\nfields other than `pay_url` are UNKNOWN.",
             ),
         },
+        intent: Some(
+            &IntentSpec {
+                evidence: Evidence::Orders,
+                matches: &[
+                    (Role::FiatCurrency, Source::Body("currency")),
+                    (Role::FiatPrice, Source::Body("price")),
+                ],
+                result: Some(ResultId::PayUrl("pay_url")),
+            },
+        ),
     },
     Operation {
         id: "get_payment_info",
@@ -46,6 +58,16 @@ pub static OPERATIONS: [Operation; 16] = [
                 "The docs swap the descriptions of `vs_currency` and `vs_price`; the\nmeaning here follows the examples.",
             ),
         },
+        intent: Some(
+            &IntentSpec {
+                evidence: Evidence::Orders,
+                matches: &[
+                    (Role::FiatCurrency, Source::Body("vs_currency")),
+                    (Role::FiatPrice, Source::Body("vs_price")),
+                ],
+                result: Some(ResultId::OrderId("order_id")),
+            },
+        ),
     },
     Operation {
         id: "get_orders",
@@ -63,6 +85,7 @@ pub static OPERATIONS: [Operation; 16] = [
             basis: None,
             notes: Some("No query filters other than `page` and `size` are documented."),
         },
+        intent: None,
     },
     Operation {
         id: "get_orders_details",
@@ -82,6 +105,7 @@ pub static OPERATIONS: [Operation; 16] = [
                 "Method and path confirmed; fields after `platform` INFERRED from the POST-callback body.",
             ),
         },
+        intent: None,
     },
     Operation {
         id: "get_orders_refund_info",
@@ -101,6 +125,7 @@ pub static OPERATIONS: [Operation; 16] = [
                 "Method and path confirmed; only the first four response fields are documented.",
             ),
         },
+        intent: None,
     },
     Operation {
         id: "orders_refund",
@@ -120,6 +145,17 @@ pub static OPERATIONS: [Operation; 16] = [
             ),
             notes: None,
         },
+        intent: Some(
+            &IntentSpec {
+                evidence: Evidence::Transactions,
+                matches: &[
+                    (Role::Address, Source::Body("address")),
+                    (Role::Amount, Source::Body("amount")),
+                    (Role::Kind, Source::Const("REST")),
+                ],
+                result: None,
+            },
+        ),
     },
     Operation {
         id: "get_transaction",
@@ -139,6 +175,7 @@ pub static OPERATIONS: [Operation; 16] = [
                 "Path and response fields up to `fee` confirmed; query parameters and later fields INFERRED.",
             ),
         },
+        intent: None,
     },
     Operation {
         id: "get_support_crypto_currency_list",
@@ -158,6 +195,7 @@ pub static OPERATIONS: [Operation; 16] = [
             ),
             notes: None,
         },
+        intent: None,
     },
     Operation {
         id: "get_support_real_currency_list",
@@ -177,6 +215,7 @@ pub static OPERATIONS: [Operation; 16] = [
                 "Path confirmed by cross-reference (\"the valid value can be viewed using /api/order/pay/real-currency API\"); response shape INFERRED.",
             ),
         },
+        intent: None,
     },
     Operation {
         id: "get_wallets_list",
@@ -196,6 +235,7 @@ pub static OPERATIONS: [Operation; 16] = [
             ),
             notes: None,
         },
+        intent: None,
     },
     Operation {
         id: "withdraw_balance",
@@ -215,6 +255,19 @@ pub static OPERATIONS: [Operation; 16] = [
             ),
             notes: None,
         },
+        intent: Some(
+            &IntentSpec {
+                evidence: Evidence::Transactions,
+                matches: &[
+                    (Role::Address, Source::Body("address")),
+                    (Role::Amount, Source::Body("amount")),
+                    (Role::Chain, Source::Body("chain")),
+                    (Role::Currency, Source::Body("currency")),
+                    (Role::Kind, Source::Const("WITHDRAW")),
+                ],
+                result: Some(ResultId::TxId("tx_id")),
+            },
+        ),
     },
     Operation {
         id: "get_self_custody_wallets",
@@ -234,6 +287,7 @@ pub static OPERATIONS: [Operation; 16] = [
             ),
             notes: None,
         },
+        intent: None,
     },
     Operation {
         id: "get_bln_balance",
@@ -253,6 +307,7 @@ pub static OPERATIONS: [Operation; 16] = [
             ),
             notes: None,
         },
+        intent: None,
     },
     Operation {
         id: "create_bln_order",
@@ -272,6 +327,16 @@ pub static OPERATIONS: [Operation; 16] = [
                 "The docs give two response examples, one with `amount` as a number\nand one with `amount` as a string plus `payment_addr` and\n`currency`; both are accepted.",
             ),
         },
+        intent: Some(
+            &IntentSpec {
+                evidence: Evidence::Orders,
+                matches: &[
+                    (Role::FiatCurrency, Source::Body("currency")),
+                    (Role::FiatPrice, Source::Body("price")),
+                ],
+                result: Some(ResultId::OrderId("order_id")),
+            },
+        ),
     },
     Operation {
         id: "create_bln_withdraw",
@@ -289,6 +354,18 @@ pub static OPERATIONS: [Operation; 16] = [
             basis: None,
             notes: Some("Request confirmed; response `data` UNKNOWN."),
         },
+        intent: Some(
+            &IntentSpec {
+                evidence: Evidence::Transactions,
+                matches: &[
+                    (Role::Address, Source::Body("ln_invoices")),
+                    (Role::Amount, Source::Body("amount")),
+                    (Role::Currency, Source::Const("BTC-LN")),
+                    (Role::Kind, Source::Const("WITHDRAW")),
+                ],
+                result: None,
+            },
+        ),
     },
     Operation {
         id: "get_api_key",
@@ -308,6 +385,7 @@ pub static OPERATIONS: [Operation; 16] = [
                 "The docs' curl example also sends an `API-Key` header, which looks\nlike the docs tool's folder-level auth leaking into the example;\nthis spec declares no security for this call. Required fields are\nINFERRED.",
             ),
         },
+        intent: None,
     },
 ];
 /// Each operation by name, for APIs that take an operation (such
@@ -1057,6 +1135,37 @@ impl<'a> builder::GetOrders<'a> {
     }
 }
 
+impl Sealed for types::Transaction {}
+impl ListedTransaction for types::Transaction {
+    fn tx_id(&self) -> &str {
+        &self.tx_id
+    }
+
+    fn kind(&self) -> Option<&str> {
+        self.tx_type.as_ref().map(AsRef::as_ref)
+    }
+
+    fn chain(&self) -> Option<&str> {
+        self.chain.as_ref().map(AsRef::as_ref)
+    }
+
+    fn currency(&self) -> Option<&str> {
+        self.currency.as_ref().map(AsRef::as_ref)
+    }
+
+    fn amount(&self) -> Option<&crate::Amount> {
+        Some(&self.amount)
+    }
+
+    fn address(&self) -> Option<&str> {
+        self.to_addr.as_deref()
+    }
+
+    fn created_at(&self) -> Option<&crate::Timestamp> {
+        self.create_time.as_ref()
+    }
+}
+
 impl<'a> Paginated for builder::GetTransaction<'a> {
     type Item = types::Transaction;
     fn with_page(self, page: ::std::num::NonZeroU64, _: Token) -> Self {
@@ -1470,6 +1579,24 @@ impl OrderLookup for crate::Client {
     }
 }
 
+impl Listings for crate::Client {
+    type Orders<'a> = builder::GetOrders<'a>;
+    fn orders(&self) -> builder::GetOrders<'_> {
+        self.get_orders()
+    }
+
+    type Transactions<'a> = builder::GetTransaction<'a>;
+    fn transactions(&self) -> builder::GetTransaction<'_> {
+        self.get_transaction()
+    }
+}
+
+impl<'a> MovesMoney for builder::GetPaymentUrl<'a> {}
+impl<'a> MovesMoney for builder::GetPaymentInfo<'a> {}
+impl<'a> MovesMoney for builder::OrdersRefund<'a> {}
+impl<'a> MovesMoney for builder::WithdrawBalance<'a> {}
+impl<'a> MovesMoney for builder::CreateBlnOrder<'a> {}
+impl<'a> MovesMoney for builder::CreateBlnWithdraw<'a> {}
 /// The order ids the spec's examples use (the order lookup's
 /// parameter): the sandbox seeded with the examples has these orders.
 #[cfg(feature = "sandbox")]

@@ -63,6 +63,9 @@ pub struct Operation {
     pub paginated: bool,
     /// Where this description comes from.
     pub provenance: Provenance,
+    /// For a call that moves money: how an unknown outcome is resolved
+    /// from Aurpay's own state (`x-aurpay-intent` in the spec).
+    pub(crate) intent: Option<&'static crate::intent::spec::IntentSpec>,
 }
 
 impl Operation {
@@ -187,6 +190,52 @@ pub trait ListedOrder: sealed::Sealed {
     fn fiat_price(&self) -> Option<&crate::Amount>;
     /// The fiat currency of [`fiat_price`](ListedOrder::fiat_price).
     fn fiat_currency(&self) -> Option<&str>;
+}
+
+/// A transaction as a paged list of transactions returns it
+/// (`x-aurpay-transaction-listing` in the spec): what the intent journal
+/// reads to find the refund or withdrawal a call with an unknown outcome
+/// may have made. Implemented by generated code; sealed.
+pub trait ListedTransaction: sealed::Sealed {
+    /// Aurpay's transaction id.
+    fn tx_id(&self) -> &str;
+    /// Its kind (`ORDER`, `WITHDRAW`, `REST`, ...), when Aurpay said.
+    fn kind(&self) -> Option<&str>;
+    /// Its chain, when Aurpay said.
+    fn chain(&self) -> Option<&str>;
+    /// Its CRYPTO currency, when Aurpay said.
+    fn currency(&self) -> Option<&str>;
+    /// Its CRYPTO amount, when Aurpay said.
+    fn amount(&self) -> Option<&crate::Amount>;
+    /// The address it went to, when Aurpay said.
+    fn address(&self) -> Option<&str>;
+    /// When it was created (Aurpay's clock), when Aurpay said.
+    fn created_at(&self) -> Option<&crate::Timestamp>;
+}
+
+/// A builder of a call that moves money (`x-aurpay-moves-money: true`):
+/// what the [`Processor`](crate::processor::Processor)'s intent journal
+/// sends. Implemented by generated code; sealed.
+pub trait MovesMoney: Call {}
+
+/// The lists the runtime reads Aurpay's state from (generated for the
+/// client from `x-aurpay-order-listing` and
+/// `x-aurpay-transaction-listing`).
+pub(crate) trait Listings {
+    /// The paged list of orders.
+    type Orders<'a>: Paginated<Item: ListedOrder>
+    where
+        Self: 'a;
+    /// The paged list of transactions.
+    type Transactions<'a>: Paginated<Item: ListedTransaction>
+    where
+        Self: 'a;
+
+    /// A request for the first page of orders.
+    fn orders(&self) -> Self::Orders<'_>;
+
+    /// A request for the first page of transactions.
+    fn transactions(&self) -> Self::Transactions<'_>;
 }
 
 /// The call that fetches one order by id (`x-aurpay-order-lookup` in the

@@ -11,7 +11,7 @@
 //!
 //! ```
 //! # async fn run() -> Result<(), aurpay_api::Error> {
-//! # let sandbox = aurpay_api::sandbox::Sandbox::start().await.expect("sandbox");
+//! # let sandbox = aurpay_api::sandbox::Sandbox::builder().start().await.expect("sandbox");
 //! # let client = sandbox.client().expect("client");
 //! // Aurpay's envelope is checked; `data` comes back as your type or JSON.
 //! let balance: serde_json::Value = client

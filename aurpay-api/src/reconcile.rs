@@ -1,26 +1,20 @@
-//! Finding what callbacks missed, and the order a lost create call may
-//! have made.
+//! Finding what callbacks missed.
 //!
 //! Aurpay publishes no "orders changed since" query and no way to store
 //! the merchant's own id on an order: the order list is the only source.
 //! It is paged, **newest first** (by creation), and pages shift while they
-//! are read (a new order pushes every other one a place down). Both helpers
-//! here walk it from the newest order and stop at a cutoff:
+//! are read (a new order pushes every other one a place down).
+//! [`changed_since`] walks it from the newest order and yields each order
+//! updated at or after a timestamp, **each order at most once per pass**
+//! (an order seen again on a shifted page is skipped), and stops at the
+//! first order created before `since - horizon` (older orders are assumed
+//! to no longer change), at the end of the list, or after
+//! [`ChangedOrders::max_orders`] orders.
 //!
-//! * [`changed_since`] yields each order updated at or after a timestamp,
-//!   **each order at most once per pass** (an order seen again on a
-//!   shifted page is skipped), and stops at the first order created before
-//!   `since - horizon` (older orders are assumed to no longer change), at the
-//!   end of the list, or after [`ChangedOrders::max_orders`] orders.
-//! * [`candidates`] lists, after a create call with an
-//!   [`Outcome::Unknown`](crate::Outcome::Unknown), the orders that may be
-//!   the one it made: same fiat price and currency, created in a window
-//!   around the call.
-//!
-//! Feed both into the [`Processor`](crate::processor::Processor)
-//! ([`Processor::reconcile`](crate::processor::Processor::reconcile),
-//! [`Processor::resolve_unknown`](crate::processor::Processor::resolve_unknown)),
-//! so a change a callback missed is applied exactly once too.
+//! Feed a pass into the [`Processor`](crate::processor::Processor)
+//! ([`Processor::reconcile`](crate::processor::Processor::reconcile)), so a
+//! change a callback missed is applied exactly once too, and every money
+//! call whose answer was lost is settled from Aurpay's state.
 //!
 //! **Limits.** Times are Aurpay's (`create_time`, `update_time`, zoneless,
 //! read as UTC): leave a margin for clock skew (start the next pass from
@@ -39,7 +33,7 @@ use futures_util::{Stream, StreamExt};
 
 use crate::operation::sealed::Token;
 use crate::operation::{ListedOrder, Paginated};
-use crate::{Amount, Error, Timestamp};
+use crate::{Error, Timestamp};
 
 /// Orders per page asked for (Aurpay's documented maximum page size is not
 /// published; 50 is accepted by every known caller).
@@ -112,7 +106,7 @@ impl<B: Paginated> std::fmt::Debug for ChangedOrders<'_, B> {
 /// use aurpay_api::{reconcile, Timestamp};
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-/// # let sandbox = aurpay_api::sandbox::Sandbox::start_with_examples().await?;
+/// # let sandbox = aurpay_api::sandbox::Sandbox::builder().examples().start().await?;
 /// # let client = sandbox.client()?;
 /// let since: Timestamp = "2024-08-01T00:00:00".parse()?;
 /// let mut pass = reconcile::changed_since(client.get_orders(), since);
@@ -255,84 +249,4 @@ where
             }
         })
     }
-}
-
-/// After a create call whose outcome is [`Unknown`](crate::Outcome::Unknown):
-/// the orders of `list` (the order list's request builder) that may be the
-/// one it made: fiat price equal to `fiat_price` (as a number: `10` equals
-/// `10.00`), fiat currency equal to `fiat_currency` (ignoring case), and
-/// created between `sent_at - skew` and `sent_at + skew` (Aurpay's clock),
-/// newest first. Reads at most [`DEFAULT_MAX_ORDERS`] orders.
-///
-/// **Limits.** The list has no merchant id, so two orders of the same price
-/// and currency created in the window cannot be told apart: more than one
-/// candidate means "do not guess" (see
-/// [`Processor::resolve_unknown`](crate::processor::Processor::resolve_unknown),
-/// which also leaves out orders already linked to another reference). No
-/// candidate does not prove the call failed if the order is not (yet) in
-/// the list; look again after a while before creating the order anew.
-///
-/// ```
-/// use std::time::Duration;
-/// use aurpay_api::{reconcile, Amount, Timestamp};
-/// # #[tokio::main(flavor = "current_thread")]
-/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-/// # let sandbox = aurpay_api::sandbox::Sandbox::start().await?;
-/// # let client = sandbox.client()?;
-/// let sent_at = aurpay_api::clock::Clock::now(&aurpay_api::clock::SystemClock);
-/// // ... the create call for 20.00 USD timed out ...
-/// let found = reconcile::candidates(
-///     client.get_orders(),
-///     &"20.00".parse::<Amount>()?,
-///     "USD",
-///     &sent_at,
-///     Duration::from_secs(120),
-/// )
-/// .await?;
-/// assert!(found.orders.is_empty() && found.complete); // nothing was created here
-/// # Ok(())
-/// # }
-/// ```
-pub async fn candidates<B>(
-    list: B,
-    fiat_price: &Amount,
-    fiat_currency: &str,
-    sent_at: &Timestamp,
-    skew: Duration,
-) -> Result<Candidates<B::Item>, Error>
-where
-    B: Paginated,
-    B::Item: ListedOrder + Send,
-{
-    let earliest = sent_at.earlier_by(skew);
-    let latest = sent_at.later_by(skew);
-    let mut pass = changed_since(list, earliest.clone()).horizon(Duration::ZERO);
-    let mut found = Vec::new();
-    while let Some(order) = pass.next().await? {
-        let created_in_window = order
-            .created_at()
-            .is_some_and(|at| *at >= earliest && *at <= latest);
-        let same_price = order.fiat_price() == Some(fiat_price);
-        let same_currency = order
-            .fiat_currency()
-            .is_some_and(|c| c.eq_ignore_ascii_case(fiat_currency));
-        if created_in_window && same_price && same_currency {
-            found.push(order);
-        }
-    }
-    Ok(Candidates {
-        orders: found,
-        complete: pass.stopped() != Stop::Limit,
-    })
-}
-
-/// What [`candidates`] found.
-#[derive(Clone, Debug, PartialEq)]
-#[non_exhaustive]
-pub struct Candidates<T> {
-    /// The matching orders, newest first.
-    pub orders: Vec<T>,
-    /// Whether every order of the window was read: false when the walk
-    /// stopped at [`DEFAULT_MAX_ORDERS`] first (more candidates may exist).
-    pub complete: bool,
 }

@@ -159,6 +159,7 @@ impl Timestamp {
 
     /// The same instant without its fraction of a second: how Aurpay
     /// writes times (the sandbox's answers).
+    #[cfg_attr(not(feature = "sandbox"), allow(dead_code))]
     pub(crate) fn whole_seconds(&self) -> Timestamp {
         Timestamp::from_utc(
             DateTime::<Utc>::from_timestamp(self.to_utc().timestamp(), 0).unwrap_or_default(),

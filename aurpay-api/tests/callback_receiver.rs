@@ -302,7 +302,7 @@ async fn receiver_verifies_against_the_public_url() {
 async fn receiver_resolves_references_and_confirms_orders_for_get_and_post() {
     use aurpay_api::sandbox::{Payment, Sandbox};
 
-    let sandbox = Sandbox::start().await.unwrap();
+    let sandbox = Sandbox::builder().start().await.unwrap();
     let config = sandbox.config().clone();
     let base_url = sandbox.base_url();
     let receiver = Receiver::start_with(

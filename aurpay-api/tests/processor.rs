@@ -11,6 +11,8 @@ use aurpay_api::processor::{MemoryStore, OrderState, ProcessError, Processed, Pr
 use aurpay_api::sandbox::{CallbackFault, Payment, Release, Repeat, Sandbox};
 use aurpay_api::{Amount, types};
 
+mod support;
+
 /// A shop's effects: how many times each (reference, state) was applied.
 #[derive(Default)]
 struct Effects {
@@ -39,7 +41,7 @@ struct Shop {
 /// A receiver that verifies every callback and hands it to the processor;
 /// the effect records what it applied.
 async fn shop() -> Shop {
-    let sandbox = Sandbox::start().await.unwrap();
+    let sandbox = Sandbox::builder().start().await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let origin = format!("http://{}", listener.local_addr().unwrap());
     let urls = CallbackUrls::new(&format!("{origin}/cb")).unwrap();
@@ -145,23 +147,43 @@ impl Shop {
         order.order_id
     }
 
-    /// Waits (10 s at most) until `done` holds of the effects, so a slow
-    /// machine's late delivery is waited for rather than missed.
+    /// Waits until `done` holds of the effects, woken by each delivery.
     async fn wait_until(&self, what: &str, done: impl Fn(&Effects) -> bool) {
-        let deadline = std::time::Instant::now() + Duration::from_secs(10);
-        while !done(&self.effects) {
-            assert!(
-                std::time::Instant::now() < deadline,
-                "timed out waiting for {what}"
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        self.sandbox
+            .wait_for_deliveries(support::PATIENCE, |_| done(&self.effects).then_some(()))
+            .await
+            .unwrap_or_else(|| panic!("{what}: not within {:?}", support::PATIENCE));
     }
 
-    async fn settle(&self) {
-        // Give any further delivery (a duplicate, a retry) time to arrive:
-        // what is checked after this is that nothing more was applied.
-        tokio::time::sleep(Duration::from_millis(1500)).await;
+    /// Waits until the deliveries are over: each callback (order, paid or
+    /// timeout) attempted at least as often as `least` says and last
+    /// answered 200, so no retry is pending, and every answer is in. What
+    /// is checked after this is that nothing more was applied.
+    async fn settled(&self, least: &[(&str, bool, usize)]) {
+        let answered = &self.answered;
+        self.sandbox
+            .wait_for_deliveries(support::PATIENCE, |all| {
+                let callbacks: std::collections::BTreeSet<(&str, bool)> =
+                    all.iter().map(|d| (d.order_id.as_str(), d.paid)).collect();
+                let over = callbacks.iter().all(|(order, paid)| {
+                    let tries: Vec<_> = all
+                        .iter()
+                        .filter(|d| d.order_id == *order && d.paid == *paid)
+                        .collect();
+                    let wanted = least
+                        .iter()
+                        .find(|(o, p, _)| o == order && p == paid)
+                        .map_or(1, |(_, _, n)| *n);
+                    tries.len() >= wanted && tries.last().is_some_and(|d| d.status == Some(200))
+                });
+                let answers = all.iter().filter(|d| d.status.is_some()).count();
+                (over
+                    && least.iter().all(|(o, p, _)| callbacks.contains(&(*o, *p)))
+                    && answered.lock().unwrap().len() >= answers)
+                    .then_some(())
+            })
+            .await
+            .unwrap_or_else(|| panic!("deliveries not over within {:?}", support::PATIENCE));
     }
 }
 
@@ -177,10 +199,7 @@ async fn each_change_is_applied_once_whatever_the_deliveries() {
     // Redelivered, twice.
     let b = shop.order("cart-b").await;
     sandbox.pay(&b, Payment::Full).unwrap();
-    sandbox
-        .wait_for_delivery(&b, Duration::from_secs(5))
-        .await
-        .expect("delivered");
+    shop.settled(&[(b.as_str(), true, 1)]).await;
     sandbox.redeliver(&b, CallbackEvent::Paid).unwrap();
     sandbox.redeliver(&b, CallbackEvent::Paid).unwrap();
     // Held and released in reverse: the paid callback after the timeout
@@ -198,7 +217,13 @@ async fn each_change_is_applied_once_whatever_the_deliveries() {
             && effects.count("cart-d", &OrderState::Expired) >= 1
     })
     .await;
-    shop.settle().await;
+    shop.settled(&[
+        (a.as_str(), true, 2),
+        (b.as_str(), true, 3),
+        (c.as_str(), true, 1),
+        (d.as_str(), false, 1),
+    ])
+    .await;
 
     let effects = &shop.effects;
     for reference in ["cart-a", "cart-b", "cart-c"] {
@@ -228,10 +253,7 @@ async fn concurrent_deliveries_apply_once() {
     let shop = shop().await;
     let order_id = shop.order("cart-x").await;
     shop.sandbox.pay(&order_id, Payment::Full).unwrap();
-    shop.sandbox
-        .wait_for_delivery(&order_id, Duration::from_secs(5))
-        .await
-        .expect("delivered");
+    shop.settled(&[(order_id.as_str(), true, 1)]).await;
     let before = shop.effects.count("cart-x", &OrderState::Paid);
     assert_eq!(before, 1);
     // Eight concurrent redeliveries of an already applied change.
@@ -240,7 +262,7 @@ async fn concurrent_deliveries_apply_once() {
             .redeliver(&order_id, CallbackEvent::Paid)
             .unwrap();
     }
-    shop.settle().await;
+    shop.settled(&[(order_id.as_str(), true, 9)]).await;
     assert_eq!(shop.effects.count("cart-x", &OrderState::Paid), 1);
 
     // Eight concurrent applications of a fresh change, straight to the
@@ -251,7 +273,7 @@ async fn concurrent_deliveries_apply_once() {
         effects.count("cart-y", &OrderState::Paid) == 1
     })
     .await;
-    shop.settle().await;
+    shop.settled(&[(refund_order.as_str(), true, 1)]).await;
     let applied = Arc::new(AtomicUsize::new(0));
     let tasks: Vec<_> = (0..8)
         .map(|_| {
@@ -357,84 +379,20 @@ fn database_path(name: &str) -> std::path::PathBuf {
     path
 }
 
-/// What the SQLite store records survives a restart (a new connection on
-/// the same file).
-#[tokio::test]
-async fn the_sqlite_store_survives_a_restart() {
-    use aurpay_api::processor::{Claim, SqliteStore, Store};
-    let path = database_path("restart");
-    {
-        let store = SqliteStore::open(&path).unwrap();
-        store.link("cart-1", "order-1").await.unwrap();
-        let claim = store
-            .claim("order-1", &OrderState::Paid, Duration::from_secs(60))
-            .await
-            .unwrap();
-        let Claim::Claimed {
-            previous: None,
-            token,
-        } = claim
-        else {
-            panic!("{claim:?}");
-        };
-        store
-            .complete("order-1", &OrderState::Paid, token)
-            .await
-            .unwrap();
-        // A claim taken and never completed: the process "dies".
-        store
-            .claim("order-2", &OrderState::Paid, Duration::from_secs(60))
-            .await
-            .unwrap();
-    }
-    let store = SqliteStore::open(&path).unwrap();
-    assert_eq!(
-        store.order_of("cart-1").await.unwrap().as_deref(),
-        Some("order-1")
-    );
-    assert_eq!(
-        store
-            .claim("order-1", &OrderState::Paid, Duration::from_secs(60))
-            .await
-            .unwrap(),
-        Claim::AlreadyApplied {
-            current: OrderState::Paid
-        }
-    );
-    // The dead claimer's change is in progress until its lease ends, then
-    // claimed again (the shortest lease, a second).
-    assert_eq!(
-        store
-            .claim("order-2", &OrderState::Paid, Duration::from_secs(60))
-            .await
-            .unwrap(),
-        Claim::InProgress
-    );
-    tokio::time::sleep(Duration::from_millis(2_100)).await;
-    assert!(matches!(
-        store
-            .claim("order-2", &OrderState::Paid, Duration::from_secs(1))
-            .await
-            .unwrap(),
-        Claim::Claimed { .. }
-    ));
-}
-
 /// Two "replicas" (two connections on one SQLite file) applying the same
 /// changes concurrently: each change's effect runs once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_replicas_on_one_sqlite_file_apply_once() {
     use aurpay_api::processor::SqliteStore;
-    let sandbox = Sandbox::start().await.unwrap();
+    let sandbox = Sandbox::builder().start().await.unwrap();
     let path = database_path("replicas");
-    let replicas: Vec<Arc<Processor<SqliteStore>>> = (0..2)
-        .map(|_| {
-            Arc::new(Processor::new(
-                sandbox.client().unwrap(),
-                SqliteStore::open(&path).unwrap(),
-            ))
-        })
-        .collect();
+    let mut replicas: Vec<Arc<Processor<SqliteStore>>> = Vec::new();
+    for _ in 0..2 {
+        replicas.push(Arc::new(Processor::new(
+            sandbox.client().unwrap(),
+            SqliteStore::open(&path).await.unwrap(),
+        )));
+    }
     let applied = Arc::new(Mutex::new(Vec::<String>::new()));
     let mut tasks = Vec::new();
     for order in 0..10 {

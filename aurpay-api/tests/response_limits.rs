@@ -50,9 +50,10 @@ async fn oversized_answers_stop_at_the_limit_with_bounded_memory() {
         .timeout(Duration::from_secs(20))
         .build()
         .unwrap();
+    // Measured where the kernel tells the peak (Linux, where CI runs).
     let measurable = cfg!(target_os = "linux") && reset_peak();
-    if !measurable && std::env::var_os("CI").is_some() {
-        panic!("cannot reset the peak RSS mark (/proc/self/clear_refs): required in CI");
+    if cfg!(target_os = "linux") && !measurable {
+        panic!("cannot reset the peak RSS mark (/proc/self/clear_refs)");
     }
     let baseline = status_kib("VmRSS:").unwrap_or(0);
     let started = Instant::now();
@@ -180,9 +181,10 @@ async fn answers_that_would_decode_into_far_more_than_their_size_stay_bounded() 
         ("an amount that is an array", array_amount),
         ("one 8 MB string", long_string),
     ];
+    // Measured where the kernel tells the peak (Linux, where CI runs).
     let measurable = cfg!(target_os = "linux") && reset_peak();
-    if !measurable && std::env::var_os("CI").is_some() {
-        panic!("cannot reset the peak RSS mark (/proc/self/clear_refs): required in CI");
+    if cfg!(target_os = "linux") && !measurable {
+        panic!("cannot reset the peak RSS mark (/proc/self/clear_refs)");
     }
     let bodies: Vec<(&str, String)> = cases
         .iter()

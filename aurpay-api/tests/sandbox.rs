@@ -40,7 +40,7 @@ async fn direct_order(client: &Client, callback: Option<String>, post: bool) -> 
 /// All 16 operations succeed with API key, HMAC-SHA256 and HMAC-SHA3_256.
 #[tokio::test]
 async fn every_operation_with_each_scheme() {
-    let sandbox = Sandbox::start().await.unwrap();
+    let sandbox = Sandbox::builder().start().await.unwrap();
     let clients = [
         sandbox.client().unwrap(),
         sandbox
@@ -214,7 +214,7 @@ async fn every_operation_with_each_scheme() {
 
 #[tokio::test]
 async fn authentication_failures_answer_code_401() {
-    let sandbox = Sandbox::start().await.unwrap();
+    let sandbox = Sandbox::builder().start().await.unwrap();
     let wrong_key = sandbox
         .client_with(Credentials::api_key("not-the-key").unwrap())
         .unwrap();
@@ -283,7 +283,7 @@ async fn authentication_failures_answer_code_401() {
 
 #[tokio::test]
 async fn controls_pay_partially_overpay_and_expire() {
-    let sandbox = Sandbox::start().await.unwrap();
+    let sandbox = Sandbox::builder().start().await.unwrap();
     let client = sandbox.client().unwrap();
 
     let order = direct_order(&client, None, false).await;
@@ -335,6 +335,16 @@ async fn controls_pay_partially_overpay_and_expire() {
         .await
         .unwrap();
     assert_eq!(details.status, OrderStatus::Overdue);
+    // Paid after it expired: the payment is recorded, the order stays
+    // OVERDUE until the merchant resolves it.
+    assert_eq!(
+        sandbox.pay(&late.order_id, Payment::Full).unwrap(),
+        OrderStatus::Overdue
+    );
+    assert_eq!(
+        sandbox.resolve(&late.order_id).unwrap(),
+        OrderStatus::Resolved
+    );
     assert!(matches!(
         sandbox.pay(&late.order_id, Payment::Full),
         Err(SandboxError::InvalidState { .. })
@@ -412,7 +422,7 @@ async fn flaky_receiver() -> (String, Arc<Mutex<Vec<Seen>>>) {
 
 #[tokio::test]
 async fn get_and_post_callbacks_are_signed_and_retried_after_a_500() {
-    let sandbox = Sandbox::start().await.unwrap();
+    let sandbox = Sandbox::builder().start().await.unwrap();
     let client = sandbox.client().unwrap();
     let (receiver, seen) = flaky_receiver().await;
     let urls = CallbackUrls::new(&format!("{receiver}/aurpay/callback")).unwrap();
@@ -425,7 +435,9 @@ async fn get_and_post_callbacks_are_signed_and_retried_after_a_500() {
     sandbox.expire(&timeout_order.order_id).unwrap();
     for order in [&get_order, &post_order, &timeout_order] {
         let delivered = sandbox
-            .wait_for_delivery(&order.order_id, Duration::from_secs(10))
+            .wait_for_attempt(Duration::from_secs(10), |d| {
+                d.order_id == order.order_id && d.status == Some(200)
+            })
             .await;
         assert!(
             delivered.is_some(),
@@ -504,7 +516,7 @@ fn quick_client(sandbox: &Sandbox, timeout: Duration) -> Client {
 
 #[tokio::test]
 async fn fault_latency() {
-    let sandbox = Sandbox::start().await.unwrap();
+    let sandbox = Sandbox::builder().start().await.unwrap();
     let client = quick_client(&sandbox, STEADY_TIMEOUT);
     sandbox.inject(
         Operation::GET_BLN_BALANCE,
@@ -531,7 +543,7 @@ async fn fault_latency() {
 
 #[tokio::test]
 async fn fault_http_status_and_error_code() {
-    let sandbox = Sandbox::start().await.unwrap();
+    let sandbox = Sandbox::builder().start().await.unwrap();
     let client = quick_client(&sandbox, STEADY_TIMEOUT);
     sandbox.inject(
         Operation::GET_ORDERS,
@@ -562,7 +574,7 @@ async fn fault_http_status_and_error_code() {
 /// reconciliation).
 #[tokio::test]
 async fn fault_dropped_connection() {
-    let sandbox = Sandbox::start().await.unwrap();
+    let sandbox = Sandbox::builder().start().await.unwrap();
     let client = quick_client(&sandbox, STEADY_TIMEOUT);
     sandbox.inject(
         Operation::GET_PAYMENT_INFO,
@@ -626,7 +638,7 @@ async fn faults_before_and_after_processing() {
         Fault::SlowBody(Duration::from_secs(8)),
     ];
     for fault in after {
-        let sandbox = Sandbox::start().await.unwrap();
+        let sandbox = Sandbox::builder().start().await.unwrap();
         // The slow body must outlast the timeout; the order is made before
         // its first half is sent, well within even this shorter timeout.
         let timeout = match fault {
@@ -654,7 +666,7 @@ async fn faults_before_and_after_processing() {
             .unwrap();
     }
     for fault in [Fault::HtmlError(502), Fault::HttpStatus(503)] {
-        let sandbox = Sandbox::start().await.unwrap();
+        let sandbox = Sandbox::builder().start().await.unwrap();
         let client = quick_client(&sandbox, STEADY_TIMEOUT);
         sandbox.inject(Operation::GET_PAYMENT_INFO, fault.clone(), Repeat::Once);
         let error = client
@@ -672,7 +684,7 @@ async fn faults_before_and_after_processing() {
 
 #[tokio::test]
 async fn fault_html_error_page_and_repeat_counts() {
-    let sandbox = Sandbox::start().await.unwrap();
+    let sandbox = Sandbox::builder().start().await.unwrap();
     let client = quick_client(&sandbox, STEADY_TIMEOUT);
     // Once: the read is retried (quick_client makes 2 attempts) and succeeds.
     sandbox.inject(Operation::GET_ORDERS, Fault::HtmlError(502), Repeat::Once);
@@ -736,7 +748,7 @@ async fn fault_html_error_page_and_repeat_counts() {
 /// A slow body within the client's timeout arrives whole.
 #[tokio::test]
 async fn fault_slow_body_within_the_timeout() {
-    let sandbox = Sandbox::start().await.unwrap();
+    let sandbox = Sandbox::builder().start().await.unwrap();
     let client = quick_client(&sandbox, STEADY_TIMEOUT);
     sandbox.inject(
         Operation::GET_BLN_BALANCE,
@@ -752,7 +764,7 @@ async fn fault_slow_body_within_the_timeout() {
 /// payment below what is due, an overpayment above it, both positive.
 #[tokio::test]
 async fn payments_that_do_not_fit_the_order_are_refused() {
-    let sandbox = Sandbox::start().await.unwrap();
+    let sandbox = Sandbox::builder().start().await.unwrap();
     let client = sandbox.client().unwrap();
     // 40 USD in USDT-TRC20: 40 due.
     let order = direct_order(&client, None, false).await;
@@ -797,7 +809,7 @@ async fn payments_that_do_not_fit_the_order_are_refused() {
 /// shows what is left; the order is REFUNDED when nothing is.
 #[tokio::test]
 async fn partial_refunds_leave_the_rest_refundable() {
-    let sandbox = Sandbox::start().await.unwrap();
+    let sandbox = Sandbox::builder().start().await.unwrap();
     let client = sandbox.client().unwrap();
     let order = direct_order(&client, None, false).await;
     sandbox.pay(&order.order_id, Payment::Full).unwrap();
@@ -895,7 +907,7 @@ async fn wait_until(what: &str, timeout: Duration, done: impl Fn() -> bool) {
 /// reordered, which is what a receiver must survive.
 #[tokio::test]
 async fn callbacks_can_be_made_to_misbehave() {
-    let sandbox = Sandbox::start().await.unwrap();
+    let sandbox = Sandbox::builder().start().await.unwrap();
     let client = sandbox.client().unwrap();
     let (receiver, seen) = recording_receiver().await;
     let urls = CallbackUrls::new(&format!("{receiver}/cb")).unwrap();
@@ -1001,13 +1013,10 @@ async fn callbacks_can_be_made_to_misbehave() {
 /// the sandbox's own signer signs exactly as its callbacks are signed.
 #[tokio::test]
 async fn failed_attempts_and_the_callback_signer() {
-    let sandbox = Sandbox::start_with(SandboxConfig {
-        callback_attempts: 2,
-        callback_backoff: Duration::from_millis(10),
-        ..SandboxConfig::default()
-    })
-    .await
-    .unwrap();
+    let mut config = SandboxConfig::default();
+    config.callback_attempts = 2;
+    config.callback_backoff = Duration::from_millis(10);
+    let sandbox = Sandbox::builder().config(config).start().await.unwrap();
     let client = sandbox.client().unwrap();
     // Nothing listens on this port once the listener is dropped.
     let closed = {
@@ -1046,7 +1055,7 @@ async fn failed_attempts_and_the_callback_signer() {
 /// to any other (regression: released callbacks skipped it).
 #[tokio::test]
 async fn callback_faults_apply_to_released_callbacks() {
-    let sandbox = Sandbox::start().await.unwrap();
+    let sandbox = Sandbox::builder().start().await.unwrap();
     let client = sandbox.client().unwrap();
     let (receiver, seen) = recording_receiver().await;
     let urls = CallbackUrls::new(&format!("{receiver}/cb")).unwrap();
@@ -1058,7 +1067,9 @@ async fn callback_faults_apply_to_released_callbacks() {
     sandbox.pay(&second.order_id, Payment::Full).unwrap();
     sandbox.release_callbacks(Release::InOrder);
     sandbox
-        .wait_for_delivery(&second.order_id, Duration::from_secs(5))
+        .wait_for_attempt(Duration::from_secs(5), |d| {
+            d.order_id == second.order_id && d.status == Some(200)
+        })
         .await
         .expect("the second is delivered");
     let dropped = sandbox

@@ -50,7 +50,7 @@ async fn order(sandbox: &Sandbox, callback: Option<String>) -> String {
 
 #[tokio::test]
 async fn pay_and_expire_over_http() {
-    let sandbox = Sandbox::start().await.unwrap();
+    let sandbox = Sandbox::builder().start().await.unwrap();
     let id = order(&sandbox, None).await;
     let partial = post(
         &sandbox,
@@ -102,7 +102,7 @@ async fn pay_and_expire_over_http() {
 
 #[tokio::test]
 async fn faults_over_http() {
-    let sandbox = Sandbox::start().await.unwrap();
+    let sandbox = Sandbox::builder().start().await.unwrap();
     let client = sandbox.client().unwrap();
     let injected = post(
         &sandbox,
@@ -134,7 +134,7 @@ async fn faults_over_http() {
 
 #[tokio::test]
 async fn callbacks_over_http() {
-    let sandbox = Sandbox::start().await.unwrap();
+    let sandbox = Sandbox::builder().start().await.unwrap();
     // Nothing listens there: every attempt fails, and is logged.
     let closed = {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -196,7 +196,7 @@ async fn post_get_deliveries(sandbox: &Sandbox) -> Vec<Value> {
 /// Control parameters outside spec/sandbox.yaml's bounds are refused.
 #[tokio::test]
 async fn control_parameters_are_bounded() {
-    let sandbox = Sandbox::start().await.unwrap();
+    let sandbox = Sandbox::builder().start().await.unwrap();
     let id = order(&sandbox, None).await;
     for bad in [
         "/__sandbox/faults/get_wallets_list?fault=http_status&status=777".to_owned(),
@@ -222,7 +222,7 @@ async fn control_parameters_are_bounded() {
 /// non-ASCII characters) shows the order's page instead of an empty answer.
 #[tokio::test]
 async fn the_checkout_page_never_answers_empty() {
-    let sandbox = Sandbox::start().await.unwrap();
+    let sandbox = Sandbox::builder().start().await.unwrap();
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -283,7 +283,7 @@ async fn the_checkout_page_never_answers_empty() {
 /// the SDK keeps both exactly, in the order and in its transaction.
 #[tokio::test]
 async fn report_an_unknown_status_and_a_long_amount_over_http() {
-    let sandbox = Sandbox::start().await.unwrap();
+    let sandbox = Sandbox::builder().start().await.unwrap();
     let client = sandbox.client().unwrap();
     let id = order(&sandbox, None).await;
     let long = "0.1234567890123456789012345";

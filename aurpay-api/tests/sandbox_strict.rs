@@ -19,7 +19,7 @@ struct Raw {
 impl Raw {
     async fn start() -> Raw {
         Raw {
-            sandbox: Sandbox::start().await.expect("sandbox"),
+            sandbox: Sandbox::builder().start().await.expect("sandbox"),
             http: reqwest::Client::builder()
                 .timeout(Duration::from_secs(10))
                 .build()

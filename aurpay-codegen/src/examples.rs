@@ -2,7 +2,7 @@
 //! builder calls a user writes, with the example's parameter values and
 //! request body, sent through `.call()`. The example runs as a doctest
 //! against the sandbox seeded with the spec's examples
-//! (`Sandbox::start_with_examples`), so a spec example the SDK cannot send,
+//! (`Sandbox::builder().examples()`), so a spec example the SDK cannot send,
 //! or the sandbox cannot answer, fails the tests.
 //!
 //! progenitor's own example (an `ignore`d snippet with placeholder
@@ -153,7 +153,7 @@ pub fn doc_example(op: &OperationModel) -> Result<String, String> {
          {uses}\
          # #[tokio::main(flavor = \"current_thread\")]\n\
          # async fn main() -> Result<(), Box<dyn std::error::Error>> {{\n\
-         # let sandbox = aurpay_api::sandbox::Sandbox::start_with_examples().await?;\n\
+         # let sandbox = aurpay_api::sandbox::Sandbox::builder().examples().start().await?;\n\
          # let client = sandbox.client()?;\n\
          let data = client\n{}\n\
          println!(\"{{data:?}}\");\n\

@@ -42,6 +42,7 @@ fn operation_entry(op: &OperationModel) -> TokenStream {
     let basis = opt_str(&op.provenance.basis);
     let notes = opt_str(&op.provenance.notes);
     let paginated = op.pagination.is_some();
+    let intent = intent_entry(op);
     quote! {
         Operation {
             id: #id,
@@ -59,7 +60,43 @@ fn operation_entry(op: &OperationModel) -> TokenStream {
                 basis: #basis,
                 notes: #notes,
             },
+            intent: #intent,
         }
+    }
+}
+
+/// The `IntentSpec` of a call that moves money, or `None`.
+fn intent_entry(op: &OperationModel) -> TokenStream {
+    use crate::spec::{Evidence, Source};
+    let Some(intent) = &op.intent else {
+        return quote!(None);
+    };
+    let evidence = match intent.evidence {
+        Evidence::Orders => quote!(Evidence::Orders),
+        Evidence::Transactions => quote!(Evidence::Transactions),
+    };
+    let matches = intent.matches.iter().map(|(role, source)| {
+        let role = ident(&crate::spec::upper_camel(role));
+        let source = match source {
+            Source::Body(field) => quote!(Source::Body(#field)),
+            Source::Path(param) => quote!(Source::Path(#param)),
+            Source::Const(value) => quote!(Source::Const(#value)),
+        };
+        quote!((Role::#role, #source))
+    });
+    let result = match &intent.result {
+        None => quote!(None),
+        Some((what, field)) => {
+            let what = ident(&crate::spec::upper_camel(what));
+            quote!(Some(ResultId::#what(#field)))
+        }
+    };
+    quote! {
+        Some(&IntentSpec {
+            evidence: #evidence,
+            matches: &[#(#matches),*],
+            result: #result,
+        })
     }
 }
 
@@ -200,8 +237,54 @@ fn paginated_impl(op: &OperationModel, data_schema: &str) -> Option<TokenStream>
         }
     });
     let _ = total;
+    let transactions = p.transaction_listing.as_ref().map(|roles| {
+        let field = |role: &str| {
+            let (_, field) = roles
+                .iter()
+                .find(|(r, _)| r == role)
+                .expect("every role is read in spec::read_listing");
+            ident(field)
+        };
+        let [tx_id, kind, chain, currency, amount, address, created_at] =
+            crate::spec::TRANSACTION_LISTING_ROLES.map(field);
+        quote! {
+            impl Sealed for types::#item {}
+
+            impl ListedTransaction for types::#item {
+                fn tx_id(&self) -> &str {
+                    &self.#tx_id
+                }
+
+                fn kind(&self) -> Option<&str> {
+                    self.#kind.as_ref().map(AsRef::as_ref)
+                }
+
+                fn chain(&self) -> Option<&str> {
+                    self.#chain.as_ref().map(AsRef::as_ref)
+                }
+
+                fn currency(&self) -> Option<&str> {
+                    self.#currency.as_ref().map(AsRef::as_ref)
+                }
+
+                fn amount(&self) -> Option<&crate::Amount> {
+                    Some(&self.#amount)
+                }
+
+                fn address(&self) -> Option<&str> {
+                    self.#address.as_deref()
+                }
+
+                fn created_at(&self) -> Option<&crate::Timestamp> {
+                    self.#created_at.as_ref()
+                }
+            }
+        }
+    });
     Some(quote! {
         #listing
+
+        #transactions
 
         impl<'a> Paginated for builder::#builder<'a> {
             type Item = types::#item;
@@ -341,10 +424,57 @@ pub fn tokens(model: &Model) -> TokenStream {
             }
         }
     };
+    let builder_of = |id: &Option<String>| {
+        id.as_ref().map(|id| {
+            let op = model
+                .operations
+                .iter()
+                .find(|op| &op.id == id)
+                .expect("validated in spec::Model");
+            (ident(id), ident(&op.builder_name()))
+        })
+    };
+    let listings = {
+        let orders = builder_of(&model.order_listing).map(|(method, builder)| {
+            quote! {
+                type Orders<'a> = builder::#builder<'a>;
+
+                fn orders(&self) -> builder::#builder<'_> {
+                    self.#method()
+                }
+            }
+        });
+        let transactions = builder_of(&model.transaction_listing).map(|(method, builder)| {
+            quote! {
+                type Transactions<'a> = builder::#builder<'a>;
+
+                fn transactions(&self) -> builder::#builder<'_> {
+                    self.#method()
+                }
+            }
+        });
+        quote! {
+            impl Listings for crate::Client {
+                #orders
+                #transactions
+            }
+        }
+    };
+    let money = model
+        .operations
+        .iter()
+        .filter(|op| op.moves_money)
+        .map(|op| {
+            let builder = ident(&op.builder_name());
+            quote! {
+                impl<'a> MovesMoney for builder::#builder<'a> {}
+            }
+        });
     quote! {
         use crate::envelope::{DataEnvelope, Envelope};
         use crate::generated::{builder, types};
-        use crate::operation::{Call, ListedOrder, OrderLookup, Operation, Paginated, Provenance, ProvenanceStatus};
+        use crate::intent::spec::{Evidence, IntentSpec, ResultId, Role, Source};
+        use crate::operation::{Call, ListedOrder, ListedTransaction, Listings, MovesMoney, OrderLookup, Operation, Paginated, Provenance, ProvenanceStatus};
         use crate::operation::sealed::{Page, Request, Sealed, Token};
 
         /// Every operation of spec/aurpay.yaml, in spec order.
@@ -365,6 +495,10 @@ pub fn tokens(model: &Model) -> TokenStream {
         #error_envelope
 
         #lookup
+
+        #listings
+
+        #(#money)*
 
         /// The order ids the spec's examples use (the order lookup's
         /// parameter): the sandbox seeded with the examples has these orders.

@@ -31,6 +31,11 @@ pub struct Model {
     pub envelopes: Vec<(String, String)>,
     /// The operation marked `x-aurpay-order-lookup`, and its path parameter.
     pub order_lookup: (String, String),
+    /// The paged list of orders (`x-aurpay-order-listing`), if any.
+    pub order_listing: Option<String>,
+    /// The paged list of transactions (`x-aurpay-transaction-listing`),
+    /// if any.
+    pub transaction_listing: Option<String>,
 }
 
 #[derive(Debug)]
@@ -51,7 +56,54 @@ pub struct OperationModel {
     /// The request body's schema name and its example, if the operation
     /// has a body.
     pub body: Option<BodyModel>,
+    /// `x-aurpay-intent`: for a call that moves money, how an unknown
+    /// outcome is resolved from Aurpay's state.
+    pub intent: Option<IntentModel>,
 }
+
+/// Where what a money call did appears, and how to recognise it there.
+#[derive(Debug)]
+pub struct IntentModel {
+    /// `orders` or `transactions`.
+    pub evidence: Evidence,
+    /// Each listed role and where its value comes from.
+    pub matches: Vec<(String, Source)>,
+    /// The field of the success `data` that identifies what the call made,
+    /// and what it is (`order_id`, `pay_url`, `tx_id`).
+    pub result: Option<(String, String)>,
+}
+
+/// The list a money call's effect appears in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Evidence {
+    Orders,
+    Transactions,
+}
+
+/// Where a matched value comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    Body(String),
+    Path(String),
+    Const(String),
+}
+
+/// The roles a money call's order can be matched on (order listing
+/// roles), and a transaction's (transaction listing roles).
+pub const ORDER_MATCH_ROLES: [&str; 2] = ["fiat_price", "fiat_currency"];
+pub const TRANSACTION_MATCH_ROLES: [&str; 5] = ["kind", "chain", "currency", "amount", "address"];
+
+/// The roles a transaction list's item fields play, in the order
+/// `ListedTransaction`'s methods take them.
+pub const TRANSACTION_LISTING_ROLES: [&str; 7] = [
+    "tx_id",
+    "kind",
+    "chain",
+    "currency",
+    "amount",
+    "address",
+    "created_at",
+];
 
 /// A path or query parameter.
 #[derive(Debug)]
@@ -117,6 +169,9 @@ pub struct PaginationModel {
     /// `x-aurpay-order-listing`: the list is of orders; each role
     /// (`ORDER_LISTING_ROLES`) names the item's field that plays it.
     pub order_listing: Option<Vec<(String, String)>>,
+    /// `x-aurpay-transaction-listing`: the list is of transactions
+    /// (`TRANSACTION_LISTING_ROLES`).
+    pub transaction_listing: Option<Vec<(String, String)>>,
 }
 
 /// The roles an order list's item fields play for reconciliation, in the
@@ -180,11 +235,45 @@ impl Model {
         }
         envelopes.sort();
         let order_lookup = read_order_lookup(document, &operations)?;
+        let listing = |has: fn(&PaginationModel) -> bool, extension: &str| {
+            let found: Vec<&OperationModel> = operations
+                .iter()
+                .filter(|op| op.pagination.as_ref().is_some_and(has))
+                .collect();
+            match found.as_slice() {
+                [] => Ok(None),
+                [one] => Ok(Some(one.id.clone())),
+                _ => Err(SpecError {
+                    operation: None,
+                    message: format!("at most one operation may carry `{extension}`"),
+                }),
+            }
+        };
+        let order_listing = listing(|p| p.order_listing.is_some(), "x-aurpay-order-listing")?;
+        let transaction_listing = listing(
+            |p| p.transaction_listing.is_some(),
+            "x-aurpay-transaction-listing",
+        )?;
+        for op in &operations {
+            let Some(intent) = &op.intent else { continue };
+            let (available, extension) = match intent.evidence {
+                Evidence::Orders => (&order_listing, "x-aurpay-order-listing"),
+                Evidence::Transactions => (&transaction_listing, "x-aurpay-transaction-listing"),
+            };
+            if available.is_none() {
+                return Err(op_error(
+                    &op.id,
+                    format!("its `x-aurpay-intent` needs a list marked `{extension}`"),
+                ));
+            }
+        }
         Ok(Model {
             operations,
             error_schema,
             envelopes,
             order_lookup,
+            order_listing,
+            transaction_listing,
         })
     }
 }
@@ -336,6 +425,14 @@ impl OperationModel {
         };
 
         let params = read_params(document, &id, operation)?;
+        let intent = read_intent(
+            document,
+            &id,
+            operation,
+            moves_money,
+            body_model.as_ref(),
+            &envelope,
+        )?;
 
         Ok(OperationModel {
             id,
@@ -351,6 +448,7 @@ impl OperationModel {
             pagination,
             params,
             body: body_model,
+            intent,
         })
     }
 }
@@ -557,7 +655,25 @@ fn read_pagination(
     })?;
     let order_listing = match operation.extensions.get("x-aurpay-order-listing") {
         None => None,
-        Some(listing) => Some(read_order_listing(document, id, &item_schema, listing)?),
+        Some(listing) => Some(read_listing(
+            document,
+            id,
+            &item_schema,
+            listing,
+            "x-aurpay-order-listing",
+            &ORDER_LISTING_ROLES,
+        )?),
+    };
+    let transaction_listing = match operation.extensions.get("x-aurpay-transaction-listing") {
+        None => None,
+        Some(listing) => Some(read_listing(
+            document,
+            id,
+            &item_schema,
+            listing,
+            "x-aurpay-transaction-listing",
+            &TRANSACTION_LISTING_ROLES,
+        )?),
     };
     Ok(PaginationModel {
         page_param,
@@ -568,51 +684,185 @@ fn read_pagination(
         total_field: "total".into(),
         item_schema,
         order_listing,
+        transaction_listing,
     })
 }
 
-/// `x-aurpay-order-listing`: a map from each of `ORDER_LISTING_ROLES` to a
-/// property of the list's item schema (whose types the compiler then
-/// checks in the generated `ListedOrder` impl).
-fn read_order_listing(
+/// A listing extension (`x-aurpay-order-listing`,
+/// `x-aurpay-transaction-listing`): a map from each of `roles` to a
+/// property of the list's item schema (whose types the compiler then checks
+/// in the generated impl).
+fn read_listing(
     document: &OpenAPI,
     id: &str,
     item_schema: &str,
     listing: &Value,
+    extension: &str,
+    roles: &[&str],
 ) -> Result<Vec<(String, String)>, SpecError> {
     let map = listing
         .as_object()
-        .ok_or_else(|| op_error(id, "`x-aurpay-order-listing` must map roles to item fields"))?;
-    if let Some(extra) = map
-        .keys()
-        .find(|k| !ORDER_LISTING_ROLES.contains(&k.as_str()))
-    {
+        .ok_or_else(|| op_error(id, format!("`{extension}` must map roles to item fields")))?;
+    if let Some(extra) = map.keys().find(|k| !roles.contains(&k.as_str())) {
         return Err(op_error(
             id,
-            format!(
-                "`x-aurpay-order-listing.{extra}` is not a role (expected {ORDER_LISTING_ROLES:?})"
-            ),
+            format!("`{extension}.{extra}` is not a role (expected {roles:?})"),
         ));
     }
     let item = object_schema(document, item_schema).map_err(|m| op_error(id, m))?;
     let SchemaKind::Type(Type::Object(item)) = &item.schema_kind else {
         return Err(op_error(id, format!("`{item_schema}` must be an object")));
     };
-    ORDER_LISTING_ROLES
+    roles
         .iter()
         .map(|role| {
-            let field = map.get(*role).and_then(Value::as_str).ok_or_else(|| {
-                op_error(id, format!("`x-aurpay-order-listing.{role}` is missing"))
-            })?;
+            let field = map
+                .get(*role)
+                .and_then(Value::as_str)
+                .ok_or_else(|| op_error(id, format!("`{extension}.{role}` is missing")))?;
             if !item.properties.contains_key(field) {
                 return Err(op_error(
                     id,
-                    format!("`x-aurpay-order-listing.{role}`: `{item_schema}` has no `{field}`"),
+                    format!("`{extension}.{role}`: `{item_schema}` has no `{field}`"),
                 ));
             }
             Ok(((*role).to_owned(), field.to_owned()))
         })
         .collect()
+}
+
+/// `x-aurpay-intent` of a call that moves money (required exactly then).
+fn read_intent(
+    document: &OpenAPI,
+    id: &str,
+    operation: &Operation,
+    moves_money: bool,
+    body: Option<&BodyModel>,
+    envelope: &str,
+) -> Result<Option<IntentModel>, SpecError> {
+    let value = operation.extensions.get("x-aurpay-intent");
+    let value = match (value, moves_money) {
+        (None, false) => return Ok(None),
+        (Some(_), false) => {
+            return Err(op_error(
+                id,
+                "`x-aurpay-intent` belongs only on a call that moves money",
+            ));
+        }
+        (None, true) => {
+            return Err(op_error(
+                id,
+                "a call that moves money needs `x-aurpay-intent` (how an unknown outcome is resolved)",
+            ));
+        }
+        (Some(value), true) => value,
+    };
+    let evidence = match value.get("evidence").and_then(Value::as_str) {
+        Some("orders") => Evidence::Orders,
+        Some("transactions") => Evidence::Transactions,
+        _ => {
+            return Err(op_error(
+                id,
+                "`x-aurpay-intent.evidence` must be `orders` or `transactions`",
+            ));
+        }
+    };
+    let roles: &[&str] = match evidence {
+        Evidence::Orders => &ORDER_MATCH_ROLES,
+        Evidence::Transactions => &TRANSACTION_MATCH_ROLES,
+    };
+    let matches = value
+        .get("match")
+        .and_then(Value::as_object)
+        .filter(|m| !m.is_empty())
+        .ok_or_else(|| op_error(id, "`x-aurpay-intent.match` must map roles to sources"))?;
+    let body_properties: Vec<&str> = body
+        .map(|b| b.property_refs.iter().map(|(p, _)| p.as_str()).collect())
+        .unwrap_or_default();
+    let path_params: Vec<String> = operation
+        .parameters
+        .iter()
+        .filter_map(|p| match resolve_parameter(document, p)? {
+            Parameter::Path { parameter_data, .. } => Some(parameter_data.name.clone()),
+            _ => None,
+        })
+        .collect();
+    let mut read = Vec::new();
+    for (role, source) in matches {
+        if !roles.contains(&role.as_str()) {
+            return Err(op_error(
+                id,
+                format!(
+                    "`x-aurpay-intent.match.{role}` is not a role of the {evidence:?} listing (expected {roles:?})"
+                ),
+            ));
+        }
+        let source = source.as_str().ok_or_else(|| {
+            op_error(
+                id,
+                format!("`x-aurpay-intent.match.{role}` must be a string"),
+            )
+        })?;
+        let source = if let Some(field) = source.strip_prefix("body.") {
+            if !body_properties.contains(&field) {
+                return Err(op_error(
+                    id,
+                    format!("`x-aurpay-intent.match.{role}`: the body has no `{field}`"),
+                ));
+            }
+            Source::Body(field.to_owned())
+        } else if let Some(param) = source.strip_prefix("path.") {
+            if !path_params.iter().any(|p| p == param) {
+                return Err(op_error(
+                    id,
+                    format!("`x-aurpay-intent.match.{role}`: no path parameter `{param}`"),
+                ));
+            }
+            Source::Path(param.to_owned())
+        } else {
+            Source::Const(source.to_owned())
+        };
+        read.push((role.clone(), source));
+    }
+    let result = match value.get("result") {
+        None => None,
+        Some(result) => {
+            let map = result
+                .as_object()
+                .filter(|m| m.len() == 1)
+                .ok_or_else(|| op_error(id, "`x-aurpay-intent.result` must name one field"))?;
+            let (what, field) = map.iter().next().expect("one entry");
+            let allowed: &[&str] = match evidence {
+                Evidence::Orders => &["order_id", "pay_url"],
+                Evidence::Transactions => &["tx_id"],
+            };
+            if !allowed.contains(&what.as_str()) {
+                return Err(op_error(
+                    id,
+                    format!("`x-aurpay-intent.result.{what}`: expected one of {allowed:?}"),
+                ));
+            }
+            let field = field
+                .as_str()
+                .ok_or_else(|| op_error(id, "`x-aurpay-intent.result` must name a field"))?;
+            let data = envelope_data_schema(document, envelope).map_err(|m| op_error(id, m))?;
+            let schema = object_schema(document, &data).map_err(|m| op_error(id, m))?;
+            let has_field = matches!(&schema.schema_kind,
+                SchemaKind::Type(Type::Object(object)) if object.properties.contains_key(field));
+            if !has_field {
+                return Err(op_error(
+                    id,
+                    format!("`x-aurpay-intent.result`: `{data}` has no `{field}`"),
+                ));
+            }
+            Some((what.clone(), field.to_owned()))
+        }
+    };
+    Ok(Some(IntentModel {
+        evidence,
+        matches: read,
+        result,
+    }))
 }
 
 fn resolve_parameter<'a>(

@@ -21,7 +21,7 @@ pub fn spec() -> serde_yaml::Value {
     serde_yaml::from_str(&text).expect("spec/aurpay.yaml is YAML")
 }
 
-/// Whether this run is in CI, where required tools must be present.
-pub fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "0" && v != "false")
-}
+/// The PostgreSQL server of the tests that need one: the same file the
+/// SDK's own tests use.
+#[path = "../../aurpay-api/tests/support/postgres.rs"]
+pub mod postgres;

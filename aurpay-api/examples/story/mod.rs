@@ -104,7 +104,10 @@ pub async fn run(out: &mut impl Write) -> Step<()> {
     macro_rules! say {
         ($($arg:tt)*) => { let _ = writeln!(out, $($arg)*); };
     }
-    let sandbox = Sandbox::start().await.map_err(fail("start the sandbox"))?;
+    let sandbox = Sandbox::builder()
+        .start()
+        .await
+        .map_err(fail("start the sandbox"))?;
     let client: Client = sandbox.client().map_err(fail("client"))?;
     let (urls, mut callbacks) = start_receiver(&sandbox).await?;
     // The merchant's own store: its reference -> Aurpay's order id.

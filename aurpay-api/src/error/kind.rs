@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use crate::redact;
 
-/// What went wrong, as distinct cases to match on (see [`Error::kind`]).
+/// What went wrong, as distinct cases to match on (see [`Error::kind`](crate::Error::kind)).
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum ErrorKind {
@@ -89,8 +89,8 @@ pub enum ErrorKind {
         reason: String,
     },
     /// Aurpay answered success (`code: 0`), but `data` does not have the
-    /// documented shape. The effect happened ([`Outcome::Applied`]); the raw
-    /// `data` is kept in [`Error::data`].
+    /// documented shape. The effect happened ([`Outcome::Applied`](crate::Outcome::Applied)); the raw
+    /// `data` is kept in [`Error::data`](crate::Error::data).
     UnexpectedData {
         /// HTTP status.
         status: u16,

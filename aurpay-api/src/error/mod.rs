@@ -140,7 +140,7 @@ impl Error {
     /// use aurpay_api::{sandbox::{Fault, Repeat, Sandbox}, Operation};
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// let sandbox = Sandbox::start().await?;
+    /// let sandbox = Sandbox::builder().start().await?;
     /// sandbox.inject(Operation::GET_ORDERS, Fault::HttpStatus(503), Repeat::UntilCleared);
     /// let error = sandbox.client()?.get_orders().call().await.unwrap_err();
     /// assert!(error.is_retryable());

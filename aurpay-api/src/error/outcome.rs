@@ -3,7 +3,7 @@
 use std::fmt;
 
 /// Whether Aurpay acted on a request that failed: the first thing to ask
-/// of an [`Error`] before doing anything else.
+/// of an [`Error`](crate::Error) before doing anything else.
 ///
 /// | Outcome | What happened | Retry? |
 /// |---|---|---|

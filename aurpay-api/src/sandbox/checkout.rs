@@ -10,14 +10,20 @@
 //! * pay in full, pay partially or overpay (amounts in the order's crypto
 //!   currency), each as [`Sandbox::pay`](super::Sandbox::pay) does it, firing
 //!   the paid callback; a full or over-payment then redirects the browser to
-//!   the order's `succeed_url`;
+//!   the order's `succeed_url`; or pay and leave the payment waiting for
+//!   confirmations, then confirm it;
 //! * let it expire, as [`Sandbox::expire`](super::Sandbox::expire) does,
-//!   firing the timeout callback and redirecting to `timeout_url`.
+//!   firing the timeout callback and redirecting to `timeout_url`; pay an
+//!   expired order late;
+//! * as the merchant: resolve an expired order's underpayment, or
+//!   terminate an order.
 //!
-//! The actions are `POST /__sandbox/checkout/{order_id}/pay` (form field
-//! `payment` = `full` | `partial` | `overpaid`, and `amount` for the last
-//! two) and `POST /__sandbox/checkout/{order_id}/expire`, described in
-//! `spec/sandbox.yaml`.
+//! The actions are `POST /__sandbox/checkout/{order_id}/pay` (form fields
+//! `payment` = `full` | `partial` | `overpaid`, `amount` for the last two,
+//! and `confirmations` = `waiting` to leave it unconfirmed) and
+//! `POST /__sandbox/checkout/{order_id}/{confirm|expire|resolve|terminate}`,
+//! described in `spec/sandbox.yaml`. Each stage of the table in
+//! [`payments`](super::payments) is one button.
 
 use std::fmt::Write as _;
 use std::sync::Arc;
@@ -27,12 +33,9 @@ use axum::http::{Method, StatusCode};
 use axum::response::Response;
 use rust_decimal::Decimal;
 
-use super::state::{Order, OrderKind, Payment, Shared, now};
+use super::model::{Order, OrderKind, Shared};
+use super::payments::{Confirmations, Payment};
 use crate::{Amount, OrderStatus};
-
-/// How long the page says an open order has left (Aurpay's expiry is not
-/// documented; the sandbox's orders expire only when told to).
-const SHOWN_EXPIRY_MINUTES: i64 = 30;
 
 /// Answers the checkout routes; `None` for any other path.
 pub(crate) fn handle(
@@ -60,15 +63,29 @@ pub(crate) fn handle(
         ));
     };
     Some(match (method, action) {
-        (&Method::GET, None) => html(StatusCode::OK, checkout_page(&order, None)),
+        (&Method::GET, None) => html(StatusCode::OK, checkout_page(shared, &order, None)),
         (&Method::POST, Some("pay")) => pay(shared, &order, body),
-        (&Method::POST, Some("expire")) => match shared.expire(&order.order_id) {
-            Ok(()) => redirect_or_page(shared, &order.order_id, order.timeout_url.as_deref()),
-            Err(e) => html(
-                StatusCode::CONFLICT,
-                checkout_page(&order, Some(&e.to_string())),
-            ),
-        },
+        (&Method::POST, Some(stage @ ("confirm" | "expire" | "resolve" | "terminate"))) => {
+            let done = match stage {
+                "confirm" => shared.confirm(&order.order_id),
+                "resolve" => shared.resolve(&order.order_id),
+                "terminate" => shared.terminate(&order.order_id),
+                _ => shared.expire(&order.order_id),
+            };
+            match done {
+                Ok(status) if status.is_paid() => {
+                    redirect_or_page(shared, &order.order_id, order.succeed_url.as_deref())
+                }
+                Ok(OrderStatus::Overdue | OrderStatus::Terminated) => {
+                    redirect_or_page(shared, &order.order_id, order.timeout_url.as_deref())
+                }
+                Ok(_) => see_other(&format!("/__sandbox/checkout/{}", order.order_id)),
+                Err(e) => html(
+                    StatusCode::CONFLICT,
+                    checkout_page(shared, &order, Some(&e.to_string())),
+                ),
+            }
+        }
         _ => html(
             StatusCode::METHOD_NOT_ALLOWED,
             page("Not allowed", "<p>Use the page's buttons.</p>"),
@@ -91,11 +108,15 @@ fn pay(shared: &Arc<Shared>, order: &Order, body: &[u8]) -> Response {
         _ => {
             return html(
                 StatusCode::BAD_REQUEST,
-                checkout_page(order, Some("Choose a payment and a valid amount.")),
+                checkout_page(shared, order, Some("Choose a payment and a valid amount.")),
             );
         }
     };
-    match shared.pay(&order.order_id, payment) {
+    let confirmations = match field("confirmations").as_deref() {
+        Some("waiting") => Confirmations::Waiting,
+        _ => Confirmations::Confirmed,
+    };
+    match shared.pay(&order.order_id, payment, confirmations) {
         Ok(status) if status.is_paid() => {
             redirect_or_page(shared, &order.order_id, order.succeed_url.as_deref())
         }
@@ -103,7 +124,7 @@ fn pay(shared: &Arc<Shared>, order: &Order, body: &[u8]) -> Response {
         Ok(_) => see_other(&format!("/__sandbox/checkout/{}", order.order_id)),
         Err(e) => html(
             StatusCode::CONFLICT,
-            checkout_page(order, Some(&e.to_string())),
+            checkout_page(shared, order, Some(&e.to_string())),
         ),
     }
 }
@@ -124,7 +145,7 @@ fn redirect_or_page(shared: &Arc<Shared>, order_id: &str, target: Option<&str>) 
         None => {
             let order = shared.lock().orders.get(order_id).cloned();
             match order {
-                Some(order) => html(StatusCode::OK, checkout_page(&order, None)),
+                Some(order) => html(StatusCode::OK, checkout_page(shared, &order, None)),
                 None => see_other("/"),
             }
         }
@@ -204,10 +225,10 @@ fn cashier_shell() -> String {
     )
 }
 
-fn checkout_page(order: &Order, note: Option<&str>) -> String {
+fn checkout_page(shared: &Shared, order: &Order, note: Option<&str>) -> String {
     let paid_so_far = order.obtained.unwrap_or_default();
-    let due = (order.amount - paid_so_far).max(Decimal::ZERO);
-    let open = matches!(order.status, OrderStatus::Pending | OrderStatus::Partial);
+    let due = (order.amount - paid_so_far - order.unconfirmed).max(Decimal::ZERO);
+    let open = order.is_open();
     let currency = escape(&order.currency);
     let mut main = String::new();
     let _ = write!(
@@ -232,10 +253,12 @@ fn checkout_page(order: &Order, note: Option<&str>) -> String {
     let _ = write!(
         main,
         "<dl><dt>Price</dt><dd>{price} {fiat}</dd><dt>Amount</dt><dd>{amount} {currency}</dd>\
-         <dt>Received</dt><dd>{paid_so_far} {currency}</dd>",
+         <dt>Received</dt><dd id=\"received\">{paid_so_far} {currency}</dd>\
+         <dt>Waiting for confirmations</dt><dd id=\"unconfirmed\">{unconfirmed} {currency}</dd>",
         price = order.vs_price,
         fiat = escape(&order.vs_currency),
         amount = order.amount,
+        unconfirmed = order.unconfirmed,
     );
     match (&order.kind, &order.payment_request) {
         (OrderKind::Lightning, Some(invoice)) => {
@@ -255,8 +278,10 @@ fn checkout_page(order: &Order, note: Option<&str>) -> String {
         }
     }
     if open {
-        let elapsed = (now() - order.create_time).num_seconds().max(0);
-        let left = (SHOWN_EXPIRY_MINUTES * 60 - elapsed).max(0);
+        let left = order
+            .expires_at
+            .duration_since(&shared.clock.now())
+            .map_or(0, |d| d.as_secs());
         let _ = write!(
             main,
             "<dt>Time left</dt><dd id=\"time-left\">{:02}:{:02}</dd>",
@@ -282,10 +307,39 @@ fn checkout_page(order: &Order, note: Option<&str>) -> String {
              <input type=\"hidden\" name=\"payment\" value=\"overpaid\">\
              <input name=\"amount\" aria-label=\"Overpaid amount\" value=\"{over}\">\
              <button id=\"overpay\" type=\"submit\">Overpay</button></form>\
+             <form method=\"post\" action=\"/__sandbox/checkout/{id}/pay\">\
+             <input type=\"hidden\" name=\"payment\" value=\"full\">\
+             <input type=\"hidden\" name=\"confirmations\" value=\"waiting\">\
+             <button id=\"pay-unconfirmed\" type=\"submit\">Pay, not yet confirmed</button></form>\
              <form method=\"post\" action=\"/__sandbox/checkout/{id}/expire\">\
              <button id=\"expire\" class=\"secondary\" type=\"submit\">Let it expire</button></form>"
         );
-    } else {
+    }
+    let id = escape(&order.order_id);
+    let button = |action: &str, label: &str| {
+        format!(
+            "<form method=\"post\" action=\"/__sandbox/checkout/{id}/{action}\">\
+             <button id=\"{action}\" class=\"secondary\" type=\"submit\">{label}</button></form>"
+        )
+    };
+    if order.unconfirmed > Decimal::ZERO {
+        main.push_str(&button("confirm", "Confirm the payment (the chain)"));
+    }
+    if order.status == OrderStatus::Overdue {
+        let _ = write!(
+            main,
+            "<form method=\"post\" action=\"/__sandbox/checkout/{id}/pay\">\
+             <input type=\"hidden\" name=\"payment\" value=\"full\">\
+             <button id=\"pay-late\" type=\"submit\">Pay {due} {currency} late</button></form>"
+        );
+        if paid_so_far > Decimal::ZERO {
+            main.push_str(&button("resolve", "Resolve the underpayment (merchant)"));
+        }
+    }
+    if open || order.status == OrderStatus::Overdue {
+        main.push_str(&button("terminate", "Terminate the order (merchant)"));
+    }
+    if !open {
         let back = if order.status.is_paid() || order.status == OrderStatus::Refunded {
             order.succeed_url.as_deref()
         } else {

@@ -9,7 +9,7 @@
 //! use aurpay_api::{Amount, ErrorKind, Outcome, sandbox, types};
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! let sandbox = sandbox::Sandbox::start().await?;
+//! let sandbox = sandbox::Sandbox::builder().start().await?;
 //! let refused = sandbox
 //!     .client()?
 //!     .get_payment_info()

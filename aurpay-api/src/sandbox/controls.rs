@@ -6,8 +6,12 @@
 //!
 //! | control | does |
 //! |---|---|
-//! | `POST /__sandbox/pay/{order_id}?payment=full\|partial\|overpaid&amount=X` | [`Sandbox::pay`](super::Sandbox::pay) |
+//! | `POST /__sandbox/pay/{order_id}?payment=full\|partial\|overpaid&amount=X&confirmations=confirmed\|waiting` | [`Sandbox::pay`](super::Sandbox::pay), [`Sandbox::pay_unconfirmed`](super::Sandbox::pay_unconfirmed) |
+//! | `POST /__sandbox/confirm/{order_id}` | [`Sandbox::confirm`](super::Sandbox::confirm) |
 //! | `POST /__sandbox/expire/{order_id}` | [`Sandbox::expire`](super::Sandbox::expire) |
+//! | `POST /__sandbox/resolve/{order_id}` | [`Sandbox::resolve`](super::Sandbox::resolve) |
+//! | `POST /__sandbox/terminate/{order_id}` | [`Sandbox::terminate`](super::Sandbox::terminate) |
+//! | `GET /__sandbox/clock`, `POST /__sandbox/clock/advance?seconds=N` | the sandbox's time; [`Sandbox::advance`](super::Sandbox::advance) (a sandbox started with a manual clock) |
 //! | `POST /__sandbox/report/{order_id}?status=S&amount=X&form=number\|string` | [`Sandbox::report_status`](super::Sandbox::report_status), [`Sandbox::report_amount`](super::Sandbox::report_amount) |
 //! | `POST /__sandbox/faults/{operation_id}?fault=..&times=N` | [`Sandbox::inject`](super::Sandbox::inject) |
 //! | `POST /__sandbox/faults/clear` | [`Sandbox::clear_faults`](super::Sandbox::clear_faults) |
@@ -15,6 +19,7 @@
 //! | `POST /__sandbox/callbacks/hold`, `POST /__sandbox/callbacks/release?order=in-order\|reversed` | hold and release |
 //! | `POST /__sandbox/callbacks/fault?fault=drop\|duplicate\|delay&delay_ms=N&times=N`, `POST /__sandbox/callbacks/clear` | callback faults |
 //! | `GET /__sandbox/deliveries` | [`Sandbox::deliveries`](super::Sandbox::deliveries) |
+//! | `GET /__sandbox/calls` | [`Sandbox::calls`](super::Sandbox::calls), for every operation |
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -22,8 +27,12 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use super::codes;
+use super::delivery::{CallbackFault, Release};
+use super::errors::SandboxError;
+use super::faults::{Fault, Repeat};
+use super::model::Shared;
+use super::payments::{Confirmations, Payment};
 use super::route::{Failure, Request};
-use super::state::{CallbackFault, Fault, Payment, Release, Repeat, SandboxError, Shared};
 use crate::{Amount, Operation};
 
 const DELAY_MS: &str = r#"{"type":"integer","minimum":0,"maximum":60000}"#;
@@ -32,6 +41,7 @@ const ERROR_STATUS: &str = r#"{"type":"integer","minimum":400,"maximum":599}"#;
 const AMOUNT: &str = r#"{"type":"string","pattern":"^-?[0-9]+(\\.[0-9]+)?$"}"#;
 const ANY: &str = "{}";
 const STATUS: &str = r#"{"type":"string","minLength":1,"maxLength":64}"#;
+const SECONDS: &str = r#"{"type":"integer","minimum":0,"maximum":31536000}"#;
 
 /// Runs the control at `rest` (the path after `/__sandbox/`).
 pub(crate) fn run(
@@ -41,9 +51,10 @@ pub(crate) fn run(
     request: &Request<'_>,
 ) -> Result<Value, Failure> {
     let segments: Vec<&str> = rest.split('/').collect();
+    shared.expire_due();
     match (method, segments.as_slice()) {
         ("POST", ["pay", order_id]) => {
-            request.only_query(&["payment", "amount"])?;
+            request.only_query(&["payment", "amount", "confirmations"])?;
             let amount = request
                 .optional_query::<String>("amount", AMOUNT)?
                 .map(|a| a.parse::<Amount>())
@@ -60,8 +71,56 @@ pub(crate) fn run(
                     ));
                 }
             };
-            let status = shared.pay(order_id, payment).map_err(refused)?;
+            let confirmations = match request
+                .optional_query::<String>("confirmations", ANY)?
+                .as_deref()
+            {
+                None | Some("confirmed") => Confirmations::Confirmed,
+                Some("waiting") => Confirmations::Waiting,
+                Some(_) => {
+                    return Err(Failure::bad_request(
+                        "confirmations is confirmed or waiting",
+                    ));
+                }
+            };
+            let status = shared
+                .pay(order_id, payment, confirmations)
+                .map_err(refused)?;
             Ok(json!({"order_id": order_id, "status": status}))
+        }
+        (
+            "POST",
+            [
+                stage @ ("confirm" | "resolve" | "terminate" | "expire"),
+                order_id,
+            ],
+        ) => {
+            request.only_query(&[])?;
+            let status = match *stage {
+                "confirm" => shared.confirm(order_id),
+                "resolve" => shared.resolve(order_id),
+                "terminate" => shared.terminate(order_id),
+                _ => shared.expire(order_id),
+            }
+            .map_err(refused)?;
+            Ok(json!({"order_id": order_id, "status": status}))
+        }
+        ("GET", ["clock"]) => {
+            request.only_query(&[])?;
+            Ok(json!({"now": shared.clock.now(), "manual": shared.manual_clock.is_some()}))
+        }
+        ("POST", ["clock", "advance"]) => {
+            request.only_query(&["seconds"])?;
+            let seconds = request.required_query::<u64>("seconds", SECONDS)?;
+            let Some(clock) = &shared.manual_clock else {
+                return Err(Failure::new(
+                    codes::INVALID_STATE,
+                    "the sandbox runs on the system clock: start it with a manual clock to move time",
+                ));
+            };
+            clock.advance(Duration::from_secs(seconds));
+            shared.expire_due();
+            Ok(json!({"now": shared.clock.now()}))
         }
         ("POST", ["report", order_id]) => {
             request.only_query(&["status", "amount", "form"])?;
@@ -100,11 +159,6 @@ pub(crate) fn run(
             shared.report(order_id, status, amount).map_err(refused)?;
             Ok(json!({"order_id": order_id}))
         }
-        ("POST", ["expire", order_id]) => {
-            request.only_query(&[])?;
-            shared.expire(order_id).map_err(refused)?;
-            Ok(json!({"order_id": order_id, "status": "OVERDUE"}))
-        }
         ("POST", ["faults", "clear"]) => {
             request.only_query(&[])?;
             shared.clear_faults();
@@ -123,6 +177,7 @@ pub(crate) fn run(
             };
             let fault = match request.required_query::<String>("fault", ANY)?.as_str() {
                 "latency" => Fault::Latency(delay()?),
+                "stall" => Fault::Stall(delay()?),
                 "http_status" => {
                     Fault::HttpStatus(request.required_query::<u16>("status", ERROR_STATUS)?)
                 }
@@ -196,6 +251,11 @@ pub(crate) fn run(
             shared.inject_callback_fault(fault, repeat(request)?);
             Ok(json!({}))
         }
+        ("GET", ["calls"]) => {
+            request.only_query(&[])?;
+            let calls = shared.lock().calls.clone();
+            Ok(json!(calls))
+        }
         ("GET", ["deliveries"]) => {
             request.only_query(&[])?;
             let deliveries: Vec<Value> = shared
@@ -250,6 +310,8 @@ mod tests {
             super::ERROR_STATUS,
             super::AMOUNT,
             super::ANY,
+            super::STATUS,
+            super::SECONDS,
         ] {
             let value: serde_json::Value = serde_json::from_str(schema).expect(schema);
             assert!(value.is_object(), "{schema}");

@@ -4,62 +4,84 @@
 //! Aurpay has no public test mode. The sandbox is a stateful stand-in on
 //! `127.0.0.1` (ephemeral port) that speaks the spec's wire format for all
 //! operations, authenticates both schemes with its own verifier, keeps
-//! orders, transactions, refunds, wallets and a Lightning balance, and
-//! delivers signed callbacks (GET, or POST with `enable_post_callback`),
-//! retried with back-off until the receiver answers 200. Faults (latency,
-//! HTTP 5xx, error codes, dropped connections) can be injected per
-//! operation.
+//! orders, transactions, refunds, wallets and a Lightning balance, walks
+//! orders through the stages of a crypto payment ([`payments`]: seen,
+//! confirmed, partly paid, expired, paid late, resolved, terminated,
+//! refunded), and delivers signed callbacks (GET, or POST with
+//! `enable_post_callback`), retried with back-off until the receiver
+//! answers 200. Faults (latency, stalls, HTTP 5xx, error codes, dropped
+//! connections) can be injected per operation, and callbacks dropped,
+//! delayed, duplicated or held.
+//!
+//! Time is the sandbox's [`Clock`]: orders expire 30
+//! minutes after creation, callbacks are dated and retried, on it. Start
+//! it with a [`ManualClock`] and move time with
+//! [`Sandbox::advance`] (or `POST /__sandbox/clock/advance`): no test
+//! sleeps for an order to expire.
 //!
 //! ```
 //! use std::time::Duration;
+//! use aurpay_api::clock::ManualClock;
 //! use aurpay_api::sandbox::{Payment, Sandbox};
 //! use aurpay_api::{Amount, OrderStatus, types};
 //!
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! let sandbox = Sandbox::start().await?;
+//! let sandbox = Sandbox::builder().manual_clock(ManualClock::starting_now()).start().await?;
 //! let client = sandbox.client()?;
-//! let order = client
-//!     .create_bln_order()
-//!     .body(types::BlnOrderRequest::builder().price(Amount::from(20)).currency("USD"))
-//!     .call()
-//!     .await?;
-//! assert_eq!(sandbox.pay(&order.order_id, Payment::Full)?, OrderStatus::Success);
-//! let paid = client.get_orders_details().order_id(order.order_id.as_str()).call().await?;
-//! assert!(paid.status.is_paid());
+//! let create = || client.create_bln_order().body(types::BlnOrderRequest::builder().price(Amount::from(20)).currency("USD"));
+//! let paid = create().call().await?;
+//! assert_eq!(sandbox.pay(&paid.order_id, Payment::Full)?, OrderStatus::Success);
+//! let unpaid = create().call().await?;
+//! sandbox.advance(Duration::from_secs(30 * 60));
+//! let unpaid = client.get_orders_details().order_id(unpaid.order_id.as_str()).call().await?;
+//! assert_eq!(unpaid.status, OrderStatus::Overdue);
 //! # Ok(()) }
 //! ```
 //!
 //! The sandbox models Aurpay as documented; where Aurpay's behaviour is not
-//! documented (error codes, the inferred endpoints, callback retry timing)
-//! it makes a plausible choice and says so.
+//! documented (error codes, the inferred endpoints, callback retry timing,
+//! the stages marked INFERRED in [`payments`]) it makes a plausible choice
+//! and says so.
 
+mod auth;
 mod checkout;
 pub mod codes;
 mod controls;
+mod delivery;
+mod errors;
+mod faults;
 mod handlers;
+mod model;
+mod orders;
+pub mod payments;
 pub(crate) mod route;
 mod schema;
+mod seed;
 mod server;
-mod state;
 
 use std::fmt;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+pub use delivery::{CallbackFault, Delivery, Release};
+pub use errors::SandboxError;
+pub use faults::{Fault, Repeat};
+pub use payments::{Confirmations, Payment};
+
 use crate::callback::{CallbackEvent, CallbackSigner, CallbackVerifier};
+use crate::clock::{Clock, ManualClock};
 use crate::{Client, Credentials, Operation, OrderStatus, SignatureAlgorithm};
 
-pub use state::{CallbackFault, Delivery, Fault, Payment, Release, Repeat, SandboxError};
-
 /// What every wallet holds in a sandbox started with
-/// [`Sandbox::start_with_examples`], in the wallet's own currency.
+/// [`SandboxBuilder::examples`], in the wallet's own currency.
 pub const EXAMPLE_WALLET_BALANCE: i64 = 1_000;
 
 /// Credentials and behaviour of a sandbox. The defaults are fixed, so tests
-/// can use them directly.
+/// can use them directly; change a field of `SandboxConfig::default()`.
 #[derive(Clone)]
+#[non_exhaustive]
 pub struct SandboxConfig {
     /// The merchant id, `mct-` and 12 hex digits.
     pub merchant_id: String,
@@ -81,11 +103,14 @@ pub struct SandboxConfig {
     pub password: String,
     /// Delivery attempts per callback (default 5).
     pub callback_attempts: u32,
-    /// First back-off between callback attempts; doubles each time (default
-    /// 100 ms).
+    /// First back-off between callback attempts, on the sandbox's clock;
+    /// doubles each time (default 100 ms).
     pub callback_backoff: Duration,
     /// Accepted clock skew of a signed request's `Date` (default 15 min).
     pub max_clock_skew: Duration,
+    /// How long an order can be paid before it times out (default 30
+    /// minutes, Aurpay's guide's figure).
+    pub order_lifetime: Duration,
 }
 
 impl Default for SandboxConfig {
@@ -102,6 +127,7 @@ impl Default for SandboxConfig {
             callback_attempts: 5,
             callback_backoff: Duration::from_millis(100),
             max_clock_skew: Duration::from_secs(15 * 60),
+            order_lifetime: Duration::from_secs(30 * 60),
         }
     }
 }
@@ -111,15 +137,118 @@ impl fmt::Debug for SandboxConfig {
         f.debug_struct("SandboxConfig")
             .field("merchant_id", &self.merchant_id)
             .field("callback_attempts", &self.callback_attempts)
+            .field("order_lifetime", &self.order_lifetime)
             .finish_non_exhaustive()
+    }
+}
+
+/// How to start a [`Sandbox`]: [`Sandbox::builder`].
+#[derive(Debug)]
+#[must_use = "a sandbox builder does nothing until `.start()` is awaited"]
+pub struct SandboxBuilder {
+    address: String,
+    config: SandboxConfig,
+    examples: bool,
+    clock: Arc<dyn Clock>,
+    manual: Option<Arc<ManualClock>>,
+}
+
+impl SandboxBuilder {
+    /// Listen on `address` (default `127.0.0.1:0`: an ephemeral port).
+    pub fn listen(mut self, address: impl Into<String>) -> Self {
+        self.address = address.into();
+        self
+    }
+
+    /// Credentials and behaviour (default [`SandboxConfig::default`]).
+    pub fn config(mut self, config: SandboxConfig) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// Seed the spec's examples, so every request example of the spec
+    /// succeeds: the orders the examples name exist and are paid in full,
+    /// and every wallet holds [`EXAMPLE_WALLET_BALANCE`]. Each operation's
+    /// rustdoc example runs against it, and `aurpay sandbox --examples`
+    /// serves it to clients in other languages.
+    pub fn examples(mut self) -> Self {
+        self.examples = true;
+        self
+    }
+
+    /// Run on this clock (default the system's).
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self.manual = None;
+        self
+    }
+
+    /// Run on this manual clock, which [`Sandbox::advance`] and the HTTP
+    /// control `POST /__sandbox/clock/advance` move.
+    pub fn manual_clock(mut self, clock: Arc<ManualClock>) -> Self {
+        self.clock = Arc::clone(&clock) as Arc<dyn Clock>;
+        self.manual = Some(clock);
+        self
+    }
+
+    /// Starts the sandbox.
+    pub async fn start(self) -> Result<Sandbox, SandboxError> {
+        let listener = tokio::net::TcpListener::bind(&self.address)
+            .await
+            .map_err(SandboxError::Listen)?;
+        let addr = listener.local_addr().map_err(SandboxError::Listen)?;
+        let shared = Arc::new(model::Shared::new(
+            self.config,
+            format!("http://{addr}"),
+            self.clock,
+            self.manual,
+        ));
+        if self.examples {
+            seed::seed_examples(&shared);
+        }
+        let (shutdown, stopped) = tokio::sync::watch::channel(false);
+        let app = server::router(Arc::clone(&shared));
+        let mut serving = stopped.clone();
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app)
+                .with_graceful_shutdown(async move {
+                    let _ = serving.wait_for(|stop| *stop).await;
+                })
+                .await;
+        });
+        // Orders expire on the clock even when nobody asks: once a second
+        // of the sandbox's time, until it stops.
+        let sweeper = Arc::downgrade(&shared);
+        let clock = Arc::clone(&shared.clock);
+        let mut sweeping = stopped;
+        tokio::spawn(async move {
+            loop {
+                let stopping = std::pin::pin!(sweeping.wait_for(|stop| *stop));
+                let tick = clock.sleep(Duration::from_secs(1));
+                if let futures_util::future::Either::Left(_) =
+                    futures_util::future::select(stopping, tick).await
+                {
+                    return;
+                }
+                match sweeper.upgrade() {
+                    Some(shared) => shared.expire_due(),
+                    None => return,
+                }
+            }
+        });
+        Ok(Sandbox {
+            addr,
+            shared,
+            shutdown: Mutex::new(Some(shutdown)),
+        })
     }
 }
 
 /// A running sandbox. Stops when dropped.
 pub struct Sandbox {
     addr: SocketAddr,
-    shared: Arc<state::Shared>,
-    shutdown: Mutex<Option<tokio::sync::oneshot::Sender<()>>>,
+    shared: Arc<model::Shared>,
+    shutdown: Mutex<Option<tokio::sync::watch::Sender<bool>>>,
 }
 
 impl fmt::Debug for Sandbox {
@@ -131,24 +260,12 @@ impl fmt::Debug for Sandbox {
 }
 
 impl Sandbox {
-    /// Starts a sandbox with the default configuration on an ephemeral
-    /// loopback port.
-    pub async fn start() -> Result<Sandbox, SandboxError> {
-        Self::start_with(SandboxConfig::default()).await
-    }
-
-    /// Starts a sandbox in which every request example of the spec
-    /// succeeds, with the default configuration: the orders the examples
-    /// name exist and are paid in full, and every wallet holds
-    /// [`EXAMPLE_WALLET_BALANCE`] to withdraw from. Each operation's rustdoc
-    /// example runs against it, and `sandbox_server --examples` serves it to
-    /// clients in other languages.
+    /// How to start one: with the defaults, `Sandbox::builder().start()`.
     ///
     /// ```
-    ///
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// let sandbox = aurpay_api::sandbox::Sandbox::start_with_examples().await?;
+    /// let sandbox = aurpay_api::sandbox::Sandbox::builder().examples().start().await?;
     /// let order = sandbox
     ///     .client()?
     ///     .get_orders_details()
@@ -159,43 +276,14 @@ impl Sandbox {
     /// # Ok(())
     /// # }
     /// ```
-    pub async fn start_with_examples() -> Result<Sandbox, SandboxError> {
-        Self::start_on_with_examples("127.0.0.1:0").await
-    }
-
-    /// [`Sandbox::start_with_examples`], listening on `addr`.
-    pub async fn start_on_with_examples(addr: &str) -> Result<Sandbox, SandboxError> {
-        let sandbox = Self::start_on(addr, SandboxConfig::default()).await?;
-        handlers::seed_examples(&sandbox.shared);
-        Ok(sandbox)
-    }
-
-    /// Starts a sandbox with this configuration.
-    pub async fn start_with(config: SandboxConfig) -> Result<Sandbox, SandboxError> {
-        Self::start_on("127.0.0.1:0", config).await
-    }
-
-    /// Starts a sandbox listening on `addr` (for example `127.0.0.1:8080`).
-    pub async fn start_on(addr: &str, config: SandboxConfig) -> Result<Sandbox, SandboxError> {
-        let listener = tokio::net::TcpListener::bind(addr)
-            .await
-            .map_err(SandboxError::Listen)?;
-        let addr = listener.local_addr().map_err(SandboxError::Listen)?;
-        let shared = Arc::new(state::Shared::new(config, format!("http://{addr}")));
-        let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
-        let app = server::router(Arc::clone(&shared));
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    let _ = stopped.await;
-                })
-                .await;
-        });
-        Ok(Sandbox {
-            addr,
-            shared,
-            shutdown: Mutex::new(Some(shutdown)),
-        })
+    pub fn builder() -> SandboxBuilder {
+        SandboxBuilder {
+            address: "127.0.0.1:0".to_owned(),
+            config: SandboxConfig::default(),
+            examples: false,
+            clock: crate::clock::system(),
+            manual: None,
+        }
     }
 
     /// The base URL to give a client (`http://127.0.0.1:PORT`).
@@ -208,12 +296,14 @@ impl Sandbox {
         &self.shared.config
     }
 
-    /// A client for this sandbox with API-key authentication.
+    /// A client for this sandbox with API-key authentication, on the
+    /// sandbox's clock.
     pub fn client(&self) -> Result<Client, SandboxError> {
         self.client_with(Credentials::api_key(self.config().api_key.as_str())?)
     }
 
-    /// A client for this sandbox with signature authentication.
+    /// A client for this sandbox with signature authentication, on the
+    /// sandbox's clock.
     pub fn signature_client(&self, algorithm: SignatureAlgorithm) -> Result<Client, SandboxError> {
         let config = self.config();
         self.client_with(Credentials::signature(
@@ -224,15 +314,17 @@ impl Sandbox {
     }
 
     /// A client for this sandbox with these credentials (for example wrong
-    /// ones, to test failures).
+    /// ones, to test failures), on the sandbox's clock.
     pub fn client_with(&self, credentials: Credentials) -> Result<Client, SandboxError> {
         Ok(Client::builder()
             .base_url(self.base_url())
             .credentials(credentials)
+            .clock(Arc::clone(&self.shared.clock))
             .build()?)
     }
 
-    /// A callback verifier with the sandbox's callback token and secret.
+    /// A callback verifier with the sandbox's callback token and secret, on
+    /// the sandbox's clock.
     pub fn callback_verifier(&self) -> CallbackVerifier {
         let config = self.config();
         CallbackVerifier::new(
@@ -240,31 +332,87 @@ impl Sandbox {
             config.callback_secret.as_str(),
         )
         .unwrap_or_else(|_| unreachable!("sandbox callback credentials are non-empty"))
+        .clock(Arc::clone(&self.shared.clock))
     }
 
-    /// Pays an order as the customer would: in full, partly or overpaid.
-    /// Returns the new status; a full or over-payment triggers the paid
-    /// callback.
+    /// A signer with the sandbox's callback token and secret (and API key):
+    /// to forge a callback exactly as the sandbox would sign it, for a
+    /// receiver test that needs one the sandbox would not send.
+    pub fn callback_signer(&self) -> CallbackSigner {
+        let config = self.config();
+        CallbackSigner::new(
+            config.callback_token.as_str(),
+            config.callback_secret.as_str(),
+        )
+        .with_api_key(config.api_key.as_str())
+    }
+
+    /// The sandbox's clock.
+    pub fn clock(&self) -> Arc<dyn Clock> {
+        Arc::clone(&self.shared.clock)
+    }
+
+    /// Moves a sandbox started with a [manual clock](SandboxBuilder::manual_clock)
+    /// forward, and times out the orders whose time has come (as `POST
+    /// /__sandbox/clock/advance` does). Does nothing to a sandbox on the
+    /// system clock.
+    pub fn advance(&self, duration: Duration) {
+        if let Some(clock) = &self.shared.manual_clock {
+            clock.advance(duration);
+            self.shared.expire_due();
+        }
+    }
+
+    /// Pays an order as the customer would: in full, partly or overpaid,
+    /// confirmed at once. Returns the new status: `SUCCESS` (paid callback)
+    /// or `PARTIAL`; an order that already expired stays `OVERDUE`, the
+    /// payment recorded (paid late: [`resolve`](Self::resolve) it).
     pub fn pay(&self, order_id: &str, payment: Payment) -> Result<OrderStatus, SandboxError> {
-        self.shared.pay(order_id, payment)
+        self.shared.pay(order_id, payment, Confirmations::Confirmed)
     }
 
-    /// Lets an unpaid order time out (`OVERDUE`) and triggers the timeout
-    /// callback.
-    pub fn expire(&self, order_id: &str) -> Result<(), SandboxError> {
+    /// [`pay`](Self::pay), the payment seen on chain but waiting for
+    /// confirmations: the order stays `PENDING` until
+    /// [`confirm`](Self::confirm).
+    pub fn pay_unconfirmed(
+        &self,
+        order_id: &str,
+        payment: Payment,
+    ) -> Result<OrderStatus, SandboxError> {
+        self.shared.pay(order_id, payment, Confirmations::Waiting)
+    }
+
+    /// Confirms the payments an order has seen.
+    pub fn confirm(&self, order_id: &str) -> Result<OrderStatus, SandboxError> {
+        self.shared.confirm(order_id)
+    }
+
+    /// Lets an open order time out now (`OVERDUE`, timeout callback).
+    pub fn expire(&self, order_id: &str) -> Result<OrderStatus, SandboxError> {
         self.shared.expire(order_id)
     }
 
+    /// The merchant accepts an expired order's underpayment or late
+    /// payment (`RESOLVED`, paid callback; INFERRED).
+    pub fn resolve(&self, order_id: &str) -> Result<OrderStatus, SandboxError> {
+        self.shared.resolve(order_id)
+    }
+
+    /// Ends an unpaid order (`TERMINATED`, timeout callback; INFERRED).
+    pub fn terminate(&self, order_id: &str) -> Result<OrderStatus, SandboxError> {
+        self.shared.terminate(order_id)
+    }
+
     /// Makes the API report this status for the order from now on, known
-    /// to the SDK or not (`OrderStatus::Unknown("CONFIRMING".into())`), with
-    /// no callback and no other change: to test that your code (or a client
-    /// in another language) accepts a status Aurpay adds tomorrow.
+    /// to the SDK or not (`OrderStatus::from("CONFIRMING")`), with no
+    /// callback and no other change: to test that your code (or a client in
+    /// another language) accepts a status Aurpay adds tomorrow.
     ///
     /// ```
     /// use aurpay_api::{OrderStatus, sandbox::Sandbox};
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// let sandbox = Sandbox::start_with_examples().await?;
+    /// let sandbox = Sandbox::builder().examples().start().await?;
     /// let order_id = "20240806071926377966"; // one of the spec's examples
     /// sandbox.report_status(order_id, OrderStatus::from("CONFIRMING"))?;
     /// let order = sandbox.client()?.get_orders_details().order_id(order_id).call().await?;
@@ -279,11 +427,20 @@ impl Sandbox {
     /// Makes the API report this crypto amount for the order (and its
     /// transaction) from now on, with every digit, in the amount's JSON
     /// form (a parsed `Amount` is a number; `with_json_form` chooses): to
-    /// test that a client reads long amounts exactly (a JSON parser that
-    /// reads numbers as doubles rounds `0.1234567890123456789` before any
-    /// code sees it).
+    /// test that a client reads long amounts exactly.
     pub fn report_amount(&self, order_id: &str, amount: crate::Amount) -> Result<(), SandboxError> {
         self.shared.report(order_id, None, Some(amount))
+    }
+
+    /// How many requests for `operation` arrived so far (processed or not):
+    /// to prove a call that moves money was sent once.
+    pub fn calls(&self, operation: &'static Operation) -> u32 {
+        self.shared
+            .lock()
+            .calls
+            .get(operation.id)
+            .copied()
+            .unwrap_or(0)
     }
 
     /// Every callback delivery attempt so far, oldest first.
@@ -291,31 +448,44 @@ impl Sandbox {
         self.shared.deliveries()
     }
 
-    /// Waits until a callback for `order_id` was answered with 200, or the
-    /// timeout passes.
-    pub async fn wait_for_delivery(&self, order_id: &str, timeout: Duration) -> Option<Delivery> {
-        self.wait_for_attempt(timeout, |d| d.order_id == order_id && d.status == Some(200))
-            .await
-    }
-
     /// Waits until some delivery attempt, failed ones included (a 500 from
-    /// the receiver, a refused connection, a dropped callback), matches, or
-    /// the timeout passes. Checks every 10 ms.
+    /// the receiver, a refused connection, a dropped callback), matches,
+    /// at most `timeout` (real time). Woken by each attempt, not polling.
     pub async fn wait_for_attempt(
         &self,
         timeout: Duration,
         matches: impl Fn(&Delivery) -> bool,
     ) -> Option<Delivery> {
-        let deadline = tokio::time::Instant::now() + timeout;
-        loop {
-            if let Some(found) = self.deliveries().into_iter().find(|d| matches(d)) {
-                return Some(found);
-            }
-            if tokio::time::Instant::now() >= deadline {
-                return None;
-            }
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
+        self.shared
+            .wait_for_deliveries(timeout, |all| all.iter().find(|d| matches(d)).cloned())
+            .await
+    }
+
+    /// Waits until `done` says something of all the delivery attempts so
+    /// far (oldest first), at most `timeout` (real time): to wait for the
+    /// end of a burst of deliveries ("every callback answered 200, none
+    /// left to retry"), woken by each attempt, not polling.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use aurpay_api::sandbox::Sandbox;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let sandbox = Sandbox::builder().start().await?;
+    /// // No callback URL: nothing is delivered, so nothing to wait for.
+    /// let all = sandbox
+    ///     .wait_for_deliveries(Duration::from_secs(1), |all| Some(all.len()))
+    ///     .await;
+    /// assert_eq!(all, Some(0));
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn wait_for_deliveries<T>(
+        &self,
+        timeout: Duration,
+        done: impl Fn(&[Delivery]) -> Option<T>,
+    ) -> Option<T> {
+        self.shared.wait_for_deliveries(timeout, done).await
     }
 
     /// Sends the order's last paid (or timeout) callback again, with a
@@ -354,18 +524,6 @@ impl Sandbox {
         self.shared.clear_callback_faults();
     }
 
-    /// A signer with the sandbox's callback token and secret (and API key):
-    /// to forge a callback exactly as the sandbox would sign it, for a
-    /// receiver test that needs one the sandbox would not send.
-    pub fn callback_signer(&self) -> CallbackSigner {
-        let config = self.config();
-        CallbackSigner::new(
-            config.callback_token.as_str(),
-            config.callback_secret.as_str(),
-        )
-        .with_api_key(config.api_key.as_str())
-    }
-
     /// Injects a fault into an operation's calls, for as many calls as
     /// `repeat` says; a later injection for the same operation replaces it.
     /// The operation is named by its generated constant, so a typo does not
@@ -376,7 +534,7 @@ impl Sandbox {
     /// use aurpay_api::{Operation, Outcome};
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// let sandbox = Sandbox::start().await?;
+    /// let sandbox = Sandbox::builder().start().await?;
     /// let client = sandbox.client()?;
     /// // A CDN's HTML 502 on the first try: a read is retried and succeeds.
     /// sandbox.inject(Operation::GET_ORDERS, Fault::HtmlError(502), Repeat::Once);
@@ -412,7 +570,7 @@ impl Sandbox {
             .unwrap_or_else(|p| p.into_inner())
             .take()
         {
-            let _ = shutdown.send(());
+            let _ = shutdown.send(true);
         }
     }
 }

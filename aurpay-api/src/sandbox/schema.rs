@@ -18,12 +18,7 @@ pub(crate) fn validate(schema: &Value, value: &Value, place: &str) -> Result<(),
         return Ok(());
     };
     if value.is_null() {
-        let nullable = schema.get("nullable") == Some(&Value::Bool(true));
-        let untyped = !schema.contains_key("type") && !has_combinator(schema);
-        return if nullable
-            || untyped
-            || (has_combinator(schema) && combinators_accept(schema, value, place).is_ok())
-        {
+        return if allows_null(schema) {
             Ok(())
         } else {
             Err(format!("{place} must not be null"))
@@ -56,10 +51,26 @@ pub(crate) fn validate(schema: &Value, value: &Value, place: &str) -> Result<(),
     combinators_accept(schema, value, place)
 }
 
-fn has_combinator(schema: &Map<String, Value>) -> bool {
-    ["oneOf", "anyOf", "allOf"]
-        .iter()
-        .any(|k| schema.contains_key(*k))
+/// Whether `null` is a valid value: only where the schema says so
+/// (`nullable: true`, or `x-nullable: true` for a schema without a type),
+/// itself or through its combinators (every `allOf` branch, any
+/// `anyOf`/`oneOf` branch). A property without a type (an `Amount`) is not
+/// nullable for that: a client that sends `"amount": null` for an unset
+/// variable is refused, never read as "the whole order".
+fn allows_null(schema: &Map<String, Value>) -> bool {
+    let flag = |key: &str| schema.get(key) == Some(&Value::Bool(true));
+    if flag("nullable") || flag("x-nullable") {
+        return true;
+    }
+    let branches = |key: &str| match schema.get(key) {
+        Some(Value::Array(branches)) => branches.as_slice(),
+        _ => &[],
+    };
+    let nullable = |branch: &Value| branch.as_object().is_some_and(allows_null);
+    let all = branches("allOf");
+    (!all.is_empty() && all.iter().all(nullable))
+        || branches("anyOf").iter().any(nullable)
+        || branches("oneOf").iter().any(nullable)
 }
 
 fn combinators_accept(

@@ -1,7 +1,8 @@
 //! The sandbox's HTTP side: routing from the generated operation table
-//! (with the checkout page and the controls beside it), authentication with
-//! its own verifier, and injected faults. The operations themselves are
-//! answered in `handlers.rs`.
+//! (with the checkout page and the controls beside it), authentication
+//! (`auth.rs`, its own verifier), and injected faults. The operations
+//! themselves are answered in `handlers.rs`. `HEAD` on a `GET` operation is
+//! answered as `GET` without the body.
 //!
 //! No line here names an operation: routes come from the generated table
 //! (`Operation::all()`), so a path changed in the spec moves the sandbox
@@ -12,19 +13,18 @@ use std::time::Duration;
 
 use axum::body::{Body, Bytes, to_bytes};
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{Method, StatusCode};
 use axum::response::Response;
-use base64::Engine as _;
-use hmac::{Hmac, Mac};
-use md5::{Digest, Md5};
 use serde_json::value::RawValue;
 
+use super::auth::authenticate;
 use super::codes;
+use super::faults::Fault;
 use super::handlers::Api;
+use super::model::Shared;
 use super::route::{self, Failure};
-use super::state::{self, Fault, Shared};
+use crate::Operation;
 use crate::generated_operations::server;
-use crate::{Operation, Timestamp};
 
 const MAX_BODY: usize = 1 << 20;
 const BODY_READ_TIMEOUT: Duration = Duration::from_secs(3);
@@ -107,6 +107,8 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
     };
     let path = parts.uri.path().to_owned();
     let query = parts.uri.query().unwrap_or_default().to_owned();
+    // Orders whose time has come expire before anything reads them.
+    shared.expire_due();
 
     if let Some(response) = super::checkout::handle(&shared, &parts.method, &path, &body) {
         return response;
@@ -132,9 +134,15 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
         };
     }
 
+    // HEAD is GET without the body (hyper leaves the body out).
+    let method = if parts.method == Method::HEAD {
+        "GET"
+    } else {
+        parts.method.as_str()
+    };
     let Some((operation, params)) = Operation::all()
         .iter()
-        .filter(|op| op.method == parts.method)
+        .filter(|op| op.method == method)
         .find_map(|op| match_path(op.path, &path).map(|params| (op, params)))
     else {
         // A known path with another method is 405 with the methods it has.
@@ -161,6 +169,7 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
         );
     };
 
+    *shared.lock().calls.entry(operation.id).or_default() += 1;
     if operation.authenticated {
         let path_and_query = parts
             .uri
@@ -182,7 +191,8 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
 
     let fault = shared.take_fault(operation.id);
     match &fault {
-        Some(Fault::Latency(delay)) => tokio::time::sleep(*delay).await,
+        // Before processing: a client that gives up first leaves nothing.
+        Some(Fault::Stall(delay)) => tokio::time::sleep(*delay).await,
         Some(Fault::HttpStatus(status)) => {
             let status = error_status(*status);
             let message = status.canonical_reason().unwrap_or("error");
@@ -203,6 +213,12 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
         Ok(data) => envelope(0, "ok", Some(&data)),
         Err(Failure { code, message, .. }) => envelope(code, &message, None),
     };
+    // Processed (dispatch is synchronous: nothing above could be dropped
+    // half-way). A latency fault answers late, whatever the client does
+    // meanwhile.
+    if let Some(Fault::Latency(delay)) = &fault {
+        tokio::time::sleep(*delay).await;
+    }
     // The request has been processed; what reaches the client depends on
     // the fault.
     let bytes = Bytes::from(answer);
@@ -299,80 +315,4 @@ fn html_error(status: u16) -> Response {
              <hr><p>edge-proxy</p></body></html>\n"
         )))
         .unwrap_or_default()
-}
-
-/// The sandbox's own check of both schemes, written from Aurpay's docs and
-/// independent of the SDK's signer.
-fn authenticate(
-    shared: &Shared,
-    method: &str,
-    path_and_query: &str,
-    headers: &HeaderMap,
-    body: &[u8],
-) -> Result<(), String> {
-    let config = &shared.config;
-    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    if let Some(key) = header("API-Key") {
-        return if key == config.api_key {
-            Ok(())
-        } else {
-            Err("wrong API-Key".into())
-        };
-    }
-    let Some(token) = header("API-Token") else {
-        return Err("missing API-Key or API-Token".into());
-    };
-    if token != config.api_token {
-        return Err("wrong API-Token".into());
-    }
-    let algorithm = header("Algorithm").ok_or("missing Algorithm")?;
-    let date = header("Date").ok_or("missing Date")?;
-    let signature = header("Signature").ok_or("missing Signature")?;
-    let signed_at = date
-        .parse::<Timestamp>()
-        .map_err(|_| "Date is not ISO-8601")?
-        .to_utc();
-    let skew = (state::utc_now() - signed_at)
-        .abs()
-        .to_std()
-        .unwrap_or(Duration::MAX);
-    if skew > config.max_clock_skew {
-        return Err("Date too far from the server's clock".into());
-    }
-    let mut origin = format!("{algorithm} | {date} | {method} {path_and_query}");
-    if !body.is_empty() {
-        let digest: String = Md5::digest(body)
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
-        if header("Body-MD5") != Some(digest.as_str()) {
-            return Err("Body-MD5 does not match the body".into());
-        }
-        origin.push_str(" | ");
-        origin.push_str(&digest);
-    }
-    let claimed = base64::engine::general_purpose::STANDARD
-        .decode(signature)
-        .map_err(|_| "Signature is not base64")?;
-    let secret = config.api_secret.as_bytes();
-    let valid = match algorithm {
-        "HMAC-SHA256" => Hmac::<sha2::Sha256>::new_from_slice(secret)
-            .map(|mut mac| {
-                mac.update(origin.as_bytes());
-                mac.verify_slice(&claimed).is_ok()
-            })
-            .unwrap_or(false),
-        "HMAC-SHA3_256" => Hmac::<sha3::Sha3_256>::new_from_slice(secret)
-            .map(|mut mac| {
-                mac.update(origin.as_bytes());
-                mac.verify_slice(&claimed).is_ok()
-            })
-            .unwrap_or(false),
-        other => return Err(format!("unsupported Algorithm {other}")),
-    };
-    if valid {
-        Ok(())
-    } else {
-        Err("bad Signature".into())
-    }
 }

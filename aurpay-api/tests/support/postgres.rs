@@ -1,41 +1,38 @@
-//! The PostgreSQL server the processor's tests use: its settings from
-//! `AURPAY_TEST_POSTGRES` (libpq `key=value` form, as `.ci/postgres.sh`
-//! prints them), and a fresh database per test.
+//! The PostgreSQL server the tests marked `#[ignore = "needs PostgreSQL..."]`
+//! use: `AURPAY_TEST_POSTGRES`, a `postgres://` URL as `.ci/postgres.sh
+//! start` prints it, and a fresh database per test. A test that needs it
+//! fails (never passes quietly) when it is not set.
 
-/// The settings, or `None` (with the reason printed) when no server is
-/// configured on a developer's machine. In CI a missing server fails the
-/// test.
-pub fn settings(test: &str) -> Option<String> {
+/// What to write in `#[ignore = ...]` for a test that needs PostgreSQL.
+pub const NEEDS: &str =
+    "needs PostgreSQL: AURPAY_TEST_POSTGRES=$(bash .ci/postgres.sh start | tail -n 1)";
+
+/// The server's URL; panics, naming what to do, when it is not set.
+pub fn server_url() -> String {
     match std::env::var("AURPAY_TEST_POSTGRES") {
-        Ok(settings) if !settings.trim().is_empty() => Some(settings),
-        _ if std::env::var("CI").as_deref() == Ok("true") => {
-            panic!(
-                "{test}: AURPAY_TEST_POSTGRES is required in CI (.ci/postgres.sh starts a server)"
-            )
-        }
-        _ => {
-            eprintln!(
-                "skipped {test}: no PostgreSQL (set AURPAY_TEST_POSTGRES, e.g. from `bash .ci/postgres.sh start`)"
-            );
-            None
-        }
+        Ok(url) if !url.trim().is_empty() => url.trim().to_owned(),
+        _ => panic!("{NEEDS}"),
     }
 }
 
-/// A fresh, empty database for one test (this process); its settings.
-pub async fn fresh_database(settings: &str, name: &str) -> String {
-    let (client, connection) = tokio_postgres::connect(settings, tokio_postgres::NoTls)
+/// A fresh, empty database for one test (this process): its URL.
+pub async fn fresh_database(name: &str) -> String {
+    let url = server_url();
+    let pool = sqlx::PgPool::connect(&url)
         .await
         .expect("connect to the test server");
-    tokio::spawn(connection);
     let database = format!("aurpay_{name}_{}", std::process::id());
-    client
-        .batch_execute(&format!("DROP DATABASE IF EXISTS {database}"))
+    sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {database}"))
+        .execute(&pool)
         .await
         .unwrap();
-    client
-        .batch_execute(&format!("CREATE DATABASE {database}"))
+    sqlx::raw_sql(&format!("CREATE DATABASE {database}"))
+        .execute(&pool)
         .await
         .unwrap();
-    format!("{settings} dbname={database}")
+    pool.close().await;
+    match url.rsplit_once('/') {
+        Some((server, _)) => format!("{server}/{database}"),
+        None => panic!("AURPAY_TEST_POSTGRES is not a postgres:// URL: {url}"),
+    }
 }
