@@ -45,8 +45,10 @@
 //! and says so.
 
 mod auth;
+mod builder;
 mod checkout;
 pub mod codes;
+mod config;
 mod controls;
 mod delivery;
 mod errors;
@@ -54,7 +56,7 @@ mod faults;
 mod handlers;
 mod model;
 mod orders;
-pub mod payments;
+mod payments;
 pub(crate) mod route;
 mod schema;
 mod seed;
@@ -65,184 +67,16 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+pub use builder::SandboxBuilder;
+pub use config::{EXAMPLE_WALLET_BALANCE, SandboxConfig};
 pub use delivery::{CallbackFault, Delivery, Release};
 pub use errors::SandboxError;
 pub use faults::{Fault, Repeat};
 pub use payments::{Confirmations, Payment};
 
 use crate::callback::{CallbackEvent, CallbackSigner, CallbackVerifier};
-use crate::clock::{Clock, ManualClock};
+use crate::clock::Clock;
 use crate::{Client, Credentials, Operation, OrderStatus, SignatureAlgorithm};
-
-/// What every wallet holds in a sandbox started with
-/// [`SandboxBuilder::examples`], in the wallet's own currency.
-pub const EXAMPLE_WALLET_BALANCE: i64 = 1_000;
-
-/// Credentials and behaviour of a sandbox. The defaults are fixed, so tests
-/// can use them directly; change a field of `SandboxConfig::default()`.
-#[derive(Clone)]
-#[non_exhaustive]
-pub struct SandboxConfig {
-    /// The merchant id, `mct-` and 12 hex digits.
-    pub merchant_id: String,
-    /// The `API-Key` the sandbox accepts (and returns from Get API-Key).
-    pub api_key: String,
-    /// The API token of signature authentication.
-    pub api_token: String,
-    /// The API secret of signature authentication.
-    pub api_secret: String,
-    /// The callback token sent as `Callback-Token`.
-    pub callback_token: String,
-    /// The secret callbacks are signed with.
-    pub callback_secret: String,
-    /// The account e-mail Get API-Key accepts (default: the spec's example
-    /// account, so the documented example request succeeds).
-    pub username: String,
-    /// The account password Get API-Key accepts (default: the spec's
-    /// example).
-    pub password: String,
-    /// Delivery attempts per callback (default 5).
-    pub callback_attempts: u32,
-    /// First back-off between callback attempts, on the sandbox's clock;
-    /// doubles each time (default 100 ms).
-    pub callback_backoff: Duration,
-    /// Accepted clock skew of a signed request's `Date` (default 15 min).
-    pub max_clock_skew: Duration,
-    /// How long an order can be paid before it times out (default 30
-    /// minutes, Aurpay's guide's figure).
-    pub order_lifetime: Duration,
-}
-
-impl Default for SandboxConfig {
-    fn default() -> Self {
-        SandboxConfig {
-            merchant_id: "mct-5a0dbee0c0de".to_owned(),
-            api_key: "sandbox-api-key-0000000000000000000000000000".to_owned(),
-            api_token: "SANDBOXAPITOKEN000001".to_owned(),
-            api_secret: "sandbox-api-secret".to_owned(),
-            callback_token: "5A0DBEE0C0DE5A0DBEE0C0DE5A0DBEE0C0DE5A0DBEE0".to_owned(),
-            callback_secret: "sandbox-callback-secret".to_owned(),
-            username: "merchant@example.com".to_owned(),
-            password: "correct-horse-battery-staple".to_owned(),
-            callback_attempts: 5,
-            callback_backoff: Duration::from_millis(100),
-            max_clock_skew: Duration::from_secs(15 * 60),
-            order_lifetime: Duration::from_secs(30 * 60),
-        }
-    }
-}
-
-impl fmt::Debug for SandboxConfig {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SandboxConfig")
-            .field("merchant_id", &self.merchant_id)
-            .field("callback_attempts", &self.callback_attempts)
-            .field("order_lifetime", &self.order_lifetime)
-            .finish_non_exhaustive()
-    }
-}
-
-/// How to start a [`Sandbox`]: [`Sandbox::builder`].
-#[derive(Debug)]
-#[must_use = "a sandbox builder does nothing until `.start()` is awaited"]
-pub struct SandboxBuilder {
-    address: String,
-    config: SandboxConfig,
-    examples: bool,
-    clock: Arc<dyn Clock>,
-    manual: Option<Arc<ManualClock>>,
-}
-
-impl SandboxBuilder {
-    /// Listen on `address` (default `127.0.0.1:0`: an ephemeral port).
-    pub fn listen(mut self, address: impl Into<String>) -> Self {
-        self.address = address.into();
-        self
-    }
-
-    /// Credentials and behaviour (default [`SandboxConfig::default`]).
-    pub fn config(mut self, config: SandboxConfig) -> Self {
-        self.config = config;
-        self
-    }
-
-    /// Seed the spec's examples, so every request example of the spec
-    /// succeeds: the orders the examples name exist and are paid in full,
-    /// and every wallet holds [`EXAMPLE_WALLET_BALANCE`]. Each operation's
-    /// rustdoc example runs against it, and `aurpay sandbox --examples`
-    /// serves it to clients in other languages.
-    pub fn examples(mut self) -> Self {
-        self.examples = true;
-        self
-    }
-
-    /// Run on this clock (default the system's).
-    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.clock = clock;
-        self.manual = None;
-        self
-    }
-
-    /// Run on this manual clock, which [`Sandbox::advance`] and the HTTP
-    /// control `POST /__sandbox/clock/advance` move.
-    pub fn manual_clock(mut self, clock: Arc<ManualClock>) -> Self {
-        self.clock = Arc::clone(&clock) as Arc<dyn Clock>;
-        self.manual = Some(clock);
-        self
-    }
-
-    /// Starts the sandbox.
-    pub async fn start(self) -> Result<Sandbox, SandboxError> {
-        let listener = tokio::net::TcpListener::bind(&self.address)
-            .await
-            .map_err(SandboxError::Listen)?;
-        let addr = listener.local_addr().map_err(SandboxError::Listen)?;
-        let shared = Arc::new(model::Shared::new(
-            self.config,
-            format!("http://{addr}"),
-            self.clock,
-            self.manual,
-        ));
-        if self.examples {
-            seed::seed_examples(&shared);
-        }
-        let (shutdown, stopped) = tokio::sync::watch::channel(false);
-        let app = server::router(Arc::clone(&shared));
-        let mut serving = stopped.clone();
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, app)
-                .with_graceful_shutdown(async move {
-                    let _ = serving.wait_for(|stop| *stop).await;
-                })
-                .await;
-        });
-        // Orders expire on the clock even when nobody asks: once a second
-        // of the sandbox's time, until it stops.
-        let sweeper = Arc::downgrade(&shared);
-        let clock = Arc::clone(&shared.clock);
-        let mut sweeping = stopped;
-        tokio::spawn(async move {
-            loop {
-                let stopping = std::pin::pin!(sweeping.wait_for(|stop| *stop));
-                let tick = clock.sleep(Duration::from_secs(1));
-                if let futures_util::future::Either::Left(_) =
-                    futures_util::future::select(stopping, tick).await
-                {
-                    return;
-                }
-                match sweeper.upgrade() {
-                    Some(shared) => shared.expire_due(),
-                    None => return,
-                }
-            }
-        });
-        Ok(Sandbox {
-            addr,
-            shared,
-            shutdown: Mutex::new(Some(shutdown)),
-        })
-    }
-}
 
 /// A running sandbox. Stops when dropped.
 pub struct Sandbox {

@@ -1,0 +1,75 @@
+//! What progenitor's generated code calls around each request: the origin
+//! check, authentication and signing on every attempt, and the call's span.
+
+use super::{ClientContext, Origin};
+
+use progenitor_client::{ClientHooks, OperationInfo};
+use reqwest::header::{HeaderName, USER_AGENT};
+use tracing::Instrument as _;
+
+use crate::generated::Transport;
+use crate::operation::Operation;
+
+/// progenitor's `api-version` header is not part of Aurpay's API.
+const API_VERSION: HeaderName = HeaderName::from_static("api-version");
+pub(super) const API_KEY: HeaderName = HeaderName::from_static("api-key");
+pub(super) const SIGNATURE: HeaderName = HeaderName::from_static("signature");
+
+fn method_of<'r>(operation: Option<&Operation>, request: &'r reqwest::Request) -> &'r str {
+    operation.map_or_else(|| request.method().as_str(), |op| op.method)
+}
+
+impl ClientHooks<ClientContext> for Transport {
+    async fn pre<E>(
+        &self,
+        request: &mut reqwest::Request,
+        info: &OperationInfo,
+    ) -> Result<(), progenitor_client::Error<E>> {
+        let headers = request.headers_mut();
+        headers.remove(API_VERSION);
+        headers.insert(USER_AGENT, self.inner.user_agent.clone());
+        if Origin::of(request.url()) != self.inner.origin {
+            return Err(progenitor_client::Error::InvalidRequest(
+                "refusing to send a request outside the configured base URL".to_owned(),
+            ));
+        }
+        let needs_auth = Operation::find(info.operation_id).is_none_or(|op| op.authenticated);
+        if needs_auth && self.inner.credentials.is_none() {
+            return Err(progenitor_client::Error::InvalidRequest(
+                "no credentials: build the client with .credentials(..)".to_owned(),
+            ));
+        }
+        Ok(())
+    }
+
+    async fn exec(
+        &self,
+        request: reqwest::Request,
+        info: &OperationInfo,
+    ) -> reqwest::Result<reqwest::Response> {
+        let operation = Operation::find(info.operation_id);
+        let span = call_span(info.operation_id, method_of(operation, &request), &request);
+        let idempotent = operation.is_some_and(Operation::is_idempotent);
+        let strict = operation.is_none_or(|op| op.moves_money);
+        self.execute_with_retries(request, idempotent, strict, info.operation_id)
+            .instrument(span)
+            .await
+    }
+}
+
+/// The one tracing span of a call.
+pub(super) fn call_span(
+    operation_id: &str,
+    method: &str,
+    request: &reqwest::Request,
+) -> tracing::Span {
+    tracing::info_span!(
+        "aurpay.call",
+        operation = operation_id,
+        method = %method,
+        path = request.url().path(),
+        attempt = tracing::field::Empty,
+        status = tracing::field::Empty,
+        duration_ms = tracing::field::Empty,
+    )
+}

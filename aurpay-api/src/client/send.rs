@@ -1,0 +1,329 @@
+//! The one send path: attempts, bounded body reads, retries on the clock,
+//! and what each attempt came to.
+
+use super::hooks::{API_KEY, SIGNATURE, call_span};
+use super::{ClientContext, Origin};
+use std::time::{Duration, Instant};
+
+use reqwest::header::{LOCATION, RETRY_AFTER, USER_AGENT};
+use tracing::Instrument as _;
+
+use crate::call::{CallRecord, Failure, shape};
+use crate::clock::Clock;
+use crate::credentials::Scheme;
+use crate::generated::Transport;
+use crate::retry::{self, Retryable, Verdict};
+use crate::signing;
+
+impl Transport {
+    /// The send path of a raw request ([`crate::raw`]): the same checks as
+    /// the generated calls' `pre` hook, then the same retries, limits and
+    /// span. `Err` is a request that was refused before sending.
+    pub(crate) async fn send_raw(
+        &self,
+        mut request: reqwest::Request,
+        idempotent: bool,
+        operation_id: &'static str,
+    ) -> Result<reqwest::Result<reqwest::Response>, String> {
+        request
+            .headers_mut()
+            .insert(USER_AGENT, self.inner.user_agent.clone());
+        if Origin::of(request.url()) != self.inner.origin {
+            return Err("refusing to send a request outside the configured base URL".to_owned());
+        }
+        if self.inner.credentials.is_none() {
+            return Err("no credentials: build the client with .credentials(..)".to_owned());
+        }
+        let span = call_span(operation_id, request.method().as_str(), &request);
+        Ok(self
+            .execute_with_retries(request, idempotent, !idempotent, operation_id)
+            .instrument(span)
+            .await)
+    }
+}
+
+/// What one attempt came to. The body is always read here, inside the
+/// retry loop and under the limits, never later by the generated code.
+enum Attempt {
+    /// A whole answer, its body buffered (at most the size limit).
+    Answered {
+        response: reqwest::Response,
+        retry_after: Option<Duration>,
+    },
+    /// An answer the transport does not hand on (a redirect, a body over
+    /// the size limit, an ambiguous or overly complex one): recorded for
+    /// [`crate::call`], which reports it.
+    Refused { status: u16, failure: Failure },
+    /// No whole answer: connect failure, timeout (headers or body), a
+    /// connection lost mid-answer.
+    Failed(reqwest::Error),
+}
+
+impl Attempt {
+    fn retryable(&self) -> Retryable {
+        match self {
+            Attempt::Failed(e) if e.is_connect() => Retryable::NothingSent,
+            Attempt::Failed(_) => Retryable::Transient,
+            Attempt::Answered { response, .. } if retry::is_transient_status(response.status()) => {
+                Retryable::Transient
+            }
+            Attempt::Answered { .. } | Attempt::Refused { .. } => Retryable::Final,
+        }
+    }
+
+    fn status(&self) -> Option<u16> {
+        match self {
+            Attempt::Answered { response, .. } => Some(response.status().as_u16()),
+            Attempt::Refused { status, .. } => Some(*status),
+            Attempt::Failed(_) => None,
+        }
+    }
+
+    fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Attempt::Answered { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+
+    /// What the generated code gets back. A refused answer is recorded for
+    /// [`crate::call`] (the hook can only return a reqwest result) and
+    /// handed on as an empty answer, which never decodes as a success.
+    fn into_hook_result(self, record: Option<&CallRecord>) -> reqwest::Result<reqwest::Response> {
+        let (status, failure) = match self {
+            Attempt::Answered { response, .. } => return Ok(response),
+            Attempt::Failed(error) => return Err(error),
+            Attempt::Refused { status, failure } => (status, failure),
+        };
+        if let Some(record) = record {
+            record.fail(failure);
+        }
+        let mut empty = http::Response::new(Vec::<u8>::new());
+        *empty.status_mut() =
+            reqwest::StatusCode::from_u16(status).unwrap_or(reqwest::StatusCode::BAD_GATEWAY);
+        Ok(reqwest::Response::from(empty))
+    }
+}
+
+/// Reads the whole body, stopping as soon as it passes the size limit (a
+/// declared `Content-Length` above it is refused before reading anything),
+/// checks its shape ([`crate::call::shape`]: always for a call that moves
+/// money, for any call when the body is large), and hands back a response
+/// that owns it. The attempt's timeout, set on the request, covers the body
+/// too.
+async fn read_body(
+    mut response: reqwest::Response,
+    context: &ClientContext,
+    strict: bool,
+    operation_id: &'static str,
+) -> Attempt {
+    let limit = context.max_response_bytes;
+    let status = response.status();
+    let too_large = || Attempt::Refused {
+        status: status.as_u16(),
+        failure: Failure::TooLarge {
+            status: status.as_u16(),
+            limit,
+        },
+    };
+    if response
+        .content_length()
+        .is_some_and(|declared| declared > limit)
+    {
+        return too_large();
+    }
+    let retry_after = retry_after(&response, &*context.clock, context.retry.deadline_value());
+    // The chunks as they come, joined once at the end into a buffer of the
+    // exact size: memory is the body twice at most, never a doubling
+    // buffer's spare room.
+    let mut chunks: Vec<bytes::Bytes> = Vec::new();
+    let mut total: u64 = 0;
+    loop {
+        match response.chunk().await {
+            Ok(Some(chunk)) => {
+                total = total.saturating_add(chunk.len() as u64);
+                if total > limit {
+                    return too_large();
+                }
+                chunks.push(chunk);
+            }
+            Ok(None) => break,
+            Err(error) => return Attempt::Failed(error),
+        }
+    }
+    let body = match chunks.len() {
+        0 => bytes::Bytes::new(),
+        1 => chunks.pop().unwrap_or_default(),
+        _ => {
+            let mut joined = Vec::with_capacity(usize::try_from(total).unwrap_or(0));
+            for chunk in &chunks {
+                joined.extend_from_slice(chunk);
+            }
+            drop(chunks);
+            bytes::Bytes::from(joined)
+        }
+    };
+    if strict || body.len() > shape::SCAN_ABOVE_BYTES {
+        let refused = |failure| Attempt::Refused {
+            status: status.as_u16(),
+            failure,
+        };
+        match shape::scan(&body) {
+            shape::Shape::Fine => {}
+            shape::Shape::RepeatedKey(key) => {
+                return refused(Failure::RepeatedKey {
+                    status: status.as_u16(),
+                    key,
+                });
+            }
+            shape::Shape::TooComplex(reason) => {
+                let applied = matches!(crate::call::head(&body), crate::call::HeadSays::Success(_));
+                return refused(Failure::TooComplex {
+                    status: status.as_u16(),
+                    reason,
+                    applied,
+                });
+            }
+        }
+    }
+    tracing::trace!(operation = operation_id, body = %crate::redact::snippet(&body), "response body");
+    let mut rebuilt = http::Response::new(body);
+    *rebuilt.status_mut() = status;
+    *rebuilt.version_mut() = response.version();
+    *rebuilt.headers_mut() = std::mem::take(response.headers_mut());
+    Attempt::Answered {
+        response: reqwest::Response::from(rebuilt),
+        retry_after,
+    }
+}
+
+impl Transport {
+    /// Sends `request` under the retry policy: `idempotent` requests are
+    /// retried on transient failures; `strict` ones (that move money) have
+    /// every answer's shape checked.
+    pub(super) async fn execute_with_retries(
+        &self,
+        request: reqwest::Request,
+        idempotent: bool,
+        strict: bool,
+        operation_id: &'static str,
+    ) -> reqwest::Result<reqwest::Response> {
+        let context = &self.inner;
+        let clock = &*context.clock;
+        let started = clock.now();
+        let record = crate::call::current_record();
+        let mut attempt: u32 = 0;
+        let mut pending = request;
+        loop {
+            attempt += 1;
+            if let Some(record) = &record {
+                record.attempt(attempt);
+            }
+            // A copy is kept for another attempt; JSON bodies always clone.
+            let spare = pending.try_clone();
+            let mut this_try = pending;
+            *this_try.timeout_mut() = Some(context.timeout);
+            self.authenticate(&mut this_try);
+            if let Some(record) = &record {
+                for secret in context.secrets.iter() {
+                    record.add_secret(secret);
+                }
+                if let Some(signature) = this_try.headers().get(SIGNATURE) {
+                    record.add_secret(&String::from_utf8_lossy(signature.as_bytes()));
+                }
+            }
+            let span = tracing::Span::current();
+            span.record("attempt", attempt);
+            tracing::debug!(attempt, "sending");
+            let sent_at = Instant::now();
+            let outcome = match self.client.execute(this_try).await {
+                Err(error) => Attempt::Failed(error),
+                Ok(response) => {
+                    let status = response.status();
+                    span.record("status", status.as_u16());
+                    if status.is_redirection() {
+                        Attempt::Refused {
+                            status: status.as_u16(),
+                            failure: Failure::Redirect {
+                                status: status.as_u16(),
+                                // Kept whole (hyper bounds header sizes);
+                                // masked, then cut, when the error is built.
+                                location: response
+                                    .headers()
+                                    .get(LOCATION)
+                                    .map(|l| String::from_utf8_lossy(l.as_bytes()).into_owned()),
+                            },
+                        }
+                    } else {
+                        read_body(response, context, strict, operation_id).await
+                    }
+                }
+            };
+            span.record("duration_ms", sent_at.elapsed().as_millis() as u64);
+            tracing::debug!(attempt, "attempt finished");
+            if let (Some(status), Some(record)) = (outcome.status(), &record) {
+                record.response(status, outcome.retry_after());
+            }
+            let verdict = context.retry.verdict(
+                outcome.retryable(),
+                idempotent,
+                attempt,
+                crate::clock::elapsed_since(clock, &started),
+                outcome.retry_after(),
+            );
+            match (verdict, spare) {
+                (Verdict::RetryAfter(delay), Some(spare)) => {
+                    tracing::debug!(attempt, delay_ms = delay.as_millis() as u64, "retrying");
+                    clock.sleep(delay).await;
+                    pending = spare;
+                }
+                _ => {
+                    if let Attempt::Failed(e) = &outcome {
+                        tracing::debug!(attempt, error = %retry::describe(e), "failed");
+                    }
+                    return outcome.into_hook_result(record.as_deref());
+                }
+            }
+        }
+    }
+
+    /// Adds the credentials: the `API-Key` header, or a fresh signature
+    /// over the request exactly as it will be sent. Only ever for the
+    /// configured origin.
+    fn authenticate(&self, request: &mut reqwest::Request) {
+        if Origin::of(request.url()) != self.inner.origin {
+            return;
+        }
+        match self.inner.credentials.as_ref().map(|c| &c.0) {
+            None => {}
+            Some(Scheme::ApiKey(key)) => {
+                request.headers_mut().insert(API_KEY, key.clone());
+            }
+            Some(Scheme::Signature(key)) => {
+                let now = self.inner.clock.now();
+                if !signing::sign_request(request, key, &now) {
+                    tracing::warn!("request body cannot be signed (streaming body)");
+                }
+            }
+        }
+    }
+}
+
+/// `Retry-After` as seconds or an HTTP date (against `clock`), at most
+/// `cap` (the retry policy's deadline): a server asking for days, or for
+/// `u64::MAX` seconds, is not a wait anyone should honour or pass on. A
+/// value that is neither a number nor a date is ignored.
+fn retry_after(response: &reqwest::Response, clock: &dyn Clock, cap: Duration) -> Option<Duration> {
+    let value = response.headers().get(RETRY_AFTER)?.to_str().ok()?.trim();
+    let wait = if value.bytes().all(|b| b.is_ascii_digit()) && !value.is_empty() {
+        // Digits only: seconds. Too many digits for a u64 is "very long".
+        Duration::from_secs(value.parse::<u64>().unwrap_or(u64::MAX))
+    } else {
+        let date = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+        let now = clock.now().to_utc();
+        (date.with_timezone(&chrono::Utc) - now)
+            .to_std()
+            .unwrap_or(Duration::ZERO)
+    };
+    Some(wait.min(cap))
+}
