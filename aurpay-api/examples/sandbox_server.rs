@@ -5,8 +5,12 @@
 //! port) and prints one line with the base URL and the API key, and a
 //! second with the callback token and secret it signs callbacks with (for
 //! a receiver such as the `callback_receiver` example), then serves until
-//! killed. Test controls are at `POST /__sandbox/pay/{order_id}` and
-//! `POST /__sandbox/expire/{order_id}`.
+//! killed. The test controls are described in `spec/sandbox.yaml`
+//! (`POST /__sandbox/pay/{order_id}`, `.../expire/{order_id}`, ...).
+//!
+//! With `AURPAY_SANDBOX_CLOCK=manual`, the sandbox's clock moves only when
+//! told (`POST /__sandbox/clock/advance?seconds=N`): orders expire and
+//! callbacks retry on it.
 //!
 //! With `--examples`, the sandbox is seeded with the spec's examples
 //! (`SandboxBuilder::examples`): every documented example request
@@ -29,6 +33,16 @@ async fn main() -> ExitCode {
         }
     };
     let mut builder = Sandbox::builder().listen(addr.clone());
+    match std::env::var("AURPAY_SANDBOX_CLOCK").as_deref() {
+        Err(_) | Ok("" | "system") => {}
+        Ok("manual") => {
+            builder = builder.manual_clock(aurpay_api::clock::ManualClock::starting_now())
+        }
+        Ok(other) => {
+            eprintln!("AURPAY_SANDBOX_CLOCK is manual or system, not {other}");
+            return ExitCode::from(2);
+        }
+    }
     if examples {
         builder = builder.examples();
     }

@@ -98,7 +98,9 @@
 //!
 //! TLS is rustls by default; enable the `native-tls` feature (with
 //! `default-features = false`) for the platform's TLS.
+#![forbid(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod amount;
 mod call;
