@@ -19,7 +19,7 @@
 //!    [`CallbackUrls`]: they carry *your own reference* for the order and
 //!    the event (`paid` or `timeout`) in the query, so both are signed.
 //!    Store the Aurpay order id the create call returns under your
-//!    reference (for hosted checkout, [`types::PaymentUrl::order_id`]).
+//!    reference (for hosted checkout, [`crate::types::PaymentUrl::order_id`]).
 //! 2. [`CallbackVerifier::verify`] checks the token and the signature (in
 //!    constant time) and the freshness of `Date`, and gives a
 //!    [`VerifiedCallback`]: the signed URL, its query, your reference and

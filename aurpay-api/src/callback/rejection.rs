@@ -42,11 +42,11 @@ pub enum Rejection {
         body: String,
     },
     /// The signed URL carries a merchant reference, but no Aurpay order id
-    /// was given for it to [`VerifiedCallback::bind`].
+    /// was given for it to [`VerifiedCallback::bind`](crate::callback::VerifiedCallback::bind).
     UnknownReference(String),
     /// Nothing signed identifies the order: the URL carries no reference
-    /// (build callback URLs with [`CallbackUrls`]). A POST body's order id
-    /// is unsigned; [`VerifiedCallback::bind_to_unsigned_body`] uses it
+    /// (build callback URLs with [`CallbackUrls`](crate::callback::CallbackUrls)). A POST body's order id
+    /// is unsigned; [`VerifiedCallback::bind_to_unsigned_body`](crate::callback::VerifiedCallback::bind_to_unsigned_body) uses it
     /// only when you ask.
     NoOrder,
     /// The signed URL carries the reference or event parameter more than

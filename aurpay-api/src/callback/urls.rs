@@ -40,7 +40,7 @@ impl CallbackEvent {
 ///
 /// One endpoint receives both events: `{endpoint}?ref={reference}&event=paid`
 /// and `...&event=timeout` (parameter names configurable). Configure the
-/// same `CallbackUrls` on the [`CallbackVerifier`].
+/// same `CallbackUrls` on the [`CallbackVerifier`](crate::callback::CallbackVerifier).
 ///
 /// ```
 /// use aurpay_api::callback::CallbackUrls;

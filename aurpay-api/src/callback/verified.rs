@@ -110,7 +110,7 @@ impl VerifiedCallback {
     }
 
     /// Your reference for the order, from the signed URL (see
-    /// [`CallbackUrls`]).
+    /// [`CallbackUrls`](crate::callback::CallbackUrls)).
     pub fn reference(&self) -> Option<&str> {
         self.reference.as_deref()
     }
@@ -156,7 +156,7 @@ impl VerifiedCallback {
     }
 
     /// For callback URLs registered without a reference (not built by
-    /// [`CallbackUrls`]): binds a POST callback to the order its
+    /// [`CallbackUrls`](crate::callback::CallbackUrls)): binds a POST callback to the order its
     /// **unsigned** body names. Whoever replays a signed callback within
     /// the freshness window chooses that order; [`BoundCallback::fetch_order`]
     /// still reads its real status from the API, but do not map it to

@@ -33,7 +33,7 @@ impl SandboxBuilder {
 
     /// Seed the spec's examples, so every request example of the spec
     /// succeeds: the orders the examples name exist and are paid in full,
-    /// and every wallet holds [`EXAMPLE_WALLET_BALANCE`]. Each operation's
+    /// and every wallet holds [`EXAMPLE_WALLET_BALANCE`](crate::sandbox::EXAMPLE_WALLET_BALANCE). Each operation's
     /// rustdoc example runs against it, and `aurpay sandbox --examples`
     /// serves it to clients in other languages.
     pub fn examples(mut self) -> Self {

@@ -4,7 +4,7 @@ use std::fmt;
 use std::time::Duration;
 
 /// What every wallet holds in a sandbox started with
-/// [`SandboxBuilder::examples`], in the wallet's own currency.
+/// [`SandboxBuilder::examples`](crate::sandbox::SandboxBuilder::examples), in the wallet's own currency.
 pub const EXAMPLE_WALLET_BALANCE: i64 = 1_000;
 
 /// Credentials and behaviour of a sandbox. The defaults are fixed, so tests

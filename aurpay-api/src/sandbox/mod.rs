@@ -5,7 +5,7 @@
 //! `127.0.0.1` (ephemeral port) that speaks the spec's wire format for all
 //! operations, authenticates both schemes with its own verifier, keeps
 //! orders, transactions, refunds, wallets and a Lightning balance, walks
-//! orders through the stages of a crypto payment ([`payments`]: seen,
+//! orders through the stages of a crypto payment ([`Sandbox::pay`]: seen,
 //! confirmed, partly paid, expired, paid late, resolved, terminated,
 //! refunded), and delivers signed callbacks (GET, or POST with
 //! `enable_post_callback`), retried with back-off until the receiver
@@ -15,7 +15,7 @@
 //!
 //! Time is the sandbox's [`Clock`]: orders expire 30
 //! minutes after creation, callbacks are dated and retried, on it. Start
-//! it with a [`ManualClock`] and move time with
+//! it with a [`ManualClock`](crate::clock::ManualClock) and move time with
 //! [`Sandbox::advance`] (or `POST /__sandbox/clock/advance`): no test
 //! sleeps for an order to expire.
 //!
@@ -41,7 +41,7 @@
 //!
 //! The sandbox models Aurpay as documented; where Aurpay's behaviour is not
 //! documented (error codes, the inferred endpoints, callback retry timing,
-//! the stages marked INFERRED in [`payments`]) it makes a plausible choice
+//! the stages marked INFERRED on [`Payment`]) it makes a plausible choice
 //! and says so.
 
 mod auth;
