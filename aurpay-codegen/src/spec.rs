@@ -865,7 +865,7 @@ fn read_intent(
     }))
 }
 
-fn resolve_parameter<'a>(
+pub(crate) fn resolve_parameter<'a>(
     document: &'a OpenAPI,
     parameter: &'a ReferenceOr<Parameter>,
 ) -> Option<&'a Parameter> {
@@ -916,7 +916,7 @@ fn json_schema_ref(response: &Response) -> Option<&str> {
     }
 }
 
-fn object_schema<'a>(document: &'a OpenAPI, name: &str) -> Result<&'a Schema, String> {
+pub(crate) fn object_schema<'a>(document: &'a OpenAPI, name: &str) -> Result<&'a Schema, String> {
     document
         .components
         .as_ref()
