@@ -22,6 +22,7 @@ pub(crate) static COMMANDS: [Command; 16] = [
                 value_name: "FIAT",
                 boolean: false,
                 secret: false,
+                schema: "",
             },
             Arg {
                 name: "price",
@@ -32,6 +33,7 @@ pub(crate) static COMMANDS: [Command; 16] = [
                 value_name: "DECIMAL",
                 boolean: false,
                 secret: false,
+                schema: "",
             },
             Arg {
                 name: "succeed_url",
@@ -42,6 +44,7 @@ pub(crate) static COMMANDS: [Command; 16] = [
                 value_name: "TEXT",
                 boolean: false,
                 secret: false,
+                schema: "",
             },
             Arg {
                 name: "timeout_url",
@@ -52,6 +55,7 @@ pub(crate) static COMMANDS: [Command; 16] = [
                 value_name: "TEXT",
                 boolean: false,
                 secret: false,
+                schema: "",
             },
             Arg {
                 name: "callback_url",
@@ -62,6 +66,7 @@ pub(crate) static COMMANDS: [Command; 16] = [
                 value_name: "TEXT",
                 boolean: false,
                 secret: false,
+                schema: "",
             },
             Arg {
                 name: "timeout_callback",
@@ -72,6 +77,7 @@ pub(crate) static COMMANDS: [Command; 16] = [
                 value_name: "TEXT",
                 boolean: false,
                 secret: false,
+                schema: "",
             },
             Arg {
                 name: "fixed_encrypt_price",
@@ -82,6 +88,7 @@ pub(crate) static COMMANDS: [Command; 16] = [
                 value_name: "true|false",
                 boolean: true,
                 secret: false,
+                schema: "",
             },
             Arg {
                 name: "enable_post_callback",
@@ -92,9 +99,13 @@ pub(crate) static COMMANDS: [Command; 16] = [
                 value_name: "true|false",
                 boolean: true,
                 secret: false,
+                schema: "",
             },
         ],
         body: Some("PaymentUrlRequest"),
+        body_schema: Some(
+            "{\"properties\":{\"callback_url\":{\"type\":\"string\"},\"currency\":{\"allOf\":[{\"type\":\"string\",\"x-aurpay-known-values\":[\"USD\",\"CNY\"]}]},\"enable_post_callback\":{\"type\":\"boolean\"},\"fixed_encrypt_price\":{\"type\":\"boolean\"},\"price\":{\"allOf\":[{\"exclusiveMinimum\":true,\"minimum\":0.0,\"type\":\"number\"}]},\"succeed_url\":{\"type\":\"string\"},\"timeout_callback\":{\"type\":\"string\"},\"timeout_url\":{\"type\":\"string\"}},\"required\":[\"currency\",\"price\"],\"type\":\"object\"}",
+        ),
         callbacks: Some(CallbackFields {
             paid: "callback_url",
             timeout: "timeout_callback",
@@ -116,6 +127,7 @@ pub(crate) static COMMANDS: [Command; 16] = [
                 value_name: "CHAIN",
                 boolean: false,
                 secret: false,
+                schema: "",
             },
             Arg {
                 name: "currency",
@@ -126,6 +138,7 @@ pub(crate) static COMMANDS: [Command; 16] = [
                 value_name: "CRYPTO",
                 boolean: false,
                 secret: false,
+                schema: "",
             },
             Arg {
                 name: "vs_currency",
@@ -136,6 +149,7 @@ pub(crate) static COMMANDS: [Command; 16] = [
                 value_name: "FIAT",
                 boolean: false,
                 secret: false,
+                schema: "",
             },
             Arg {
                 name: "vs_price",
@@ -146,6 +160,7 @@ pub(crate) static COMMANDS: [Command; 16] = [
                 value_name: "DECIMAL",
                 boolean: false,
                 secret: false,
+                schema: "",
             },
             Arg {
                 name: "succeed_url",
@@ -156,6 +171,7 @@ pub(crate) static COMMANDS: [Command; 16] = [
                 value_name: "TEXT",
                 boolean: false,
                 secret: false,
+                schema: "",
             },
             Arg {
                 name: "timeout_url",
@@ -166,6 +182,7 @@ pub(crate) static COMMANDS: [Command; 16] = [
                 value_name: "TEXT",
                 boolean: false,
                 secret: false,
+                schema: "",
             },
             Arg {
                 name: "callback_url",
@@ -176,6 +193,7 @@ pub(crate) static COMMANDS: [Command; 16] = [
                 value_name: "TEXT",
                 boolean: false,
                 secret: false,
+                schema: "",
             },
             Arg {
                 name: "timeout_callback",
@@ -186,6 +204,7 @@ pub(crate) static COMMANDS: [Command; 16] = [
                 value_name: "TEXT",
                 boolean: false,
                 secret: false,
+                schema: "",
             },
             Arg {
                 name: "fixed_encrypt_price",
@@ -196,6 +215,7 @@ pub(crate) static COMMANDS: [Command; 16] = [
                 value_name: "true|false",
                 boolean: true,
                 secret: false,
+                schema: "",
             },
             Arg {
                 name: "enable_post_callback",
@@ -206,9 +226,13 @@ pub(crate) static COMMANDS: [Command; 16] = [
                 value_name: "true|false",
                 boolean: true,
                 secret: false,
+                schema: "",
             },
         ],
         body: Some("PaymentInfoRequest"),
+        body_schema: Some(
+            "{\"properties\":{\"callback_url\":{\"type\":\"string\"},\"chain\":{\"allOf\":[{\"type\":\"string\",\"x-aurpay-known-values\":[\"ETH\",\"TRX\",\"BTC\",\"BLN\",\"BNB\"]}]},\"currency\":{\"allOf\":[{\"type\":\"string\",\"x-aurpay-known-values\":[\"ETH\",\"USDT-ERC20\",\"USDC-ERC20\",\"DAI-ERC20\",\"TRX\",\"USDT-TRC20\",\"USDC-TRC20\",\"BTC\",\"BTC-LN\",\"BNB\"]}]},\"enable_post_callback\":{\"type\":\"boolean\"},\"fixed_encrypt_price\":{\"type\":\"boolean\"},\"succeed_url\":{\"type\":\"string\"},\"timeout_callback\":{\"type\":\"string\"},\"timeout_url\":{\"type\":\"string\"},\"vs_currency\":{\"allOf\":[{\"type\":\"string\",\"x-aurpay-known-values\":[\"USD\",\"CNY\"]}]},\"vs_price\":{\"allOf\":[{\"exclusiveMinimum\":true,\"minimum\":0.0,\"type\":\"number\"}]}},\"required\":[\"chain\",\"currency\",\"vs_currency\",\"vs_price\"],\"type\":\"object\"}",
+        ),
         callbacks: Some(CallbackFields {
             paid: "callback_url",
             timeout: "timeout_callback",
@@ -230,6 +254,7 @@ pub(crate) static COMMANDS: [Command; 16] = [
                 value_name: "N",
                 boolean: false,
                 secret: false,
+                schema: "{\"format\":\"int64\",\"minimum\":1,\"type\":\"integer\"}",
             },
             Arg {
                 name: "size",
@@ -240,9 +265,11 @@ pub(crate) static COMMANDS: [Command; 16] = [
                 value_name: "N",
                 boolean: false,
                 secret: false,
+                schema: "{\"format\":\"int64\",\"minimum\":1,\"type\":\"integer\"}",
             },
         ],
         body: None,
+        body_schema: None,
         callbacks: None,
     },
     Command {
@@ -260,9 +287,11 @@ pub(crate) static COMMANDS: [Command; 16] = [
                 value_name: "TEXT",
                 boolean: false,
                 secret: false,
+                schema: "{\"type\":\"string\"}",
             },
         ],
         body: None,
+        body_schema: None,
         callbacks: None,
     },
     Command {
@@ -280,9 +309,11 @@ pub(crate) static COMMANDS: [Command; 16] = [
                 value_name: "TEXT",
                 boolean: false,
                 secret: false,
+                schema: "{\"type\":\"string\"}",
             },
         ],
         body: None,
+        body_schema: None,
         callbacks: None,
     },
     Command {
@@ -300,6 +331,7 @@ pub(crate) static COMMANDS: [Command; 16] = [
                 value_name: "TEXT",
                 boolean: false,
                 secret: false,
+                schema: "{\"type\":\"string\"}",
             },
             Arg {
                 name: "address",
@@ -310,6 +342,7 @@ pub(crate) static COMMANDS: [Command; 16] = [
                 value_name: "TEXT",
                 boolean: false,
                 secret: false,
+                schema: "",
             },
             Arg {
                 name: "amount",
@@ -320,9 +353,13 @@ pub(crate) static COMMANDS: [Command; 16] = [
                 value_name: "DECIMAL",
                 boolean: false,
                 secret: false,
+                schema: "",
             },
         ],
         body: Some("RefundRequest"),
+        body_schema: Some(
+            "{\"properties\":{\"address\":{\"type\":\"string\"},\"amount\":{\"allOf\":[{\"pattern\":\"^-?[0-9]+(\\\\.[0-9]+)?$\",\"x-aurpay-decimal\":true}]}},\"required\":[\"address\"],\"type\":\"object\"}",
+        ),
         callbacks: None,
     },
     Command {
@@ -340,6 +377,7 @@ pub(crate) static COMMANDS: [Command; 16] = [
                 value_name: "N",
                 boolean: false,
                 secret: false,
+                schema: "{\"format\":\"int64\",\"minimum\":1,\"type\":\"integer\"}",
             },
             Arg {
                 name: "size",
@@ -350,9 +388,11 @@ pub(crate) static COMMANDS: [Command; 16] = [
                 value_name: "N",
                 boolean: false,
                 secret: false,
+                schema: "{\"format\":\"int64\",\"minimum\":1,\"type\":\"integer\"}",
             },
         ],
         body: None,
+        body_schema: None,
         callbacks: None,
     },
     Command {
@@ -362,6 +402,7 @@ pub(crate) static COMMANDS: [Command; 16] = [
         example: "aurpay get-support-crypto-currency-list",
         args: &[],
         body: None,
+        body_schema: None,
         callbacks: None,
     },
     Command {
@@ -371,6 +412,7 @@ pub(crate) static COMMANDS: [Command; 16] = [
         example: "aurpay get-support-real-currency-list",
         args: &[],
         body: None,
+        body_schema: None,
         callbacks: None,
     },
     Command {
@@ -380,6 +422,7 @@ pub(crate) static COMMANDS: [Command; 16] = [
         example: "aurpay get-wallets-list",
         args: &[],
         body: None,
+        body_schema: None,
         callbacks: None,
     },
     Command {
@@ -397,6 +440,7 @@ pub(crate) static COMMANDS: [Command; 16] = [
                 value_name: "CHAIN",
                 boolean: false,
                 secret: false,
+                schema: "",
             },
             Arg {
                 name: "currency",
@@ -407,6 +451,7 @@ pub(crate) static COMMANDS: [Command; 16] = [
                 value_name: "CRYPTO",
                 boolean: false,
                 secret: false,
+                schema: "",
             },
             Arg {
                 name: "amount",
@@ -417,6 +462,7 @@ pub(crate) static COMMANDS: [Command; 16] = [
                 value_name: "DECIMAL",
                 boolean: false,
                 secret: false,
+                schema: "",
             },
             Arg {
                 name: "address",
@@ -427,9 +473,13 @@ pub(crate) static COMMANDS: [Command; 16] = [
                 value_name: "TEXT",
                 boolean: false,
                 secret: false,
+                schema: "",
             },
         ],
         body: Some("WithdrawRequest"),
+        body_schema: Some(
+            "{\"properties\":{\"address\":{\"type\":\"string\"},\"amount\":{\"allOf\":[{\"exclusiveMinimum\":true,\"minimum\":0.0,\"type\":\"number\"}]},\"chain\":{\"allOf\":[{\"type\":\"string\",\"x-aurpay-known-values\":[\"ETH\",\"TRX\",\"BTC\",\"BLN\",\"BNB\"]}]},\"currency\":{\"allOf\":[{\"type\":\"string\",\"x-aurpay-known-values\":[\"ETH\",\"USDT-ERC20\",\"USDC-ERC20\",\"DAI-ERC20\",\"TRX\",\"USDT-TRC20\",\"USDC-TRC20\",\"BTC\",\"BTC-LN\",\"BNB\"]}]}},\"required\":[\"chain\",\"currency\",\"amount\",\"address\"],\"type\":\"object\"}",
+        ),
         callbacks: None,
     },
     Command {
@@ -439,6 +489,7 @@ pub(crate) static COMMANDS: [Command; 16] = [
         example: "aurpay get-self-custody-wallets",
         args: &[],
         body: None,
+        body_schema: None,
         callbacks: None,
     },
     Command {
@@ -448,6 +499,7 @@ pub(crate) static COMMANDS: [Command; 16] = [
         example: "aurpay get-bln-balance",
         args: &[],
         body: None,
+        body_schema: None,
         callbacks: None,
     },
     Command {
@@ -465,6 +517,7 @@ pub(crate) static COMMANDS: [Command; 16] = [
                 value_name: "DECIMAL",
                 boolean: false,
                 secret: false,
+                schema: "",
             },
             Arg {
                 name: "currency",
@@ -475,6 +528,7 @@ pub(crate) static COMMANDS: [Command; 16] = [
                 value_name: "FIAT",
                 boolean: false,
                 secret: false,
+                schema: "",
             },
             Arg {
                 name: "succeed_url",
@@ -485,6 +539,7 @@ pub(crate) static COMMANDS: [Command; 16] = [
                 value_name: "TEXT",
                 boolean: false,
                 secret: false,
+                schema: "",
             },
             Arg {
                 name: "timeout_url",
@@ -495,6 +550,7 @@ pub(crate) static COMMANDS: [Command; 16] = [
                 value_name: "TEXT",
                 boolean: false,
                 secret: false,
+                schema: "",
             },
             Arg {
                 name: "callback_url",
@@ -505,6 +561,7 @@ pub(crate) static COMMANDS: [Command; 16] = [
                 value_name: "TEXT",
                 boolean: false,
                 secret: false,
+                schema: "",
             },
             Arg {
                 name: "timeout_callback",
@@ -515,9 +572,13 @@ pub(crate) static COMMANDS: [Command; 16] = [
                 value_name: "TEXT",
                 boolean: false,
                 secret: false,
+                schema: "",
             },
         ],
         body: Some("BlnOrderRequest"),
+        body_schema: Some(
+            "{\"properties\":{\"callback_url\":{\"type\":\"string\"},\"currency\":{\"allOf\":[{\"type\":\"string\",\"x-aurpay-known-values\":[\"USD\",\"CNY\"]}]},\"price\":{\"allOf\":[{\"exclusiveMinimum\":true,\"minimum\":0.0,\"type\":\"number\"}]},\"succeed_url\":{\"type\":\"string\"},\"timeout_callback\":{\"type\":\"string\"},\"timeout_url\":{\"type\":\"string\"}},\"required\":[\"price\",\"currency\"],\"type\":\"object\"}",
+        ),
         callbacks: Some(CallbackFields {
             paid: "callback_url",
             timeout: "timeout_callback",
@@ -539,6 +600,7 @@ pub(crate) static COMMANDS: [Command; 16] = [
                 value_name: "TEXT",
                 boolean: false,
                 secret: false,
+                schema: "",
             },
             Arg {
                 name: "amount",
@@ -549,9 +611,13 @@ pub(crate) static COMMANDS: [Command; 16] = [
                 value_name: "DECIMAL",
                 boolean: false,
                 secret: false,
+                schema: "",
             },
         ],
         body: Some("BlnWithdrawRequest"),
+        body_schema: Some(
+            "{\"properties\":{\"amount\":{\"allOf\":[{\"pattern\":\"^-?[0-9]+(\\\\.[0-9]+)?$\",\"x-aurpay-decimal\":true}]},\"ln_invoices\":{\"type\":\"string\"}},\"required\":[\"ln_invoices\"],\"type\":\"object\"}",
+        ),
         callbacks: None,
     },
     Command {
@@ -569,6 +635,7 @@ pub(crate) static COMMANDS: [Command; 16] = [
                 value_name: "TEXT",
                 boolean: false,
                 secret: false,
+                schema: "",
             },
             Arg {
                 name: "password",
@@ -579,9 +646,13 @@ pub(crate) static COMMANDS: [Command; 16] = [
                 value_name: "TEXT",
                 boolean: false,
                 secret: true,
+                schema: "",
             },
         ],
         body: Some("ApiKeyRequest"),
+        body_schema: Some(
+            "{\"properties\":{\"password\":{\"format\":\"password\",\"type\":\"string\"},\"username\":{\"type\":\"string\"}},\"required\":[\"username\",\"password\"],\"type\":\"object\"}",
+        ),
         callbacks: None,
     },
 ];
@@ -637,6 +708,7 @@ pub(crate) async fn send(index: usize, input: &Input<'_>) -> Result<Answer, Fail
             let body: types::PaymentUrlRequest = body
                 .try_into()
                 .map_err(|e| Failure::usage(format!("{}: {e}", "PaymentUrlRequest")))?;
+            input.check_body(&body)?;
             let client = input.client()?;
             let request = client.get_payment_url();
             let request = request.body(body);
@@ -691,6 +763,7 @@ pub(crate) async fn send(index: usize, input: &Input<'_>) -> Result<Answer, Fail
             let body: types::PaymentInfoRequest = body
                 .try_into()
                 .map_err(|e| Failure::usage(format!("{}: {e}", "PaymentInfoRequest")))?;
+            input.check_body(&body)?;
             let client = input.client()?;
             let request = client.get_payment_info();
             let request = request.body(body);
@@ -752,6 +825,7 @@ pub(crate) async fn send(index: usize, input: &Input<'_>) -> Result<Answer, Fail
             let body: types::RefundRequest = body
                 .try_into()
                 .map_err(|e| Failure::usage(format!("{}: {e}", "RefundRequest")))?;
+            input.check_body(&body)?;
             let client = input.client()?;
             let request = client.orders_refund();
             let request = match param_order_id {
@@ -820,6 +894,7 @@ pub(crate) async fn send(index: usize, input: &Input<'_>) -> Result<Answer, Fail
             let body: types::WithdrawRequest = body
                 .try_into()
                 .map_err(|e| Failure::usage(format!("{}: {e}", "WithdrawRequest")))?;
+            input.check_body(&body)?;
             let client = input.client()?;
             let request = client.withdraw_balance();
             let request = request.body(body);
@@ -870,6 +945,7 @@ pub(crate) async fn send(index: usize, input: &Input<'_>) -> Result<Answer, Fail
             let body: types::BlnOrderRequest = body
                 .try_into()
                 .map_err(|e| Failure::usage(format!("{}: {e}", "BlnOrderRequest")))?;
+            input.check_body(&body)?;
             let client = input.client()?;
             let request = client.create_bln_order();
             let request = request.body(body);
@@ -892,6 +968,7 @@ pub(crate) async fn send(index: usize, input: &Input<'_>) -> Result<Answer, Fail
             let body: types::BlnWithdrawRequest = body
                 .try_into()
                 .map_err(|e| Failure::usage(format!("{}: {e}", "BlnWithdrawRequest")))?;
+            input.check_body(&body)?;
             let client = input.client()?;
             let request = client.create_bln_withdraw();
             let request = request.body(body);
@@ -914,6 +991,7 @@ pub(crate) async fn send(index: usize, input: &Input<'_>) -> Result<Answer, Fail
             let body: types::ApiKeyRequest = body
                 .try_into()
                 .map_err(|e| Failure::usage(format!("{}: {e}", "ApiKeyRequest")))?;
+            input.check_body(&body)?;
             let client = input.client()?;
             let request = client.get_api_key();
             let request = request.body(body);

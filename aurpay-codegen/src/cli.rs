@@ -121,6 +121,7 @@ fn arg_entry(arg: &CliArg) -> TokenStream {
     let help = help(arg);
     let required = arg.required;
     let secret = arg.secret;
+    let schema = &arg.schema_json;
     let value = value_name(&arg.rust_type);
     let is_bool = value == "true|false";
     let place = match arg.place {
@@ -138,6 +139,7 @@ fn arg_entry(arg: &CliArg) -> TokenStream {
             value_name: #value,
             boolean: #is_bool,
             secret: #secret,
+            schema: #schema,
         }
     }
 }
@@ -164,12 +166,12 @@ fn command_entry(index: usize, operation: &CliOperation<'_>) -> TokenStream {
     let description = operation.description.trim().to_owned();
     let example = example(operation);
     let args = operation.args.iter().map(arg_entry);
-    let body = match &operation.op.body {
+    let (body, body_schema) = match &operation.op.body {
         Some(body) => {
-            let schema = &body.schema;
-            quote!(Some(#schema))
+            let (schema, json) = (&body.schema, &body.schema_json);
+            (quote!(Some(#schema)), quote!(Some(#json)))
         }
-        None => quote!(None),
+        None => (quote!(None), quote!(None)),
     };
     let callbacks = callbacks_entry(&operation.callbacks);
     quote! {
@@ -180,6 +182,7 @@ fn command_entry(index: usize, operation: &CliOperation<'_>) -> TokenStream {
             example: #example,
             args: &[#(#args),*],
             body: #body,
+            body_schema: #body_schema,
             callbacks: #callbacks,
         }
     }
@@ -240,6 +243,7 @@ fn send_arm(index: usize, operation: &CliOperation<'_>) -> TokenStream {
                     let body: types::#schema = body
                         .try_into()
                         .map_err(|e| Failure::usage(format!("{}: {e}", #name)))?;
+                    input.check_body(&body)?;
                 }),
                 Some(quote! { let request = request.body(body); }),
             )

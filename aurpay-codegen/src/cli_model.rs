@@ -34,6 +34,10 @@ pub struct CliArg {
     pub example: Option<Value>,
     /// `format: password`: read it, never echo it.
     pub secret: bool,
+    /// A parameter's schema as JSON, `$ref`s inlined (its bounds are
+    /// checked before sending); empty for a body property (the whole body
+    /// is checked against the body's schema).
+    pub schema_json: String,
 }
 
 /// The request fields the callbacks of an order-creating operation are
@@ -111,6 +115,7 @@ fn read_operation<'m>(
             rust_type,
             example: param.example.clone(),
             secret: false,
+            schema_json: param.schema_json.clone(),
         });
     }
     if let Some(body) = &op.body {
@@ -148,6 +153,7 @@ fn read_operation<'m>(
                 rust_type,
                 example: body.example.get(name).filter(|v| !v.is_null()).cloned(),
                 secret,
+                schema_json: String::new(),
             });
         }
     }

@@ -43,6 +43,8 @@ pub(crate) struct Arg {
     pub(crate) boolean: bool,
     /// A password: never echoed.
     pub(crate) secret: bool,
+    /// A parameter's schema (JSON, from the spec): checked before sending.
+    pub(crate) schema: &'static str,
 }
 
 /// The request fields an order's callbacks are configured by.
@@ -63,6 +65,9 @@ pub(crate) struct Command {
     pub(crate) args: &'static [Arg],
     /// The body's schema name, for an operation with a body.
     pub(crate) body: Option<&'static str>,
+    /// The body's schema (JSON, from the spec, `$ref`s inlined): the body
+    /// is checked against it before sending, as the sandbox checks it.
+    pub(crate) body_schema: Option<&'static str>,
     /// For an order-creating operation: where its callbacks are.
     pub(crate) callbacks: Option<CallbackFields>,
 }
@@ -188,10 +193,11 @@ impl Input<'_> {
         self.command.args.iter().find(|a| a.name == name)
     }
 
-    /// The value of flag `name`, parsed as the builder takes it.
+    /// The value of flag `name`, parsed as the builder takes it; a
+    /// parameter's value is checked against its schema too.
     pub(crate) fn value<T>(&self, name: &str) -> Result<Option<T>, Failure>
     where
-        T: FromStr,
+        T: FromStr + Serialize,
         T::Err: Display,
     {
         let Some(text) = self.matches.get_one::<String>(name) else {
@@ -201,10 +207,24 @@ impl Input<'_> {
         if arg.is_some_and(|a| a.secret) {
             crate::redact::register(text);
         }
-        text.parse().map(Some).map_err(|e| {
-            let flag = arg.map_or(name, |a| a.flag);
-            Failure::usage(format!("--{flag}: {e}"))
-        })
+        let flag = arg.map_or(name, |a| a.flag);
+        let value: T = text
+            .parse()
+            .map_err(|e| Failure::usage(format!("--{flag}: {e}")))?;
+        if let Some(schema) = arg.map(|a| a.schema).filter(|s| !s.is_empty()) {
+            check(schema, &value, &format!("--{flag}"))?;
+        }
+        Ok(Some(value))
+    }
+
+    /// Checks the body the flags and `--body` made against the spec's
+    /// schema (types, required fields, bounds): nothing Aurpay would refuse
+    /// for its shape is sent.
+    pub(crate) fn check_body<B: Serialize>(&self, body: &B) -> Result<(), Failure> {
+        match self.command.body_schema {
+            Some(schema) => check(schema, body, "body"),
+            None => Ok(()),
+        }
     }
 
     /// The `--body` JSON as the body type: a JSON object with only the
@@ -356,6 +376,22 @@ impl Input<'_> {
             },
         )
     }
+}
+
+/// `value`, as it will be sent, against `schema`.
+fn check<T: Serialize>(schema: &str, value: &T, place: &str) -> Result<(), Failure> {
+    let schema: serde_json::Value = serde_json::from_str(schema)
+        .map_err(|e| Failure::failed(format!("the spec's schema for {place}: {e}")))?;
+    // Through `Value` only to be checked: what is sent is serialized from
+    // the typed value, digits intact.
+    let value =
+        serde_json::to_value(value).map_err(|e| Failure::failed(format!("{place}: {e}")))?;
+    crate::sandbox::schema::validate(&schema, &value, place).map_err(|reason| {
+        Failure::usage(format!(
+            "{} (nothing was sent)",
+            crate::redact::text(&reason)
+        ))
+    })
 }
 
 /// A command line as it is typed, in lines of at most 76 characters

@@ -56,7 +56,7 @@ mod model;
 mod orders;
 pub mod payments;
 pub(crate) mod route;
-mod schema;
+pub(crate) mod schema;
 mod seed;
 mod server;
 
