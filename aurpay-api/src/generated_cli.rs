@@ -111,6 +111,7 @@ pub(crate) static COMMANDS: [Command; 16] = [
             timeout: "timeout_callback",
             post_when: Some("enable_post_callback"),
         }),
+        key_fields: &["pay_url"],
     },
     Command {
         operation: &OPERATIONS[1usize],
@@ -238,6 +239,7 @@ pub(crate) static COMMANDS: [Command; 16] = [
             timeout: "timeout_callback",
             post_when: Some("enable_post_callback"),
         }),
+        key_fields: &["order_id", "status", "amount"],
     },
     Command {
         operation: &OPERATIONS[2usize],
@@ -271,6 +273,7 @@ pub(crate) static COMMANDS: [Command; 16] = [
         body: None,
         body_schema: None,
         callbacks: None,
+        key_fields: &["order_id", "status", "amount"],
     },
     Command {
         operation: &OPERATIONS[3usize],
@@ -293,6 +296,7 @@ pub(crate) static COMMANDS: [Command; 16] = [
         body: None,
         body_schema: None,
         callbacks: None,
+        key_fields: &["order_id", "status", "amount"],
     },
     Command {
         operation: &OPERATIONS[4usize],
@@ -315,6 +319,7 @@ pub(crate) static COMMANDS: [Command; 16] = [
         body: None,
         body_schema: None,
         callbacks: None,
+        key_fields: &["order_id", "amount"],
     },
     Command {
         operation: &OPERATIONS[5usize],
@@ -361,6 +366,7 @@ pub(crate) static COMMANDS: [Command; 16] = [
             "{\"properties\":{\"address\":{\"type\":\"string\"},\"amount\":{\"allOf\":[{\"pattern\":\"^-?[0-9]+(\\\\.[0-9]+)?$\",\"x-aurpay-decimal\":true}]}},\"required\":[\"address\"],\"type\":\"object\"}",
         ),
         callbacks: None,
+        key_fields: &["order_id", "refund_status"],
     },
     Command {
         operation: &OPERATIONS[6usize],
@@ -394,6 +400,7 @@ pub(crate) static COMMANDS: [Command; 16] = [
         body: None,
         body_schema: None,
         callbacks: None,
+        key_fields: &["tx_id", "status", "amount"],
     },
     Command {
         operation: &OPERATIONS[7usize],
@@ -404,6 +411,7 @@ pub(crate) static COMMANDS: [Command; 16] = [
         body: None,
         body_schema: None,
         callbacks: None,
+        key_fields: &[],
     },
     Command {
         operation: &OPERATIONS[8usize],
@@ -414,6 +422,7 @@ pub(crate) static COMMANDS: [Command; 16] = [
         body: None,
         body_schema: None,
         callbacks: None,
+        key_fields: &[],
     },
     Command {
         operation: &OPERATIONS[9usize],
@@ -424,6 +433,7 @@ pub(crate) static COMMANDS: [Command; 16] = [
         body: None,
         body_schema: None,
         callbacks: None,
+        key_fields: &[],
     },
     Command {
         operation: &OPERATIONS[10usize],
@@ -481,6 +491,7 @@ pub(crate) static COMMANDS: [Command; 16] = [
             "{\"properties\":{\"address\":{\"type\":\"string\"},\"amount\":{\"allOf\":[{\"exclusiveMinimum\":true,\"minimum\":0.0,\"type\":\"number\"}]},\"chain\":{\"allOf\":[{\"type\":\"string\",\"x-aurpay-known-values\":[\"ETH\",\"TRX\",\"BTC\",\"BLN\",\"BNB\"]}]},\"currency\":{\"allOf\":[{\"type\":\"string\",\"x-aurpay-known-values\":[\"ETH\",\"USDT-ERC20\",\"USDC-ERC20\",\"DAI-ERC20\",\"TRX\",\"USDT-TRC20\",\"USDC-TRC20\",\"BTC\",\"BTC-LN\",\"BNB\"]}]}},\"required\":[\"chain\",\"currency\",\"amount\",\"address\"],\"type\":\"object\"}",
         ),
         callbacks: None,
+        key_fields: &[],
     },
     Command {
         operation: &OPERATIONS[11usize],
@@ -491,6 +502,7 @@ pub(crate) static COMMANDS: [Command; 16] = [
         body: None,
         body_schema: None,
         callbacks: None,
+        key_fields: &[],
     },
     Command {
         operation: &OPERATIONS[12usize],
@@ -501,6 +513,7 @@ pub(crate) static COMMANDS: [Command; 16] = [
         body: None,
         body_schema: None,
         callbacks: None,
+        key_fields: &["balance"],
     },
     Command {
         operation: &OPERATIONS[13usize],
@@ -584,6 +597,7 @@ pub(crate) static COMMANDS: [Command; 16] = [
             timeout: "timeout_callback",
             post_when: None,
         }),
+        key_fields: &["order_id", "status", "amount"],
     },
     Command {
         operation: &OPERATIONS[14usize],
@@ -619,6 +633,7 @@ pub(crate) static COMMANDS: [Command; 16] = [
             "{\"properties\":{\"amount\":{\"allOf\":[{\"pattern\":\"^-?[0-9]+(\\\\.[0-9]+)?$\",\"x-aurpay-decimal\":true}]},\"ln_invoices\":{\"type\":\"string\"}},\"required\":[\"ln_invoices\"],\"type\":\"object\"}",
         ),
         callbacks: None,
+        key_fields: &[],
     },
     Command {
         operation: &OPERATIONS[15usize],
@@ -654,6 +669,7 @@ pub(crate) static COMMANDS: [Command; 16] = [
             "{\"properties\":{\"password\":{\"format\":\"password\",\"type\":\"string\"},\"username\":{\"type\":\"string\"}},\"required\":[\"username\",\"password\"],\"type\":\"object\"}",
         ),
         callbacks: None,
+        key_fields: &["access_token"],
     },
 ];
 /// The subcommand listing orders (`x-aurpay-order-listing`): where

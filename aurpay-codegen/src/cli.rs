@@ -174,6 +174,7 @@ fn command_entry(index: usize, operation: &CliOperation<'_>) -> TokenStream {
         None => (quote!(None), quote!(None)),
     };
     let callbacks = callbacks_entry(&operation.callbacks);
+    let key_fields = &operation.key_fields;
     quote! {
         Command {
             operation: &OPERATIONS[#index],
@@ -184,6 +185,7 @@ fn command_entry(index: usize, operation: &CliOperation<'_>) -> TokenStream {
             body: #body,
             body_schema: #body_schema,
             callbacks: #callbacks,
+            key_fields: &[#(#key_fields),*],
         }
     }
 }

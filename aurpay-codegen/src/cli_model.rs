@@ -60,6 +60,10 @@ pub struct CliOperation<'m> {
     pub description: String,
     pub args: Vec<CliArg>,
     pub callbacks: Option<CallbackFields>,
+    /// The required fields of what the answer lists (a page's items) or
+    /// is: identity, status and principal amount, by the spec's
+    /// tolerant-reader policy; a table shows them first.
+    pub key_fields: Vec<String>,
 }
 
 /// Every operation of `model`, read for the command.
@@ -72,7 +76,28 @@ pub fn read<'m>(
     model
         .operations
         .iter()
-        .map(|op| read_operation(op, document, client, callbacks.get(&op.id).cloned()))
+        .map(|op| {
+            let mut operation =
+                read_operation(op, document, client, callbacks.get(&op.id).cloned())?;
+            let data = model
+                .envelopes
+                .iter()
+                .find(|(envelope, _)| envelope == &op.envelope)
+                .map(|(_, data)| data.clone())
+                .unwrap_or_default();
+            let shown = op
+                .pagination
+                .as_ref()
+                .map_or(data, |p| p.item_schema.clone());
+            operation.key_fields = match crate::spec::object_schema(document, &shown) {
+                Ok(schema) => match &schema.schema_kind {
+                    SchemaKind::Type(Type::Object(object)) => object.required.clone(),
+                    _ => Vec::new(),
+                },
+                Err(_) => Vec::new(),
+            };
+            Ok(operation)
+        })
         .collect()
 }
 
@@ -182,6 +207,7 @@ fn read_operation<'m>(
         description: operation.description.clone().unwrap_or_default(),
         args,
         callbacks,
+        key_fields: Vec::new(),
     })
 }
 

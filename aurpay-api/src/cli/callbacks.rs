@@ -10,8 +10,8 @@ use clap::{Arg, ArgAction, ArgMatches, Command};
 
 use super::deliver::{Callback, Forwarder};
 use super::failure::Exit;
+use super::flags::{parse_duration, policy, policy_args};
 use super::journal::{DeliveryRecord, Event, Journal, KnownOrder};
-use super::listen::{parse_duration, policy, policy_args};
 use super::verify::{Hints, explain};
 use super::{Failure, Settings};
 use crate::callback::CallbackRequest;

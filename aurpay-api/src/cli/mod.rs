@@ -36,12 +36,15 @@
 mod callbacks;
 mod deliver;
 mod failure;
+mod flags;
 mod journal;
 mod listen;
 pub(crate) mod operations;
 mod output;
 mod sandbox;
+mod sandbox_controls;
 mod settings;
+mod subcommand;
 mod verify;
 
 use std::ffi::OsString;

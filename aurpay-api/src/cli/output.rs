@@ -16,7 +16,8 @@ use super::Failure;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Format {
     Json,
-    Table,
+    /// A table, these fields first (the rest in the answer's order).
+    Table(&'static [&'static str]),
 }
 
 /// The widest cell of a table; longer values are cut with `…`.
@@ -103,19 +104,26 @@ fn render(header: &[String], rows: &[Vec<String>]) -> String {
     out
 }
 
-/// A table of objects: the columns are the first row's fields.
-fn table_of_objects(items: &[Box<RawValue>]) -> String {
+/// A table of objects: the columns are the first row's fields, `first`
+/// ahead of the others.
+fn table_of_objects(items: &[Box<RawValue>], first: &[&str]) -> String {
     let objects: Vec<Vec<(String, Box<RawValue>)>> = items
         .iter()
         .map(|item| object_fields(item.get()).unwrap_or_default())
         .collect();
     let header: Vec<String> = objects
         .first()
-        .map(|first| {
-            first
+        .map(|row| {
+            let keys = row.iter().map(|(k, _)| k.as_str());
+            let leading = first
                 .iter()
+                .copied()
+                .filter(|k| row.iter().any(|(r, _)| r == k));
+            let rest = keys.filter(|k| !first.contains(k));
+            leading
+                .chain(rest)
                 .take(MAX_COLUMNS)
-                .map(|(k, _)| k.clone())
+                .map(str::to_owned)
                 .collect()
         })
         .unwrap_or_default();
@@ -142,9 +150,9 @@ fn table_of_objects(items: &[Box<RawValue>]) -> String {
 /// `data` as a table: a list as rows; an object holding one list (a page)
 /// as that list's rows with the other fields below; any other object as
 /// field and value.
-pub(crate) fn table(text: &str) -> String {
+pub(crate) fn table(text: &str, first: &[&str]) -> String {
     if let Ok(items) = serde_json::from_str::<Vec<Box<RawValue>>>(text) {
-        return table_of_objects(&items);
+        return table_of_objects(&items, first);
     }
     let Some(fields) = object_fields(text) else {
         return cell(text) + "\n";
@@ -155,7 +163,7 @@ pub(crate) fn table(text: &str) -> String {
         .filter(|(_, items)| items.iter().all(|i| i.get().trim_start().starts_with('{')))
         .collect();
     if let [(name, items)] = lists.as_slice() {
-        let mut out = table_of_objects(items);
+        let mut out = table_of_objects(items, first);
         let rest: Vec<String> = fields
             .iter()
             .filter(|(k, _)| k != *name)
@@ -177,7 +185,7 @@ pub(crate) fn table(text: &str) -> String {
 pub(crate) fn print_data(text: &str, format: Format) -> Result<(), Failure> {
     let shown = match format {
         Format::Json => format!("{text}\n"),
-        Format::Table => table(text),
+        Format::Table(first) => table(text, first),
     };
     write_stdout(&shown)
 }
@@ -224,7 +232,7 @@ where
                 let separator = if count == 1 { "\n  " } else { ",\n  " };
                 write_stdout(&format!("{separator}{indented}"))?;
             }
-            Format::Table => {
+            Format::Table(_) => {
                 if rows.len() == MAX_TABLE_ROWS {
                     failure = Some(Failure::usage(format!(
                         "more than {MAX_TABLE_ROWS} rows: use --output json, which streams any number"
@@ -240,7 +248,7 @@ where
     }
     match format {
         Format::Json => write_stdout(if count == 0 { "]\n" } else { "\n]\n" })?,
-        Format::Table => write_stdout(&table_of_objects(&rows))?,
+        Format::Table(first) => write_stdout(&table_of_objects(&rows, first))?,
     }
     match failure {
         Some(failure) => Err(failure),
@@ -256,10 +264,10 @@ mod tests {
     fn a_page_is_a_table_of_its_list_with_the_rest_below() {
         let text = r#"{"page":1,"total":2,"data":[{"order_id":"1","amount":0.000000000000000000001,"status":"SUCCESS"},{"order_id":"2","amount":"12.30","status":null}]}"#;
         assert_eq!(
-            table(text),
-            "order_id  amount                   status\n\
-             1         0.000000000000000000001  SUCCESS\n\
-             2         12.30                    -\n\
+            table(text, &["status", "order_id"]),
+            "status   order_id  amount\n\
+             SUCCESS  1         0.000000000000000000001\n\
+             -        2         12.30\n\
              page=1 total=2\n"
         );
     }
@@ -267,7 +275,10 @@ mod tests {
     #[test]
     fn an_object_is_fields_and_values() {
         assert_eq!(
-            table(r#"{"pay_url":"https://x.example/#/cashier/1","n":[1,2]}"#),
+            table(
+                r#"{"pay_url":"https://x.example/#/cashier/1","n":[1,2]}"#,
+                &[]
+            ),
             "field    value\npay_url  https://x.example/#/cashier/1\nn        [1,2]\n"
         );
     }

@@ -76,7 +76,7 @@ impl Settings {
                 .cloned()
         };
         let format = match flag("output").as_deref() {
-            Some("table") => Format::Table,
+            Some("table") => Format::Table(&[]),
             _ => Format::Json,
         };
         Ok(Settings {
