@@ -24,7 +24,7 @@ if [ ! -x "$venv/bin/schemathesis" ]; then
 fi
 "$venv/bin/pip" install --quiet --disable-pip-version-check -r .ci/requirements-fuzz.txt
 
-cargo build -p aurpay-api --example sandbox_server --locked
+cargo build -p aurpay-api --features cli --bin aurpay --locked
 log=target/fuzz-sandbox-server.log
 source .ci/sandbox-lib.sh
 start_sandbox "$log"

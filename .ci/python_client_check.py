@@ -11,7 +11,7 @@ Usage (normally through .ci/python-client-check.sh):
 `--client-dir` is the `--output-path` given to `openapi-python-client
 generate`: the directory that holds the generated package.
 
-The sandbox must be seeded with the spec's examples (`sandbox_server
+The sandbox must be seeded with the spec's examples (`aurpay sandbox
 --examples`). First the small signer in `aurpay_signer.py` must reproduce
 every case of the shared vectors (`spec/vectors/signing.json`). Every
 operation in the spec is then called twice, in spec order, once with the

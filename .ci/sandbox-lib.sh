@@ -1,5 +1,6 @@
 # Sourced by .ci/run and .ci/fuzz-sandbox.sh: starts the standalone sandbox
-# (target/debug/examples/sandbox_server --examples, already built) and waits
+# (`target/debug/aurpay sandbox --examples`, already built with
+# `cargo build -p aurpay-api --features cli --bin aurpay`) and waits
 # until it has printed its address and credentials.
 #
 #   start_sandbox LOG   # sets SANDBOX_PID; LOG gets the server's output
@@ -9,7 +10,7 @@
 start_sandbox() {
     local log=$1
     : > "$log"
-    target/debug/examples/sandbox_server --examples > "$log" 2>&1 &
+    "${CARGO_TARGET_DIR:-target}"/debug/aurpay sandbox --examples > "$log" 2>&1 &
     SANDBOX_PID=$!
     local _
     for _ in $(seq 1 300); do

@@ -1,5 +1,5 @@
 // Contract check from TypeScript: openapi-typescript types + openapi-fetch
-// against the sandbox (`sandbox_server --examples`). Nothing here names an
+// against the sandbox (`aurpay sandbox --examples`). Nothing here names an
 // operation (the loop reads the spec), except one typed call that proves at
 // compile time that an amount is a `string`.
 //

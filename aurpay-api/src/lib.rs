@@ -106,6 +106,8 @@ mod amount;
 mod call;
 pub mod callback;
 mod checkout;
+#[cfg(feature = "cli")]
+pub mod cli;
 mod client;
 pub mod clock;
 mod credentials;
@@ -133,6 +135,11 @@ mod generated;
 #[rustfmt::skip]
 #[allow(clippy::all, clippy::pedantic, rustdoc::all)]
 mod generated_operations;
+
+#[cfg(feature = "cli")]
+#[rustfmt::skip]
+#[allow(clippy::all, clippy::pedantic, rustdoc::all)]
+mod generated_cli;
 
 pub use amount::{Amount, JsonForm, ParseAmountError};
 pub use call::MAX_KEPT_DATA_BYTES;

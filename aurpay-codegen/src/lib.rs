@@ -5,6 +5,9 @@
 //! * [`Generated::client`]: progenitor's client (types, builders, `Client`),
 //!   with the spec's hand-written replacement types (amounts, open enums)
 //!   substituted by name.
+//! * [`Generated::cli`]: every operation as a subcommand of the `aurpay`
+//!   command (aurpay-api's feature `cli`): flags, help and example from the
+//!   spec, and the dispatch through each operation's typed builder.
 //! * [`Generated::operations`]: what progenitor does not emit but what differs
 //!   per operation and is derivable from the spec: the operation table
 //!   (method, path, retry safety, provenance), the envelope-to-data glue and
@@ -15,6 +18,8 @@
 #![warn(missing_docs)]
 
 mod change;
+mod cli;
+mod cli_model;
 mod components;
 mod document;
 mod examples;
@@ -74,15 +79,18 @@ pub struct Generated {
     /// The test suite's map from each component schema to its Rust type,
     /// so the spec-examples test needs no hand-kept list of types.
     pub components: String,
+    /// `generated_cli.rs`: every operation as an `aurpay` subcommand.
+    pub cli: String,
 }
 
 impl Generated {
     /// The files to write, as (path from the workspace root, contents).
-    pub fn files(&self) -> [(&'static str, &str); 3] {
+    pub fn files(&self) -> [(&'static str, &str); 4] {
         [
             (CLIENT_FILE, self.client.as_str()),
             (OPERATIONS_FILE, self.operations.as_str()),
             (COMPONENTS_FILE, self.components.as_str()),
+            (CLI_FILE, self.cli.as_str()),
         ]
     }
 }
@@ -100,6 +108,7 @@ impl Generated {
             client: read(CLIENT_FILE),
             operations: read(OPERATIONS_FILE),
             components: read(COMPONENTS_FILE),
+            cli: read(CLI_FILE),
         }
     }
 }
@@ -155,6 +164,8 @@ pub fn stale_files(generated: &Generated, dir: &Path) -> Vec<StaleFile> {
 pub const CLIENT_FILE: &str = "aurpay-api/src/generated.rs";
 /// The per-operation table and glue, from the workspace root.
 pub const OPERATIONS_FILE: &str = "aurpay-api/src/generated_operations.rs";
+/// The `aurpay` command's per-operation subcommands, from the workspace root.
+pub const CLI_FILE: &str = "aurpay-api/src/generated_cli.rs";
 /// The tests' component-to-type map, from the workspace root.
 pub const COMPONENTS_FILE: &str = "tests/tests/generated/components.rs";
 
@@ -304,6 +315,13 @@ pub fn generate_from_str(text: &str, spec_path: &Path) -> Result<Generated, Erro
     // comes out in spec order.
     let mut raw: serde_yaml::Value =
         serde_yaml::from_str(text).map_err(|e| parse_error(e.to_string()))?;
+    // Read before they are stripped: which request fields carry the
+    // callback URLs (the `aurpay` command records them).
+    let callbacks = cli_model::read_callbacks(&raw).map_err(|message| Error::Spec {
+        spec: spec_path.to_owned(),
+        operation: None,
+        message,
+    })?;
     strip_callbacks(&mut raw);
     let document: openapiv3::OpenAPI =
         serde_yaml::from_value(raw).map_err(|e| parse_error(e.to_string()))?;
@@ -334,13 +352,23 @@ pub fn generate_from_str(text: &str, spec_path: &Path) -> Result<Generated, Erro
         operation: None,
         message,
     })?;
+    let cli_tokens =
+        cli::tokens(&model, &document, &client_file, &callbacks).map_err(|message| {
+            Error::Spec {
+                spec: spec_path.to_owned(),
+                operation: None,
+                message,
+            }
+        })?;
     let client = format_file(quote::ToTokens::to_token_stream(&client_file), spec_path)?;
     let operations = format_file(operations::tokens(&model), spec_path)?;
     let components = format_file(components::tokens(&document), spec_path)?;
+    let cli = format_file(cli_tokens, spec_path)?;
     Ok(Generated {
         client,
         operations,
         components,
+        cli,
     })
 }
 

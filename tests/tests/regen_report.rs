@@ -72,6 +72,11 @@ fn adding_an_operation_is_additive_and_needs_only_the_spec_edit() {
         example.contains(".verify_plugin_key()") && example.contains(".call()"),
         "{example}"
     );
+    assert!(
+        generated.cli.contains("name: \"verify-plugin-key\"")
+            && generated.cli.contains("client.verify_plugin_key()"),
+        "the aurpay command gets a subcommand for it"
+    );
 
     let change =
         aurpay_codegen::compare_surfaces(&current(), &aurpay_codegen::surface(&generated).unwrap());

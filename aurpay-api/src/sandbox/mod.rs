@@ -58,7 +58,7 @@ mod model;
 mod orders;
 mod payments;
 pub(crate) mod route;
-mod schema;
+pub(crate) mod schema;
 mod seed;
 mod server;
 

@@ -13,6 +13,7 @@ use extensions::*;
 use intent::*;
 use openapiv3::{OpenAPI, Operation, ReferenceOr};
 use schemas::*;
+pub(crate) use schemas::{object_schema, resolve_parameter};
 use serde_json::Value;
 
 impl Model {

@@ -4,7 +4,7 @@ use super::ref_name;
 use openapiv3::{OpenAPI, Parameter, ReferenceOr, RequestBody, Response, Schema, SchemaKind, Type};
 use serde_json::Value;
 
-pub(super) fn resolve_parameter<'a>(
+pub(crate) fn resolve_parameter<'a>(
     document: &'a OpenAPI,
     parameter: &'a ReferenceOr<Parameter>,
 ) -> Option<&'a Parameter> {
@@ -55,7 +55,7 @@ pub(super) fn json_schema_ref(response: &Response) -> Option<&str> {
     }
 }
 
-pub(super) fn object_schema<'a>(document: &'a OpenAPI, name: &str) -> Result<&'a Schema, String> {
+pub(crate) fn object_schema<'a>(document: &'a OpenAPI, name: &str) -> Result<&'a Schema, String> {
     document
         .components
         .as_ref()
