@@ -34,6 +34,7 @@ def signature(algorithm: str, secret: str, message: str) -> str:
 
 
 def date_now() -> str:
+    """Whole seconds, as the docs show it (the text is signed as sent)."""
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
@@ -78,7 +79,9 @@ def verify_callback(
     url: str,
     headers: dict[str, str],
 ) -> tuple[bool, str | None]:
-    """(valid, reason): reason is wrong_token, bad_signature, stale, future or missing."""
+    """(valid, reason): reason is wrong_token, bad_signature, bad_date, stale,
+    future or missing. `freshness_seconds` is the caller's policy: Aurpay
+    states no window (this SDK uses 300 s)."""
     got = {k.lower(): v for k, v in headers.items()}
     if not all(h in got for h in ("callback-token", "date", "signature")):
         return False, "missing"
@@ -89,7 +92,11 @@ def verify_callback(
     )
     if not hmac.compare_digest(got["signature"].encode(), expected):
         return False, "bad_signature"
-    age = (now - _parse_date(got["date"])).total_seconds()
+    try:
+        signed_at = _parse_date(got["date"])
+    except ValueError:
+        return False, "bad_date"
+    age = (now - signed_at).total_seconds()
     if age > freshness_seconds:
         return False, "stale"
     if -age > freshness_seconds:

@@ -50,7 +50,10 @@ export function verifyCallback(token: string, secret: string, now: Date, freshne
   if (!same(got["callback-token"], token)) return [false, "wrong_token"];
   const expected = createHmac("sha256", secret).update(`${got["date"]} | ${url}`, "utf8").digest("base64");
   if (!same(got["signature"], expected)) return [false, "bad_signature"];
-  const age = (now.getTime() - new Date(got["date"]).getTime()) / 1000;
+  // ISO-8601 with or without a fraction of a second (both are seen).
+  const signedAt = new Date(got["date"]).getTime();
+  if (Number.isNaN(signedAt)) return [false, "bad_date"];
+  const age = (now.getTime() - signedAt) / 1000;
   if (age > freshness) return [false, "stale"];
   if (-age > freshness) return [false, "future"];
   return [true, null];
