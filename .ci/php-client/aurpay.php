@@ -51,9 +51,17 @@ function aurpay_signer(string $algorithm, string $secret): callable
 }
 
 /**
- * The JSON text with every number that has a fraction or an exponent turned
- * into a string of the same characters, and those numbers. json_decode reads
- * numbers as floats; only amounts have a fraction in this API.
+ * Member names whose number values are amounts: the spec's `x-aurpay-decimal`
+ * properties (the check compares this with the spec).
+ */
+const AURPAY_DECIMAL_NAMES = ['amount', 'balance', 'fee', 'obtained', 'refund_amount', 'vs_price'];
+
+/**
+ * The spec's "Exact amounts" rule: the JSON text with every number that has
+ * a fraction or an exponent, and every number that is the value of a member
+ * named in AURPAY_DECIMAL_NAMES (whole numbers included), turned into a
+ * string of the same characters; and those numbers. json_decode reads
+ * numbers as floats or ints. Not a validator: invalid JSON stays invalid.
  *
  * @return array{0: string, 1: list<string>}
  */
@@ -62,6 +70,10 @@ function aurpay_quote_decimals(string $text): array
     $out = '';
     $decimals = [];
     $n = strlen($text);
+    // The last string token (a member name if ':' follows), and the name
+    // whose value comes next.
+    $lastString = null;
+    $member = null;
     for ($i = 0; $i < $n;) {
         $c = $text[$i];
         if ($c === '"') {
@@ -70,6 +82,8 @@ function aurpay_quote_decimals(string $text): array
                 $j += $text[$j] === '\\' ? 2 : 1;
             }
             $out .= substr($text, $i, $j + 1 - $i);
+            $lastString = substr($text, $i + 1, $j - $i - 1);
+            $member = null;
             $i = $j + 1;
         } elseif (strpos('-0123456789', $c) !== false) {
             $j = $i + 1;
@@ -77,14 +91,25 @@ function aurpay_quote_decimals(string $text): array
                 $j++;
             }
             $token = substr($text, $i, $j - $i);
-            if (strpbrk($token, '.eE') !== false) {
+            if (strpbrk($token, '.eE') !== false || ($member !== null && in_array($member, AURPAY_DECIMAL_NAMES, true))) {
                 $out .= '"' . $token . '"';
                 $decimals[] = $token;
             } else {
                 $out .= $token;
             }
+            $lastString = null;
+            $member = null;
             $i = $j;
         } else {
+            $space = strpos(" \t\r\n", $c) !== false;
+            if ($c === ':') {
+                $member = $lastString;
+            } elseif (!$space) {
+                $member = null;
+            }
+            if (!$space) {
+                $lastString = null;
+            }
             $out .= $c;
             $i++;
         }

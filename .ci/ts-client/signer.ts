@@ -17,9 +17,14 @@ export function stringToSign(algorithm: string, date: string, method: string, pa
 }
 
 export function signature(algorithm: string, secret: string, message: string): string {
-  return createHmac(HASHES[algorithm], secret).update(message, "utf8").digest("base64");
+  const hash = HASHES[algorithm];
+  if (hash === undefined) throw new Error(`unsupported algorithm ${algorithm}`);
+  return createHmac(hash, secret).update(message, "utf8").digest("base64");
 }
 
+/** The Date header: whole seconds, as the docs show it. (The text is signed
+ * as sent; one public signer sends `toISOString()`'s milliseconds, but
+ * which forms Aurpay accepts is unknown.) */
 export function dateNow(): string {
   return new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
 }
