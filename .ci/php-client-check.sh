@@ -49,4 +49,4 @@ grep -q 'No validation issues detected' target/openapi-generator-validate.log \
 echo "php-client: generated and validated ($((SECONDS - started)) s)"
 python3 -c 'import json, sys, yaml; json.dump(yaml.safe_load(open(sys.argv[1])), open(sys.argv[2], "w"))' \
     spec/aurpay.yaml target/php-spec.json
-php .ci/php-client/check.php "$out/lib" target/php-spec.json spec/vectors/signing.json "$@"
+php .ci/php-client/check.php "$out/lib" target/php-spec.json spec/vectors/signing.json spec/vectors/exact-amounts.json "$@"

@@ -13,7 +13,9 @@ generate`: the directory that holds the generated package.
 
 The sandbox must be seeded with the spec's examples (`aurpay sandbox
 --examples`). First the small signer in `aurpay_signer.py` must reproduce
-every case of the shared vectors (`spec/vectors/signing.json`). Every
+every case of the shared vectors (`spec/vectors/signing.json`), and the
+exact reader in `aurpay_exact_json.py` every case of
+`spec/vectors/exact-amounts.json`, with the spec's amount names. Every
 operation in the spec is then called twice, in spec order, once with the
 API key and once with signature authentication (the generated client sends
 `API-Token`, the signer adds the rest), through the generated client's `sync_detailed`, with the spec's own
@@ -34,7 +36,14 @@ spec is checked with no edit to this file. For each call the check asserts:
   the error `Envelope`), with `code == 0`, and the model writes back exactly
   the body it read (nothing dropped or altered);
 - where the answer's `data` has a field named like a path parameter (such as
-  `order_id`), it holds the value sent.
+  `order_id`), it holds the value sent;
+- every amount number of the raw body (parsed losslessly: a fraction or an
+  exponent, or a whole number under an amount name) reached the client as a
+  string with the same value.
+
+Then the sandbox reports an unknown status and a 27-digit amount, then a
+whole-number amount, for an example order, and every read-only operation is
+called again (`reported`, `whole`).
 
 It prints `ok   <operation_id> (<scheme>)` or `FAIL ...: <reason>` per
 call, then `python-client: N passed, M failed`, and exits 1 on any
@@ -64,10 +73,12 @@ import aurpay_signer  # beside this file: the signer that passes the shared vect
 
 SPEC_URI = "urn:aurpay:spec"
 VECTORS = Path(__file__).resolve().parent.parent / "spec" / "vectors" / "signing.json"
+EXACT_VECTORS = Path(__file__).resolve().parent.parent / "spec" / "vectors" / "exact-amounts.json"
 # What the sandbox is told to report: a status no client knows, and an
 # amount with 27 significant digits (a double keeps about 16).
 UNKNOWN_STATUS = "CONFIRMING"
 LONG_AMOUNT = "0.123456789012345678901234567"
+WHOLE_AMOUNT = "12"
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 
@@ -119,6 +130,23 @@ class Spec:
                     op=op,
                     secured=bool(security) and all(bool(req) for req in security),
                 )
+
+    def decimal_names(self) -> frozenset[str]:
+        """The names of the properties whose schema is `x-aurpay-decimal`
+        (directly or through allOf), read from the spec."""
+
+        def is_decimal(node: Any) -> bool:
+            schema = self.resolve(node)
+            return isinstance(schema, dict) and (
+                bool(schema.get("x-aurpay-decimal")) or any(is_decimal(b) for b in schema.get("allOf", []))
+            )
+
+        return frozenset(
+            name
+            for schema in self.document["components"]["schemas"].values()
+            for name, prop in (self.resolve(schema).get("properties") or {}).items()
+            if is_decimal(prop)
+        )
 
     def resolve(self, node: Any) -> Any:
         while isinstance(node, dict) and "$ref" in node:
@@ -423,7 +451,7 @@ class Check:
             raise CheckFailure(f"sent to {sent_path}, the spec's path is {op.path}")
         key = request.headers.get("API-Key")
         token = request.headers.get("API-Token")
-        if op.secured and self.scheme in ("api-key", "reported") and (key != self.api_key or token is not None):
+        if op.secured and self.scheme in ("api-key", "reported", "whole") and (key != self.api_key or token is not None):
             raise CheckFailure(f"API-Key header sent as {key!r}, expected the sandbox key alone")
         if op.secured and self.scheme == "signature":
             if token != self.api_token or key is not None:
@@ -450,7 +478,12 @@ class Check:
         original = self.exact.last_original
         self.check_raw(op, int(response.status_code), response.headers, original)
         raw = json.loads(response.content)
-        exact_amounts(json.loads(original, parse_float=Decimal), raw, "body")
+        exact_amounts(
+            json.loads(original, parse_float=Decimal, parse_int=WholeNumber),
+            raw,
+            "body",
+            self.spec.decimal_names(),
+        )
         snippet = response.content[:300].decode("utf-8", "replace")
         parsed = response.parsed
         if parsed is None:
@@ -493,29 +526,35 @@ class Check:
             self.report("signer-vectors", failure)
         if not vector_failures:
             print(f"ok   signer passes the shared vectors ({VECTORS})", flush=True)
+        exact_failures = check_exact_vectors(self.spec.decimal_names())
+        for failure in exact_failures:
+            self.report("exact-vectors", failure)
+        if not exact_failures:
+            print(f"ok   exact reader passes the shared vectors ({EXACT_VECTORS}); its amount names are the spec's", flush=True)
         for scheme in ("api-key", "signature"):
             self.scheme = scheme
             self.run_operations()
-        self.run_reported()
+        self.run_reported("reported", UNKNOWN_STATUS, LONG_AMOUNT)
+        self.run_reported("whole", None, WHOLE_AMOUNT)
         ops = set(self.spec.operations)
         passed = sum(1 for name, reason in self.results if reason is None and name.split(" ")[0] in ops)
         failed = sum(1 for _, reason in self.results if reason is not None)
         print(f"python-client: {passed} passed, {failed} failed")
         return 1 if failed or passed < 2 * len(ops) else 0
 
-    def run_reported(self) -> None:
+    def run_reported(self, stage: str, status: str | None, amount: str) -> None:
         """What Aurpay may send tomorrow: the sandbox reports an unknown
-        status and an amount longer than a double holds (a JSON number) for
-        an example order; every read-only operation is called again, must
-        parse, and must hand over that amount exactly."""
-        self.scheme = "reported"
+        status and an amount longer than a double holds, or a whole-number
+        amount (a JSON number either way) for an example order; every
+        read-only operation is called again, must parse, and must hand over
+        that amount exactly."""
+        self.scheme = stage
         order_param = self.spec.resolve({"$ref": "#/components/parameters/OrderId"})
         order_id = order_param["example"]
-        control = httpx.post(
-            f"{self.base_url}/__sandbox/report/{order_id}",
-            params={"status": UNKNOWN_STATUS, "amount": LONG_AMOUNT, "form": "number"},
-            timeout=10,
-        )
+        params = {"amount": amount, "form": "number"}
+        if status is not None:
+            params["status"] = status
+        control = httpx.post(f"{self.base_url}/__sandbox/report/{order_id}", params=params, timeout=10)
         if control.json().get("code") != 0:
             self.report("sandbox-report", f"the sandbox refused the report control: {control.text}")
             return
@@ -532,13 +571,13 @@ class Check:
             self.run_operations(reads)
         finally:
             self.check_raw = original_check  # type: ignore[method-assign]
-        carried = [c for c in self.seen if LONG_AMOUNT.encode() in c]
+        carried = [c for c in self.seen if f'"amount":{amount}'.encode() in c]
         unknown = [c for c in self.seen if f'"{UNKNOWN_STATUS}"'.encode() in c]
         if not carried or not unknown:
-            self.report("sandbox-report", "no answer carried the reported status and amount")
+            self.report("sandbox-report", f"no answer carried the reported status and the amount {amount}")
         else:
             print(
-                f"ok   {len(carried)} answers carried the {len(LONG_AMOUNT) - 2}-digit number amount, "
+                f"ok   {len(carried)} answers carried the amount {amount} as a JSON number, "
                 f"read exactly; {len(unknown)} the unknown status {UNKNOWN_STATUS}",
                 flush=True,
             )
@@ -569,19 +608,51 @@ class Check:
             )
 
 
-def exact_amounts(exact: Any, read: Any, place: str) -> None:
-    """Every decimal number of the answer (parsed losslessly) reached the
-    client as a string with the same value: nothing rounded through a
-    float."""
-    if isinstance(exact, Decimal):
-        if not isinstance(read, str) or Decimal(read) != exact:
+class WholeNumber(int):
+    """A JSON integer as parsed, with its text (json.loads parse_int)."""
+
+    text: str
+
+    def __new__(cls, text: str) -> "WholeNumber":
+        number = super().__new__(cls, int(text))
+        number.text = text
+        return number
+
+
+def exact_amounts(exact: Any, read: Any, place: str, names: frozenset[str], member: str = "") -> None:
+    """Every amount number of the answer (parsed losslessly: a decimal with
+    a fraction or an exponent anywhere, or a whole number under one of the
+    spec's amount names) reached the client as a string with the same
+    value: nothing rounded through a float, no amount left a number."""
+    if isinstance(exact, Decimal) or (isinstance(exact, WholeNumber) and member in names):
+        if not isinstance(read, str) or Decimal(read) != Decimal(exact):
             raise CheckFailure(f"{place} is {exact}, the client read {read!r}")
     elif isinstance(exact, dict):
         for key, value in exact.items():
-            exact_amounts(value, read.get(key) if isinstance(read, dict) else None, f"{place}.{key}")
+            exact_amounts(value, read.get(key) if isinstance(read, dict) else None, f"{place}.{key}", names, key)
     elif isinstance(exact, list):
         for index, value in enumerate(exact):
-            exact_amounts(value, read[index] if isinstance(read, list) and index < len(read) else None, f"{place}[{index}]")
+            item = read[index] if isinstance(read, list) and index < len(read) else None
+            exact_amounts(value, item, f"{place}[{index}]", names)
+
+
+def check_exact_vectors(spec_names: frozenset[str]) -> list[str]:
+    """Every mismatch of the exact reader with spec/vectors/exact-amounts.json,
+    and of its amount names with the vectors' and the spec's."""
+    vectors = json.loads(EXACT_VECTORS.read_text(encoding="utf-8"))
+    failures = []
+    for case in vectors["cases"]:
+        got = aurpay_exact_json.quote_decimals(case["input"].encode()).decode()
+        if got != case["expected"]:
+            failures.append(f"{case['name']}: got {got}, expected {case['expected']}")
+    if len(vectors["cases"]) < 10:
+        failures.append("too few exact-amounts vectors")
+    names = set(vectors["decimal_names"])
+    if aurpay_exact_json.DECIMAL_NAMES != names or spec_names != names:
+        failures.append(
+            f"amount names: reader {sorted(aurpay_exact_json.DECIMAL_NAMES)}, vectors {sorted(names)}, spec {sorted(spec_names)}"
+        )
+    return failures
 
 
 def path_matches(template: str, path: str) -> bool:

@@ -23,6 +23,8 @@ cp .ci/ts-client/*.ts .ci/ts-client/tsconfig.json "$out/"
 printf '{"type": "module"}\n' > "$out/package.json"
 # node_modules of the project, for the compiler and at run time.
 ln -s ../../node_modules "$out/node_modules"
+# strict and noUncheckedIndexedAccess (tsconfig.json): the settings a
+# careful TypeScript team compiles with.
 (cd "$out" && ./node_modules/.bin/tsc -p tsconfig.json)
 echo "ts-client: compiled ($((SECONDS - started)) s)"
-node "$out/out/check.js" "$out/spec.json" spec/vectors/signing.json "$@"
+node "$out/out/check.js" "$out/spec.json" spec/vectors/signing.json spec/vectors/exact-amounts.json "$@"

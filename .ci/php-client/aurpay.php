@@ -2,7 +2,7 @@
 // What a PHP team adds to a client generated from spec/aurpay.yaml by
 // openapi-generator (php): the signer (the spec's Authentication section)
 // and the exact-amounts reader (its "Exact amounts" section), both as
-// Guzzle middleware.
+// Guzzle middleware, and the callback verifier.
 //
 //   $stack = \GuzzleHttp\HandlerStack::create();
 //   $stack->push(aurpay_exact_amounts());                       // amounts as strings, every digit
@@ -39,6 +39,7 @@ function aurpay_signer(string $algorithm, string $secret): callable
         $body = (string) $request->getBody();
         $uri = $request->getUri();
         $pathAndQuery = $uri->getPath() . ($uri->getQuery() === '' ? '' : '?' . $uri->getQuery());
+        // Whole seconds, as the docs show it (the text is signed as sent).
         $date = gmdate('Y-m-d\TH:i:s\Z');
         $md5 = aurpay_body_md5($body);
         $request = $request
@@ -50,9 +51,17 @@ function aurpay_signer(string $algorithm, string $secret): callable
 }
 
 /**
- * The JSON text with every number that has a fraction or an exponent turned
- * into a string of the same characters, and those numbers. json_decode reads
- * numbers as floats; only amounts have a fraction in this API.
+ * Member names whose number values are amounts: the spec's `x-aurpay-decimal`
+ * properties (the check compares this with the spec).
+ */
+const AURPAY_DECIMAL_NAMES = ['amount', 'balance', 'fee', 'obtained', 'refund_amount', 'vs_price'];
+
+/**
+ * The spec's "Exact amounts" rule: the JSON text with every number that has
+ * a fraction or an exponent, and every number that is the value of a member
+ * named in AURPAY_DECIMAL_NAMES (whole numbers included), turned into a
+ * string of the same characters; and those numbers. json_decode reads
+ * numbers as floats or ints. Not a validator: invalid JSON stays invalid.
  *
  * @return array{0: string, 1: list<string>}
  */
@@ -61,6 +70,10 @@ function aurpay_quote_decimals(string $text): array
     $out = '';
     $decimals = [];
     $n = strlen($text);
+    // The last string token (a member name if ':' follows), and the name
+    // whose value comes next.
+    $lastString = null;
+    $member = null;
     for ($i = 0; $i < $n;) {
         $c = $text[$i];
         if ($c === '"') {
@@ -69,6 +82,8 @@ function aurpay_quote_decimals(string $text): array
                 $j += $text[$j] === '\\' ? 2 : 1;
             }
             $out .= substr($text, $i, $j + 1 - $i);
+            $lastString = substr($text, $i + 1, $j - $i - 1);
+            $member = null;
             $i = $j + 1;
         } elseif (strpos('-0123456789', $c) !== false) {
             $j = $i + 1;
@@ -76,14 +91,25 @@ function aurpay_quote_decimals(string $text): array
                 $j++;
             }
             $token = substr($text, $i, $j - $i);
-            if (strpbrk($token, '.eE') !== false) {
+            if (strpbrk($token, '.eE') !== false || ($member !== null && in_array($member, AURPAY_DECIMAL_NAMES, true))) {
                 $out .= '"' . $token . '"';
                 $decimals[] = $token;
             } else {
                 $out .= $token;
             }
+            $lastString = null;
+            $member = null;
             $i = $j;
         } else {
+            $space = strpos(" \t\r\n", $c) !== false;
+            if ($c === ':') {
+                $member = $lastString;
+            } elseif (!$space) {
+                $member = null;
+            }
+            if (!$space) {
+                $lastString = null;
+            }
             $out .= $c;
             $i++;
         }
@@ -113,8 +139,24 @@ function aurpay_exact_amounts(): callable
     });
 }
 
-/** [valid, reason]: reason is wrong_token, bad_signature, stale, future or missing. */
-function aurpay_verify_callback(string $token, string $secret, int $now, int $freshness, string $url, array $headers): array
+/** Seconds since the epoch, with the fraction: ISO-8601 with or without a
+ * fraction of a second (2024-06-17T00:00:00Z and ...00.123Z are both seen);
+ * null when it is not a date. (strtotime would drop the fraction.) */
+function aurpay_parse_date(string $text): ?float
+{
+    try {
+        return (float) (new DateTimeImmutable($text))->format('U.u');
+    } catch (\Exception $e) {
+        return null;
+    }
+}
+
+/**
+ * [valid, reason]: reason is wrong_token, bad_signature, bad_date, stale,
+ * future or missing. $now is seconds since the epoch (microtime(true));
+ * $freshness is the caller's policy (Aurpay states none; this SDK uses 300).
+ */
+function aurpay_verify_callback(string $token, string $secret, float $now, int $freshness, string $url, array $headers): array
 {
     $got = array_change_key_case($headers, CASE_LOWER);
     foreach (['callback-token', 'date', 'signature'] as $h) {
@@ -129,7 +171,11 @@ function aurpay_verify_callback(string $token, string $secret, int $now, int $fr
     if (!hash_equals($expected, $got['signature'])) {
         return [false, 'bad_signature'];
     }
-    $age = $now - strtotime($got['date']);
+    $signedAt = aurpay_parse_date($got['date']);
+    if ($signedAt === null) {
+        return [false, 'bad_date'];
+    }
+    $age = $now - $signedAt;
     if ($age > $freshness) {
         return [false, 'stale'];
     }
@@ -153,7 +199,7 @@ function aurpay_check_vectors(string $path): array
         }
     }
     foreach ($vectors['callback_verification'] as $c) {
-        [$valid, $reason] = aurpay_verify_callback($c['callback_token'], $c['callback_secret'], strtotime($c['now']), $c['freshness_seconds'], $c['request']['url'], $c['request']['headers']);
+        [$valid, $reason] = aurpay_verify_callback($c['callback_token'], $c['callback_secret'], aurpay_parse_date($c['now']), $c['freshness_seconds'], $c['request']['url'], $c['request']['headers']);
         if ($valid !== $c['expected']['valid'] || (!$valid && $reason !== $c['expected']['reason'])) {
             $failures[] = "{$c['name']}: got " . json_encode([$valid, $reason]);
         }

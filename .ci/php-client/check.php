@@ -4,21 +4,22 @@
 // sandbox (`aurpay sandbox --examples`). Nothing here names an operation:
 // each is found in the generated API classes by tag and operationId.
 //
-// The signer (aurpay.php) must pass the shared vectors; every operation is
+// The signer and the exact reader (aurpay.php) must pass the shared vectors,
+// and the reader's amount names must be the spec's; every operation is
 // called with the spec's example parameters and body, with the API key and
-// with signatures; every answer must have code 0, and every decimal number
+// with signatures; every answer must have code 0, and every amount number
 // of its bytes must reach the client as a string with the same digits.
-// Then the sandbox reports an unknown status and a 27-digit amount and every
-// read-only operation is called again.
+// Then the sandbox reports an unknown status and a 27-digit amount, then a
+// whole-number amount, and every read-only operation is called again.
 //
-//   php check.php <client-lib-dir> <spec.json> <vectors.json> <base-url> <api-key> <api-token> <api-secret>
+//   php check.php <client-lib-dir> <spec.json> <vectors.json> <exact-amounts.json> <base-url> <api-key> <api-token> <api-secret>
 
 declare(strict_types=1);
 
 require_once '/usr/share/php/GuzzleHttp/autoload.php';
 require_once __DIR__ . '/aurpay.php';
 
-[, $lib, $specPath, $vectorsPath, $baseUrl, $apiKey, $apiToken, $apiSecret] = $argv;
+[, $lib, $specPath, $vectorsPath, $exactPath, $baseUrl, $apiKey, $apiToken, $apiSecret] = $argv;
 spl_autoload_register(function (string $class) use ($lib) {
     $prefix = 'Aurpay\\Client\\';
     if (strncmp($class, $prefix, strlen($prefix)) === 0) {
@@ -31,6 +32,7 @@ spl_autoload_register(function (string $class) use ($lib) {
 
 const UNKNOWN_STATUS = 'CONFIRMING';
 const LONG_AMOUNT = '0.123456789012345678901234567';
+const WHOLE_AMOUNT = '12';
 
 $spec = json_decode(file_get_contents($specPath), true);
 $passed = 0;
@@ -58,6 +60,84 @@ function resolve(array $node): array
         $node = $at;
     }
     return $node;
+}
+
+/** The names of the properties whose schema is x-aurpay-decimal (directly or through allOf). */
+function decimal_names(): array
+{
+    global $spec;
+    $isDecimal = function (array $node) use (&$isDecimal): bool {
+        $schema = resolve($node);
+        if (!empty($schema['x-aurpay-decimal'])) {
+            return true;
+        }
+        foreach ($schema['allOf'] ?? [] as $branch) {
+            if ($isDecimal($branch)) {
+                return true;
+            }
+        }
+        return false;
+    };
+    $names = [];
+    foreach ($spec['components']['schemas'] as $schema) {
+        foreach (resolve($schema)['properties'] ?? [] as $name => $property) {
+            if ($isDecimal($property)) {
+                $names[$name] = true;
+            }
+        }
+    }
+    $names = array_keys($names);
+    sort($names);
+    return $names;
+}
+
+/** Every mismatch of the reader with spec/vectors/exact-amounts.json, and of
+ * its amount names with the vectors' and the spec's. */
+function exact_vector_failures(string $path, array $specNames): array
+{
+    $vectors = json_decode(file_get_contents($path), true);
+    $failures = [];
+    foreach ($vectors['cases'] as $c) {
+        $got = aurpay_quote_decimals($c['input'])[0];
+        if ($got !== $c['expected']) {
+            $failures[] = "{$c['name']}: got $got";
+        }
+    }
+    if (count($vectors['cases']) < 10) {
+        $failures[] = 'too few vectors';
+    }
+    $reader = AURPAY_DECIMAL_NAMES;
+    sort($reader);
+    $expected = $vectors['decimal_names'];
+    sort($expected);
+    if ($reader !== $expected || $specNames !== $expected) {
+        $failures[] = 'amount names: reader ' . json_encode($reader) . ', vectors ' . json_encode($expected) . ', spec ' . json_encode($specNames);
+    }
+    return $failures;
+}
+
+/** Found without the reader: every number of the answer (decoded as PHP
+ * numbers) that is an amount (under an amount name, or a float) reached the
+ * client, at the same place, as a string denoting it. */
+function amounts_read_exactly($wire, $read, array $names, string $place, string $member): ?string
+{
+    if (is_int($wire) || is_float($wire)) {
+        if (is_int($wire) && !in_array($member, $names, true)) {
+            return null;
+        }
+        return (is_string($read) && (float) $read === (float) $wire) ? null : "$place is the number $wire, the client read " . json_encode($read);
+    }
+    if (is_array($wire)) {
+        $list = array_is_list($wire);
+        foreach ($wire as $key => $value) {
+            $inner = is_array($read) ? ($read[$key] ?? null) : (is_object($read) ? ($read->$key ?? null) : null);
+            $failure = amounts_read_exactly($value, $inner, $names, $list ? "{$place}[$key]" : "$place.$key", $list ? '' : (string) $key);
+            if ($failure !== null) {
+                return $failure;
+            }
+        }
+    }
+    return null;
 }
 
 function camel(string $snake, bool $upper): string
@@ -159,16 +239,22 @@ function call(array $operation, string $scheme, array &$seen): ?string
             return "API-Key sent as '$key'";
         }
     }
-    // Every decimal of the bytes sent reached the client as the same digits
-    // (found again here, so a reader that quoted nothing cannot pass).
+    // Every amount of the bytes sent reached the client as the same digits.
+    global $decimalNames;
+    $sanitized = \Aurpay\Client\ObjectSerializer::sanitizeForSerialization($result);
     $leaves = [];
-    string_leaves(\Aurpay\Client\ObjectSerializer::sanitizeForSerialization($result), $leaves);
+    string_leaves($sanitized, $leaves);
     foreach (aurpay_quote_decimals(AurpayLastAnswer::$original)[1] as $decimal) {
         $at = array_search($decimal, $leaves, true);
         if ($at === false) {
             return "the number $decimal did not reach the client exactly";
         }
         unset($leaves[$at]);
+    }
+    // And, found independently of the reader, no amount reached it as a number.
+    $independent = amounts_read_exactly(json_decode(AurpayLastAnswer::$original, true), json_decode(json_encode($sanitized), true), $decimalNames, 'body', '');
+    if ($independent !== null) {
+        return $independent;
     }
     $seen[] = AurpayLastAnswer::$original;
     return null;
@@ -190,31 +276,43 @@ foreach ($failures as $f) {
 if (!$failures) {
     report('signer passes the shared vectors', null);
 }
+$decimalNames = decimal_names();
+$failures = exact_vector_failures($exactPath, $decimalNames);
+foreach ($failures as $f) {
+    report('exact-vectors', $f);
+}
+if (!$failures) {
+    report("exact reader passes the shared vectors; its amount names are the spec's", null);
+}
 $none = [];
 foreach (['api-key', 'signature'] as $scheme) {
     foreach ($operations as $operation) {
         run($operation, $scheme, $none);
     }
 }
+// What Aurpay may send tomorrow, then a whole-number amount.
 $orderId = resolve(['$ref' => '#/components/parameters/OrderId'])['example'];
-$control = json_decode((string) (new \GuzzleHttp\Client(['timeout' => 10]))->post("$baseUrl/__sandbox/report/$orderId", [
-    'query' => ['status' => UNKNOWN_STATUS, 'amount' => LONG_AMOUNT, 'form' => 'number'],
-    'http_errors' => false,
-])->getBody(), true);
-if (($control['code'] ?? -1) !== 0) {
-    report('sandbox-report', json_encode($control));
-}
-$seen = [];
-foreach ($operations as $operation) {
-    if (empty($operation['op']['x-aurpay-moves-money'])) {
-        run($operation, 'reported', $seen);
+foreach ([['reported', UNKNOWN_STATUS, LONG_AMOUNT], ['whole', null, WHOLE_AMOUNT]] as [$stage, $status, $amount]) {
+    $query = ['amount' => $amount, 'form' => 'number'] + ($status === null ? [] : ['status' => $status]);
+    $control = json_decode((string) (new \GuzzleHttp\Client(['timeout' => 10]))->post("$baseUrl/__sandbox/report/$orderId", [
+        'query' => $query,
+        'http_errors' => false,
+    ])->getBody(), true);
+    if (($control['code'] ?? -1) !== 0) {
+        report('sandbox-report', json_encode($control));
     }
+    $seen = [];
+    foreach ($operations as $operation) {
+        if (empty($operation['op']['x-aurpay-moves-money'])) {
+            run($operation, $stage, $seen);
+        }
+    }
+    $carried = count(array_filter($seen, fn ($s) => strpos($s, "\"amount\":$amount") !== false));
+    $unknown = count(array_filter($seen, fn ($s) => strpos($s, '"' . UNKNOWN_STATUS . '"') !== false));
+    report(
+        "$carried answers carried the amount $amount as a JSON number, read exactly; $unknown the unknown status",
+        ($carried > 0 && $unknown > 0) ? null : 'no answer carried the reported status and amount'
+    );
 }
-$carried = count(array_filter($seen, fn ($s) => strpos($s, LONG_AMOUNT) !== false));
-$unknown = count(array_filter($seen, fn ($s) => strpos($s, '"' . UNKNOWN_STATUS . '"') !== false));
-report(
-    "$carried answers carried the " . (strlen(LONG_AMOUNT) - 2) . "-digit number amount, read exactly; $unknown the unknown status",
-    ($carried > 0 && $unknown > 0) ? null : 'no answer carried the reported status and amount'
-);
 echo "php-client: $passed passed, $failed failed\n";
 exit(($failed === 0 && $passed >= 2 * count($operations)) ? 0 : 1);

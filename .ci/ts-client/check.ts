@@ -1,29 +1,38 @@
 // Contract check from TypeScript: openapi-typescript types + openapi-fetch
 // against the sandbox (`aurpay sandbox --examples`). Nothing here names an
 // operation (the loop reads the spec), except one typed call that proves at
-// compile time that an amount is a `string`.
+// compile time that an amount is a `string`. Compiled with `strict` and
+// `noUncheckedIndexedAccess`.
 //
-// First the signer (signer.ts) must pass the shared vectors. Then every
-// operation is called with the spec's example parameters and body, once
-// with the API key and once with signatures; every answer must be HTTP 200
-// with code 0, and every decimal number in its bytes must reach the client
-// as a string with the same digits (exact.ts). Then the sandbox reports an
-// unknown status and a 27-digit amount for an example order, every
-// read-only operation is called again, and some answer must carry both,
-// read exactly.
+// First the signer (signer.ts) and the exact reader (exact.ts) must pass
+// the shared vectors, and the reader's amount names must be the spec's.
+// Then every operation is called with the spec's example parameters and
+// body, once with the API key and once with signatures; every answer must
+// be HTTP 200 with code 0, and every amount number in its bytes must reach
+// the client as a string with the same digits. Then the sandbox reports an
+// unknown status and a 27-digit amount, then a whole-number amount, for an
+// example order; every read-only operation is called again, and some
+// answer must carry each, read exactly.
 //
-//   node check.js <spec.json> <vectors.json> <base-url> <api-key> <api-token> <api-secret>
+//   node check.js <spec.json> <vectors.json> <exact-amounts.json> <base-url> <api-key> <api-token> <api-secret>
 import fs from "node:fs";
 import createClient from "openapi-fetch";
-import { exactFetch, lastAnswer, quoteDecimals } from "./exact.js";
+import { checkExactVectors, decimalNamesOf, exactFetch, lastAnswer, quoteDecimals, typedAmountsReadExactly } from "./exact-check.js";
 import type { paths } from "./schema.js";
 import { checkVectors, signer } from "./signer.js";
 
-const [specPath, vectorsPath, baseUrl, apiKey, apiToken, apiSecret] = process.argv.slice(2);
+const args = process.argv.slice(2);
+if (args.length !== 7) {
+  console.error("usage: node check.js <spec.json> <vectors.json> <exact-amounts.json> <base-url> <api-key> <api-token> <api-secret>");
+  process.exit(2);
+}
+const [specPath, vectorsPath, exactPath, baseUrl, apiKey, apiToken, apiSecret] = args as [string, string, string, string, string, string, string];
 const spec = JSON.parse(fs.readFileSync(specPath, "utf8"));
 const UNKNOWN_STATUS = "CONFIRMING";
 const LONG_AMOUNT = "0.123456789012345678901234567";
+const WHOLE_AMOUNT = "12";
 const METHODS = ["get", "post", "put", "delete", "patch"];
+const decimalNames = decimalNamesOf(spec);
 
 type Scheme = "api-key" | "signature" | "reported";
 let passed = 0;
@@ -116,16 +125,18 @@ async function call(op: Op, scheme: Scheme, seen: string[]): Promise<string | nu
     }
     if (scheme !== "signature" && (key !== apiKey || token !== null)) return `API-Key sent as ${key}`;
   }
-  // Every decimal number of the bytes sent reached the client as a string
-  // with the same characters (never through a double).
-  // (The decimals are found again here, not taken from exactFetch, so a
-  // reader that quoted nothing cannot pass.)
+  // Every amount number of the bytes sent reached the client as a string
+  // with the same characters (never through a double)...
   const leaves = stringLeaves(data, []);
   for (const decimal of quoteDecimals(lastAnswer.original).decimals) {
     const at = leaves.indexOf(decimal);
     if (at < 0) return `the number ${decimal} did not reach the client exactly`;
     leaves.splice(at, 1);
   }
+  // ...and, found independently of the reader (from the answer parsed as
+  // doubles and the spec's amount names), no amount reached it as a number.
+  const independent = typedAmountsReadExactly(JSON.parse(lastAnswer.original), data, decimalNames);
+  if (independent !== null) return independent;
   seen.push(lastAnswer.original);
   return null;
 }
@@ -134,6 +145,9 @@ async function main(): Promise<number> {
   const vectorFailures = checkVectors(vectorsPath);
   vectorFailures.forEach((f) => report("signer-vectors", f));
   if (vectorFailures.length === 0) report("signer passes the shared vectors", null);
+  const exactFailures = checkExactVectors(exactPath, decimalNames);
+  exactFailures.forEach((f) => report("exact-vectors", f));
+  if (exactFailures.length === 0) report("exact reader passes the shared vectors; its amount names are the spec's", null);
 
   for (const scheme of ["api-key", "signature"] as Scheme[]) {
     for (const op of operations) {
@@ -145,34 +159,41 @@ async function main(): Promise<number> {
     }
   }
 
-  // What Aurpay may send tomorrow.
+  // What Aurpay may send tomorrow, then a whole-number amount.
   const orderId = resolve({ $ref: "#/components/parameters/OrderId" }).example;
-  const control = await fetch(`${baseUrl}/__sandbox/report/${orderId}?status=${UNKNOWN_STATUS}&amount=${LONG_AMOUNT}&form=number`, {
-    method: "POST",
-    signal: AbortSignal.timeout(10_000),
-  });
-  const controlBody = await control.json();
-  if (controlBody.code !== 0) report("sandbox-report", JSON.stringify(controlBody));
-  const seen: string[] = [];
-  for (const op of operations.filter((o) => !o.op["x-aurpay-moves-money"])) {
-    try {
-      report(`${op.id} (reported)`, await call(op, "reported", seen));
-    } catch (error) {
-      report(`${op.id} (reported)`, String(error));
+  for (const [stage, status, amount] of [
+    ["reported", UNKNOWN_STATUS, LONG_AMOUNT],
+    ["whole", null, WHOLE_AMOUNT],
+  ] as const) {
+    const query = new URLSearchParams({ amount, form: "number" });
+    if (status !== null) query.set("status", status);
+    const control = await fetch(`${baseUrl}/__sandbox/report/${orderId}?${query}`, {
+      method: "POST",
+      signal: AbortSignal.timeout(10_000),
+    });
+    const controlBody = await control.json();
+    if (controlBody.code !== 0) report("sandbox-report", JSON.stringify(controlBody));
+    const seen: string[] = [];
+    for (const op of operations.filter((o) => !o.op["x-aurpay-moves-money"])) {
+      try {
+        report(`${op.id} (${stage})`, await call(op, "reported", seen));
+      } catch (error) {
+        report(`${op.id} (${stage})`, String(error));
+      }
     }
+    const carried = seen.filter((s) => s.includes(`"amount":${amount}`)).length;
+    const unknown = seen.filter((s) => s.includes(`"${UNKNOWN_STATUS}"`)).length;
+    report(
+      `${carried} answers carried the amount ${amount} as a JSON number, read exactly; ${unknown} the unknown status`,
+      carried > 0 && unknown > 0 ? null : "no answer carried the reported status and amount",
+    );
   }
-  const carried = seen.filter((s) => s.includes(LONG_AMOUNT)).length;
-  const unknown = seen.filter((s) => s.includes(`"${UNKNOWN_STATUS}"`)).length;
-  report(
-    `${carried} answers carried the ${LONG_AMOUNT.length - 2}-digit number amount, read exactly; ${unknown} the unknown status`,
-    carried > 0 && unknown > 0 ? null : "no answer carried the reported status and amount",
-  );
 
   // The types say an amount is a string (the generator's type mapping):
   // this line does not compile if it is a number or unknown.
   const typed = await client("api-key").GET("/api/v2/order/detail/{order_id}", { params: { path: { order_id: orderId } } });
   const amount: string | undefined = typed.data?.data?.amount;
-  report("typed amount is the exact string", amount === LONG_AMOUNT ? null : `read ${amount}`);
+  report(`typed amount is the exact string ${WHOLE_AMOUNT}`, amount === WHOLE_AMOUNT ? null : `read ${amount}`);
 
   console.log(`ts-client: ${passed} passed, ${failed} failed`);
   return failed === 0 && passed >= 2 * operations.length ? 0 : 1;

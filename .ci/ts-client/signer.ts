@@ -17,9 +17,14 @@ export function stringToSign(algorithm: string, date: string, method: string, pa
 }
 
 export function signature(algorithm: string, secret: string, message: string): string {
-  return createHmac(HASHES[algorithm], secret).update(message, "utf8").digest("base64");
+  const hash = HASHES[algorithm];
+  if (hash === undefined) throw new Error(`unsupported algorithm ${algorithm}`);
+  return createHmac(hash, secret).update(message, "utf8").digest("base64");
 }
 
+/** The Date header: whole seconds, as the docs show it. (The text is signed
+ * as sent; one public signer sends `toISOString()`'s milliseconds, but
+ * which forms Aurpay accepts is unknown.) */
 export function dateNow(): string {
   return new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
 }
@@ -50,7 +55,10 @@ export function verifyCallback(token: string, secret: string, now: Date, freshne
   if (!same(got["callback-token"], token)) return [false, "wrong_token"];
   const expected = createHmac("sha256", secret).update(`${got["date"]} | ${url}`, "utf8").digest("base64");
   if (!same(got["signature"], expected)) return [false, "bad_signature"];
-  const age = (now.getTime() - new Date(got["date"]).getTime()) / 1000;
+  // ISO-8601 with or without a fraction of a second (both are seen).
+  const signedAt = new Date(got["date"]).getTime();
+  if (Number.isNaN(signedAt)) return [false, "bad_date"];
+  const age = (now.getTime() - signedAt) / 1000;
   if (age > freshness) return [false, "stale"];
   if (-age > freshness) return [false, "future"];
   return [true, null];

@@ -323,17 +323,61 @@ open_enum! {
 open_enum! {
     /// A fiat currency code, in `currency` fields that hold fiat (Get
     /// Payment URL, Create BLN Order) and every `vs_currency`. The valid
-    /// list is Get Support Real Currency List's; these two are seen in use.
+    /// list is Get Support Real Currency List's. The known values are the
+    /// list in Aurpay's own Easy Digital Downloads plugin readme (v1.2.1,
+    /// "and more"); that the API accepts each is **inferred** from it (USD
+    /// and CNY are seen in calls). Any other code decodes as `Unknown`.
     ///
     /// ```
     /// use aurpay_api::FiatCurrency;
     /// assert_eq!(FiatCurrency::Usd.as_str(), "USD");
-    /// assert_eq!(FiatCurrency::from("EUR").as_str(), "EUR");
+    /// assert_eq!(FiatCurrency::from("GBP"), FiatCurrency::Gbp);
+    /// assert_eq!(FiatCurrency::KNOWN.len(), 21);
+    /// assert!(FiatCurrency::from("CHF").is_unknown());
+    /// assert_eq!(FiatCurrency::from("CHF").as_str(), "CHF");
     /// ```
     FiatCurrency {
         /// US dollar (every official example).
         Usd = "USD",
-        /// Chinese yuan (third-party code).
+        /// Australian dollar.
+        Aud = "AUD",
+        /// Brazilian real.
+        Brl = "BRL",
+        /// Canadian dollar.
+        Cad = "CAD",
+        /// Chinese yuan (also seen in third-party code calling the API).
         Cny = "CNY",
+        /// Euro.
+        Eur = "EUR",
+        /// Pound sterling.
+        Gbp = "GBP",
+        /// Hong Kong dollar.
+        Hkd = "HKD",
+        /// Indonesian rupiah.
+        Idr = "IDR",
+        /// Indian rupee.
+        Inr = "INR",
+        /// Japanese yen.
+        Jpy = "JPY",
+        /// South Korean won.
+        Krw = "KRW",
+        /// Mexican peso.
+        Mxn = "MXN",
+        /// Malaysian ringgit.
+        Myr = "MYR",
+        /// New Zealand dollar.
+        Nzd = "NZD",
+        /// Pakistani rupee.
+        Pkr = "PKR",
+        /// Polish zloty.
+        Pln = "PLN",
+        /// Russian ruble.
+        Rub = "RUB",
+        /// Swedish krona.
+        Sek = "SEK",
+        /// Singapore dollar.
+        Sgd = "SGD",
+        /// Thai baht.
+        Thb = "THB",
     }
 }

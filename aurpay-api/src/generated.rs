@@ -6388,8 +6388,13 @@ The path really ends in a slash.
 Sends a `GET` request to `/api/v2/order/`
 
 Arguments:
-- `page`: Page number, starting at 1.
-- `size`: Items per page.
+- `page`: Page number, starting at 1. The maximum is INFERRED (the docs state
+none): a page number beyond a 32-bit signed integer is not one a
+client needs, and servers commonly hold it in one.
+
+- `size`: Items per page. The maximum of 100 is INFERRED (the docs state none
+and show 10 and 20): ask for at most 100 and walk the pages; the
+SDK's sandbox refuses more.
 
 Example, with the spec's example values (it runs as a test against the sandbox, feature `sandbox`, seeded with the spec's examples):
 
@@ -6425,7 +6430,12 @@ whose leading fields match exactly.
 Sends a `GET` request to `/api/v2/order/detail/{order_id}`
 
 Arguments:
-- `order_id`: Aurpay order id, a 20-digit numeric string.
+- `order_id`: Aurpay order id, a 20-digit numeric string: the creation time to the
+second and six more digits (`20240806071926377966`). The pattern is
+INFERRED from every id in Aurpay's docs and examples, all 20 digits;
+the docs state no format, and responses declare `order_id` as a
+plain string (tolerant reader). The Rust SDK does not enforce it: it
+sends any id it is given and lets Aurpay answer.
 
 Example, with the spec's example values (it runs as a test against the sandbox, feature `sandbox`, seeded with the spec's examples):
 
@@ -6460,7 +6470,12 @@ fields.
 Sends a `GET` request to `/api/v2/order/refund-info/{order_id}`
 
 Arguments:
-- `order_id`: Aurpay order id, a 20-digit numeric string.
+- `order_id`: Aurpay order id, a 20-digit numeric string: the creation time to the
+second and six more digits (`20240806071926377966`). The pattern is
+INFERRED from every id in Aurpay's docs and examples, all 20 digits;
+the docs state no format, and responses declare `order_id` as a
+plain string (tolerant reader). The Rust SDK does not enforce it: it
+sends any id it is given and lets Aurpay answer.
 
 Example, with the spec's example values (it runs as a test against the sandbox, feature `sandbox`, seeded with the spec's examples):
 
@@ -6502,7 +6517,13 @@ Info) before trying again.
 Sends a `POST` request to `/api/v2/order/refund/{order_id}`
 
 Arguments:
-- `order_id`: Aurpay order id, a 20-digit numeric string.
+- `order_id`: Aurpay order id, a 20-digit numeric string: the creation time to the
+second and six more digits (`20240806071926377966`). The pattern is
+INFERRED from every id in Aurpay's docs and examples, all 20 digits;
+the docs state no format, and responses declare `order_id` as a
+plain string (tolerant reader). The Rust SDK does not enforce it: it
+sends any id it is given and lets Aurpay answer.
+
 - `body`
 
 Example, with the spec's example values (it runs as a test against the sandbox, feature `sandbox`, seeded with the spec's examples):
@@ -6544,8 +6565,13 @@ half of the order detail.
 Sends a `GET` request to `/api/v2/tx`
 
 Arguments:
-- `page`: Page number, starting at 1.
-- `size`: Items per page.
+- `page`: Page number, starting at 1. The maximum is INFERRED (the docs state
+none): a page number beyond a 32-bit signed integer is not one a
+client needs, and servers commonly hold it in one.
+
+- `size`: Items per page. The maximum of 100 is INFERRED (the docs state none
+and show 10 and 20): ask for at most 100 and walk the pages; the
+SDK's sandbox refuses more.
 
 Example, with the spec's example values (it runs as a test against the sandbox, feature `sandbox`, seeded with the spec's examples):
 
@@ -7081,7 +7107,7 @@ pub mod builder {
             }
         }
 
-        ///Sets the `page` parameter: Page number, starting at 1.
+        ///Sets the `page` parameter: Page number, starting at 1. The maximum is INFERRED (the docs state none): a page number beyond a 32-bit signed integer is not one a client needs, and servers commonly hold it in one.
         pub fn page<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::num::NonZeroU64>,
@@ -7096,7 +7122,7 @@ pub mod builder {
             self
         }
 
-        ///Sets the `size` parameter: Items per page.
+        ///Sets the `size` parameter: Items per page. The maximum of 100 is INFERRED (the docs state none and show 10 and 20): ask for at most 100 and walk the pages; the SDK's sandbox refuses more.
         pub fn size<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::num::NonZeroU64>,
@@ -7177,7 +7203,7 @@ pub mod builder {
             }
         }
 
-        ///Sets the `order_id` parameter: Aurpay order id, a 20-digit numeric string.
+        ///Sets the `order_id` parameter: Aurpay order id, a 20-digit numeric string: the creation time to the second and six more digits (`20240806071926377966`). The pattern is INFERRED from every id in Aurpay's docs and examples, all 20 digits; the docs state no format, and responses declare `order_id` as a plain string (tolerant reader). The Rust SDK does not enforce it: it sends any id it is given and lets Aurpay answer.
         pub fn order_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
@@ -7257,7 +7283,7 @@ pub mod builder {
             }
         }
 
-        ///Sets the `order_id` parameter: Aurpay order id, a 20-digit numeric string.
+        ///Sets the `order_id` parameter: Aurpay order id, a 20-digit numeric string: the creation time to the second and six more digits (`20240806071926377966`). The pattern is INFERRED from every id in Aurpay's docs and examples, all 20 digits; the docs state no format, and responses declare `order_id` as a plain string (tolerant reader). The Rust SDK does not enforce it: it sends any id it is given and lets Aurpay answer.
         pub fn order_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
@@ -7339,7 +7365,7 @@ pub mod builder {
             }
         }
 
-        ///Sets the `order_id` parameter: Aurpay order id, a 20-digit numeric string.
+        ///Sets the `order_id` parameter: Aurpay order id, a 20-digit numeric string: the creation time to the second and six more digits (`20240806071926377966`). The pattern is INFERRED from every id in Aurpay's docs and examples, all 20 digits; the docs state no format, and responses declare `order_id` as a plain string (tolerant reader). The Rust SDK does not enforce it: it sends any id it is given and lets Aurpay answer.
         pub fn order_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
@@ -7442,7 +7468,7 @@ pub mod builder {
             }
         }
 
-        ///Sets the `page` parameter: Page number, starting at 1.
+        ///Sets the `page` parameter: Page number, starting at 1. The maximum is INFERRED (the docs state none): a page number beyond a 32-bit signed integer is not one a client needs, and servers commonly hold it in one.
         pub fn page<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::num::NonZeroU64>,
@@ -7457,7 +7483,7 @@ pub mod builder {
             self
         }
 
-        ///Sets the `size` parameter: Items per page.
+        ///Sets the `size` parameter: Items per page. The maximum of 100 is INFERRED (the docs state none and show 10 and 20): ask for at most 100 and walk the pages; the SDK's sandbox refuses more.
         pub fn size<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::num::NonZeroU64>,

@@ -1705,7 +1705,7 @@ pub(crate) mod server {
                     .body::<
                         types::PaymentUrlRequest,
                     >(
-                        "{\"properties\":{\"callback_url\":{\"type\":\"string\"},\"currency\":{\"allOf\":[{\"type\":\"string\",\"x-aurpay-known-values\":[\"USD\",\"CNY\"]}]},\"enable_post_callback\":{\"type\":\"boolean\"},\"fixed_encrypt_price\":{\"type\":\"boolean\"},\"price\":{\"allOf\":[{\"exclusiveMinimum\":true,\"minimum\":0.0,\"type\":\"number\"}]},\"succeed_url\":{\"type\":\"string\"},\"timeout_callback\":{\"type\":\"string\"},\"timeout_url\":{\"type\":\"string\"}},\"required\":[\"currency\",\"price\"],\"type\":\"object\"}",
+                        "{\"properties\":{\"callback_url\":{\"type\":\"string\"},\"currency\":{\"allOf\":[{\"type\":\"string\",\"x-aurpay-known-values\":[\"USD\",\"AUD\",\"BRL\",\"CAD\",\"CNY\",\"EUR\",\"GBP\",\"HKD\",\"IDR\",\"INR\",\"JPY\",\"KRW\",\"MXN\",\"MYR\",\"NZD\",\"PKR\",\"PLN\",\"RUB\",\"SEK\",\"SGD\",\"THB\"],\"x-aurpay-provenance\":{\"basis\":\"Aurpay's own plugin readme lists these fiat currencies \\\"and more\\\"; no API document lists them.\",\"source\":\"https://github.com/common-repository/aurpay-crypto-payment-for-easy-digital-downloads/blob/29302312bdcb75185ed5545322248841aab85343/readme.txt\",\"status\":\"inferred\"}}]},\"enable_post_callback\":{\"type\":\"boolean\"},\"fixed_encrypt_price\":{\"type\":\"boolean\"},\"price\":{\"allOf\":[{\"exclusiveMinimum\":true,\"format\":\"double\",\"minimum\":0.0,\"type\":\"number\"}]},\"succeed_url\":{\"type\":\"string\"},\"timeout_callback\":{\"type\":\"string\"},\"timeout_url\":{\"type\":\"string\"}},\"required\":[\"currency\",\"price\"],\"type\":\"object\"}",
                     )?;
                 respond(handlers.get_payment_url(body)?)
             }
@@ -1715,7 +1715,7 @@ pub(crate) mod server {
                     .body::<
                         types::PaymentInfoRequest,
                     >(
-                        "{\"properties\":{\"callback_url\":{\"type\":\"string\"},\"chain\":{\"allOf\":[{\"type\":\"string\",\"x-aurpay-known-values\":[\"ETH\",\"TRX\",\"BTC\",\"BLN\",\"BNB\"]}]},\"currency\":{\"allOf\":[{\"type\":\"string\",\"x-aurpay-known-values\":[\"ETH\",\"USDT-ERC20\",\"USDC-ERC20\",\"DAI-ERC20\",\"TRX\",\"USDT-TRC20\",\"USDC-TRC20\",\"BTC\",\"BTC-LN\",\"BNB\"]}]},\"enable_post_callback\":{\"type\":\"boolean\"},\"fixed_encrypt_price\":{\"type\":\"boolean\"},\"succeed_url\":{\"type\":\"string\"},\"timeout_callback\":{\"type\":\"string\"},\"timeout_url\":{\"type\":\"string\"},\"vs_currency\":{\"allOf\":[{\"type\":\"string\",\"x-aurpay-known-values\":[\"USD\",\"CNY\"]}]},\"vs_price\":{\"allOf\":[{\"exclusiveMinimum\":true,\"minimum\":0.0,\"type\":\"number\"}]}},\"required\":[\"chain\",\"currency\",\"vs_currency\",\"vs_price\"],\"type\":\"object\"}",
+                        "{\"properties\":{\"callback_url\":{\"type\":\"string\"},\"chain\":{\"allOf\":[{\"type\":\"string\",\"x-aurpay-known-values\":[\"ETH\",\"TRX\",\"BTC\",\"BLN\",\"BNB\"]}]},\"currency\":{\"allOf\":[{\"type\":\"string\",\"x-aurpay-known-values\":[\"ETH\",\"USDT-ERC20\",\"USDC-ERC20\",\"DAI-ERC20\",\"TRX\",\"USDT-TRC20\",\"USDC-TRC20\",\"BTC\",\"BTC-LN\",\"BNB\"]}]},\"enable_post_callback\":{\"type\":\"boolean\"},\"fixed_encrypt_price\":{\"type\":\"boolean\"},\"succeed_url\":{\"type\":\"string\"},\"timeout_callback\":{\"type\":\"string\"},\"timeout_url\":{\"type\":\"string\"},\"vs_currency\":{\"allOf\":[{\"type\":\"string\",\"x-aurpay-known-values\":[\"USD\",\"AUD\",\"BRL\",\"CAD\",\"CNY\",\"EUR\",\"GBP\",\"HKD\",\"IDR\",\"INR\",\"JPY\",\"KRW\",\"MXN\",\"MYR\",\"NZD\",\"PKR\",\"PLN\",\"RUB\",\"SEK\",\"SGD\",\"THB\"],\"x-aurpay-provenance\":{\"basis\":\"Aurpay's own plugin readme lists these fiat currencies \\\"and more\\\"; no API document lists them.\",\"source\":\"https://github.com/common-repository/aurpay-crypto-payment-for-easy-digital-downloads/blob/29302312bdcb75185ed5545322248841aab85343/readme.txt\",\"status\":\"inferred\"}}]},\"vs_price\":{\"allOf\":[{\"exclusiveMinimum\":true,\"format\":\"double\",\"minimum\":0.0,\"type\":\"number\"}]}},\"required\":[\"chain\",\"currency\",\"vs_currency\",\"vs_price\"],\"type\":\"object\"}",
                     )?;
                 respond(handlers.get_payment_info(body)?)
             }
@@ -1726,14 +1726,14 @@ pub(crate) mod server {
                         i64,
                     >(
                         "page",
-                        "{\"format\":\"int64\",\"minimum\":1,\"type\":\"integer\"}",
+                        "{\"format\":\"int64\",\"maximum\":2147483647,\"minimum\":1,\"type\":\"integer\"}",
                     )?;
                 let size = request
                     .optional_query::<
                         i64,
                     >(
                         "size",
-                        "{\"format\":\"int64\",\"minimum\":1,\"type\":\"integer\"}",
+                        "{\"format\":\"int64\",\"maximum\":100,\"minimum\":1,\"type\":\"integer\"}",
                     )?;
                 request.no_body()?;
                 respond(handlers.get_orders(page, size)?)
@@ -1766,7 +1766,7 @@ pub(crate) mod server {
                     .body::<
                         types::RefundRequest,
                     >(
-                        "{\"properties\":{\"address\":{\"type\":\"string\"},\"amount\":{\"allOf\":[{\"pattern\":\"^-?[0-9]+(\\\\.[0-9]+)?$\",\"x-aurpay-decimal\":true}]}},\"required\":[\"address\"],\"type\":\"object\"}",
+                        "{\"properties\":{\"address\":{\"type\":\"string\"},\"amount\":{\"allOf\":[{\"minimum\":0.0,\"not\":{\"anyOf\":[{\"type\":\"boolean\"},{\"type\":\"object\"},{\"items\":{},\"type\":\"array\"}]},\"pattern\":\"^[0-9]+(\\\\.[0-9]+)?$\",\"x-aurpay-decimal\":true}]}},\"required\":[\"address\"],\"type\":\"object\"}",
                     )?;
                 respond(handlers.orders_refund(order_id, body)?)
             }
@@ -1777,14 +1777,14 @@ pub(crate) mod server {
                         i64,
                     >(
                         "page",
-                        "{\"format\":\"int64\",\"minimum\":1,\"type\":\"integer\"}",
+                        "{\"format\":\"int64\",\"maximum\":2147483647,\"minimum\":1,\"type\":\"integer\"}",
                     )?;
                 let size = request
                     .optional_query::<
                         i64,
                     >(
                         "size",
-                        "{\"format\":\"int64\",\"minimum\":1,\"type\":\"integer\"}",
+                        "{\"format\":\"int64\",\"maximum\":100,\"minimum\":1,\"type\":\"integer\"}",
                     )?;
                 request.no_body()?;
                 respond(handlers.get_transaction(page, size)?)
@@ -1810,7 +1810,7 @@ pub(crate) mod server {
                     .body::<
                         types::WithdrawRequest,
                     >(
-                        "{\"properties\":{\"address\":{\"type\":\"string\"},\"amount\":{\"allOf\":[{\"exclusiveMinimum\":true,\"minimum\":0.0,\"type\":\"number\"}]},\"chain\":{\"allOf\":[{\"type\":\"string\",\"x-aurpay-known-values\":[\"ETH\",\"TRX\",\"BTC\",\"BLN\",\"BNB\"]}]},\"currency\":{\"allOf\":[{\"type\":\"string\",\"x-aurpay-known-values\":[\"ETH\",\"USDT-ERC20\",\"USDC-ERC20\",\"DAI-ERC20\",\"TRX\",\"USDT-TRC20\",\"USDC-TRC20\",\"BTC\",\"BTC-LN\",\"BNB\"]}]}},\"required\":[\"chain\",\"currency\",\"amount\",\"address\"],\"type\":\"object\"}",
+                        "{\"properties\":{\"address\":{\"type\":\"string\"},\"amount\":{\"allOf\":[{\"exclusiveMinimum\":true,\"format\":\"double\",\"minimum\":0.0,\"type\":\"number\"}]},\"chain\":{\"allOf\":[{\"type\":\"string\",\"x-aurpay-known-values\":[\"ETH\",\"TRX\",\"BTC\",\"BLN\",\"BNB\"]}]},\"currency\":{\"allOf\":[{\"type\":\"string\",\"x-aurpay-known-values\":[\"ETH\",\"USDT-ERC20\",\"USDC-ERC20\",\"DAI-ERC20\",\"TRX\",\"USDT-TRC20\",\"USDC-TRC20\",\"BTC\",\"BTC-LN\",\"BNB\"]}]}},\"required\":[\"chain\",\"currency\",\"amount\",\"address\"],\"type\":\"object\"}",
                     )?;
                 respond(handlers.withdraw_balance(body)?)
             }
@@ -1830,7 +1830,7 @@ pub(crate) mod server {
                     .body::<
                         types::BlnOrderRequest,
                     >(
-                        "{\"properties\":{\"callback_url\":{\"type\":\"string\"},\"currency\":{\"allOf\":[{\"type\":\"string\",\"x-aurpay-known-values\":[\"USD\",\"CNY\"]}]},\"price\":{\"allOf\":[{\"exclusiveMinimum\":true,\"minimum\":0.0,\"type\":\"number\"}]},\"succeed_url\":{\"type\":\"string\"},\"timeout_callback\":{\"type\":\"string\"},\"timeout_url\":{\"type\":\"string\"}},\"required\":[\"price\",\"currency\"],\"type\":\"object\"}",
+                        "{\"properties\":{\"callback_url\":{\"type\":\"string\"},\"currency\":{\"allOf\":[{\"type\":\"string\",\"x-aurpay-known-values\":[\"USD\",\"AUD\",\"BRL\",\"CAD\",\"CNY\",\"EUR\",\"GBP\",\"HKD\",\"IDR\",\"INR\",\"JPY\",\"KRW\",\"MXN\",\"MYR\",\"NZD\",\"PKR\",\"PLN\",\"RUB\",\"SEK\",\"SGD\",\"THB\"],\"x-aurpay-provenance\":{\"basis\":\"Aurpay's own plugin readme lists these fiat currencies \\\"and more\\\"; no API document lists them.\",\"source\":\"https://github.com/common-repository/aurpay-crypto-payment-for-easy-digital-downloads/blob/29302312bdcb75185ed5545322248841aab85343/readme.txt\",\"status\":\"inferred\"}}]},\"price\":{\"allOf\":[{\"exclusiveMinimum\":true,\"format\":\"double\",\"minimum\":0.0,\"type\":\"number\"}]},\"succeed_url\":{\"type\":\"string\"},\"timeout_callback\":{\"type\":\"string\"},\"timeout_url\":{\"type\":\"string\"}},\"required\":[\"price\",\"currency\"],\"type\":\"object\"}",
                     )?;
                 respond(handlers.create_bln_order(body)?)
             }
@@ -1840,7 +1840,7 @@ pub(crate) mod server {
                     .body::<
                         types::BlnWithdrawRequest,
                     >(
-                        "{\"properties\":{\"amount\":{\"allOf\":[{\"pattern\":\"^-?[0-9]+(\\\\.[0-9]+)?$\",\"x-aurpay-decimal\":true}]},\"ln_invoices\":{\"type\":\"string\"}},\"required\":[\"ln_invoices\"],\"type\":\"object\"}",
+                        "{\"properties\":{\"amount\":{\"allOf\":[{\"minimum\":0.0,\"not\":{\"anyOf\":[{\"type\":\"boolean\"},{\"type\":\"object\"},{\"items\":{},\"type\":\"array\"}]},\"pattern\":\"^[0-9]+(\\\\.[0-9]+)?$\",\"x-aurpay-decimal\":true}]},\"ln_invoices\":{\"type\":\"string\"}},\"required\":[\"ln_invoices\"],\"type\":\"object\"}",
                     )?;
                 respond(handlers.create_bln_withdraw(body)?)
             }

@@ -25,6 +25,10 @@ use futures_util::TryStreamExt;
 /// A client timeout far shorter than the slow faults, far longer than any
 /// answer on loopback, even with [`AT_ONCE`] cases on two loaded cores.
 const CLIENT_TIMEOUT: Duration = Duration::from_secs(3);
+/// The timeout of the reads the test and the processor make (listings,
+/// reconciliation): no fault is injected into them, so only a loaded
+/// machine makes them slow, and that must not fail the test.
+const READ_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long the slow faults hold the answer (real time).
 const SLOW: Duration = Duration::from_secs(30);
 /// How many cases run at once: each has its own sandbox and clients, and
@@ -86,6 +90,8 @@ struct World {
     sandbox: Sandbox,
     clock: Arc<ManualClock>,
     client: Client,
+    /// The same account with [`READ_TIMEOUT`], for the reads.
+    reader: Client,
     processor: Processor<MemoryStore>,
     paid_order: String,
     /// Calls of each money operation the set-up made.
@@ -100,23 +106,28 @@ async fn world() -> World {
         .start()
         .await
         .unwrap();
-    let client = Client::builder()
-        .base_url(sandbox.base_url())
-        .credentials(Credentials::api_key(sandbox.config().api_key.as_str()).unwrap())
-        .clock(sandbox.clock())
-        .timeout(CLIENT_TIMEOUT)
-        // Back-off sleeps on the clock, and only the test moves it: a
-        // retry would wait for ever. A failed read fails the test instead.
-        .retry_policy(aurpay_api::RetryPolicy::none())
-        .build()
-        .unwrap();
+    let client_with = |timeout| {
+        Client::builder()
+            .base_url(sandbox.base_url())
+            .credentials(Credentials::api_key(sandbox.config().api_key.as_str()).unwrap())
+            .clock(sandbox.clock())
+            .timeout(timeout)
+            // Back-off sleeps on the clock, and only the test moves it: a
+            // retry would wait for ever. A failed read fails the test instead.
+            .retry_policy(aurpay_api::RetryPolicy::none())
+            .build()
+            .unwrap()
+    };
+    let client = client_with(CLIENT_TIMEOUT);
+    let reader = client_with(READ_TIMEOUT);
     let paid_order = support::paid_order(&sandbox, 1_000).await;
-    let processor = Processor::new(client.clone(), MemoryStore::new());
+    let processor = Processor::new(reader.clone(), MemoryStore::new());
     let set_up_calls = ALL.iter().map(|m| sandbox.calls(m.operation())).collect();
     World {
         sandbox,
         clock,
         client,
+        reader,
         processor,
         paid_order,
         set_up_calls,
@@ -197,7 +208,7 @@ impl World {
     async fn listed(&self, money: Money) -> BTreeSet<String> {
         if money.makes_orders() {
             let orders: Vec<_> = self
-                .client
+                .reader
                 .get_orders()
                 .items(50)
                 .try_collect()
@@ -206,7 +217,7 @@ impl World {
             orders.iter().map(|o| o.order_id().to_owned()).collect()
         } else {
             let txs: Vec<_> = self
-                .client
+                .reader
                 .get_transaction()
                 .items(50)
                 .try_collect()
@@ -223,7 +234,7 @@ impl World {
         let report = self
             .processor
             .reconcile(
-                reconcile::changed_since(self.client.get_orders(), since),
+                reconcile::changed_since(self.reader.get_orders(), since),
                 |_| async { Ok::<(), std::io::Error>(()) },
             )
             .await

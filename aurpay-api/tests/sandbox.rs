@@ -1080,3 +1080,41 @@ async fn callback_faults_apply_to_released_callbacks() {
     assert_eq!(dropped.error.as_deref(), Some("dropped"));
     assert!(!seen.lock().unwrap().iter().any(|u| u.contains("held-1")));
 }
+
+/// The sandbox's fiat currencies are the SDK's known ones (the spec's
+/// `FiatCurrency` known values, from Aurpay's plugin readme), each accepted
+/// for an order, and a code outside them is refused.
+#[tokio::test]
+async fn the_sandbox_accepts_every_known_fiat_currency() {
+    let sandbox = Sandbox::builder().start().await.unwrap();
+    let client = sandbox.client().unwrap();
+    let listed = client
+        .get_support_real_currency_list()
+        .call()
+        .await
+        .unwrap();
+    assert_eq!(listed.0, aurpay_api::FiatCurrency::KNOWN);
+    for currency in aurpay_api::FiatCurrency::KNOWN {
+        let order = client
+            .get_payment_url()
+            .body(
+                types::PaymentUrlRequest::builder()
+                    .currency(currency.clone())
+                    .price(Amount::from(1000)),
+            )
+            .call()
+            .await;
+        assert!(order.is_ok(), "{currency}: {order:?}");
+    }
+    let refused = client
+        .get_payment_url()
+        .body(
+            types::PaymentUrlRequest::builder()
+                .currency("CHF")
+                .price(Amount::from(1000)),
+        )
+        .call()
+        .await
+        .unwrap_err();
+    assert_eq!(refused.outcome(), Outcome::Refused, "{refused}");
+}

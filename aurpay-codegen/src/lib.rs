@@ -323,6 +323,7 @@ pub fn generate_from_str(text: &str, spec_path: &Path) -> Result<Generated, Erro
         message,
     })?;
     strip_callbacks(&mut raw);
+    unpattern_path_parameters(&mut raw);
     let document: openapiv3::OpenAPI =
         serde_yaml::from_value(raw).map_err(|e| parse_error(e.to_string()))?;
     let model = spec::Model::from_document(&document).map_err(|e| Error::Spec {
@@ -386,6 +387,48 @@ fn strip_callbacks(document: &mut serde_yaml::Value) {
     for item in paths.values_mut().filter_map(|i| i.as_mapping_mut()) {
         for operation in item.values_mut().filter_map(|o| o.as_mapping_mut()) {
             operation.remove("callbacks");
+        }
+    }
+}
+
+/// Removes `pattern` from the inline schema of every path parameter
+/// before the document is typed.
+///
+/// progenitor turns a string parameter with a pattern into a newtype per
+/// operation that refuses, before sending, any value the pattern does not
+/// match. The spec's order id pattern (20 digits) is inferred from
+/// examples, so the SDK sends any id and lets Aurpay answer: a new id
+/// shape must not make orders impossible to look up.
+fn unpattern_path_parameters(document: &mut serde_yaml::Value) {
+    fn unpattern(parameter: &mut serde_yaml::Value) {
+        if parameter.get("in").and_then(|v| v.as_str()) != Some("path") {
+            return;
+        }
+        if let Some(schema) = parameter.get_mut("schema").and_then(|s| s.as_mapping_mut()) {
+            schema.remove("pattern");
+        }
+    }
+    if let Some(parameters) = document
+        .get_mut("components")
+        .and_then(|c| c.get_mut("parameters"))
+        .and_then(|p| p.as_mapping_mut())
+    {
+        parameters.values_mut().for_each(unpattern);
+    }
+    let Some(paths) = document.get_mut("paths").and_then(|p| p.as_mapping_mut()) else {
+        return;
+    };
+    for item in paths.values_mut().filter_map(|i| i.as_mapping_mut()) {
+        for (key, value) in item.iter_mut() {
+            // The path item's own `parameters`, or an operation's.
+            let parameters = if key.as_str() == Some("parameters") {
+                Some(value)
+            } else {
+                value.get_mut("parameters")
+            };
+            if let Some(parameters) = parameters.and_then(|p| p.as_sequence_mut()) {
+                parameters.iter_mut().for_each(unpattern);
+            }
         }
     }
 }

@@ -289,3 +289,69 @@ fn runtime_replaced_types_are_named_components() {
         );
     }
 }
+
+/// The "Exact amounts" rule names the members whose numbers an exact reader
+/// quotes: exactly the properties whose schema is `x-aurpay-decimal`
+/// (directly or through `allOf`), so a new amount field cannot be left out
+/// of the rule, nor an integer field put in it. (Every reader in `.ci/` is
+/// checked against the same list and `spec/vectors/exact-amounts.json`.)
+#[test]
+fn the_exact_amounts_rule_names_every_decimal_property() {
+    let document = spec();
+    let schemas = document["components"]["schemas"].as_mapping().unwrap();
+    let resolve = |node: &Value| -> Value {
+        match node["$ref"].as_str() {
+            Some(reference) => {
+                let name = reference.trim_start_matches("#/components/schemas/");
+                document["components"]["schemas"][name].clone()
+            }
+            None => node.clone(),
+        }
+    };
+    let is_decimal = |node: &Value| {
+        let schema = resolve(node);
+        schema["x-aurpay-decimal"].as_bool() == Some(true)
+            || schema["allOf"].as_sequence().is_some_and(|branches| {
+                branches
+                    .iter()
+                    .any(|b| resolve(b)["x-aurpay-decimal"].as_bool() == Some(true))
+            })
+    };
+    let mut names = std::collections::BTreeSet::new();
+    for schema in schemas.values() {
+        for (name, property) in schema["properties"].as_mapping().into_iter().flatten() {
+            if is_decimal(property) {
+                names.insert(name.as_str().unwrap().to_owned());
+            }
+        }
+    }
+    assert!(names.contains("amount") && names.contains("vs_price"), "{names:?}");
+    let description = document["info"]["description"].as_str().unwrap();
+    let rule = description
+        .split("object member named")
+        .nth(1)
+        .and_then(|rest| rest.split("(the properties").next())
+        .expect("the Exact amounts rule names its members");
+    let listed: std::collections::BTreeSet<String> = rule
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(listed, names, "the rule's names and the decimal properties");
+    let vectors: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../spec/vectors/exact-amounts.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let in_vectors: std::collections::BTreeSet<String> = vectors["decimal_names"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(in_vectors, names, "spec/vectors/exact-amounts.json's names");
+}

@@ -6,7 +6,9 @@
 //! `enable_post_callback: true`. Every callback carries:
 //!
 //! * `Callback-Token`: the merchant's callback token;
-//! * `Date`: ISO-8601;
+//! * `Date`: ISO-8601 UTC, with whole seconds (`2024-06-17T00:00:00Z`, the
+//!   docs' form) or a fraction (`2024-06-17T00:00:00.123Z`, seen from a
+//!   JavaScript signer): both verify, signed as sent;
 //! * `Signature`: `Base64(HMAC-SHA256(callback secret, "{Date} | {full URL}"))`,
 //!   where the full URL has scheme, host, path and query, as the merchant
 //!   registered it.

@@ -21,7 +21,8 @@ use crate::{OrderStatus, Timestamp};
 /// Checks Aurpay's callbacks.
 ///
 /// Configured with the callback token and secret (dashboard > Integration >
-/// Callback), a freshness window for `Date` (default 5 minutes, both ways),
+/// Callback), a freshness window for `Date` (default 5 minutes, both ways:
+/// this SDK's policy, since Aurpay documents none),
 /// and the [`CallbackUrls`] your orders were created with, so that the
 /// signed URL's reference and event are read.
 #[derive(Clone)]

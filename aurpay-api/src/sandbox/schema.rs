@@ -2,7 +2,7 @@
 //! OpenAPI 3.0 schema keywords `spec/aurpay.yaml` uses for requests (type
 //! and `nullable`, `properties`, `required`, `additionalProperties`,
 //! `items`, `enum`, numeric and length bounds, `pattern` for the decimal
-//! form, `oneOf`/`anyOf`/`allOf`). The schemas come from the generated
+//! forms, `oneOf`/`anyOf`/`allOf`/`not`). The schemas come from the generated
 //! routing, `$ref`s already inlined, so a bound added to the spec is
 //! enforced after `cargo xtask regen` with no edit here.
 //!
@@ -84,6 +84,12 @@ fn combinators_accept(
     };
     for branch in branches("allOf") {
         validate(branch, value, place)?;
+    }
+    // `Amount` has no type and excludes booleans, objects and arrays so.
+    if let Some(excluded) = schema.get("not")
+        && validate(excluded, value, place).is_ok()
+    {
+        return Err(format!("{place} is of a type its schema excludes"));
     }
     let any = branches("anyOf");
     if !any.is_empty() && !any.iter().any(|b| validate(b, value, place).is_ok()) {
@@ -200,8 +206,8 @@ fn check_string(schema: &Map<String, Value>, text: &str, place: &str) -> Result<
         return Err(format!("{place} must have at most {max} characters"));
     }
     if let Some(Value::String(pattern)) = schema.get("pattern")
-        && pattern == DECIMAL_PATTERN
-        && !is_decimal_text(text)
+        && let Some(signed) = decimal_pattern(pattern)
+        && !is_decimal_text(text, signed)
     {
         return Err(format!(
             "{place} must be a decimal number such as \"0.001\""
@@ -210,12 +216,26 @@ fn check_string(schema: &Map<String, Value>, text: &str, place: &str) -> Result<
     Ok(())
 }
 
-/// The one `pattern` the spec uses: a plain decimal, as amounts are written.
-/// Other patterns are left to the typed decoding that follows.
-const DECIMAL_PATTERN: &str = r"^-?[0-9]+(\.[0-9]+)?$";
+/// The `pattern`s checked here: a plain decimal, as amounts are written
+/// (never negative), and a signed one (the sandbox's own controls). Other
+/// patterns are left to the typed decoding that follows.
+const DECIMAL_PATTERN: &str = r"^[0-9]+(\.[0-9]+)?$";
+const SIGNED_DECIMAL_PATTERN: &str = r"^-?[0-9]+(\.[0-9]+)?$";
 
-fn is_decimal_text(text: &str) -> bool {
-    let digits = text.strip_prefix('-').unwrap_or(text);
+/// `Some(signed)` for a decimal pattern, `None` for any other.
+fn decimal_pattern(pattern: &str) -> Option<bool> {
+    match pattern {
+        DECIMAL_PATTERN => Some(false),
+        SIGNED_DECIMAL_PATTERN => Some(true),
+        _ => None,
+    }
+}
+
+fn is_decimal_text(text: &str, signed: bool) -> bool {
+    let digits = match text.strip_prefix('-') {
+        Some(rest) if signed => rest,
+        _ => text,
+    };
     let (whole, fraction) = match digits.split_once('.') {
         Some((whole, fraction)) => (whole, Some(fraction)),
         None => (digits, None),
@@ -332,11 +352,38 @@ mod tests {
 
     #[test]
     fn decimal_text() {
-        for good in ["0", "-1", "0.00102549", "123.4"] {
-            assert!(is_decimal_text(good), "{good}");
+        for good in ["0", "0.00102549", "123.4"] {
+            assert!(is_decimal_text(good, false), "{good}");
+            assert!(is_decimal_text(good, true), "{good}");
         }
-        for bad in ["", "-", "1.", ".5", "1e5", "1,5", " 1", "0x10"] {
-            assert!(!is_decimal_text(bad), "{bad}");
+        assert!(is_decimal_text("-1", true));
+        assert!(!is_decimal_text("-1", false), "amounts are never negative");
+        for bad in ["", "-", "1.", ".5", "1e5", "1,5", " 1", "0x10", "--1"] {
+            assert!(!is_decimal_text(bad, false), "{bad}");
+            assert!(!is_decimal_text(bad, true), "{bad}");
         }
+        assert_eq!(decimal_pattern(r"^[0-9]+$"), None);
+    }
+
+    /// `Amount`'s schema: a string or a number, nothing else.
+    #[test]
+    fn not_excludes_a_form() {
+        let amount = json!({
+            "pattern": DECIMAL_PATTERN,
+            "minimum": 0,
+            "not": {"anyOf": [{"type": "boolean"}, {"type": "object"}, {"type": "array", "items": {}}]}
+        });
+        for good in [json!("0.1"), json!(10), json!(0.5)] {
+            assert_eq!(validate(&amount, &good, "amount"), Ok(()), "{good}");
+        }
+        for bad in [json!(false), json!({}), json!([1])] {
+            assert_eq!(
+                validate(&amount, &bad, "amount"),
+                Err("amount is of a type its schema excludes".to_owned()),
+                "{bad}"
+            );
+        }
+        assert!(validate(&amount, &json!("-1"), "amount").is_err());
+        assert!(validate(&amount, &json!(-1), "amount").is_err());
     }
 }
