@@ -18,7 +18,14 @@ comes first.
 fails unless: the page made no request to any other host; every operation
 of the spec is on the page with its provenance and retry safety; every
 INFERRED operation says so; the Authentication section shows the string to
-sign. It keeps a screenshot beside the page and prints the page's numbers.
+sign; the worked POST example, read back from the rendered page, signs to
+the signature the page states (recomputed here from the page's own method,
+path, body, Date and secret); every shared vector is on the page. It keeps
+a screenshot beside the page and prints the page's numbers.
+
+The worked example and the vector tables are written at build time from
+spec/vectors/signing.json (the one source of the vectors), after the spec's
+own Authentication section.
 """
 
 from __future__ import annotations
@@ -36,6 +43,11 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "spec" / "aurpay.yaml"
+VECTORS = ROOT / "spec" / "vectors" / "signing.json"
+WORKED_HEADING = "Worked example: signing a POST"
+VECTORS_HEADING = "Signing vectors"
+# The worked example: the shared vector of a POST with a body.
+WORKED_VECTOR = "post-with-body"
 BUNDLE = ROOT / "node_modules" / "redoc" / "bundles" / "redoc.standalone.js"
 SHOWN_EXTENSIONS = ["x-aurpay-provenance", "x-aurpay-moves-money", "x-aurpay-known-values"]
 STRING_TO_SIGN = "{Algorithm} | {Date} | {METHOD} {path?query} | {Body-MD5}"
@@ -62,6 +74,85 @@ def operations(spec: dict) -> list[tuple[str, str, dict]]:
         for method, op in item.items()
         if method in METHODS
     ]
+
+
+def load_vectors() -> dict:
+    with VECTORS.open(encoding="utf-8") as f:
+        return json.load(f)
+
+
+def cell(value: object) -> str:
+    """A Markdown table cell showing `value` exactly, as code."""
+    if value is None:
+        return "(none)"
+    text = str(value)
+    if text == "":
+        return "(empty)"
+    # Backticks cannot occur in the vectors; pipes would end the cell.
+    assert "`" not in text, text
+    return "`" + text.replace("|", "\\|") + "`"
+
+
+def signing_sections(vectors: dict) -> str:
+    """A POST worked through, then every shared vector, as Markdown."""
+    worked = next(v for v in vectors["request_signing"] if v["name"] == WORKED_VECTOR)
+    expected = worked["expected"]
+    rows = [
+        ("API secret", worked["api_secret"]),
+        ("Algorithm", worked["algorithm"]),
+        ("Date", worked["date"]),
+        ("Method", worked["method"]),
+        ("Path and query", worked["path_and_query"]),
+        ("Body (exact bytes, UTF-8)", worked["body"]),
+        ("Body-MD5 (lowercase hex MD5 of the body)", expected["body_md5"]),
+        ("String to sign", expected["string_to_sign"]),
+        ("Signature (Base64 of the HMAC of the string to sign, keyed with the API secret)", expected["signature"]),
+    ]
+    parts = [
+        f"## {WORKED_HEADING}",
+        "",
+        "Everything a request with signature authentication needs, worked "
+        "through for one POST (the shared vector "
+        f"`{WORKED_VECTOR}`). Send the body bytes exactly as hashed, and "
+        "the headers `API-Token`, `Algorithm`, `Date`, `Body-MD5` and "
+        "`Signature` with the values below.",
+        "",
+        "| Step | Value |",
+        "|---|---|",
+        *[f"| {name} | {cell(value)} |" for name, value in rows],
+        "",
+        f"## {VECTORS_HEADING}",
+        "",
+        "The shared vectors every implementation reproduces "
+        "(`spec/vectors/signing.json` in the SDK repository).",
+        "",
+        "Request signing:",
+        "",
+        "| Name | Algorithm | Secret | Date | Method and path | Body | Body-MD5 | Signature |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for v in vectors["request_signing"]:
+        e = v["expected"]
+        parts.append(
+            f"| {v['name']} | {v['algorithm']} | {cell(v['api_secret'])} | {cell(v['date'])} | "
+            f"{cell(v['method'] + ' ' + v['path_and_query'])} | {cell(v['body'])} | "
+            f"{cell(e['body_md5'])} | {cell(e['signature'])} |"
+        )
+    parts += [
+        "",
+        "Callback verification:",
+        "",
+        "| Name | Secret | Now | URL | Date | Signature | Verifies |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for v in vectors["callback_verification"]:
+        headers = v["request"]["headers"]
+        verdict = v["expected"] if isinstance(v["expected"], str) else json.dumps(v["expected"], sort_keys=True)
+        parts.append(
+            f"| {v['name']} | {cell(v['callback_secret'])} | {cell(v['now'])} | {cell(v['request']['url'])} | "
+            f"{cell(headers.get('Date'))} | {cell(headers.get('Signature'))} | {cell(verdict)} |"
+        )
+    return "\n".join(parts) + "\n"
 
 
 def inline_script(code: str) -> str:
@@ -95,6 +186,7 @@ def build(out: Path) -> None:
     spec = load_spec()
     for _, _, op in operations(spec):
         op["description"] = provenance_note(op) + op.get("description", "")
+    spec["info"]["description"] = spec["info"]["description"].rstrip() + "\n\n" + signing_sections(load_vectors())
     if not BUNDLE.exists():
         sys.exit(f"reference: {BUNDLE} missing (run `npm ci`)")
     options = {
@@ -113,7 +205,9 @@ def build(out: Path) -> None:
 <meta http-equiv="Content-Security-Policy" content="{html.escape(CSP)}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{html.escape(spec["info"]["title"])} reference (aurpay-api)</title>
-<style>body {{ margin: 0; }}</style>
+<style>body {{ margin: 0; }}
+/* Header names in the first column of a table stay whole (Redoc breaks code anywhere). */
+#redoc table td:first-child code {{ white-space: nowrap; word-break: keep-all; overflow-wrap: normal; }}</style>
 </head>
 <body>
 <div id="redoc"></div>
@@ -172,6 +266,54 @@ def visible_text(fragment: str) -> str:
     return re.sub(r"\s+", " ", text)
 
 
+def section_rows(page: str, heading: str) -> dict[str, str]:
+    """The two-column table under `heading` on the rendered page: the
+    visible text of each row's first cell mapped to its second."""
+    match = re.search(r"<h[1-6][^>]*>(?:(?!</h).)*%s(?:(?!</h).)*</h[1-6]>" % re.escape(heading), page, flags=re.S)
+    if not match:
+        return {}
+    table = re.search(r"<table\b.*?</table>", page[match.end():], flags=re.S)
+    if not table:
+        return {}
+    rows = {}
+    for row in re.findall(r"<tr\b.*?</tr>", table.group(0), flags=re.S):
+        cells = [html.unescape(re.sub(r"<[^>]+>", "", c)).strip() for c in re.findall(r"<td\b[^>]*>(.*?)</td>", row, flags=re.S)]
+        if len(cells) == 2:
+            rows[cells[0]] = cells[1]
+    return rows
+
+
+def check_worked_example(page: str) -> list[str]:
+    """Signs the page's own POST example, from what the page shows, with
+    the standard library, and compares with the signature it states."""
+    import base64
+    import hashlib
+    import hmac
+
+    rows = section_rows(page, WORKED_HEADING)
+    def row(prefix: str) -> str | None:
+        return next((v for k, v in rows.items() if k.startswith(prefix)), None)
+    wanted = ["API secret", "Algorithm", "Date", "Method", "Path and query", "Body", "Body-MD5", "String to sign", "Signature"]
+    missing = [name for name in wanted if row(name) is None]
+    if missing:
+        return [f"worked example: {', '.join(missing)} not shown"]
+    algorithm = row("Algorithm")
+    hashes = {"HMAC-SHA256": hashlib.sha256, "HMAC-SHA3_256": hashlib.sha3_256}
+    if algorithm not in hashes:
+        return [f"worked example: unknown algorithm {algorithm!r}"]
+    body = row("Body").encode("utf-8")
+    md5 = hashlib.md5(body).hexdigest()
+    to_sign = f"{algorithm} | {row('Date')} | {row('Method')} {row('Path and query')} | {md5}"
+    signature = base64.b64encode(hmac.new(row("API secret").encode(), to_sign.encode(), hashes[algorithm]).digest()).decode()
+    failures = []
+    for name, computed in (("Body-MD5", md5), ("String to sign", to_sign), ("Signature", signature)):
+        if row(name) != computed:
+            failures.append(f"worked example: the page states {name} {row(name)!r}, signing its own values gives {computed!r}")
+    if not failures:
+        print(f"reference: the worked POST example signs to the page's signature {signature}")
+    return failures
+
+
 def check(out: Path, binary: str) -> int:
     spec = load_spec()
     failures: list[str] = []
@@ -199,6 +341,14 @@ def check(out: Path, binary: str) -> int:
         failures.append("the Authentication section's string to sign is not on the page")
     if "Authentication" not in text:
         failures.append("no Authentication section")
+    failures += check_worked_example(page)
+    vectors = load_vectors()
+    for v in vectors["request_signing"]:
+        if v["expected"]["signature"] not in text:
+            failures.append(f"signing vector {v['name']}: its signature is not on the page")
+    for v in vectors["callback_verification"]:
+        if v["name"] not in text:
+            failures.append(f"callback vector {v['name']}: not on the page")
     inferred_ops = 0
     for method, path, op in operations(spec):
         op_id = op["operationId"]
