@@ -180,7 +180,7 @@ async fn refunded_partly_then_fully() {
 
     let part = Amount::from(paid.decimal() / Decimal::from(4));
     for _ in 0..2 {
-        let answer = refund("refund-part", Some(part.clone())).await;
+        let answer = refund("refund-part", Some(part)).await;
         assert_eq!(answer["status"], "refunded", "{answer}");
     }
     assert_eq!(sandbox.calls(Operation::ORDERS_REFUND), refunds_before + 1);
