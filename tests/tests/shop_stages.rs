@@ -55,7 +55,10 @@ async fn control_answer(sandbox: &Sandbox, path: &str) -> Value {
 async fn control(sandbox: &Sandbox, path: &str) -> String {
     let answer = control_answer(sandbox, path).await;
     assert_eq!(answer["code"], 0, "{path}: {answer}");
-    answer["data"]["status"].as_str().unwrap_or_default().to_owned()
+    answer["data"]["status"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
 }
 
 /// The shop's order, after the deliveries are over and two more passes.
@@ -82,9 +85,15 @@ async fn a_payment_still_confirming_then_confirmed() {
 
     let status = control(&sandbox, &format!("pay/{aurpay}?confirmations=waiting")).await;
     assert_eq!(status, "PENDING");
-    assert_eq!(state(&after_quiet(&sandbox, &shop, id).await), ("awaiting_payment", 0));
+    assert_eq!(
+        state(&after_quiet(&sandbox, &shop, id).await),
+        ("awaiting_payment", 0)
+    );
 
-    assert_eq!(control(&sandbox, &format!("confirm/{aurpay}")).await, "SUCCESS");
+    assert_eq!(
+        control(&sandbox, &format!("confirm/{aurpay}")).await,
+        "SUCCESS"
+    );
     settled(&sandbox, &shop, id, "paid", 1).await;
 }
 
@@ -102,14 +111,24 @@ async fn underpaid_then_expired_then_resolved() {
     let (id, aurpay) = (created["id"].as_str().unwrap(), aurpay_id(&created));
 
     let half = Amount::from(due(&sandbox, &aurpay).await.decimal() / Decimal::TWO);
-    let status = control(&sandbox, &format!("pay/{aurpay}?payment=partial&amount={half}")).await;
+    let status = control(
+        &sandbox,
+        &format!("pay/{aurpay}?payment=partial&amount={half}"),
+    )
+    .await;
     assert_eq!(status, "PARTIAL");
     settled(&sandbox, &shop, id, "partially_paid", 0).await;
 
-    assert_eq!(control(&sandbox, &format!("expire/{aurpay}")).await, "OVERDUE");
+    assert_eq!(
+        control(&sandbox, &format!("expire/{aurpay}")).await,
+        "OVERDUE"
+    );
     settled(&sandbox, &shop, id, "expired", 0).await;
 
-    assert_eq!(control(&sandbox, &format!("resolve/{aurpay}")).await, "RESOLVED");
+    assert_eq!(
+        control(&sandbox, &format!("resolve/{aurpay}")).await,
+        "RESOLVED"
+    );
     settled(&sandbox, &shop, id, "paid", 1).await;
 }
 
@@ -124,13 +143,23 @@ async fn paid_after_expiry() {
     let created = create(&shop, direct("27")).await;
     let (id, aurpay) = (created["id"].as_str().unwrap(), aurpay_id(&created));
 
-    control(&sandbox, &format!("clock/advance?seconds={PAST_EXPIRY_SECONDS}")).await;
+    control(
+        &sandbox,
+        &format!("clock/advance?seconds={PAST_EXPIRY_SECONDS}"),
+    )
+    .await;
     settled(&sandbox, &shop, id, "expired", 0).await;
 
     assert_eq!(control(&sandbox, &format!("pay/{aurpay}")).await, "OVERDUE");
-    assert_eq!(state(&after_quiet(&sandbox, &shop, id).await), ("expired", 0));
+    assert_eq!(
+        state(&after_quiet(&sandbox, &shop, id).await),
+        ("expired", 0)
+    );
 
-    assert_eq!(control(&sandbox, &format!("resolve/{aurpay}")).await, "RESOLVED");
+    assert_eq!(
+        control(&sandbox, &format!("resolve/{aurpay}")).await,
+        "RESOLVED"
+    );
     settled(&sandbox, &shop, id, "paid", 1).await;
 }
 
@@ -143,12 +172,18 @@ async fn terminated() {
     let created = create(&shop, direct("28")).await;
     let (id, aurpay) = (created["id"].as_str().unwrap(), aurpay_id(&created));
 
-    assert_eq!(control(&sandbox, &format!("terminate/{aurpay}")).await, "TERMINATED");
+    assert_eq!(
+        control(&sandbox, &format!("terminate/{aurpay}")).await,
+        "TERMINATED"
+    );
     settled(&sandbox, &shop, id, "expired", 0).await;
 
     let refused = control_answer(&sandbox, &format!("pay/{aurpay}")).await;
     assert_ne!(refused["code"], 0, "{refused}");
-    assert_eq!(state(&after_quiet(&sandbox, &shop, id).await), ("expired", 0));
+    assert_eq!(
+        state(&after_quiet(&sandbox, &shop, id).await),
+        ("expired", 0)
+    );
 }
 
 /// Paid, then refunded in part (the order stays paid, the refund applied
@@ -167,13 +202,22 @@ async fn refunded_partly_then_fully() {
     let refunds_before = sandbox.calls(Operation::ORDERS_REFUND);
     let http = reqwest::Client::new();
     let refund = |refund_id: &'static str, amount: Option<Amount>| {
-        let mut body = json!({"refund_id": refund_id, "address": "TLsV52sRDL79HXGGm9yzwKibb6BeruhUzy"});
+        let mut body =
+            json!({"refund_id": refund_id, "address": "TLsV52sRDL79HXGGm9yzwKibb6BeruhUzy"});
         if let Some(amount) = amount {
             body["amount"] = json!(amount.to_string());
         }
         let (http, url) = (http.clone(), format!("{}/orders/{id}/refunds", shop.url));
         async move {
-            let answer: Value = http.post(url).json(&body).send().await.unwrap().json().await.unwrap();
+            let answer: Value = http
+                .post(url)
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
             answer
         }
     };

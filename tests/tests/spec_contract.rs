@@ -325,7 +325,10 @@ fn the_exact_amounts_rule_names_every_decimal_property() {
             }
         }
     }
-    assert!(names.contains("amount") && names.contains("vs_price"), "{names:?}");
+    assert!(
+        names.contains("amount") && names.contains("vs_price"),
+        "{names:?}"
+    );
     let description = document["info"]["description"].as_str().unwrap();
     let rule = description
         .split("object member named")

@@ -87,7 +87,11 @@ pub(crate) async fn start_on(
     ShopProcess { child, url, passes }
 }
 
-pub(crate) async fn start_shop(sandbox: &Sandbox, database: &str, public: Option<&str>) -> ShopProcess {
+pub(crate) async fn start_shop(
+    sandbox: &Sandbox,
+    database: &str,
+    public: Option<&str>,
+) -> ShopProcess {
     start_on(sandbox, database, "127.0.0.1:0", public).await
 }
 
@@ -186,7 +190,13 @@ pub(crate) async fn quiet(sandbox: &Sandbox, shop: &ShopProcess, least: &[(&str,
         .unwrap();
 }
 
-pub(crate) async fn settled(sandbox: &Sandbox, shop: &ShopProcess, id: &str, status: &str, fulfilled: i64) {
+pub(crate) async fn settled(
+    sandbox: &Sandbox,
+    shop: &ShopProcess,
+    id: &str,
+    status: &str,
+    fulfilled: i64,
+) {
     let seen = wait_for(sandbox, shop, id, |o| o["status"] == status).await;
     quiet(sandbox, shop, &[]).await;
     let after = order(shop, id).await;
