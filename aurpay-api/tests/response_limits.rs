@@ -13,8 +13,8 @@ mod support;
 use std::time::{Duration, Instant};
 
 use aurpay_api::{
-    Amount, Client, Credentials, DEFAULT_MAX_RESPONSE_BYTES, ErrorKind, MAX_ERROR_TEXT_CHARS,
-    MAX_KEPT_DATA_BYTES, Outcome, types,
+    Client, Credentials, DEFAULT_MAX_RESPONSE_BYTES, ErrorKind, MAX_ERROR_TEXT_CHARS,
+    MAX_KEPT_DATA_BYTES, Outcome,
 };
 use support::raw::{Act, RawServer, json};
 
@@ -35,6 +35,33 @@ fn status_kib(field: &str) -> Option<u64> {
 /// The tests of this binary measure the process's memory: one at a time.
 static MEASURING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
+/// A client for `server` with the default response size limit and a
+/// timeout far above what streaming any of these answers takes.
+fn client(server: &RawServer, api_key: &str) -> Client {
+    Client::builder()
+        .base_url(server.url())
+        .credentials(Credentials::api_key(api_key).unwrap())
+        .timeout(Duration::from_secs(20))
+        .build()
+        .unwrap()
+}
+
+/// A read (`money`: false) or a call that moves money (`money`: true),
+/// answered by what the server was told next.
+async fn call(client: &Client, money: bool) -> Result<(), aurpay_api::Error> {
+    if money {
+        let body = support::payment_request("ETH", "USDT-ERC20", 10);
+        client.get_payment_info().body(body).call().await.map(drop)
+    } else {
+        client
+            .get_orders_details()
+            .order_id("20250207040935220628")
+            .call()
+            .await
+            .map(drop)
+    }
+}
+
 /// Resets the kernel's peak-RSS mark (`VmHWM`) to the current RSS.
 fn reset_peak() -> bool {
     std::fs::write("/proc/self/clear_refs", "5").is_ok()
@@ -44,12 +71,7 @@ fn reset_peak() -> bool {
 async fn oversized_answers_stop_at_the_limit_with_bounded_memory() {
     let _alone = MEASURING.lock().await;
     let server = RawServer::start().await;
-    let client = Client::builder()
-        .base_url(server.url())
-        .credentials(Credentials::api_key("limits-api-key-0000").unwrap())
-        .timeout(Duration::from_secs(20))
-        .build()
-        .unwrap();
+    let client = client(&server, "limits-api-key-0000");
     // Measured where the kernel tells the peak (Linux, where CI runs).
     let measurable = cfg!(target_os = "linux") && reset_peak();
     if cfg!(target_os = "linux") && !measurable {
@@ -67,12 +89,7 @@ async fn oversized_answers_stop_at_the_limit_with_bounded_memory() {
         for money in [false, true] {
             server.push(act.clone());
             let result = if money {
-                let body = types::PaymentInfoRequest::builder()
-                    .chain("ETH")
-                    .currency("USDT-ERC20")
-                    .vs_currency("USD")
-                    .vs_price(Amount::from(10));
-                client.get_payment_info().body(body).call().await.map(drop)
+                call(&client, true).await
             } else {
                 client.get_orders().call().await.map(drop)
             };
@@ -136,12 +153,7 @@ fn array_of(item: &str, n: usize) -> String {
 async fn answers_that_would_decode_into_far_more_than_their_size_stay_bounded() {
     let _alone = MEASURING.lock().await;
     let server = RawServer::start().await;
-    let client = Client::builder()
-        .base_url(server.url())
-        .credentials(Credentials::api_key("shapes-api-key-0000").unwrap())
-        .timeout(Duration::from_secs(20))
-        .build()
-        .unwrap();
+    let client = client(&server, "shapes-api-key-0000");
     let limit = usize::try_from(DEFAULT_MAX_RESPONSE_BYTES).unwrap();
     let order = |extra: &str| {
         format!(r#"{{"order_id":"20250207040935220628","status":"PENDING","amount":"1",{extra}}}"#)
@@ -201,26 +213,7 @@ async fn answers_that_would_decode_into_far_more_than_their_size_stay_bounded() 
         assert!(body.len() < limit && body.len() > limit - 4096, "{name}");
         for money in [false, true] {
             server.push(json(200, body));
-            let result = if money {
-                let request = types::PaymentInfoRequest::builder()
-                    .chain("ETH")
-                    .currency("USDT-ERC20")
-                    .vs_currency("USD")
-                    .vs_price(Amount::from(10));
-                client
-                    .get_payment_info()
-                    .body(request)
-                    .call()
-                    .await
-                    .map(drop)
-            } else {
-                client
-                    .get_orders_details()
-                    .order_id("20250207040935220628")
-                    .call()
-                    .await
-                    .map(drop)
-            };
+            let result = call(&client, money).await;
             if measurable {
                 let peak = status_kib("VmHWM:").expect("VmHWM");
                 let growth = peak.saturating_sub(baseline) as f64 / 1024.0;

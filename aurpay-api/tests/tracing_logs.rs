@@ -7,7 +7,7 @@ mod support;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
-use aurpay_api::{Client, Credentials, SignatureAlgorithm, types};
+use aurpay_api::{Credentials, SignatureAlgorithm, types};
 use serde_json::json;
 use support::{Auth, Reply, TestServer};
 
@@ -45,16 +45,9 @@ async fn spans_carry_call_facts_and_logs_carry_no_secret() {
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
 
-    let server = TestServer::start(Auth::Signature {
-        token: TOKEN.into(),
-        secret: SECRET.into(),
-    })
-    .await;
-    let client = Client::builder()
-        .base_url(server.url())
-        .credentials(Credentials::signature(TOKEN, SECRET, SignatureAlgorithm::HmacSha256).unwrap())
-        .build()
-        .unwrap();
+    let server = TestServer::start(Auth::signature(TOKEN, SECRET)).await;
+    let credentials = Credentials::signature(TOKEN, SECRET, SignatureAlgorithm::HmacSha256);
+    let client = server.client(credentials.unwrap()).build().unwrap();
     server.push(Reply::ok(json!({"balance": "0.5"})));
     client.get_bln_balance().call().await.unwrap();
     server.push(Reply::ok(json!({"access_token": JWT})));

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
 
 /// No connection task lives longer than this, whatever it was told.
 const TASK_LIMIT: Duration = Duration::from_secs(30);
@@ -101,6 +102,8 @@ pub struct RawServer {
     script: Arc<Mutex<VecDeque<Act>>>,
     fallback: Arc<Mutex<Act>>,
     connections: Arc<Mutex<u32>>,
+    /// Announces each connection accepted and each request read.
+    changes: Arc<watch::Sender<()>>,
 }
 
 impl RawServer {
@@ -126,12 +129,14 @@ impl RawServer {
                 r#"{"code":0,"message":"ok","data":{},"result":true}"#,
             ))),
             connections: Arc::default(),
+            changes: Arc::new(watch::Sender::new(())),
         };
-        let (requests, script, fallback, connections) = (
+        let (requests, script, fallback, connections, changes) = (
             Arc::clone(&server.requests),
             Arc::clone(&server.script),
             Arc::clone(&server.fallback),
             Arc::clone(&server.connections),
+            Arc::clone(&server.changes),
         );
         tokio::spawn(async move {
             loop {
@@ -139,19 +144,21 @@ impl RawServer {
                     return;
                 };
                 *connections.lock().unwrap() += 1;
-                let (requests, script, fallback) = (
+                changes.send_replace(());
+                let (requests, script, fallback, changes) = (
                     Arc::clone(&requests),
                     Arc::clone(&script),
                     Arc::clone(&fallback),
+                    Arc::clone(&changes),
                 );
                 let tls = tls.clone();
                 tokio::spawn(async move {
                     let task = async {
                         match tls {
-                            None => serve(stream, &requests, &script, &fallback).await,
+                            None => serve(stream, &requests, &script, &fallback, &changes).await,
                             Some(acceptor) => {
                                 if let Ok(stream) = acceptor.accept(stream).await {
-                                    serve(stream, &requests, &script, &fallback).await;
+                                    serve(stream, &requests, &script, &fallback, &changes).await;
                                 }
                             }
                         }
@@ -183,6 +190,19 @@ impl RawServer {
     /// TCP connections accepted so far (whether or not a request followed).
     pub fn connections(&self) -> u32 {
         *self.connections.lock().unwrap()
+    }
+
+    /// Waits, woken by each request read, until at least `n` were read in
+    /// full: all of them. A request the client sent just before it gave up
+    /// may land after the client's answer; this is where a test counting
+    /// requests lets it.
+    pub async fn wait_for_requests(&self, n: usize) -> Vec<RawRequest> {
+        let changes = self.changes.subscribe();
+        super::until(&format!("{n} requests read"), &changes, || {
+            let requests = self.requests();
+            (requests.len() >= n).then_some(requests)
+        })
+        .await
     }
 }
 
@@ -266,6 +286,7 @@ async fn serve<S: AsyncRead + AsyncWrite + Unpin + Send + ResetOnDrop>(
     requests: &Mutex<Vec<RawRequest>>,
     script: &Mutex<VecDeque<Act>>,
     fallback: &Mutex<Act>,
+    changes: &watch::Sender<()>,
 ) {
     let Some(request) = read_request(&mut stream).await else {
         return;
@@ -313,12 +334,15 @@ async fn serve<S: AsyncRead + AsyncWrite + Unpin + Send + ResetOnDrop>(
         other => other,
     };
     requests.lock().unwrap().push(request);
+    changes.send_replace(());
     match act {
         Act::Bytes(bytes) => {
             let _ = stream.write_all(&bytes).await;
             let _ = stream.flush().await;
             let _ = stream.shutdown().await;
         }
+        // No answer (real time, for the client's timeout to strike), then
+        // the task ends.
         Act::Hang => tokio::time::sleep(TASK_LIMIT).await,
         Act::EchoHeader(_) | Act::EchoHeaderPart { .. } => {
             unreachable!("turned into bytes above")

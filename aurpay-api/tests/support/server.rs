@@ -14,6 +14,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use base64::Engine as _;
 use hmac::{Hmac, Mac};
+use tokio::sync::watch;
 
 /// How the server expects to be authenticated.
 #[derive(Clone, Debug)]
@@ -21,6 +22,16 @@ pub enum Auth {
     ApiKey(String),
     Signature { token: String, secret: String },
     None,
+}
+
+impl Auth {
+    /// Signature authentication with this token and secret.
+    pub fn signature(token: &str, secret: &str) -> Auth {
+        Auth::Signature {
+            token: token.into(),
+            secret: secret.into(),
+        }
+    }
 }
 
 /// One request as the server received it.
@@ -88,6 +99,8 @@ pub struct ServerState {
     /// Replies in order; when empty, `fallback` answers.
     pub script: Mutex<VecDeque<Reply>>,
     pub fallback: Mutex<Reply>,
+    /// How many requests were received, announced on each one.
+    pub changes: watch::Sender<usize>,
 }
 
 pub struct TestServer {
@@ -102,6 +115,7 @@ impl TestServer {
             received: Mutex::default(),
             script: Mutex::default(),
             fallback: Mutex::new(Reply::ok(serde_json::json!({}))),
+            changes: watch::Sender::new(0),
         });
         let app = axum::Router::new()
             .fallback(handle)
@@ -131,6 +145,24 @@ impl TestServer {
     pub fn received(&self) -> Vec<Received> {
         self.state.received.lock().unwrap().clone()
     }
+
+    /// Waits, woken by each request, until at least `n` were received:
+    /// all of them.
+    pub async fn wait_for_received(&self, n: usize) -> Vec<Received> {
+        let changes = self.state.changes.subscribe();
+        super::until(&format!("{n} requests received"), &changes, || {
+            let received = self.received();
+            (received.len() >= n).then_some(received)
+        })
+        .await
+    }
+
+    /// A client builder for this server with these credentials.
+    pub fn client(&self, credentials: aurpay_api::Credentials) -> aurpay_api::ClientBuilder {
+        aurpay_api::Client::builder()
+            .base_url(self.url())
+            .credentials(credentials)
+    }
 }
 
 async fn handle(State(state): State<Arc<ServerState>>, request: Request) -> Response {
@@ -146,13 +178,18 @@ async fn handle(State(state): State<Arc<ServerState>>, request: Request) -> Resp
         .unwrap_or_default();
     let method = parts.method.as_str().to_owned();
     let auth_error = verify(&state.auth, &method, &path_and_query, &parts.headers, &body).err();
-    state.received.lock().unwrap().push(Received {
-        method,
-        path_and_query,
-        headers: parts.headers.clone(),
-        body,
-        auth_error: auth_error.clone(),
-    });
+    let count = {
+        let mut received = state.received.lock().unwrap();
+        received.push(Received {
+            method,
+            path_and_query,
+            headers: parts.headers.clone(),
+            body,
+            auth_error: auth_error.clone(),
+        });
+        received.len()
+    };
+    state.changes.send_replace(count);
     if let Some(reason) = auth_error {
         // As Aurpay does: HTTP 200 with envelope code 401.
         let body = serde_json::json!({"code": 401, "message": reason, "result": false}).to_string();
@@ -167,6 +204,8 @@ async fn handle(State(state): State<Arc<ServerState>>, request: Request) -> Resp
         .unwrap()
         .pop_front()
         .unwrap_or_else(|| state.fallback.lock().unwrap().clone());
+    // A reply's delay is real time: it is what the client's timeout is
+    // tested against.
     tokio::time::sleep(reply.delay).await;
     let mut response = Response::builder().status(StatusCode::from_u16(reply.status).unwrap());
     for (name, value) in &reply.headers {

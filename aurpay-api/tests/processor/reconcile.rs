@@ -7,15 +7,17 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use aurpay_api::clock::{Clock, SystemClock};
 use aurpay_api::processor::{OrderState, Processed, Processor, SqliteStore};
 use aurpay_api::reconcile::{self, Stop};
 use aurpay_api::sandbox::{CallbackFault, Fault, Payment, Repeat, Sandbox};
-use aurpay_api::{ListedOrder, Operation, OrderStatus, types};
+use aurpay_api::{ListedOrder, Operation, OrderStatus, Timestamp};
 
-mod support;
+use crate::support::{self, direct_order as create_order};
 
-async fn create_order(client: &aurpay_api::Client, price: i64) -> String {
-    support::direct_order_with(client, price, None).await
+/// The wall clock's time now.
+fn now() -> Timestamp {
+    SystemClock.now()
 }
 
 /// New orders created while a pass walks the pages push the others down:
@@ -24,8 +26,7 @@ async fn create_order(client: &aurpay_api::Client, price: i64) -> String {
 async fn a_pass_yields_each_order_once_while_pages_shift() {
     let sandbox = Sandbox::builder().start().await.unwrap();
     let client = sandbox.client().unwrap();
-    let since = aurpay_api::clock::Clock::now(&aurpay_api::clock::SystemClock)
-        .earlier_by(Duration::from_secs(5));
+    let since = now().earlier_by(Duration::from_secs(5));
     let mut created = Vec::new();
     for price in 1..=12 {
         created.push(create_order(&client, price).await);
@@ -48,7 +49,7 @@ async fn a_pass_yields_each_order_once_while_pages_shift() {
         assert!(yielded.contains(order), "missed {order}: {yielded:?}");
     }
     assert_eq!(pass.stopped(), Stop::End);
-    assert!(pass.next_since() <= aurpay_api::clock::Clock::now(&aurpay_api::clock::SystemClock));
+    assert!(pass.next_since() <= now());
 }
 
 /// A pass stops at its cutoff (orders created before `since - horizon`)
@@ -61,8 +62,7 @@ async fn a_pass_stops_at_its_cutoff_and_its_limit() {
         create_order(&client, price).await;
     }
     // Everything was created before a `since` an hour from now.
-    let future = aurpay_api::clock::Clock::now(&aurpay_api::clock::SystemClock)
-        .later_by(Duration::from_secs(3600));
+    let future = now().later_by(Duration::from_secs(3600));
     let mut pass = reconcile::changed_since(client.get_orders(), future.clone())
         .horizon(Duration::from_secs(60));
     assert!(pass.next().await.unwrap().is_none());
@@ -75,8 +75,7 @@ async fn a_pass_stops_at_its_cutoff_and_its_limit() {
     assert!(pass.next().await.unwrap().is_none());
     assert_eq!((pass.stopped(), pass.orders_read()), (Stop::End, 6));
     // The limit.
-    let since = aurpay_api::clock::Clock::now(&aurpay_api::clock::SystemClock)
-        .earlier_by(Duration::from_secs(60));
+    let since = now().earlier_by(Duration::from_secs(60));
     let mut pass = reconcile::changed_since(client.get_orders(), since)
         .max_orders(4)
         .page_size(3);
@@ -94,8 +93,7 @@ async fn reconciliation_applies_a_missed_callback_once() {
     let sandbox = Sandbox::builder().start().await.unwrap();
     let client = sandbox.client().unwrap();
     let processor = Processor::new(client.clone(), SqliteStore::open_in_memory().await.unwrap());
-    let since = aurpay_api::clock::Clock::now(&aurpay_api::clock::SystemClock)
-        .earlier_by(Duration::from_secs(5));
+    let since = now().earlier_by(Duration::from_secs(5));
     let order = create_order(&client, 30).await;
     processor.link("cart-r", &order).await.unwrap();
     sandbox.inject_callback_fault(CallbackFault::Drop, Repeat::UntilCleared);
@@ -167,21 +165,16 @@ async fn errors_say_retryable_not_found_and_authentication() {
         Fault::HttpStatus(503),
         Repeat::Once,
     );
-    let money = create_order_result(&client).await.unwrap_err();
-    assert!(
-        !money.is_retryable(),
-        "a money call after a 5xx must be reconciled first"
-    );
-}
-
-async fn create_order_result(
-    client: &aurpay_api::Client,
-) -> Result<types::PaymentInfo, aurpay_api::Error> {
-    client
+    let money = client
         .get_payment_info()
         .body(support::direct_request(5))
         .call()
         .await
+        .unwrap_err();
+    assert!(
+        !money.is_retryable(),
+        "a money call after a 5xx must be reconciled first"
+    );
 }
 
 /// The same missed callback, its effect in the store's transaction: the
@@ -196,8 +189,7 @@ async fn reconciliation_in_the_transaction_applies_a_missed_callback_once() {
         .await
         .unwrap();
     let processor = Processor::new(client.clone(), store);
-    let since = aurpay_api::clock::Clock::now(&aurpay_api::clock::SystemClock)
-        .earlier_by(Duration::from_secs(5));
+    let since = now().earlier_by(Duration::from_secs(5));
     let order = create_order(&client, 31).await;
     processor.link("cart-t", &order).await.unwrap();
     sandbox.inject_callback_fault(CallbackFault::Drop, Repeat::UntilCleared);

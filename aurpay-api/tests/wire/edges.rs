@@ -4,14 +4,12 @@
 //! echoed part of a credential never reaches an error text; an absurd
 //! `Retry-After` is neither waited for nor passed on.
 
-mod support;
-
 use std::time::{Duration, Instant};
 
-use aurpay_api::{
-    Amount, Client, Credentials, ErrorKind, Outcome, RetryPolicy, SignatureAlgorithm, types,
-};
-use support::raw::{Act, RawServer, http, json};
+use aurpay_api::{Client, Credentials, ErrorKind, Outcome, RetryPolicy, SignatureAlgorithm, types};
+
+use crate::support::raw::{Act, RawServer, http, json};
+use crate::support::{self};
 
 const API_KEY: &str = "edge-api-key-4c1d9a7e3b2f8d6c5a4e";
 const TOKEN: &str = "EDGETOKEN7Q2W9E4R1T6Y";
@@ -35,18 +33,16 @@ fn api_key() -> Credentials {
     Credentials::api_key(API_KEY).unwrap()
 }
 
+fn signature() -> Credentials {
+    Credentials::signature(TOKEN, SECRET, SignatureAlgorithm::HmacSha256).unwrap()
+}
+
 /// One call of each kind that moves money, each answered by what the
 /// server was told next.
 async fn money_calls(client: &Client) -> Vec<(&'static str, aurpay_api::Error)> {
     let create = client
         .get_payment_info()
-        .body(
-            types::PaymentInfoRequest::builder()
-                .chain("ETH")
-                .currency("USDT-ERC20")
-                .vs_currency("USD")
-                .vs_price(Amount::from(10)),
-        )
+        .body(support::payment_request("ETH", "USDT-ERC20", 10))
         .call()
         .await
         .map(drop);
@@ -59,13 +55,7 @@ async fn money_calls(client: &Client) -> Vec<(&'static str, aurpay_api::Error)> 
         .map(drop);
     let withdraw = client
         .withdraw_balance()
-        .body(
-            types::WithdrawRequest::builder()
-                .chain("TRX")
-                .currency("USDT-TRC20")
-                .amount(Amount::from(5))
-                .address("TPYmHEhy5n8TCEfYGqW2rPxsghSfzghPDn"),
-        )
+        .body(support::withdraw_request(5))
         .call()
         .await
         .map(drop);
@@ -214,11 +204,7 @@ async fn parts_of_credentials_echoed_back_are_masked() {
     let server = RawServer::start().await;
     let cases: [(Credentials, &'static str, &str); 2] = [
         (api_key(), "api-key", API_KEY),
-        (
-            Credentials::signature(TOKEN, SECRET, SignatureAlgorithm::HmacSha256).unwrap(),
-            "api-token",
-            TOKEN,
-        ),
+        (signature(), "api-token", TOKEN),
     ];
     for (credentials, header, value) in cases {
         let client = client(&server, credentials);
@@ -252,10 +238,7 @@ async fn parts_of_credentials_echoed_back_are_masked() {
         }
     }
     // And the signature of the call, cut short.
-    let client = client(
-        &server,
-        Credentials::signature(TOKEN, SECRET, SignatureAlgorithm::HmacSha256).unwrap(),
-    );
+    let client = client(&server, signature());
     server.push(Act::EchoHeaderPart {
         header: "signature",
         skip: 2,

@@ -14,14 +14,14 @@
 //! process-level version (SIGKILL at random points) is `tests/tests/crash.rs`
 //! in the workspace.
 
-mod support;
-
 use std::sync::Arc;
 
 use aurpay_api::processor::{
     Dialect, Effect, ProcessError, Processed, Processor, SqlStore, SqliteStore, Transition,
 };
 use aurpay_api::{Client, OrderStatus};
+
+use crate::support;
 
 fn client() -> Client {
     Client::builder().build().unwrap()
@@ -61,6 +61,40 @@ where
     count
 }
 
+/// Applies SUCCESS to `order_id` with [`insert_effect`] in the
+/// transaction.
+async fn apply_success<D: Dialect>(
+    processor: &Processor<SqlStore<D>>,
+    order_id: &str,
+    reference: Option<&str>,
+) -> Processed
+where
+    for<'e> &'e mut D::Connection: sqlx::Executor<'e, Database = D>,
+    for<'q> <D as sqlx::Database>::Arguments<'q>: sqlx::IntoArguments<'q, D>,
+    for<'q> String: sqlx::Encode<'q, D> + sqlx::Type<D>,
+{
+    processor
+        .apply_in_transaction(
+            order_id,
+            reference,
+            &OrderStatus::Success,
+            insert_effect::<D>,
+        )
+        .await
+        .unwrap()
+}
+
+/// Creates the `effects` table on `pool`.
+async fn create_effects<D: sqlx::Database>(pool: &sqlx::Pool<D>)
+where
+    for<'c> &'c sqlx::Pool<D>: sqlx::Executor<'c, Database = D>,
+{
+    sqlx::raw_sql("CREATE TABLE effects (order_id TEXT NOT NULL)")
+        .execute(pool)
+        .await
+        .unwrap();
+}
+
 /// The rules both databases keep.
 async fn rules<D: Dialect>(processor: Processor<SqlStore<D>>)
 where
@@ -71,10 +105,7 @@ where
     for<'r> (i64,): sqlx::FromRow<'r, D::Row>,
 {
     let pool = processor.store().pool().clone();
-    sqlx::raw_sql("CREATE TABLE effects (order_id TEXT NOT NULL)")
-        .execute(&pool)
-        .await
-        .unwrap();
+    create_effects(&pool).await;
 
     // A failing effect: its row rolled back, the change not recorded.
     let failed = processor
@@ -96,15 +127,7 @@ where
     assert_eq!(processor.state_of("order-1").await.unwrap(), None);
     // The next delivery applies it, once.
     for expected in [true, false] {
-        let processed = processor
-            .apply_in_transaction(
-                "order-1",
-                Some("ref-1"),
-                &OrderStatus::Success,
-                insert_effect::<D>,
-            )
-            .await
-            .unwrap();
+        let processed = apply_success(&processor, "order-1", Some("ref-1")).await;
         assert_eq!(
             matches!(processed, Processed::Applied(_)),
             expected,
@@ -135,15 +158,7 @@ where
     }
     assert_eq!(effects(&pool, "order-2").await, 0);
     assert_eq!(processor.state_of("order-2").await.unwrap(), None);
-    let processed = processor
-        .apply_in_transaction(
-            "order-2",
-            Some("ref-2"),
-            &OrderStatus::Success,
-            insert_effect::<D>,
-        )
-        .await
-        .unwrap();
+    let processed = apply_success(&processor, "order-2", Some("ref-2")).await;
     assert!(matches!(processed, Processed::Applied(_)));
     assert_eq!(effects(&pool, "order-2").await, 1);
 
@@ -168,15 +183,7 @@ where
             .unwrap()
     });
     held.await.unwrap();
-    let processed = processor
-        .apply_in_transaction(
-            "order-3",
-            Some("ref-3"),
-            &OrderStatus::Success,
-            insert_effect::<D>,
-        )
-        .await
-        .unwrap();
+    let processed = apply_success(&processor, "order-3", Some("ref-3")).await;
     assert!(
         matches!(processed, Processed::InProgress { .. }),
         "{processed:?}"
@@ -201,17 +208,7 @@ where
         let tasks = (0..8).map(|n| {
             let processor = Arc::clone(&processors[n % 2]);
             let order_id = order_id.clone();
-            tokio::spawn(async move {
-                processor
-                    .apply_in_transaction(
-                        &order_id,
-                        None,
-                        &OrderStatus::Success,
-                        insert_effect::<D>,
-                    )
-                    .await
-                    .unwrap()
-            })
+            tokio::spawn(async move { apply_success(&processor, &order_id, None).await })
         });
         let outcomes: Vec<Processed> = futures_util::future::join_all(tasks)
             .await
@@ -228,14 +225,7 @@ where
 }
 
 fn sqlite_path(name: &str) -> std::path::PathBuf {
-    let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
-        "transactional-{name}-{}.sqlite",
-        std::process::id()
-    ));
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-    }
-    path
+    support::sqlite_path(&format!("transactional-{name}"))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -253,10 +243,7 @@ async fn sqlite_effects_commit_with_their_change_or_not_at_all() {
     .await;
     let path = sqlite_path("concurrent");
     let first = SqliteStore::open(&path).await.unwrap();
-    sqlx::raw_sql("CREATE TABLE effects (order_id TEXT NOT NULL)")
-        .execute(first.pool())
-        .await
-        .unwrap();
+    create_effects(first.pool()).await;
     let second = SqliteStore::open(&path).await.unwrap();
     concurrent([
         Arc::new(Processor::new(client(), first)),

@@ -6,24 +6,34 @@
 //! Drives Debian's Chromium through ChromeDriver's W3C WebDriver HTTP API
 //! (plain JSON over loopback, with reqwest). Needs the `chromium` and
 //! `chromium-driver` packages, so it is `#[ignore]`d: run it with
-//! `cargo test -p aurpay-api --test checkout_browser -- --ignored`
+//! `cargo test -p aurpay-api --test sandbox checkout_browser -- --ignored`
 //! (`.ci/run` installs them and runs it).
+//!
+//! Nothing here polls: ChromeDriver says on its output when it listens, the
+//! browser waits for each page's element itself (WebDriver's implicit
+//! wait), and the receiver announces each callback.
 //!
 //! Writes a screenshot of the page to `$CARGO_TARGET_TMPDIR/checkout-page.png`
 //! and prints the page's weight and the time from opening `pay_url` to
 //! landing on `succeed_url`.
 
+use std::io::BufRead;
 use std::net::TcpListener;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use aurpay_api::callback::{CallbackEvent, CallbackRequest, CallbackUrls};
+use aurpay_api::callback::{CallbackEvent, CallbackUrls};
 use aurpay_api::sandbox::Sandbox;
 use aurpay_api::{Amount, types};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse};
 use base64::Engine as _;
 use serde_json::{Value, json};
+
+use crate::support::receiver::{Arrival, Receiver};
+use crate::support::{self, PATIENCE};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
@@ -55,17 +65,34 @@ impl Drop for Driver {
 }
 
 impl Driver {
+    /// Starts ChromeDriver and returns once it says it listens.
     async fn start() -> Driver {
         let port = TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .expect("free port")
             .port();
-        let child = Command::new(CHROMEDRIVER)
+        let mut child = Command::new(CHROMEDRIVER)
             .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
+            .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
             .expect("start chromedriver");
+        let stdout = child.stdout.take().unwrap();
+        let (started, listening) = tokio::sync::oneshot::channel();
+        std::thread::spawn(move || {
+            let mut started = Some(started);
+            // Read to the end, so ChromeDriver never blocks on its output.
+            for line in std::io::BufReader::new(stdout)
+                .lines()
+                .map_while(Result::ok)
+            {
+                if line.contains("started successfully") {
+                    if let Some(started) = started.take() {
+                        let _ = started.send(());
+                    }
+                }
+            }
+        });
         let driver = Driver {
             child,
             base: format!("http://127.0.0.1:{port}"),
@@ -74,20 +101,10 @@ impl Driver {
                 .build()
                 .expect("client"),
         };
-        for _ in 0..200 {
-            let ready = driver
-                .http
-                .get(format!("{}/status", driver.base))
-                .send()
-                .await
-                .ok()
-                .map(|r| r.status().is_success());
-            if ready == Some(true) {
-                return driver;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("chromedriver did not start within 10 s");
+        support::within("chromedriver says it started", listening)
+            .await
+            .expect("chromedriver exited before it started");
+        driver
     }
 
     async fn command(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
@@ -122,7 +139,18 @@ impl Driver {
             .command(reqwest::Method::POST, "/session", Some(capabilities))
             .await;
         let id = value["sessionId"].as_str().expect("session id").to_owned();
-        Session { driver: self, id }
+        let session = Session { driver: self, id };
+        // Finding an element waits for it to appear (the browser's own
+        // wait, for pages still loading after a redirect or a form post).
+        let implicit = u64::try_from(PATIENCE.as_millis()).unwrap();
+        session
+            .call(
+                reqwest::Method::POST,
+                "/timeouts",
+                Some(json!({"implicit": implicit})),
+            )
+            .await;
+        session
     }
 }
 
@@ -159,28 +187,36 @@ impl Session<'_> {
             .to_owned()
     }
 
-    /// Clicks the element, waiting (bounded) for it to appear: after a
-    /// script redirect the new page may still be loading.
-    async fn click(&self, css: &str) {
-        self.call(
-            reqwest::Method::POST,
-            "/timeouts",
-            Some(json!({"implicit": 10_000})),
-        )
-        .await;
+    /// The element `value` locates (`using`: "css selector" or "xpath"),
+    /// waiting for it to appear: its id.
+    async fn find(&self, using: &str, value: &str) -> String {
         let element = self
             .call(
                 reqwest::Method::POST,
                 "/element",
-                Some(json!({"using": "css selector", "value": css})),
+                Some(json!({"using": using, "value": value})),
             )
             .await;
-        let id = element
+        element
             .as_object()
             .and_then(|o| o.values().next())
             .and_then(Value::as_str)
-            .expect("element id")
-            .to_owned();
+            .unwrap_or_else(|| panic!("no element {value}: {element}"))
+            .to_owned()
+    }
+
+    /// Waits for the page that has the element `css`, and checks it is at
+    /// `prefix`: its URL.
+    async fn arrive(&self, css: &str, prefix: &str) -> String {
+        self.find("css selector", css).await;
+        let url = self.url().await;
+        assert!(url.starts_with(prefix), "at {url}, expected {prefix}");
+        url
+    }
+
+    /// Clicks the element, waiting for it to appear.
+    async fn click(&self, css: &str) {
+        let id = self.find("css selector", css).await;
         self.call(
             reqwest::Method::POST,
             &format!("/element/{id}/click"),
@@ -197,100 +233,48 @@ impl Session<'_> {
         std::fs::write(path, bytes).expect("write screenshot");
     }
 
-    /// Polls the page source until it contains `text` (bounded).
-    async fn wait_for_source(&self, text: &str) {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            let source = self.source().await;
-            if source.contains(text) {
-                return;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "page never showed {text:?}: {source}"
-            );
-            tokio::time::sleep(Duration::from_millis(25)).await;
-        }
-    }
-
-    /// Polls the URL until it starts with `prefix` (bounded).
-    async fn wait_for_url(&self, prefix: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            let url = self.url().await;
-            if url.starts_with(prefix) {
-                return url;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "still at {url}, expected {prefix}"
-            );
-            tokio::time::sleep(Duration::from_millis(25)).await;
-        }
-    }
-
     async fn close(self) {
         self.call(reqwest::Method::DELETE, "", None).await;
     }
 }
 
+/// Verified callbacks as (reference, event).
+type Verified = Arc<Mutex<Vec<(String, CallbackEvent)>>>;
+
 /// The merchant's side: a thank-you page, a timeout page, and a callback
-/// receiver that records verified callbacks as (reference, event).
-async fn merchant(
-    sandbox: &Sandbox,
-) -> (
-    String,
-    CallbackUrls,
-    Arc<Mutex<Vec<(String, CallbackEvent)>>>,
-) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let urls = CallbackUrls::new(&format!("{base}/aurpay/callback")).unwrap();
-    let verifier = sandbox.callback_verifier().callback_urls(&urls);
-    let received: Arc<Mutex<Vec<(String, CallbackEvent)>>> = Arc::default();
-    let record = Arc::clone(&received);
-    let origin = base.clone();
-    let callback = move |request: axum::extract::Request| {
-        let verifier = verifier.clone();
-        let record = Arc::clone(&record);
-        let origin = origin.clone();
-        async move {
-            let (parts, body) = request.into_parts();
-            let body = axum::body::to_bytes(body, 1 << 20)
-                .await
-                .unwrap_or_default();
-            let url = format!("{origin}{}", parts.uri);
-            match verifier.verify(&CallbackRequest::new(
-                parts.method.as_str(),
-                &url,
-                &parts.headers,
-                &body,
-            )) {
-                Ok(callback) => {
-                    let reference = callback.reference().unwrap_or_default().to_owned();
-                    record.lock().unwrap().push((reference, callback.event()));
-                    axum::http::StatusCode::OK
+/// receiver that records verified callbacks.
+async fn merchant(sandbox: &Sandbox) -> (Receiver, CallbackUrls, Verified) {
+    let verified: Verified = Arc::default();
+    let record = Arc::clone(&verified);
+    let receiver = Receiver::serve(|base| {
+        let urls = CallbackUrls::new(&format!("{base}/aurpay/callback")).unwrap();
+        let verifier = sandbox.callback_verifier().callback_urls(&urls);
+        move |arrival: Arrival| {
+            let (verifier, record) = (verifier.clone(), Arc::clone(&record));
+            async move {
+                let page = |h1: &str, text: &str| {
+                    Html(format!("<h1 id=\"{h1}\">{text}</h1>")).into_response()
+                };
+                let path = arrival.uri.split('?').next().unwrap_or_default();
+                match path {
+                    "/shop/thanks" => page("thanks", "Thank you for your order"),
+                    "/shop/expired" => page("expired", "Your payment window closed"),
+                    "/aurpay/callback" => match verifier.verify(&arrival.callback()) {
+                        Ok(callback) => {
+                            let reference = callback.reference().unwrap_or_default().to_owned();
+                            record.lock().unwrap().push((reference, callback.event()));
+                            StatusCode::OK.into_response()
+                        }
+                        Err(_) => StatusCode::UNAUTHORIZED.into_response(),
+                    },
+                    _ => StatusCode::NOT_FOUND.into_response(),
                 }
-                Err(_) => axum::http::StatusCode::UNAUTHORIZED,
             }
         }
-    };
-    let app = axum::Router::new()
-        .route(
-            "/shop/thanks",
-            axum::routing::get(|| async {
-                axum::response::Html("<h1>Thank you for your order</h1>")
-            }),
-        )
-        .route(
-            "/shop/expired",
-            axum::routing::get(|| async {
-                axum::response::Html("<h1>Your payment window closed</h1>")
-            }),
-        )
-        .route("/aurpay/callback", axum::routing::any(callback));
-    tokio::spawn(async move { axum::serve(listener, app).await.ok() });
-    (base, urls, received)
+    })
+    .await;
+    let urls = CallbackUrls::new(&format!("{}/aurpay/callback", receiver.base)).unwrap();
+    (receiver, urls, verified)
 }
 
 async fn hosted_order(
@@ -318,27 +302,23 @@ async fn hosted_order(
         .pay_url
 }
 
+/// Waits, woken by each request the merchant gets, for this verified
+/// callback.
 async fn wait_for_callback(
-    received: &Mutex<Vec<(String, CallbackEvent)>>,
+    receiver: &Receiver,
+    verified: &Verified,
     expected: (&str, CallbackEvent),
 ) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        if received
-            .lock()
-            .unwrap()
-            .iter()
-            .any(|(r, e)| r == expected.0 && *e == expected.1)
-        {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "no verified {expected:?} callback: {:?}",
-            received.lock().unwrap()
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    let what = format!("a verified {expected:?} callback");
+    receiver
+        .wait_for(&what, |_| {
+            let verified = verified.lock().unwrap();
+            verified
+                .iter()
+                .any(|(r, e)| r == expected.0 && *e == expected.1)
+                .then_some(())
+        })
+        .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -346,7 +326,9 @@ async fn wait_for_callback(
 async fn a_buyer_pays_on_the_checkout_page_in_a_real_browser() {
     require_browser();
     let sandbox = Sandbox::builder().start().await.unwrap();
-    let (shop, urls, received) = merchant(&sandbox).await;
+    let (receiver, urls, verified) = merchant(&sandbox).await;
+    let shop = receiver.base.clone();
+    let checkout_page = format!("{}/__sandbox/checkout/", sandbox.base_url());
     let driver = Driver::start().await;
     let browser = driver.session().await;
 
@@ -354,9 +336,7 @@ async fn a_buyer_pays_on_the_checkout_page_in_a_real_browser() {
     let pay_url = hosted_order(&sandbox, &shop, &urls, "cart-1").await;
     let started = Instant::now();
     browser.open(&pay_url).await;
-    let checkout = browser
-        .wait_for_url(&format!("{}/__sandbox/checkout/", sandbox.base_url()))
-        .await;
+    let checkout = browser.arrive("#pay-full", &checkout_page).await;
     let source = browser.source().await;
     assert!(source.contains("Pay") && source.contains("BTC"), "{source}");
     // The page as served, while the order is open.
@@ -364,10 +344,12 @@ async fn a_buyer_pays_on_the_checkout_page_in_a_real_browser() {
     let screenshot = Path::new(env!("CARGO_TARGET_TMPDIR")).join("checkout-page.png");
     browser.screenshot(&screenshot).await;
     browser.click("#pay-full").await;
-    browser.wait_for_url(&format!("{shop}/shop/thanks")).await;
+    browser
+        .arrive("#thanks", &format!("{shop}/shop/thanks"))
+        .await;
     let time_to_pay = started.elapsed();
     assert!(browser.source().await.contains("Thank you for your order"));
-    wait_for_callback(&received, ("cart-1", CallbackEvent::Paid)).await;
+    wait_for_callback(&receiver, &verified, ("cart-1", CallbackEvent::Paid)).await;
 
     // The page is self-contained: it loads no resource at all (no src,
     // no stylesheet link, no CSS url or import); links to the shop are not
@@ -388,28 +370,28 @@ async fn a_buyer_pays_on_the_checkout_page_in_a_real_browser() {
     // Partial payment first, then the rest: the page shows what is left.
     let pay_url = hosted_order(&sandbox, &shop, &urls, "cart-2").await;
     browser.open(&pay_url).await;
-    browser
-        .wait_for_url(&format!("{}/__sandbox/checkout/", sandbox.base_url()))
-        .await;
+    browser.arrive("#pay-partial", &checkout_page).await;
     browser.click("#pay-partial").await;
     // The form posts and the browser comes back to the page (303): wait
     // for the new page rather than read the old one.
     browser
-        .wait_for_source("<strong id=\"status\">PARTIAL</strong>")
+        .find("xpath", "//strong[@id='status' and text()='PARTIAL']")
         .await;
     browser.click("#pay-full").await;
-    browser.wait_for_url(&format!("{shop}/shop/thanks")).await;
-    wait_for_callback(&received, ("cart-2", CallbackEvent::Paid)).await;
+    browser
+        .arrive("#thanks", &format!("{shop}/shop/thanks"))
+        .await;
+    wait_for_callback(&receiver, &verified, ("cart-2", CallbackEvent::Paid)).await;
 
     // Letting it expire: the buyer ends on the timeout page.
     let pay_url = hosted_order(&sandbox, &shop, &urls, "cart-3").await;
     browser.open(&pay_url).await;
-    browser
-        .wait_for_url(&format!("{}/__sandbox/checkout/", sandbox.base_url()))
-        .await;
+    browser.arrive("#expire", &checkout_page).await;
     browser.click("#expire").await;
-    browser.wait_for_url(&format!("{shop}/shop/expired")).await;
-    wait_for_callback(&received, ("cart-3", CallbackEvent::TimedOut)).await;
+    browser
+        .arrive("#expired", &format!("{shop}/shop/expired"))
+        .await;
+    wait_for_callback(&receiver, &verified, ("cart-3", CallbackEvent::TimedOut)).await;
 
     browser.close().await;
 }

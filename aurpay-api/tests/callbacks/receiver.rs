@@ -5,33 +5,30 @@
 //! stored Aurpay order id, binding, authoritative order. Requests the tests
 //! forge are signed by the tests' own HMAC code, not by the SDK.
 
-mod support;
-
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
-use std::time::Duration;
 
-use support::independent_callback_signature;
+use crate::support::{PATIENCE, independent_callback_signature};
 
 const TOKEN: &str = "RECEIVER-TOKEN";
 const SECRET: &str = "receiver-secret";
 
-struct Receiver {
+struct ReceiverProcess {
     child: Child,
     lines: mpsc::Receiver<String>,
     addr: String,
 }
 
-impl Drop for Receiver {
+impl Drop for ReceiverProcess {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
 }
 
-impl Receiver {
-    fn start(public_url: Option<&str>) -> Receiver {
+impl ReceiverProcess {
+    fn start(public_url: Option<&str>) -> ReceiverProcess {
         Self::start_with(public_url, &[], TOKEN, SECRET)
     }
 
@@ -40,7 +37,7 @@ impl Receiver {
         extra_env: &[(&str, &str)],
         token: &str,
         secret: &str,
-    ) -> Receiver {
+    ) -> ReceiverProcess {
         // cargo test builds examples next to the test binaries' directory.
         let exe = std::env::current_exe().unwrap();
         let binary = exe
@@ -86,7 +83,7 @@ impl Receiver {
                 let _ = sender.send(line);
             }
         });
-        let receiver = Receiver { child, lines, addr };
+        let receiver = ReceiverProcess { child, lines, addr };
         let first = receiver.line();
         assert!(first.starts_with("listening on"), "{first}");
         receiver
@@ -94,62 +91,90 @@ impl Receiver {
 
     fn line(&self) -> String {
         self.lines
-            .recv_timeout(Duration::from_secs(20))
+            .recv_timeout(PATIENCE)
             .expect("a line from the receiver")
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn send_as(
-    token: &str,
-    receiver: &Receiver,
+/// A callback as the test forges it: signed by the tests' own code with
+/// `secret` over `signed_url` (which need not be where it is sent).
+struct Forged<'a> {
+    token: &'a str,
+    secret: &'a str,
     method: reqwest::Method,
-    path_and_query: &str,
-    signed_url: &str,
-    secret: &str,
-    date: &str,
-    body: Option<&str>,
-) -> (u16, String) {
-    let url = format!("http://{}{path_and_query}", receiver.addr);
-    let mut request = reqwest::Client::new()
-        .request(method, url)
-        .header("Callback-Token", token)
-        .header("Date", date)
-        .header(
-            "Signature",
-            independent_callback_signature(secret, date, signed_url),
-        )
-        .header("API-Key", "merchant-api-key");
-    if let Some(body) = body {
-        request = request
-            .header("content-type", "application/json")
-            .body(body.to_owned());
-    }
-    let response = request.send().await.expect("receiver answers");
-    let status = response.status().as_u16();
-    (status, response.text().await.unwrap_or_default())
+    path_and_query: &'a str,
+    signed_url: String,
+    date: String,
+    body: Option<&'a str>,
 }
 
-async fn send(
-    receiver: &Receiver,
-    method: reqwest::Method,
-    path_and_query: &str,
-    signed_url: &str,
-    secret: &str,
-    date: &str,
-    body: Option<&str>,
-) -> (u16, String) {
-    send_as(
-        TOKEN,
-        receiver,
-        method,
-        path_and_query,
-        signed_url,
-        secret,
-        date,
-        body,
-    )
-    .await
+impl<'a> Forged<'a> {
+    /// A GET of `path_and_query` on the receiver, signed over its own URL
+    /// with the receiver's token and secret, now.
+    fn get(receiver: &ReceiverProcess, path_and_query: &'a str) -> Forged<'a> {
+        Forged {
+            token: TOKEN,
+            secret: SECRET,
+            method: reqwest::Method::GET,
+            path_and_query,
+            signed_url: format!("http://{}{path_and_query}", receiver.addr),
+            date: now(),
+            body: None,
+        }
+    }
+
+    /// The same as a POST of `body`.
+    fn post(receiver: &ReceiverProcess, path_and_query: &'a str, body: &'a str) -> Forged<'a> {
+        Forged {
+            method: reqwest::Method::POST,
+            body: Some(body),
+            ..Forged::get(receiver, path_and_query)
+        }
+    }
+
+    fn signed_with(self, token: &'a str, secret: &'a str) -> Self {
+        Forged {
+            token,
+            secret,
+            ..self
+        }
+    }
+
+    fn signed_over(self, url: &str) -> Self {
+        Forged {
+            signed_url: url.to_owned(),
+            ..self
+        }
+    }
+
+    fn dated(self, date: &str) -> Self {
+        Forged {
+            date: date.to_owned(),
+            ..self
+        }
+    }
+
+    /// Sends it: the receiver's status and body.
+    async fn send(&self, receiver: &ReceiverProcess) -> (u16, String) {
+        let url = format!("http://{}{}", receiver.addr, self.path_and_query);
+        let mut request = reqwest::Client::new()
+            .request(self.method.clone(), url)
+            .header("Callback-Token", self.token)
+            .header("Date", &self.date)
+            .header(
+                "Signature",
+                independent_callback_signature(self.secret, &self.date, &self.signed_url),
+            )
+            .header("API-Key", "merchant-api-key");
+        if let Some(body) = self.body {
+            request = request
+                .header("content-type", "application/json")
+                .body(body.to_owned());
+        }
+        let response = request.send().await.expect("receiver answers");
+        let status = response.status().as_u16();
+        (status, response.text().await.unwrap_or_default())
+    }
 }
 
 fn now() -> String {
@@ -160,21 +185,10 @@ fn now() -> String {
 
 #[tokio::test]
 async fn receiver_answers_200_401_400_and_prints_one_line_each() {
-    let receiver = Receiver::start(None);
-    let base = format!("http://{}", receiver.addr);
+    let receiver = ReceiverProcess::start(None);
     let paid = "/aurpay/callback?ref=cart-1001&event=paid";
-    let date = now();
 
-    let (status, _) = send(
-        &receiver,
-        reqwest::Method::GET,
-        paid,
-        &format!("{base}{paid}"),
-        SECRET,
-        &date,
-        None,
-    )
-    .await;
+    let (status, _) = Forged::get(&receiver, paid).send(&receiver).await;
     assert_eq!(status, 200);
     let line = receiver.line();
     assert!(
@@ -182,16 +196,10 @@ async fn receiver_answers_200_401_400_and_prints_one_line_each() {
         "{line}"
     );
 
-    let (status, body) = send(
-        &receiver,
-        reqwest::Method::GET,
-        paid,
-        &format!("{base}{paid}"),
-        "wrong-secret",
-        &date,
-        None,
-    )
-    .await;
+    let (status, body) = Forged::get(&receiver, paid)
+        .signed_with(TOKEN, "wrong-secret")
+        .send(&receiver)
+        .await;
     assert_eq!(status, 401);
     assert!(
         body.contains("bad Signature") && !body.contains(SECRET),
@@ -203,32 +211,16 @@ async fn receiver_answers_200_401_400_and_prints_one_line_each() {
             .starts_with("rejected GET /aurpay/callback status=401")
     );
 
-    let stale = "2024-06-17T00:00:00Z";
-    let (status, _) = send(
-        &receiver,
-        reqwest::Method::GET,
-        paid,
-        &format!("{base}{paid}"),
-        SECRET,
-        stale,
-        None,
-    )
-    .await;
+    let stale = Forged::get(&receiver, paid).dated("2024-06-17T00:00:00Z");
+    let (status, _) = stale.send(&receiver).await;
     assert_eq!(status, 401);
     assert!(receiver.line().contains("stale"));
 
     let timeout = "/aurpay/callback?ref=cart-1&event=timeout";
     let order = r#"{"order_id":"1","status":"SUCCESS","amount":"0.1"}"#;
-    let (status, _) = send(
-        &receiver,
-        reqwest::Method::POST,
-        timeout,
-        &format!("{base}{timeout}"),
-        SECRET,
-        &date,
-        Some(order),
-    )
-    .await;
+    let (status, _) = Forged::post(&receiver, timeout, order)
+        .send(&receiver)
+        .await;
     assert_eq!(status, 200);
     let line = receiver.line();
     assert!(
@@ -236,16 +228,9 @@ async fn receiver_answers_200_401_400_and_prints_one_line_each() {
         "{line}"
     );
 
-    let (status, body) = send(
-        &receiver,
-        reqwest::Method::POST,
-        timeout,
-        &format!("{base}{timeout}"),
-        SECRET,
-        &date,
-        Some("{not json"),
-    )
-    .await;
+    let (status, body) = Forged::post(&receiver, timeout, "{not json")
+        .send(&receiver)
+        .await;
     assert_eq!(status, 400, "{body}");
     assert!(
         receiver
@@ -258,35 +243,19 @@ async fn receiver_answers_200_401_400_and_prints_one_line_each() {
 /// public URL; the receiver rebuilds it from AURPAY_CALLBACK_PUBLIC_URL.
 #[tokio::test]
 async fn receiver_verifies_against_the_public_url() {
-    let receiver = Receiver::start(Some("https://shop.example/"));
+    let receiver = ReceiverProcess::start(Some("https://shop.example/"));
     let paid = "/aurpay/callback?ref=7&event=paid";
-    let date = now();
     let public = format!("https://shop.example{paid}");
-    let (status, _) = send(
-        &receiver,
-        reqwest::Method::GET,
-        paid,
-        &public,
-        SECRET,
-        &date,
-        None,
-    )
-    .await;
+    let (status, _) = Forged::get(&receiver, paid)
+        .signed_over(&public)
+        .send(&receiver)
+        .await;
     assert_eq!(status, 200);
     let line = receiver.line();
     assert!(line.contains("event=Paid ref=7"), "{line}");
 
-    let local = format!("http://{}{paid}", receiver.addr);
-    let (status, _) = send(
-        &receiver,
-        reqwest::Method::GET,
-        paid,
-        &local,
-        SECRET,
-        &date,
-        None,
-    )
-    .await;
+    // Signed over the local URL (what `get` signs by default).
+    let (status, _) = Forged::get(&receiver, paid).send(&receiver).await;
     assert_eq!(status, 401, "the local URL is not what Aurpay signs");
     assert!(receiver.line().starts_with("rejected"));
 }
@@ -305,7 +274,7 @@ async fn receiver_resolves_references_and_confirms_orders_for_get_and_post() {
     let sandbox = Sandbox::builder().start().await.unwrap();
     let config = sandbox.config().clone();
     let base_url = sandbox.base_url();
-    let receiver = Receiver::start_with(
+    let receiver = ReceiverProcess::start_with(
         None,
         &[
             ("AURPAY_BASE_URL", base_url.as_str()),
@@ -349,19 +318,11 @@ async fn receiver_resolves_references_and_confirms_orders_for_get_and_post() {
 
     // A replayed signature for demo-get with a body naming the other order.
     let path = "/aurpay/callback?ref=demo-get&event=paid";
-    let signed = format!("http://{}{path}", receiver.addr);
     let forged = format!(r#"{{"order_id":"{post_order}","status":"SUCCESS","amount":"1"}}"#);
-    let (status, body) = send_as(
-        &config.callback_token,
-        &receiver,
-        reqwest::Method::POST,
-        path,
-        &signed,
-        &config.callback_secret,
-        &now(),
-        Some(&forged),
-    )
-    .await;
+    let (status, body) = Forged::post(&receiver, path, &forged)
+        .signed_with(&config.callback_token, &config.callback_secret)
+        .send(&receiver)
+        .await;
     assert_eq!(status, 401, "{body}");
     let line = receiver.line();
     assert!(
@@ -371,18 +332,10 @@ async fn receiver_resolves_references_and_confirms_orders_for_get_and_post() {
 
     // A verified callback for a reference the shop never issued.
     let path = "/aurpay/callback?ref=nobody&event=paid";
-    let signed = format!("http://{}{path}", receiver.addr);
-    let (status, _) = send_as(
-        &config.callback_token,
-        &receiver,
-        reqwest::Method::GET,
-        path,
-        &signed,
-        &config.callback_secret,
-        &now(),
-        None,
-    )
-    .await;
+    let (status, _) = Forged::get(&receiver, path)
+        .signed_with(&config.callback_token, &config.callback_secret)
+        .send(&receiver)
+        .await;
     assert_eq!(status, 404);
     assert!(receiver.line().contains("no order known for reference"));
 }

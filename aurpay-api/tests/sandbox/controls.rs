@@ -4,9 +4,12 @@
 
 use std::time::Duration;
 
+use aurpay_api::callback::CallbackUrls;
 use aurpay_api::sandbox::{Sandbox, codes};
 use aurpay_api::{Amount, OrderStatus, types};
 use serde_json::Value;
+
+use crate::support;
 
 async fn control(sandbox: &Sandbox, method: reqwest::Method, path_and_query: &str) -> (u16, Value) {
     let response = reqwest::Client::new()
@@ -25,33 +28,31 @@ async fn post(sandbox: &Sandbox, path_and_query: &str) -> Value {
     envelope
 }
 
+/// The envelope code of a POST to `path_and_query`.
+async fn post_code(sandbox: &Sandbox, path_and_query: &str) -> i64 {
+    code(&post(sandbox, path_and_query).await)
+}
+
+/// Asserts each POST is refused as a bad request.
+async fn assert_bad_requests(sandbox: &Sandbox, paths: &[String]) {
+    for bad in paths {
+        assert_eq!(post_code(sandbox, bad).await, codes::BAD_REQUEST, "{bad}");
+    }
+}
+
 fn code(envelope: &Value) -> i64 {
     envelope["code"].as_i64().expect("code")
 }
 
-async fn order(sandbox: &Sandbox, callback: Option<String>) -> String {
-    sandbox
-        .client()
-        .unwrap()
-        .get_payment_info()
-        .body(
-            types::PaymentInfoRequest::builder()
-                .chain("TRX")
-                .currency("USDT-TRC20")
-                .vs_currency("USD")
-                .vs_price(Amount::from(40))
-                .callback_url(callback),
-        )
-        .call()
-        .await
-        .unwrap()
-        .order_id
+/// A direct order of 40 USD without callbacks: its id.
+async fn order(sandbox: &Sandbox) -> String {
+    support::direct_order(&sandbox.client().unwrap(), 40).await
 }
 
 #[tokio::test]
 async fn pay_and_expire_over_http() {
     let sandbox = Sandbox::builder().start().await.unwrap();
-    let id = order(&sandbox, None).await;
+    let id = order(&sandbox).await;
     let partial = post(
         &sandbox,
         &format!("/__sandbox/pay/{id}?payment=partial&amount=10"),
@@ -71,32 +72,23 @@ async fn pay_and_expire_over_http() {
     assert_eq!(full["data"]["status"], "SUCCESS");
     let again = post(&sandbox, &format!("/__sandbox/expire/{id}")).await;
     assert_eq!(code(&again), codes::INVALID_STATE, "{again}");
-    let unknown = post(&sandbox, "/__sandbox/pay/00000000000000000000").await;
-    assert_eq!(code(&unknown), codes::ORDER_NOT_FOUND);
-    for bad in [
-        format!("/__sandbox/pay/{id}?payment=partial"),
-        format!("/__sandbox/pay/{id}?payment=sideways&amount=1"),
-        format!("/__sandbox/pay/{id}?amount=ten"),
-        format!("/__sandbox/pay/{id}?tip=1"),
-    ] {
-        assert_eq!(
-            code(&post(&sandbox, &bad).await),
-            codes::BAD_REQUEST,
-            "{bad}"
-        );
-    }
+    let unknown = post_code(&sandbox, "/__sandbox/pay/00000000000000000000").await;
+    assert_eq!(unknown, codes::ORDER_NOT_FOUND);
+    assert_bad_requests(
+        &sandbox,
+        &[
+            format!("/__sandbox/pay/{id}?payment=partial"),
+            format!("/__sandbox/pay/{id}?payment=sideways&amount=1"),
+            format!("/__sandbox/pay/{id}?amount=ten"),
+            format!("/__sandbox/pay/{id}?tip=1"),
+        ],
+    )
+    .await;
 
-    let late = order(&sandbox, None).await;
+    let late = order(&sandbox).await;
     let expired = post(&sandbox, &format!("/__sandbox/expire/{late}")).await;
     assert_eq!(expired["data"]["status"], "OVERDUE");
-    let details = sandbox
-        .client()
-        .unwrap()
-        .get_orders_details()
-        .order_id(late.as_str())
-        .call()
-        .await
-        .unwrap();
+    let details = support::details(&sandbox.client().unwrap(), &late).await;
     assert_eq!(details.status, OrderStatus::Overdue);
 }
 
@@ -114,18 +106,16 @@ async fn faults_over_http() {
     assert_eq!(error.http_status(), Some(503));
     post(&sandbox, "/__sandbox/faults/clear").await;
     client.get_bln_balance().call().await.unwrap();
-    for bad in [
-        "/__sandbox/faults/get_bln_balanse?fault=garbled",
-        "/__sandbox/faults/get_bln_balance?fault=meteor",
-        "/__sandbox/faults/get_bln_balance?fault=html_error",
-        "/__sandbox/faults/get_bln_balance?fault=latency&delay_ms=-1",
-    ] {
-        assert_eq!(
-            code(&post(&sandbox, bad).await),
-            codes::BAD_REQUEST,
-            "{bad}"
-        );
-    }
+    assert_bad_requests(
+        &sandbox,
+        &[
+            "/__sandbox/faults/get_bln_balanse?fault=garbled".into(),
+            "/__sandbox/faults/get_bln_balance?fault=meteor".into(),
+            "/__sandbox/faults/get_bln_balance?fault=html_error".into(),
+            "/__sandbox/faults/get_bln_balance?fault=latency&delay_ms=-1".into(),
+        ],
+    )
+    .await;
     let (status, envelope) = control(&sandbox, reqwest::Method::POST, "/__sandbox/pya/1").await;
     assert_eq!((status, code(&envelope)), (404, codes::NOT_FOUND));
     let (status, _) = control(&sandbox, reqwest::Method::GET, "/__sandbox/faults/clear").await;
@@ -136,58 +126,49 @@ async fn faults_over_http() {
 async fn callbacks_over_http() {
     let sandbox = Sandbox::builder().start().await.unwrap();
     // Nothing listens there: every attempt fails, and is logged.
-    let closed = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        format!(
-            "http://{}/cb?ref=x&event=paid",
-            listener.local_addr().unwrap()
-        )
-    };
+    let closed = format!("http://{}/cb", support::closed_port().await);
+    let urls = CallbackUrls::new(&closed).unwrap();
     post(&sandbox, "/__sandbox/callbacks/fault?fault=drop&times=1").await;
-    let id = order(&sandbox, Some(closed)).await;
+    let id = support::direct_order_for(&sandbox.client().unwrap(), 40, &urls, "x").await;
     post(&sandbox, &format!("/__sandbox/pay/{id}")).await;
-    let deliveries = post_get_deliveries(&sandbox).await;
+    let deliveries = deliveries_over_http(&sandbox).await;
     assert_eq!(deliveries[0]["error"], "dropped", "{deliveries:?}");
     assert_eq!(deliveries[0]["event"], "paid");
 
     post(&sandbox, "/__sandbox/callbacks/hold").await;
-    let redelivered = post(
+    let redelivered = post_code(
         &sandbox,
         &format!("/__sandbox/callbacks/redeliver/{id}?event=paid"),
     )
     .await;
-    assert_eq!(code(&redelivered), 0);
-    let missing = post(
+    assert_eq!(redelivered, 0);
+    let missing = post_code(
         &sandbox,
         &format!("/__sandbox/callbacks/redeliver/{id}?event=timeout"),
     )
     .await;
-    assert_eq!(code(&missing), codes::ORDER_NOT_FOUND);
-    assert_eq!(
-        code(&post(&sandbox, "/__sandbox/callbacks/release?order=reversed").await),
-        0
-    );
-    assert_eq!(
-        code(&post(&sandbox, "/__sandbox/callbacks/release?order=sideways").await),
-        codes::BAD_REQUEST
-    );
-    assert_eq!(code(&post(&sandbox, "/__sandbox/callbacks/clear").await), 0);
-    // The redelivery was sent (and failed: the receiver is down), and logged.
-    let deadline = std::time::Instant::now() + Duration::from_secs(5);
-    loop {
-        let deliveries = post_get_deliveries(&sandbox).await;
-        if deliveries
+    assert_eq!(missing, codes::ORDER_NOT_FOUND);
+    let released = post_code(&sandbox, "/__sandbox/callbacks/release?order=reversed").await;
+    assert_eq!(released, 0);
+    let sideways = post_code(&sandbox, "/__sandbox/callbacks/release?order=sideways").await;
+    assert_eq!(sideways, codes::BAD_REQUEST);
+    assert_eq!(post_code(&sandbox, "/__sandbox/callbacks/clear").await, 0);
+    // The redelivery was sent (and failed: the receiver is down), and
+    // logged: waited for as an attempt, then seen over HTTP.
+    support::attempt(&sandbox, "the failed redelivery", |d| {
+        d.error.as_deref() != Some("dropped") && d.status.is_none()
+    })
+    .await;
+    let deliveries = deliveries_over_http(&sandbox).await;
+    assert!(
+        deliveries
             .iter()
-            .any(|d| d["error"] != "dropped" && d["status"].is_null())
-        {
-            break;
-        }
-        assert!(std::time::Instant::now() < deadline, "{deliveries:?}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+            .any(|d| d["error"] != "dropped" && d["status"].is_null()),
+        "{deliveries:?}"
+    );
 }
 
-async fn post_get_deliveries(sandbox: &Sandbox) -> Vec<Value> {
+async fn deliveries_over_http(sandbox: &Sandbox) -> Vec<Value> {
     let (status, envelope) = control(sandbox, reqwest::Method::GET, "/__sandbox/deliveries").await;
     assert_eq!(status, 200);
     envelope["data"].as_array().expect("a list").clone()
@@ -197,25 +178,23 @@ async fn post_get_deliveries(sandbox: &Sandbox) -> Vec<Value> {
 #[tokio::test]
 async fn control_parameters_are_bounded() {
     let sandbox = Sandbox::builder().start().await.unwrap();
-    let id = order(&sandbox, None).await;
-    for bad in [
-        "/__sandbox/faults/get_wallets_list?fault=http_status&status=777".to_owned(),
-        "/__sandbox/faults/get_wallets_list?fault=html_error&status=101".to_owned(),
-        "/__sandbox/faults/get_wallets_list?fault=html_error&status=302".to_owned(),
-        "/__sandbox/faults/get_wallets_list?fault=latency&delay_ms=18446744073709551615".to_owned(),
-        "/__sandbox/faults/get_wallets_list?fault=garbled&times=3000000000".to_owned(),
-        "/__sandbox/faults/get_wallets_list?fault=code&code=0".to_owned(),
-        "/__sandbox/callbacks/fault?fault=delay&delay_ms=60001".to_owned(),
-        format!("/__sandbox/pay/{id}?amount=0.00000001"),
-        format!("/__sandbox/pay/{id}?payment=partial&amount=1e-5"),
-        format!("/__sandbox/pay/{id}?payment=partial&amount=.5"),
-    ] {
-        assert_eq!(
-            code(&post(&sandbox, &bad).await),
-            codes::BAD_REQUEST,
-            "{bad}"
-        );
-    }
+    let id = order(&sandbox).await;
+    assert_bad_requests(
+        &sandbox,
+        &[
+            "/__sandbox/faults/get_wallets_list?fault=http_status&status=777".into(),
+            "/__sandbox/faults/get_wallets_list?fault=html_error&status=101".into(),
+            "/__sandbox/faults/get_wallets_list?fault=html_error&status=302".into(),
+            "/__sandbox/faults/get_wallets_list?fault=latency&delay_ms=18446744073709551615".into(),
+            "/__sandbox/faults/get_wallets_list?fault=garbled&times=3000000000".into(),
+            "/__sandbox/faults/get_wallets_list?fault=code&code=0".into(),
+            "/__sandbox/callbacks/fault?fault=delay&delay_ms=60001".into(),
+            format!("/__sandbox/pay/{id}?amount=0.00000001"),
+            format!("/__sandbox/pay/{id}?payment=partial&amount=1e-5"),
+            format!("/__sandbox/pay/{id}?payment=partial&amount=.5"),
+        ],
+    )
+    .await;
 }
 
 /// A checkout redirect target that is not a valid header value (control or
@@ -285,7 +264,7 @@ async fn the_checkout_page_never_answers_empty() {
 async fn report_an_unknown_status_and_a_long_amount_over_http() {
     let sandbox = Sandbox::builder().start().await.unwrap();
     let client = sandbox.client().unwrap();
-    let id = order(&sandbox, None).await;
+    let id = order(&sandbox).await;
     let long = "0.1234567890123456789012345";
     let reported = post(
         &sandbox,
@@ -293,12 +272,7 @@ async fn report_an_unknown_status_and_a_long_amount_over_http() {
     )
     .await;
     assert_eq!(code(&reported), 0, "{reported}");
-    let order = client
-        .get_orders_details()
-        .order_id(id.as_str())
-        .call()
-        .await
-        .unwrap();
+    let order = support::details(&client, &id).await;
     assert_eq!(order.status, OrderStatus::Unknown("CONFIRMING".into()));
     assert_eq!(order.amount, long.parse::<Amount>().unwrap());
     assert_eq!(order.amount.to_string(), long);
@@ -308,15 +282,7 @@ async fn report_an_unknown_status_and_a_long_amount_over_http() {
     assert_eq!(summary.amount.to_string(), long);
     assert_eq!(summary.status, OrderStatus::Unknown("CONFIRMING".into()));
     // On the wire: a JSON number with every digit.
-    let raw = reqwest::Client::new()
-        .get(format!("{}/api/v2/order/detail/{id}", sandbox.base_url()))
-        .header("API-Key", sandbox.config().api_key.as_str())
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let raw = crate::wire_text(&sandbox, &format!("/api/v2/order/detail/{id}")).await;
     assert!(raw.contains(&format!("\"amount\":{long}")), "{raw}");
     // Refusals: neither parameter, a lower-case status, no such order.
     for (query, expected) in [

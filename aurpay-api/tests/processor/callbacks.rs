@@ -1,17 +1,20 @@
 //! The callback processor applies each state change once: against the
 //! sandbox, with duplicated, redelivered and reordered callbacks, concurrent
-//! deliveries, and an effect that fails once.
+//! deliveries, an effect that fails once, and two replicas on one SQLite
+//! file.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use aurpay_api::callback::{CallbackEvent, CallbackRequest, CallbackUrls, VerifiedCallback};
+use aurpay_api::OrderStatus;
+use aurpay_api::callback::{CallbackEvent, CallbackUrls, VerifiedCallback};
 use aurpay_api::processor::{MemoryStore, OrderState, ProcessError, Processed, Processor};
 use aurpay_api::sandbox::{CallbackFault, Payment, Release, Repeat, Sandbox};
-use aurpay_api::{Amount, types};
+use axum::http::StatusCode;
 
-mod support;
+use crate::support::receiver::{Arrival, Receiver};
+use crate::support::{self};
 
 /// A shop's effects: how many times each (reference, state) was applied.
 #[derive(Default)]
@@ -35,66 +38,42 @@ struct Shop {
     urls: CallbackUrls,
     processor: Arc<Processor<MemoryStore>>,
     effects: Arc<Effects>,
-    answered: Arc<Mutex<Vec<u16>>>,
+    /// Records every callback and what it was answered.
+    receiver: Receiver,
 }
 
 /// A receiver that verifies every callback and hands it to the processor;
 /// the effect records what it applied.
 async fn shop() -> Shop {
     let sandbox = Sandbox::builder().start().await.unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let origin = format!("http://{}", listener.local_addr().unwrap());
-    let urls = CallbackUrls::new(&format!("{origin}/cb")).unwrap();
-    let verifier = sandbox.callback_verifier().callback_urls(&urls);
     let processor = Arc::new(Processor::new(
         sandbox.client().unwrap(),
         MemoryStore::new(),
     ));
     let effects = Arc::new(Effects::default());
-    let answered: Arc<Mutex<Vec<u16>>> = Arc::default();
-    let (p, e, a) = (
-        Arc::clone(&processor),
-        Arc::clone(&effects),
-        Arc::clone(&answered),
-    );
-    let handler = move |request: axum::extract::Request| {
-        let (verifier, processor, effects, answered, origin) = (
-            verifier.clone(),
-            Arc::clone(&p),
-            Arc::clone(&e),
-            Arc::clone(&a),
-            origin.clone(),
-        );
-        async move {
-            let (parts, body) = request.into_parts();
-            let body = axum::body::to_bytes(body, 1 << 20)
-                .await
-                .unwrap_or_default();
-            let url = format!("{origin}{}", parts.uri);
-            let status = match verifier.verify(&CallbackRequest::new(
-                parts.method.as_str(),
-                &url,
-                &parts.headers,
-                &body,
-            )) {
-                Ok(callback) => process(&processor, &effects, &callback).await,
-                Err(rejection) => rejection.http_status(),
-            };
-            answered.lock().unwrap().push(status);
-            axum::http::StatusCode::from_u16(status).unwrap()
+    let (p, e) = (Arc::clone(&processor), Arc::clone(&effects));
+    let receiver = Receiver::serve(|base| {
+        let urls = CallbackUrls::new(&format!("{base}/cb")).unwrap();
+        let verifier = sandbox.callback_verifier().callback_urls(&urls);
+        move |arrival: Arrival| {
+            let (verifier, processor, effects) = (verifier.clone(), Arc::clone(&p), Arc::clone(&e));
+            async move {
+                let status = match verifier.verify(&arrival.callback()) {
+                    Ok(callback) => process(&processor, &effects, &callback).await,
+                    Err(rejection) => rejection.http_status(),
+                };
+                StatusCode::from_u16(status).unwrap()
+            }
         }
-    };
-    tokio::spawn(async move {
-        axum::serve(listener, axum::Router::new().fallback(handler))
-            .await
-            .ok()
-    });
+    })
+    .await;
+    let urls = CallbackUrls::new(&format!("{}/cb", receiver.base)).unwrap();
     Shop {
         sandbox,
         urls,
         processor,
         effects,
-        answered,
+        receiver,
     }
 }
 
@@ -122,37 +101,18 @@ async fn process(
 }
 
 impl Shop {
+    /// A direct order whose callbacks carry `reference`, linked to it: its
+    /// Aurpay order id.
     async fn order(&self, reference: &str) -> String {
-        let order = self
-            .sandbox
-            .client()
-            .unwrap()
-            .get_payment_info()
-            .body(
-                types::PaymentInfoRequest::builder()
-                    .chain("TRX")
-                    .currency("USDT-TRC20")
-                    .vs_currency("USD")
-                    .vs_price(Amount::from(40))
-                    .callback_url(self.urls.paid(reference).unwrap())
-                    .timeout_callback(self.urls.timeout(reference).unwrap()),
-            )
-            .call()
-            .await
-            .unwrap();
-        self.processor
-            .link(reference, &order.order_id)
-            .await
-            .unwrap();
-        order.order_id
+        let client = self.sandbox.client().unwrap();
+        let order_id = support::direct_order_for(&client, 40, &self.urls, reference).await;
+        self.processor.link(reference, &order_id).await.unwrap();
+        order_id
     }
 
     /// Waits until `done` holds of the effects, woken by each delivery.
     async fn wait_until(&self, what: &str, done: impl Fn(&Effects) -> bool) {
-        self.sandbox
-            .wait_for_deliveries(support::PATIENCE, |_| done(&self.effects).then_some(()))
-            .await
-            .unwrap_or_else(|| panic!("{what}: not within {:?}", support::PATIENCE));
+        support::delivered(&self.sandbox, what, |_| done(&self.effects).then_some(())).await;
     }
 
     /// Waits until the deliveries are over: each callback (order, paid or
@@ -160,30 +120,32 @@ impl Shop {
     /// answered 200, so no retry is pending, and every answer is in. What
     /// is checked after this is that nothing more was applied.
     async fn settled(&self, least: &[(&str, bool, usize)]) {
-        let answered = &self.answered;
-        self.sandbox
-            .wait_for_deliveries(support::PATIENCE, |all| {
-                let callbacks: std::collections::BTreeSet<(&str, bool)> =
-                    all.iter().map(|d| (d.order_id.as_str(), d.paid)).collect();
-                let over = callbacks.iter().all(|(order, paid)| {
-                    let tries: Vec<_> = all
-                        .iter()
-                        .filter(|d| d.order_id == *order && d.paid == *paid)
-                        .collect();
-                    let wanted = least
-                        .iter()
-                        .find(|(o, p, _)| o == order && p == paid)
-                        .map_or(1, |(_, _, n)| *n);
-                    tries.len() >= wanted && tries.last().is_some_and(|d| d.status == Some(200))
-                });
-                let answers = all.iter().filter(|d| d.status.is_some()).count();
-                (over
-                    && least.iter().all(|(o, p, _)| callbacks.contains(&(*o, *p)))
-                    && answered.lock().unwrap().len() >= answers)
-                    .then_some(())
-            })
-            .await
-            .unwrap_or_else(|| panic!("deliveries not over within {:?}", support::PATIENCE));
+        support::delivered(&self.sandbox, "the deliveries are over", |all| {
+            let callbacks: std::collections::BTreeSet<(&str, bool)> =
+                all.iter().map(|d| (d.order_id.as_str(), d.paid)).collect();
+            let over = callbacks.iter().all(|(order, paid)| {
+                let tries: Vec<_> = all
+                    .iter()
+                    .filter(|d| d.order_id == *order && d.paid == *paid)
+                    .collect();
+                let wanted = least
+                    .iter()
+                    .find(|(o, p, _)| o == order && p == paid)
+                    .map_or(1, |(_, _, n)| *n);
+                tries.len() >= wanted && tries.last().is_some_and(|d| d.status == Some(200))
+            });
+            let answers = all.iter().filter(|d| d.status.is_some()).count();
+            (over
+                && least.iter().all(|(o, p, _)| callbacks.contains(&(*o, *p)))
+                && self.receiver.seen().len() >= answers)
+                .then_some(())
+        })
+        .await;
+    }
+
+    /// What the receiver answered, in order.
+    fn answered(&self) -> Vec<u16> {
+        self.receiver.seen().iter().map(|s| s.status).collect()
     }
 }
 
@@ -235,14 +197,10 @@ async fn each_change_is_applied_once_whatever_the_deliveries() {
     }
     assert_eq!(effects.count("cart-d", &OrderState::Expired), 1);
     assert_eq!(effects.count("cart-d", &OrderState::Paid), 0);
+    let answered = shop.answered();
     assert!(
-        shop.answered
-            .lock()
-            .unwrap()
-            .iter()
-            .all(|s| *s == 200 || *s == 503),
-        "{:?}",
-        shop.answered.lock().unwrap()
+        answered.iter().all(|s| *s == 200 || *s == 503),
+        "{answered:?}"
     );
 }
 
@@ -284,16 +242,13 @@ async fn concurrent_deliveries_apply_once() {
             );
             tokio::spawn(async move {
                 processor
-                    .apply(
-                        &order,
-                        Some("cart-y"),
-                        &aurpay_api::OrderStatus::Refunded,
-                        |_| async {
-                            tokio::time::sleep(Duration::from_millis(50)).await;
-                            applied.fetch_add(1, Ordering::SeqCst);
-                            Ok::<(), std::io::Error>(())
-                        },
-                    )
+                    .apply(&order, Some("cart-y"), &OrderStatus::Refunded, |_| async {
+                        // Real time is what is tested: a slow effect keeps
+                        // the claim held while the other seven arrive.
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        applied.fetch_add(1, Ordering::SeqCst);
+                        Ok::<(), std::io::Error>(())
+                    })
                     .await
                     .unwrap()
             })
@@ -323,22 +278,14 @@ async fn concurrent_deliveries_apply_once() {
 async fn a_failed_effect_is_retried_not_lost() {
     let shop = shop().await;
     let order_id = shop.order("cart-f").await;
-    let order = shop
-        .sandbox
-        .client()
-        .unwrap()
-        .get_orders_details()
-        .order_id(order_id.as_str())
-        .call()
-        .await
-        .unwrap();
-    assert_eq!(order.status, aurpay_api::OrderStatus::Pending);
+    let order = support::details(&shop.sandbox.client().unwrap(), &order_id).await;
+    assert_eq!(order.status, OrderStatus::Pending);
     let failed = shop
         .processor
         .apply(
             &order_id,
             Some("cart-f"),
-            &aurpay_api::OrderStatus::Success,
+            &OrderStatus::Success,
             |_| async { Err::<(), _>(std::io::Error::other("warehouse down")) },
         )
         .await
@@ -350,7 +297,7 @@ async fn a_failed_effect_is_retried_not_lost() {
         .apply(
             &order_id,
             Some("cart-f"),
-            &aurpay_api::OrderStatus::Success,
+            &OrderStatus::Success,
             |_| async { Ok::<(), std::io::Error>(()) },
         )
         .await
@@ -362,21 +309,12 @@ async fn a_failed_effect_is_retried_not_lost() {
         .apply(
             &order_id,
             None,
-            &aurpay_api::OrderStatus::Unknown("CONFIRMING".into()),
+            &OrderStatus::Unknown("CONFIRMING".into()),
             |_| async { Ok::<(), std::io::Error>(()) },
         )
         .await
         .unwrap();
     assert!(matches!(unknown, Processed::Ignored { .. }));
-}
-
-fn database_path(name: &str) -> std::path::PathBuf {
-    let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("{name}-{}.sqlite", std::process::id()));
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-    }
-    path
 }
 
 /// Two "replicas" (two connections on one SQLite file) applying the same
@@ -385,7 +323,7 @@ fn database_path(name: &str) -> std::path::PathBuf {
 async fn two_replicas_on_one_sqlite_file_apply_once() {
     use aurpay_api::processor::SqliteStore;
     let sandbox = Sandbox::builder().start().await.unwrap();
-    let path = database_path("replicas");
+    let path = support::sqlite_path("replicas");
     let mut replicas: Vec<Arc<Processor<SqliteStore>>> = Vec::new();
     for _ in 0..2 {
         replicas.push(Arc::new(Processor::new(
@@ -396,10 +334,7 @@ async fn two_replicas_on_one_sqlite_file_apply_once() {
     let applied = Arc::new(Mutex::new(Vec::<String>::new()));
     let mut tasks = Vec::new();
     for order in 0..10 {
-        for status in [
-            aurpay_api::OrderStatus::Partial,
-            aurpay_api::OrderStatus::Success,
-        ] {
+        for status in [OrderStatus::Partial, OrderStatus::Success] {
             for replica in &replicas {
                 for _ in 0..2 {
                     let (replica, applied, status) =
@@ -407,11 +342,16 @@ async fn two_replicas_on_one_sqlite_file_apply_once() {
                     tasks.push(tokio::spawn(async move {
                         let order_id = format!("order-{order}");
                         // Told "in progress" (503), Aurpay delivers again:
-                        // so does this (bounded).
+                        // so does this (bounded). Nothing here can be
+                        // waited on (the claim ends inside the other
+                        // replica's effect), so a short back-off between
+                        // these retries of our own call, as Aurpay's.
                         for _ in 0..500 {
                             let applied = Arc::clone(&applied);
                             let processed = replica
                                 .apply(&order_id, None, &status, |change| async move {
+                                    // A slow effect (real time) overlaps
+                                    // the other replica's claims.
                                     tokio::time::sleep(Duration::from_millis(5)).await;
                                     applied.lock().unwrap().push(change.key());
                                     Ok::<(), std::io::Error>(())

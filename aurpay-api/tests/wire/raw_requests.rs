@@ -3,19 +3,32 @@
 //! server's own verifier), the envelope check, the outcome model, retries
 //! only when declared read-only, and no path that leaves the base URL.
 
-mod support;
-
 use std::time::Duration;
 
 use aurpay_api::{Client, Credentials, ErrorKind, Outcome, RetryPolicy, SignatureAlgorithm};
 use serde::Deserialize;
 use serde_json::json;
-use support::raw::{self as bytes, RawServer};
-use support::{Auth, Reply, TestServer};
+
+use crate::support::raw::{self as bytes, RawServer};
+use crate::support::{self, Auth, Reply, TestServer, assert_kind};
 
 const API_KEY: &str = "raw-requests-api-key-0000";
 const TOKEN: &str = "RAWTOKEN0000";
 const SECRET: &str = "raw-requests-secret";
+
+fn api_key() -> Credentials {
+    Credentials::api_key(API_KEY).unwrap()
+}
+
+/// A client with the API key for `server`, retrying as [`retries`].
+fn raw_client(server: &RawServer) -> Client {
+    Client::builder()
+        .base_url(server.url())
+        .credentials(api_key())
+        .retry_policy(retries())
+        .build()
+        .unwrap()
+}
 
 fn retries() -> RetryPolicy {
     RetryPolicy::default()
@@ -26,22 +39,15 @@ fn retries() -> RetryPolicy {
 async fn servers() -> Vec<(TestServer, Client)> {
     let mut out = Vec::new();
     for (auth, credentials) in [
+        (Auth::ApiKey(API_KEY.into()), api_key()),
         (
-            Auth::ApiKey(API_KEY.into()),
-            Credentials::api_key(API_KEY).unwrap(),
-        ),
-        (
-            Auth::Signature {
-                token: TOKEN.into(),
-                secret: SECRET.into(),
-            },
+            Auth::signature(TOKEN, SECRET),
             Credentials::signature(TOKEN, SECRET, SignatureAlgorithm::HmacSha256).unwrap(),
         ),
     ] {
         let server = TestServer::start(auth).await;
-        let client = Client::builder()
-            .base_url(server.url())
-            .credentials(credentials)
+        let client = server
+            .client(credentials)
             .timeout(Duration::from_millis(500))
             .retry_policy(retries())
             .build()
@@ -106,10 +112,7 @@ async fn raw_get_and_post_are_authenticated_signed_and_decoded() {
             .call::<serde_json::Value>()
             .await
             .unwrap_err();
-        assert!(
-            matches!(error.kind(), ErrorKind::Api { code: 10001, .. }),
-            "{error:?}"
-        );
+        assert_kind!(error, ErrorKind::Api { code: 10001, .. });
         assert_eq!(error.outcome(), Outcome::Refused);
         assert_eq!(error.operation(), Some(aurpay_api::raw::RAW_OPERATION_ID));
     }
@@ -118,12 +121,7 @@ async fn raw_get_and_post_are_authenticated_signed_and_decoded() {
 #[tokio::test]
 async fn only_read_only_raw_requests_are_retried() {
     let server = RawServer::start().await;
-    let client = Client::builder()
-        .base_url(server.url())
-        .credentials(Credentials::api_key(API_KEY).unwrap())
-        .retry_policy(retries())
-        .build()
-        .unwrap();
+    let client = raw_client(&server);
     let page = bytes::http(
         502,
         &[("content-type", "text/html")],
@@ -182,11 +180,7 @@ async fn only_read_only_raw_requests_are_retried() {
 #[tokio::test]
 async fn raw_paths_cannot_leave_the_base_url() {
     let server = RawServer::start().await;
-    let client = Client::builder()
-        .base_url(server.url())
-        .credentials(Credentials::api_key(API_KEY).unwrap())
-        .build()
-        .unwrap();
+    let client = raw_client(&server);
     for path in [
         "https://evil.example/api",
         "//evil.example/api",
@@ -228,7 +222,7 @@ async fn raw_request_query_and_body_stay_out_of_debug_and_error_sources() {
     let closed = support::closed_port().await;
     let client = Client::builder()
         .base_url(format!("http://{closed}"))
-        .credentials(Credentials::api_key(API_KEY).unwrap())
+        .credentials(api_key())
         .retry_policy(RetryPolicy::none())
         .build()
         .unwrap();
