@@ -61,7 +61,10 @@ impl Money {
 pub(super) struct World {
     pub(super) sandbox: Sandbox,
     pub(super) clock: Arc<ManualClock>,
+    /// For the money calls: times out after [`CLIENT_TIMEOUT`].
     pub(super) client: Client,
+    /// For the reads: times out only after [`support::PATIENCE`].
+    reads: Client,
     pub(super) processor: Processor<MemoryStore>,
     paid_order: String,
     /// Calls of each money operation the set-up made.
@@ -76,23 +79,32 @@ pub(super) async fn world() -> World {
         .start()
         .await
         .unwrap();
-    let client = Client::builder()
-        .base_url(sandbox.base_url())
-        .credentials(Credentials::api_key(sandbox.config().api_key.as_str()).unwrap())
-        .clock(sandbox.clock())
-        .timeout(CLIENT_TIMEOUT)
-        // Back-off sleeps on the clock, and only the test moves it: a
-        // retry would wait for ever. A failed read fails the test instead.
-        .retry_policy(aurpay_api::RetryPolicy::none())
-        .build()
-        .unwrap();
+    let client_with = |timeout| {
+        Client::builder()
+            .base_url(sandbox.base_url())
+            .credentials(Credentials::api_key(sandbox.config().api_key.as_str()).unwrap())
+            .clock(sandbox.clock())
+            .timeout(timeout)
+            // Back-off sleeps on the clock, and only the test moves it: a
+            // retry would wait for ever. A failed read fails the test
+            // instead.
+            .retry_policy(aurpay_api::RetryPolicy::none())
+            .build()
+            .unwrap()
+    };
+    // The money calls time out early (a slow fault is waited out in
+    // CLIENT_TIMEOUT); the reads no fault touches (the test's listings, the
+    // journal's reconciliation) wait as long as a loaded machine needs.
+    let client = client_with(CLIENT_TIMEOUT);
+    let reads = client_with(support::PATIENCE);
     let paid_order = support::paid_order(&sandbox, 1_000).await;
-    let processor = Processor::new(client.clone(), MemoryStore::new());
+    let processor = Processor::new(reads.clone(), MemoryStore::new());
     let set_up_calls = ALL.iter().map(|m| sandbox.calls(m.operation())).collect();
     World {
         sandbox,
         clock,
         client,
+        reads,
         processor,
         paid_order,
         set_up_calls,
@@ -173,7 +185,7 @@ impl World {
     pub(super) async fn listed(&self, money: Money) -> BTreeSet<String> {
         if money.makes_orders() {
             let orders: Vec<_> = self
-                .client
+                .reads
                 .get_orders()
                 .items(50)
                 .try_collect()
@@ -182,7 +194,7 @@ impl World {
             orders.iter().map(|o| o.order_id().to_owned()).collect()
         } else {
             let txs: Vec<_> = self
-                .client
+                .reads
                 .get_transaction()
                 .items(50)
                 .try_collect()
@@ -199,7 +211,7 @@ impl World {
         let report = self
             .processor
             .reconcile(
-                reconcile::changed_since(self.client.get_orders(), since),
+                reconcile::changed_since(self.reads.get_orders(), since),
                 |_| async { Ok::<(), std::io::Error>(()) },
             )
             .await
