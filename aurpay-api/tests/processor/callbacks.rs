@@ -67,7 +67,7 @@ async fn shop() -> Shop {
         }
     })
     .await;
-    let urls = CallbackUrls::new(&format!("{}/cb", receiver.base)).unwrap();
+    let urls = receiver.callback_urls("/cb");
     Shop {
         sandbox,
         urls,

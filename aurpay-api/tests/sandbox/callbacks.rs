@@ -27,7 +27,7 @@ async fn get_and_post_callbacks_are_signed_and_retried_after_a_500() {
     let sandbox = Sandbox::builder().start().await.unwrap();
     let client = sandbox.client().unwrap();
     let receiver = Receiver::flaky().await;
-    let urls = CallbackUrls::new(&format!("{}/aurpay/callback", receiver.base)).unwrap();
+    let urls = receiver.callback_urls("/aurpay/callback");
 
     let get_order = order_to(&client, &urls, "get-1", false).await;
     let post_order = order_to(&client, &urls, "post-1", true).await;
@@ -97,7 +97,7 @@ async fn callbacks_can_be_made_to_misbehave() {
     let sandbox = Sandbox::builder().start().await.unwrap();
     let client = sandbox.client().unwrap();
     let receiver = Receiver::recording().await;
-    let urls = CallbackUrls::new(&format!("{}/cb", receiver.base)).unwrap();
+    let urls = receiver.callback_urls("/cb");
     let order_for = |reference: &'static str| order_to(&client, &urls, reference, false);
 
     // Redeliver: the same callback again.
@@ -245,7 +245,7 @@ async fn callback_faults_apply_to_released_callbacks() {
     let sandbox = Sandbox::builder().start().await.unwrap();
     let client = sandbox.client().unwrap();
     let receiver = Receiver::recording().await;
-    let urls = CallbackUrls::new(&format!("{}/cb", receiver.base)).unwrap();
+    let urls = receiver.callback_urls("/cb");
     sandbox.hold_callbacks();
     sandbox.inject_callback_fault(CallbackFault::Drop, Repeat::Once);
     let first = order_to(&client, &urls, "held-1", false).await;

@@ -273,7 +273,7 @@ async fn merchant(sandbox: &Sandbox) -> (Receiver, CallbackUrls, Verified) {
         }
     })
     .await;
-    let urls = CallbackUrls::new(&format!("{}/aurpay/callback", receiver.base)).unwrap();
+    let urls = receiver.callback_urls("/aurpay/callback");
     (receiver, urls, verified)
 }
 

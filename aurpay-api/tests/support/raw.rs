@@ -187,6 +187,15 @@ impl RawServer {
         self.requests.lock().unwrap().clone()
     }
 
+    /// Header `name` of the last request read (it must have one).
+    pub fn last_header(&self, name: &str) -> String {
+        let requests = self.requests();
+        let last = requests.last().expect("a request was read");
+        last.header(name)
+            .unwrap_or_else(|| panic!("the last request has no {name}"))
+            .to_owned()
+    }
+
     /// TCP connections accepted so far (whether or not a request followed).
     pub fn connections(&self) -> u32 {
         *self.connections.lock().unwrap()

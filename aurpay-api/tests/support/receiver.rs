@@ -149,6 +149,12 @@ impl Receiver {
         .await
     }
 
+    /// Callback URLs on this receiver at `path` ("/cb").
+    pub fn callback_urls(&self, path: &str) -> aurpay_api::callback::CallbackUrls {
+        aurpay_api::callback::CallbackUrls::new(&format!("{}{path}", self.base))
+            .expect("callback URLs on the receiver")
+    }
+
     /// Every request so far, in arrival order.
     pub fn seen(&self) -> Vec<Seen> {
         self.seen.lock().unwrap().clone()

@@ -2,6 +2,8 @@
 //! reconciliation pass, to what Aurpay made, once; a fault before is
 //! settled "not applied" once its window is well past.
 
+use std::future::Future;
+
 use aurpay_api::processor::{IntentStatus, OrderState};
 use aurpay_api::sandbox::Fault;
 
@@ -19,15 +21,25 @@ fn after_processing() -> Vec<Fault> {
     ]
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_fault_after_processing_is_linked_to_what_aurpay_made_once() {
+/// Runs `case` for each money call with each fault (and the fault's
+/// index, for distinct references), [`run_all`]'s few at a time.
+async fn for_every_money_and_fault<F: Future<Output = ()>>(
+    faults: &[Fault],
+    case: impl Fn(Money, usize, Fault) -> F + Copy,
+) {
     let cases = ALL.into_iter().flat_map(|money| {
-        after_processing()
-            .into_iter()
+        faults
+            .iter()
+            .cloned()
             .enumerate()
-            .map(move |(n, fault)| linked_once(money, n, fault))
+            .map(move |(n, fault)| case(money, n, fault))
     });
     run_all(cases).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fault_after_processing_is_linked_to_what_aurpay_made_once() {
+    for_every_money_and_fault(&after_processing(), linked_once).await;
 }
 
 async fn linked_once(money: Money, n: usize, fault: Fault) {
@@ -94,14 +106,7 @@ async fn a_fault_before_processing_is_settled_not_applied_after_its_window() {
         Fault::HttpStatus(503),
         Fault::HtmlError(502),
     ];
-    let cases = ALL.into_iter().flat_map(|money| {
-        before_processing
-            .iter()
-            .cloned()
-            .enumerate()
-            .map(move |(n, fault)| not_applied(money, n, fault))
-    });
-    run_all(cases).await;
+    for_every_money_and_fault(&before_processing, not_applied).await;
 }
 
 async fn not_applied(money: Money, n: usize, fault: Fault) {

@@ -29,13 +29,7 @@ async fn echoed_signatures_and_fresh_keys_in_data_are_masked() {
     for call in CALLS {
         server.push(Act::EchoHeader("signature"));
         let error = run(&client, call).await.unwrap_err();
-        let signature = server
-            .requests()
-            .last()
-            .unwrap()
-            .header("signature")
-            .unwrap()
-            .to_owned();
+        let signature = server.last_header("signature");
         assert!(signature.len() > 20);
         let shown = format!("{error} {error:?} {:?}", error.kind());
         assert!(!shown.contains(&signature), "{call:?}: {shown}");
