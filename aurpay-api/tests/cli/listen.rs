@@ -13,8 +13,7 @@ use aurpay_api::callback::{CallbackRequest, CallbackUrls};
 use aurpay_api::processor::{MemoryStore, OrderState, Processor};
 use aurpay_api::sandbox::{CallbackFault, Repeat, Sandbox};
 
-mod cli_support;
-use cli_support::{Env, scratch};
+use crate::process::{Env, scratch};
 
 /// What the receiver saw and what its processor applied.
 #[derive(Default)]

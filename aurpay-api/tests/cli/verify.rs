@@ -10,8 +10,7 @@ use std::time::Duration;
 use aurpay_api::callback::CallbackSigner;
 use aurpay_api::clock::{Clock, SystemClock};
 
-mod cli_support;
-use cli_support::{Env, Run, scratch};
+use crate::process::{Env, Run, scratch};
 
 const TOKEN: &str = "CALLBACK-TOKEN-0001";
 const SECRET: &str = "callback-secret-0001";

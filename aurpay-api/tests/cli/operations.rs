@@ -7,8 +7,7 @@
 use aurpay_api::sandbox::{Fault, Repeat, Sandbox};
 use aurpay_api::{Operation, OrderStatus};
 
-mod cli_support;
-use cli_support::{Env, example_words, scratch};
+use crate::process::{Env, example_words, scratch};
 
 fn command_name(op: &Operation) -> String {
     op.id.replace('_', "-")

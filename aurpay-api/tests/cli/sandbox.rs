@@ -5,8 +5,7 @@
 
 use std::time::Duration;
 
-mod cli_support;
-use cli_support::{Env, scratch};
+use crate::process::{Env, scratch};
 
 #[tokio::test]
 async fn the_standalone_sandbox_and_its_controls() {
