@@ -86,10 +86,10 @@ impl Driver {
                 .lines()
                 .map_while(Result::ok)
             {
-                if line.contains("started successfully") {
-                    if let Some(started) = started.take() {
-                        let _ = started.send(());
-                    }
+                if line.contains("started successfully")
+                    && let Some(started) = started.take()
+                {
+                    let _ = started.send(());
                 }
             }
         });
