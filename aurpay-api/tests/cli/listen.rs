@@ -9,11 +9,13 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use aurpay_api::callback::{CallbackRequest, CallbackUrls};
+use aurpay_api::callback::CallbackUrls;
 use aurpay_api::processor::{MemoryStore, OrderState, Processor};
 use aurpay_api::sandbox::{CallbackFault, Repeat, Sandbox};
 
 use crate::process::{Env, scratch};
+use crate::support;
+use crate::support::receiver::Arrival;
 
 /// What the receiver saw and what its processor applied.
 #[derive(Default)]
@@ -31,72 +33,57 @@ struct Receiver {
     seen: Arc<Mutex<Seen>>,
 }
 
-/// A merchant's callback endpoint: verifies with the callback credentials,
-/// processes through the processor (bound by the signed reference,
-/// confirmed with the API), answers 200, or an error for Aurpay to retry.
+/// A merchant's callback endpoint (`support::receiver`): verifies with the
+/// callback credentials, processes through the processor (bound by the
+/// signed reference, confirmed with the API), answers 200, or an error for
+/// Aurpay to retry.
 async fn receiver(sandbox: &Sandbox) -> Receiver {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let origin = format!("http://{}", listener.local_addr().unwrap());
-    let urls = CallbackUrls::new(&format!("{origin}/aurpay/callback")).unwrap();
-    let verifier = sandbox.callback_verifier().callback_urls(&urls);
     let processor = Arc::new(Processor::new(
         sandbox.client().unwrap(),
         MemoryStore::new(),
     ));
     let seen: Arc<Mutex<Seen>> = Arc::default();
-    let (p, s, o) = (Arc::clone(&processor), Arc::clone(&seen), origin.clone());
-    let handler = move |request: axum::extract::Request| {
-        let (verifier, processor, seen, origin) =
-            (verifier.clone(), Arc::clone(&p), Arc::clone(&s), o.clone());
-        async move {
-            let (parts, body) = request.into_parts();
-            let body = axum::body::to_bytes(body, 1 << 20)
-                .await
-                .unwrap_or_default();
-            let url = format!("{origin}{}", parts.uri);
-            let status = match verifier.verify(&CallbackRequest::new(
-                parts.method.as_str(),
-                &url,
-                &parts.headers,
-                &body,
-            )) {
-                Err(rejection) => rejection.http_status(),
-                Ok(callback) => {
-                    let outcome = processor
-                        .process_callback(&callback, |change| {
-                            let seen = Arc::clone(&seen);
-                            async move {
-                                seen.lock().unwrap().applied.push((
-                                    change.reference.clone().unwrap_or_default(),
-                                    change.order_id.clone(),
-                                    change.to,
-                                ));
-                                Ok::<(), std::io::Error>(())
-                            }
-                        })
-                        .await;
-                    match outcome {
-                        Ok(processed) => processed.http_status(),
-                        Err(error) => error.http_status(),
+    let (p, s) = (Arc::clone(&processor), Arc::clone(&seen));
+    let http = support::receiver::Receiver::serve(|base| {
+        let urls = CallbackUrls::new(&format!("{base}/aurpay/callback")).unwrap();
+        let verifier = sandbox.callback_verifier().callback_urls(&urls);
+        move |arrival: Arrival| {
+            let (verifier, processor, seen) = (verifier.clone(), Arc::clone(&p), Arc::clone(&s));
+            async move {
+                let status = match verifier.verify(&arrival.callback()) {
+                    Err(rejection) => rejection.http_status(),
+                    Ok(callback) => {
+                        let outcome = processor
+                            .process_callback(&callback, |change| {
+                                let seen = Arc::clone(&seen);
+                                async move {
+                                    seen.lock().unwrap().applied.push((
+                                        change.reference.clone().unwrap_or_default(),
+                                        change.order_id.clone(),
+                                        change.to,
+                                    ));
+                                    Ok::<(), std::io::Error>(())
+                                }
+                            })
+                            .await;
+                        match outcome {
+                            Ok(processed) => processed.http_status(),
+                            Err(error) => error.http_status(),
+                        }
                     }
-                }
-            };
-            seen.lock().unwrap().callbacks.push((
-                parts.method.to_string(),
-                parts.uri.to_string(),
-                status,
-            ));
-            axum::http::StatusCode::from_u16(status).unwrap()
+                };
+                seen.lock()
+                    .unwrap()
+                    .callbacks
+                    .push((arrival.method, arrival.uri, status));
+                axum::http::StatusCode::from_u16(status).unwrap()
+            }
         }
-    };
-    tokio::spawn(async move {
-        axum::serve(listener, axum::Router::new().fallback(handler))
-            .await
-            .ok()
-    });
+    })
+    .await;
     Receiver {
-        origin,
-        urls,
+        urls: http.callback_urls("/aurpay/callback"),
+        origin: http.base,
         processor,
         seen,
     }

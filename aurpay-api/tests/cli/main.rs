@@ -5,6 +5,9 @@
 //! verify` and `send` (`verify`), and the command in a real terminal under
 //! tmux (`terminal`, `#[ignore]`d: it needs tmux).
 
+#[path = "../support/mod.rs"]
+mod support;
+
 mod listen;
 mod operations;
 mod process;
