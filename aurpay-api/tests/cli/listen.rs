@@ -13,7 +13,7 @@ use aurpay_api::callback::CallbackUrls;
 use aurpay_api::processor::{MemoryStore, OrderState, Processor};
 use aurpay_api::sandbox::{CallbackFault, Repeat, Sandbox};
 
-use crate::process::{Env, scratch};
+use crate::process::{Env, payment_info, scratch};
 use crate::support;
 use crate::support::receiver::Arrival;
 
@@ -94,21 +94,8 @@ async fn receiver(sandbox: &Sandbox) -> Receiver {
 async fn create(env: &Env, receiver: &Receiver, reference: &str, post: bool) -> String {
     let paid = receiver.urls.paid(reference).unwrap();
     let timeout = receiver.urls.timeout(reference).unwrap();
-    let mut args = vec![
-        "get-payment-info",
-        "--chain",
-        "ETH",
-        "--currency",
-        "USDT-ERC20",
-        "--vs-currency",
-        "USD",
-        "--vs-price",
-        "25",
-        "--callback-url",
-        &paid,
-        "--timeout-callback",
-        &timeout,
-    ];
+    let mut args = payment_info("ETH", "USDT-ERC20", "25");
+    args.extend(["--callback-url", &paid, "--timeout-callback", &timeout]);
     if post {
         args.push("--enable-post-callback");
     }
@@ -265,21 +252,12 @@ async fn failures_are_retried_then_given_up_and_urls_stay_on_the_target() {
     let dir = scratch("listen-fail");
     let env = Env::api_key(&sandbox, &dir).callbacks(&sandbox);
     // The order's own URL names another host; the target has no listener.
-    let run = env
-        .run(&[
-            "get-payment-info",
-            "--chain",
-            "ETH",
-            "--currency",
-            "USDT-ERC20",
-            "--vs-currency",
-            "USD",
-            "--vs-price",
-            "20",
-            "--callback-url",
-            "https://shop.example:8443/aurpay/callback?ref=cart-9&event=paid",
-        ])
-        .await;
+    let mut args = payment_info("ETH", "USDT-ERC20", "20");
+    args.extend([
+        "--callback-url",
+        "https://shop.example:8443/aurpay/callback?ref=cart-9&event=paid",
+    ]);
+    let run = env.run(&args).await;
     assert_eq!(run.code, 0, "{}", run.stderr);
     let id = run.json()["order_id"].as_str().unwrap().to_owned();
     sandbox

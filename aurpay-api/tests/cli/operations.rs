@@ -7,7 +7,7 @@
 use aurpay_api::sandbox::{Fault, Repeat, Sandbox};
 use aurpay_api::{Operation, OrderStatus};
 
-use crate::process::{Env, example_words, scratch};
+use crate::process::{Env, example_words, payment_info, scratch};
 
 fn command_name(op: &Operation) -> String {
     op.id.replace('_', "-")
@@ -97,19 +97,7 @@ async fn paginate_reads_every_page() {
     let dir = scratch("paginate");
     let env = Env::api_key(&sandbox, &dir);
     for price in ["11", "12", "13", "14"] {
-        let run = env
-            .run(&[
-                "get-payment-info",
-                "--chain",
-                "TRX",
-                "--currency",
-                "USDT-TRC20",
-                "--vs-currency",
-                "USD",
-                "--vs-price",
-                price,
-            ])
-            .await;
+        let run = env.run(&payment_info("TRX", "USDT-TRC20", price)).await;
         assert_eq!(run.code, 0, "{}", run.stderr);
     }
     let before = sandbox.calls(Operation::GET_ORDERS);
@@ -142,19 +130,7 @@ async fn a_money_call_under_a_fault_is_unknown_and_sent_once() {
         Fault::DropConnection,
         Repeat::UntilCleared,
     );
-    let run = env
-        .run(&[
-            "get-payment-info",
-            "--chain",
-            "ETH",
-            "--currency",
-            "USDT-ERC20",
-            "--vs-currency",
-            "USD",
-            "--vs-price",
-            "18",
-        ])
-        .await;
+    let run = env.run(&payment_info("ETH", "USDT-ERC20", "18")).await;
     assert_eq!(run.code, 5, "unknown: {}", run.stderr);
     assert!(
         run.stderr.contains(

@@ -36,6 +36,22 @@ impl Run {
     }
 }
 
+/// The arguments of `aurpay get-payment-info` (Create Direct Order) for
+/// `price` USD in `currency` on `chain`; a test adds more.
+pub fn payment_info<'a>(chain: &'a str, currency: &'a str, price: &'a str) -> Vec<&'a str> {
+    vec![
+        "get-payment-info",
+        "--chain",
+        chain,
+        "--currency",
+        currency,
+        "--vs-currency",
+        "USD",
+        "--vs-price",
+        price,
+    ]
+}
+
 /// A directory of the test's own, empty.
 pub fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("aurpay-cli-{}-{name}", std::process::id()));

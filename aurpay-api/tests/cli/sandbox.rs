@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use crate::process::{Env, scratch};
+use crate::process::{Env, payment_info, scratch};
 
 #[tokio::test]
 async fn the_standalone_sandbox_and_its_controls() {
@@ -49,19 +49,7 @@ async fn the_standalone_sandbox_and_its_controls() {
     let create = |price: &'static str| {
         let env = env.clone();
         async move {
-            let run = env
-                .run(&[
-                    "get-payment-info",
-                    "--chain",
-                    "TRX",
-                    "--currency",
-                    "USDT-TRC20",
-                    "--vs-currency",
-                    "USD",
-                    "--vs-price",
-                    price,
-                ])
-                .await;
+            let run = env.run(&payment_info("TRX", "USDT-TRC20", price)).await;
             assert_eq!(run.code, 0, "{}", run.stderr);
             run.json()["order_id"].as_str().unwrap().to_owned()
         }
