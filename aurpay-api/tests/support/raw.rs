@@ -361,6 +361,7 @@ async fn serve<S: AsyncRead + AsyncWrite + Unpin + Send + ResetOnDrop>(
             let _ = stream.write_all(head.as_bytes()).await;
             let _ = stream.write_all(&sent).await;
             let _ = stream.flush().await;
+            // The rest never comes (real time, for the client's timeout).
             tokio::time::sleep(TASK_LIMIT).await;
         }
         Act::EndlessChunked => stream_chunked(&mut stream, u64::MAX).await,
