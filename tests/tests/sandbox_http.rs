@@ -288,8 +288,8 @@ async fn a_stall_fault_leaves_nothing_behind_when_the_client_gives_up() {
     let error = create(&impatient, 42).await.unwrap_err();
     assert_eq!(error.outcome(), Outcome::Unknown, "{error}");
     assert_eq!(sandbox.calls(Operation::CREATE_BLN_ORDER), 1);
-    // Nothing to wait on for "never processed": the stall must run out
-    // (real time, as network faults do) before its absence means anything.
+    // real time: nothing to wait on for "never processed"; the stall
+    // must run out (as network faults do) before its absence means anything.
     tokio::time::sleep((stall + Duration::from_millis(500)).saturating_sub(sent.elapsed())).await;
     let reader = client(&sandbox, Duration::from_secs(5));
     assert_eq!(

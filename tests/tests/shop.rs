@@ -236,7 +236,7 @@ async fn two_replicas_on_one_postgres() {
                     if answer.is_ok_and(|r| r.status() == 200) {
                         return;
                     }
-                    // Real time, as Aurpay's back-off: a replica that
+                    // real time: Aurpay's back-off; a replica that
                     // answered "in progress" announces nothing else.
                     tokio::time::sleep(Duration::from_millis(50)).await;
                 }

@@ -82,8 +82,8 @@ impl Terminal {
                 Instant::now() < deadline,
                 "the screen never showed {text:?}:\n{screen}"
             );
-            // tmux tells nothing when the screen changes: looking again
-            // is the only way (bounded by the deadline above).
+            // real time: tmux tells nothing when the screen changes, so
+            // looking again is the only way (bounded by the deadline above).
             std::thread::sleep(Duration::from_millis(50));
         }
     }

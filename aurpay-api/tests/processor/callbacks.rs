@@ -84,7 +84,8 @@ async fn process(
 ) -> u16 {
     let outcome = processor
         .process_callback(callback, |change| async move {
-            // A slow effect widens the window for concurrent deliveries.
+            // real time: a slow effect widens the window for concurrent
+            // deliveries.
             tokio::time::sleep(Duration::from_millis(30)).await;
             effects
                 .applied
@@ -243,8 +244,8 @@ async fn concurrent_deliveries_apply_once() {
             tokio::spawn(async move {
                 processor
                     .apply(&order, Some("cart-y"), &OrderStatus::Refunded, |_| async {
-                        // Real time is what is tested: a slow effect keeps
-                        // the claim held while the other seven arrive.
+                        // real time: a slow effect keeps the claim held
+                        // while the other seven arrive.
                         tokio::time::sleep(Duration::from_millis(50)).await;
                         applied.fetch_add(1, Ordering::SeqCst);
                         Ok::<(), std::io::Error>(())
@@ -350,8 +351,8 @@ async fn two_replicas_on_one_sqlite_file_apply_once() {
                             let applied = Arc::clone(&applied);
                             let processed = replica
                                 .apply(&order_id, None, &status, |change| async move {
-                                    // A slow effect (real time) overlaps
-                                    // the other replica's claims.
+                                    // real time: a slow effect overlaps the
+                                    // other replica's claims.
                                     tokio::time::sleep(Duration::from_millis(5)).await;
                                     applied.lock().unwrap().push(change.key());
                                     Ok::<(), std::io::Error>(())
@@ -361,6 +362,8 @@ async fn two_replicas_on_one_sqlite_file_apply_once() {
                             if !matches!(processed, Processed::InProgress { .. }) {
                                 return;
                             }
+                            // real time: Aurpay's back-off before a retry;
+                            // "in progress" announces nothing else.
                             tokio::time::sleep(Duration::from_millis(10)).await;
                         }
                         panic!("{order_id} stayed in progress");

@@ -350,7 +350,7 @@ async fn serve<S: AsyncRead + AsyncWrite + Unpin + Send + ResetOnDrop>(
             let _ = stream.flush().await;
             let _ = stream.shutdown().await;
         }
-        // No answer (real time, for the client's timeout to strike), then
+        // real time: no answer, for the client's timeout to strike; then
         // the task ends.
         Act::Hang => tokio::time::sleep(TASK_LIMIT).await,
         Act::EchoHeader(_) | Act::EchoHeaderPart { .. } => {
@@ -361,7 +361,7 @@ async fn serve<S: AsyncRead + AsyncWrite + Unpin + Send + ResetOnDrop>(
             let _ = stream.write_all(head.as_bytes()).await;
             let _ = stream.write_all(&sent).await;
             let _ = stream.flush().await;
-            // The rest never comes (real time, for the client's timeout).
+            // real time: the rest never comes, for the client's timeout.
             tokio::time::sleep(TASK_LIMIT).await;
         }
         Act::EndlessChunked => stream_chunked(&mut stream, u64::MAX).await,
