@@ -324,6 +324,8 @@ async fn wait_for_callback(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs Chromium and ChromeDriver: apt-get install chromium chromium-driver"]
 async fn a_buyer_pays_on_the_checkout_page_in_a_real_browser() {
+    // Every stage the page offers: paid, partly then fully, expired, seen
+    // but unconfirmed then confirmed, paid late then resolved, terminated.
     require_browser();
     let sandbox = Sandbox::builder().start().await.unwrap();
     let (receiver, urls, verified) = merchant(&sandbox).await;
@@ -392,6 +394,45 @@ async fn a_buyer_pays_on_the_checkout_page_in_a_real_browser() {
         .arrive("#expired", &format!("{shop}/shop/expired"))
         .await;
     wait_for_callback(&receiver, &verified, ("cart-3", CallbackEvent::TimedOut)).await;
+
+    // The other stages, each from the page's own buttons. Seen on chain
+    // but not yet confirmed: PENDING, then confirmed and paid.
+    let pay_url = hosted_order(&sandbox, &shop, &urls, "cart-4").await;
+    browser.open(&pay_url).await;
+    browser.arrive("#pay-unconfirmed", &checkout_page).await;
+    browser.click("#pay-unconfirmed").await;
+    browser
+        .find("xpath", "//strong[@id='status' and text()='PENDING']")
+        .await;
+    browser.click("#confirm").await;
+    browser
+        .arrive("#thanks", &format!("{shop}/shop/thanks"))
+        .await;
+    wait_for_callback(&receiver, &verified, ("cart-4", CallbackEvent::Paid)).await;
+
+    // Expired, paid late (still OVERDUE), then resolved by the merchant.
+    let pay_url = hosted_order(&sandbox, &shop, &urls, "cart-5").await;
+    browser.open(&pay_url).await;
+    browser.click("#expire").await;
+    browser
+        .arrive("#expired", &format!("{shop}/shop/expired"))
+        .await;
+    browser.open(&pay_url).await;
+    browser.click("#pay-late").await;
+    browser.click("#resolve").await;
+    browser
+        .arrive("#thanks", &format!("{shop}/shop/thanks"))
+        .await;
+    wait_for_callback(&receiver, &verified, ("cart-5", CallbackEvent::Paid)).await;
+
+    // Terminated while open: the timeout page and callback.
+    let pay_url = hosted_order(&sandbox, &shop, &urls, "cart-6").await;
+    browser.open(&pay_url).await;
+    browser.click("#terminate").await;
+    browser
+        .arrive("#expired", &format!("{shop}/shop/expired"))
+        .await;
+    wait_for_callback(&receiver, &verified, ("cart-6", CallbackEvent::TimedOut)).await;
 
     browser.close().await;
 }
