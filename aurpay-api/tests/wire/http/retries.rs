@@ -45,11 +45,12 @@ async fn rate_limit_is_retried_for_get_but_not_for_post() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn slow_get_is_retried_and_slow_payment_is_outcome_unknown_sent_once() {
     // A short timeout, and slow replies three times as long, so that which
-    // attempts time out does not depend on the machine's speed.
-    for scheme in SCHEMES {
+    // attempts time out does not depend on the machine's speed. Both
+    // schemes at once: each has its own server.
+    futures_util::future::join_all(SCHEMES.into_iter().map(|scheme| async move {
         let (server, client) = setup_with_timeout(scheme, Duration::from_secs(1)).await;
         server.push(Reply::ok(order_detail()).delay(Duration::from_secs(3)));
         server.push(Reply::ok(order_detail()));
@@ -80,7 +81,8 @@ async fn slow_get_is_retried_and_slow_payment_is_outcome_unknown_sent_once() {
 
         let error = details(&client).await.unwrap_err();
         assert_kind!(error, ErrorKind::Timeout { attempts: 3, .. });
-    }
+    }))
+    .await;
 }
 
 #[tokio::test]
