@@ -7,6 +7,7 @@
 #
 # Usage: bash .ci/perf-gate.sh           # the gate (what .ci/run runs)
 #        bash .ci/perf-gate.sh --write   # and rewrite BENCHMARKS.md's results
+#        bash .ci/perf-gate.sh --calls-only   # only the four calls (quick)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v valgrind > /dev/null || { echo "perf gate: valgrind is not installed" >&2; exit 1; }
@@ -15,7 +16,9 @@ cargo_target="${CARGO_TARGET_DIR:-target}"
 cargo bench -q -p aurpay-api --bench callgrind_calls --no-run --locked 2> target/perf-gate-build.log \
     || { tail -n 30 target/perf-gate-build.log >&2; exit 1; }
 binary=$(ls -t "$cargo_target"/release/deps/callgrind_calls-* | grep -v '\.d$' | head -1)
-if [ "${1:-}" = "--write" ]; then
-    exec python3 .ci/perf_gate.py "$binary" --write BENCHMARKS.md
-fi
-exec python3 .ci/perf_gate.py "$binary"
+case "${1:-}" in
+    --write) exec python3 .ci/perf_gate.py "$binary" --write BENCHMARKS.md ;;
+    --calls-only) exec python3 .ci/perf_gate.py "$binary" --calls-only ;;
+    "") exec python3 .ci/perf_gate.py "$binary" ;;
+    *) echo "usage: bash .ci/perf-gate.sh [--write | --calls-only]" >&2; exit 2 ;;
+esac
