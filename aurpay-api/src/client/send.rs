@@ -36,10 +36,13 @@ impl Transport {
             return Err("no credentials: build the client with .credentials(..)".to_owned());
         }
         let span = call_span(operation_id, request.method().as_str(), &request);
-        Ok(self
-            .execute_with_retries(request, idempotent, !idempotent, operation_id)
-            .instrument(span)
-            .await)
+        let send =
+            Box::pin(self.execute_with_retries(request, idempotent, !idempotent, operation_id));
+        Ok(if span.is_disabled() {
+            send.await
+        } else {
+            send.instrument(span).await
+        })
     }
 }
 
@@ -251,14 +254,19 @@ impl Transport {
                 }
             }
             let span = tracing::Span::current();
-            span.record("attempt", attempt);
+            let recording = !span.is_disabled();
+            if recording {
+                span.record("attempt", attempt);
+            }
             tracing::debug!(attempt, "sending");
-            let sent_at = Instant::now();
+            let sent_at = recording.then(Instant::now);
             let outcome = match self.client.execute(this_try).await {
                 Err(error) => Attempt::Failed(error),
                 Ok(response) => {
                     let status = response.status();
-                    span.record("status", status.as_u16());
+                    if recording {
+                        span.record("status", status.as_u16());
+                    }
                     if status.is_redirection() {
                         Attempt::Refused {
                             status: status.as_u16(),
@@ -277,7 +285,9 @@ impl Transport {
                     }
                 }
             };
-            span.record("duration_ms", sent_at.elapsed().as_millis() as u64);
+            if let Some(sent_at) = sent_at {
+                span.record("duration_ms", sent_at.elapsed().as_millis() as u64);
+            }
             tracing::debug!(attempt, "attempt finished");
             if let (Some(status), Some(record)) = (outcome.status(), &record) {
                 record.response(status, outcome.retry_after());
