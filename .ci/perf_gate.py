@@ -33,10 +33,10 @@ FLAT_LIMIT = 0.10
 # whenever a change lowers the ratio; drop the line once the call meets the
 # target.
 HELD_CALLS = {
-    ("read", "apikey"): 1.13,  # 1.116 at 2026-12-01
-    ("read", "signature"): 1.10,  # 1.084
-    ("create", "apikey"): 1.26,  # 1.242
-    ("create", "signature"): 1.09,  # 1.074
+    ("read", "apikey"): 1.125,  # 1.112 at 2026-12-01
+    ("read", "signature"): 1.09,  # 1.078
+    ("create", "apikey"): 1.255,  # 1.240
+    ("create", "signature"): 1.075,  # 1.064
 }
 
 # The target for the cost per listed order is FLAT_LIMIT. Not met yet: a
@@ -149,7 +149,7 @@ def report(calls, decodes, lists, concurrent_calls):
                 missed.append(f"{name}, {auth_name}: {ratio:.3f} (target {CALL_LIMIT})")
             held = " (held; target 1.05)" if limit != CALL_LIMIT else ""
             out.append(f"| {name} | {auth_name} | {fmt(sdk)} | {fmt(base)} | {ratio:.3f} | "
-                       f"{limit:.2f}{held} {'ok' if ok else '**FAILED**'} |")
+                       f"{limit:g}{held} {'ok' if ok else '**FAILED**'} |")
     if decodes is None:
         return "\n".join(out), failures
     out.append("")
