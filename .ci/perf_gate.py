@@ -32,11 +32,16 @@ FLAT_LIMIT = 0.10
 # plus about 1 %, so that a regression still fails the gate. Lower a limit
 # whenever a change lowers the ratio; drop the line once the call meets the
 # target.
+#
+# Counts repeat to within about a hundred instructions for one binary with
+# API-key auth; with signature auth the baseline moved by about 1 % between
+# two runs of one binary (1.064 and 1.076 for the money call), so those
+# limits leave more room.
 HELD_CALLS = {
-    ("read", "apikey"): 1.125,  # 1.112 at 2026-12-01
-    ("read", "signature"): 1.09,  # 1.078
-    ("create", "apikey"): 1.255,  # 1.240
-    ("create", "signature"): 1.075,  # 1.064
+    ("read", "apikey"): 1.125,  # 1.111, 1.112 at 2026-12-01
+    ("read", "signature"): 1.095,  # 1.078, 1.078
+    ("create", "apikey"): 1.255,  # 1.239, 1.240
+    ("create", "signature"): 1.09,  # 1.064, 1.076
 }
 
 # The target for the cost per listed order is FLAT_LIMIT. Not met yet: a
