@@ -13,6 +13,8 @@
 mod common;
 
 use aurpay_api::{SignatureAlgorithm, signing, types};
+use std::pin::Pin;
+
 use common::*;
 
 fn main() {
@@ -65,6 +67,45 @@ impl Context {
     }
 
     fn once(&self, variant: &str) {
+        // `conc16_read_sdk_apikey`: 16 calls at once on the one client.
+        if let Some((n, call)) = variant
+            .strip_prefix("conc")
+            .and_then(|rest| rest.split_once('_'))
+            .and_then(|(n, call)| Some((n.parse::<usize>().ok()?, call)))
+        {
+            let calls = (0..n).map(|_| self.call(call));
+            return self
+                .rt
+                .block_on(futures_util::future::join_all(calls))
+                .clear();
+        }
+        // `list100_sdk_apikey`: one Get Orders call answered with a page
+        // of 100 orders.
+        if let Some((size, who, auth)) = list_variant(variant) {
+            let auth_of = |auth: &str| {
+                if auth == "apikey" {
+                    Auth::ApiKey
+                } else {
+                    Auth::Signature
+                }
+            };
+            let client = if auth == "apikey" {
+                &self.api_key
+            } else {
+                &self.signature
+            };
+            return match who {
+                "sdk" => drop(
+                    self.rt
+                        .block_on(client.get_orders().page(1u64).size(size as u64).call())
+                        .unwrap(),
+                ),
+                _ => drop(
+                    self.rt
+                        .block_on(plain_list(&self.http, auth_of(auth), size)),
+                ),
+            };
+        }
         let Context {
             rt,
             http,
@@ -73,6 +114,9 @@ impl Context {
             body,
             date,
         } = self;
+        // Each variant blocks on its own future: one future covering every
+        // variant would be as large as the largest, and moving it would
+        // cost the small ones.
         match variant {
             "read_sdk_apikey" => drop(
                 rt.block_on(api_key.get_orders_details().order_id(ORDER_ID).call())
@@ -100,6 +144,12 @@ impl Context {
             "decode_plain" => {
                 drop(serde_json::from_slice::<PlainEnvelope<PlainPage>>(page_body()).unwrap())
             }
+            "decode_detail_sdk" => {
+                drop(serde_json::from_slice::<types::OrderDetailEnvelope>(detail_body()).unwrap())
+            }
+            "decode_detail_plain" => drop(
+                serde_json::from_slice::<PlainEnvelope<PlainOrderDetail>>(detail_body()).unwrap(),
+            ),
             "signing" => drop(signing::signature_headers(
                 &SignatureAlgorithm::HmacSha256,
                 SECRET.as_bytes(),
@@ -108,6 +158,46 @@ impl Context {
                 "/api/order/pay-info",
                 Some(body),
             )),
+            _ => usage(),
+        }
+    }
+
+    /// One Get Orders Details call as a future, boxed alike for the SDK and
+    /// the baseline (for the concurrent variants).
+    fn call<'a>(&'a self, variant: &str) -> Pin<Box<dyn Future<Output = ()> + 'a>> {
+        let Context {
+            http,
+            api_key,
+            signature,
+            ..
+        } = self;
+        match variant {
+            "read_sdk_apikey" => Box::pin(async move {
+                drop(
+                    api_key
+                        .get_orders_details()
+                        .order_id(ORDER_ID)
+                        .call()
+                        .await
+                        .unwrap(),
+                )
+            }),
+            "read_sdk_signature" => Box::pin(async move {
+                drop(
+                    signature
+                        .get_orders_details()
+                        .order_id(ORDER_ID)
+                        .call()
+                        .await
+                        .unwrap(),
+                )
+            }),
+            "read_reqwest_apikey" => {
+                Box::pin(async move { drop(plain_detail(http, Auth::ApiKey).await) })
+            }
+            "read_reqwest_signature" => {
+                Box::pin(async move { drop(plain_detail(http, Auth::Signature).await) })
+            }
             _ => usage(),
         }
     }
@@ -152,7 +242,18 @@ fn interleaved(a: &str, b: &str, n: usize) {
     );
 }
 
-const VARIANTS: [&str; 11] = [
+/// `list{size}_{sdk|reqwest}_{apikey|signature}`.
+fn list_variant(variant: &str) -> Option<(usize, &str, &str)> {
+    let mut parts = variant.strip_prefix("list")?.split('_');
+    let size = parts.next()?.parse().ok()?;
+    let who = parts.next().filter(|w| matches!(*w, "sdk" | "reqwest"))?;
+    let auth = parts
+        .next()
+        .filter(|a| matches!(*a, "apikey" | "signature"))?;
+    Some((size, who, auth))
+}
+
+const VARIANTS: [&str; 17] = [
     "read_sdk_apikey",
     "read_sdk_signature",
     "read_reqwest_apikey",
@@ -163,12 +264,18 @@ const VARIANTS: [&str; 11] = [
     "create_reqwest_signature",
     "decode_sdk",
     "decode_plain",
+    "decode_detail_sdk",
+    "decode_detail_plain",
     "signing",
+    "list10_sdk_apikey",
+    "list10_reqwest_apikey",
+    "conc16_read_sdk_apikey",
+    "conc16_read_reqwest_apikey",
 ];
 
 fn usage() -> ! {
     eprintln!(
-        "usage: callgrind_calls <variant> <count>; variants: {}",
+        "usage: callgrind_calls <variant> <count>; variants: {} (also list{{10,100,1000}}_*, conc<n>_<call>)",
         VARIANTS.join(", ")
     );
     std::process::exit(2);

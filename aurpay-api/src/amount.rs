@@ -1,6 +1,7 @@
 //! Exact decimal amounts, as Aurpay sends them: sometimes JSON strings,
 //! sometimes JSON numbers.
 
+#[cfg(feature = "schemars")]
 use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
@@ -8,6 +9,8 @@ use std::str::FromStr;
 use rust_decimal::Decimal;
 use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
+
+use crate::text::Text;
 
 /// An exact decimal amount of money (fiat or crypto).
 ///
@@ -118,7 +121,7 @@ impl Amount {
     }
 
     fn parse(text: &str, form: JsonForm) -> Result<Self, ParseAmountError> {
-        let trimmed = text.trim();
+        let trimmed = crate::timestamp::trimmed(text);
         let value = Decimal::from_str_exact(trimmed)
             .or_else(|_| Decimal::from_scientific(trimmed))
             .map_err(|_| ParseAmountError {
@@ -280,13 +283,22 @@ impl<'de> Visitor<'de> for AmountVisitor {
     /// serde_json's raw value: one entry, keyed by the token, whose value
     /// is the JSON text of the amount.
     fn visit_map<M: de::MapAccess<'de>>(self, mut map: M) -> Result<Amount, M::Error> {
-        let key: Option<Cow<'de, str>> = map.next_key()?;
-        if key.as_deref() != Some(RAW_VALUE_TOKEN) {
+        let key: Option<Text<'de>> = map.next_key()?;
+        if key.as_ref().map(|k| k.0.as_ref()) != Some(RAW_VALUE_TOKEN) {
             return Err(de::Error::invalid_type(de::Unexpected::Map, &self));
         }
-        let raw: Cow<'de, str> = map.next_value()?;
-        let raw = raw.trim();
+        let raw: Text<'de> = map.next_value()?;
+        let raw = crate::timestamp::trimmed(&raw.0);
         if raw.starts_with('"') {
+            // A JSON string serde_json has checked: without a backslash its
+            // text is what lies between the quotes.
+            if let Some(plain) = raw
+                .strip_prefix('"')
+                .and_then(|r| r.strip_suffix('"'))
+                .filter(|r| !r.contains('\\'))
+            {
+                return self.visit_str(plain);
+            }
             let text: String = serde_json::from_str(raw).map_err(de::Error::custom)?;
             return self.visit_str(&text);
         }

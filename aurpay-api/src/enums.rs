@@ -2,6 +2,7 @@
 //! `Unknown(raw)` instead of failing the whole response, and serializes back
 //! unchanged.
 
+#[cfg(feature = "schemars")]
 use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
@@ -103,8 +104,9 @@ macro_rules! open_enum {
 
         impl<'de> Deserialize<'de> for $name {
             fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                let raw = <Cow<'de, str>>::deserialize(deserializer)?;
-                Ok($name::from(raw.as_ref()))
+                // Borrowed: a known value allocates nothing.
+                let raw = crate::text::Text::deserialize(deserializer)?;
+                Ok($name::from(raw.0.as_ref()))
             }
         }
 

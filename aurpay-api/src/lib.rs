@@ -126,6 +126,7 @@ mod retry;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
 pub mod signing;
+mod text;
 mod timestamp;
 
 #[rustfmt::skip]

@@ -1,5 +1,6 @@
 //! Aurpay's timestamps: ISO-8601 without a zone (`2025-02-06T00:00:00`).
 
+#[cfg(feature = "schemars")]
 use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
@@ -78,7 +79,7 @@ impl FromStr for Timestamp {
         let error = || ParseTimestampError {
             input: s.to_owned(),
         };
-        let text = s.trim();
+        let text = trimmed(s);
         // Aurpay's own form, `2025-02-06T00:00:00`, read without a format
         // string: this is the hot path when decoding pages of orders.
         if let Some(naive) = parse_plain(text) {
@@ -207,10 +208,69 @@ impl Timestamp {
     pub(crate) fn from_utc(time: DateTime<Utc>) -> Self {
         let naive = time.naive_utc();
         Timestamp {
-            text: naive.format("%Y-%m-%dT%H:%M:%S%.f").to_string().into(),
+            text: zoneless_text(&naive),
             naive,
             offset: None,
         }
+    }
+}
+
+/// `naive` as chrono's `%Y-%m-%dT%H:%M:%S%.f` writes it (a fraction of 3,
+/// 6 or 9 digits, none when zero), without a format string for years 0 to
+/// 9999: every clock reading is written this way.
+fn zoneless_text(naive: &NaiveDateTime) -> Box<str> {
+    use chrono::{Datelike as _, Timelike as _};
+    let nanos = naive.nanosecond();
+    // Other years, and a leap second: chrono's own form.
+    let year = match u32::try_from(naive.year()) {
+        Ok(year @ 0..=9999) if nanos < 1_000_000_000 => year,
+        _ => return naive.format("%Y-%m-%dT%H:%M:%S%.f").to_string().into(),
+    };
+    let fraction = if nanos == 0 {
+        None
+    } else if nanos.is_multiple_of(1_000_000) {
+        Some((nanos / 1_000_000, 3))
+    } else if nanos.is_multiple_of(1_000) {
+        Some((nanos / 1_000, 6))
+    } else {
+        Some((nanos, 9))
+    };
+    // The exact length, so that the boxed text needs no reallocation.
+    let mut text = Vec::with_capacity(19 + fraction.map_or(0, |(_, width)| 1 + width as usize));
+    push_digits(&mut text, year, 4);
+    for (separator, value) in [
+        (b'-', naive.month()),
+        (b'-', naive.day()),
+        (b'T', naive.hour()),
+        (b':', naive.minute()),
+        (b':', naive.second()),
+    ] {
+        text.push(separator);
+        push_digits(&mut text, value, 2);
+    }
+    if let Some((value, width)) = fraction {
+        text.push(b'.');
+        push_digits(&mut text, value, width);
+    }
+    // Digits and ASCII separators only: always UTF-8.
+    String::from_utf8(text).unwrap_or_default().into()
+}
+
+/// The last `width` decimal digits of `value`, zero-padded.
+fn push_digits(text: &mut Vec<u8>, value: u32, width: u32) {
+    for place in (0..width).rev() {
+        text.push(b'0' + (value / 10u32.pow(place) % 10) as u8);
+    }
+}
+
+/// `text` without surrounding whitespace: `str::trim`, with a shortcut
+/// for the usual text that has none (decoding calls this per field).
+pub(crate) fn trimmed(text: &str) -> &str {
+    let bare = |b: Option<&u8>| b.is_some_and(|&b| b.is_ascii() && !char::from(b).is_whitespace());
+    if bare(text.as_bytes().first()) && bare(text.as_bytes().last()) {
+        text
+    } else {
+        text.trim()
     }
 }
 
@@ -261,8 +321,8 @@ impl Serialize for Timestamp {
 
 impl<'de> Deserialize<'de> for Timestamp {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = <Cow<'de, str>>::deserialize(deserializer)?;
-        text.parse().map_err(de::Error::custom)
+        let text = crate::text::Text::deserialize(deserializer)?;
+        text.0.parse().map_err(de::Error::custom)
     }
 }
 

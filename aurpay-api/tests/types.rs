@@ -90,6 +90,29 @@ proptest! {
     // sets many more).
     #![proptest_config(ProptestConfig::default())]
 
+    /// A computed instant (every clock reading is one) is written exactly
+    /// as chrono's `%Y-%m-%dT%H:%M:%S%.f` writes it: the SDK's own writer
+    /// against chrono's format string.
+    #[test]
+    fn computed_timestamps_are_written_as_chrono_writes_them(
+        seconds in 0u64..(9_000 * 366 * 86_400),
+        nanos in prop_oneof![
+            Just(0u32),
+            (1u32..1_000).prop_map(|ms| ms * 1_000_000),
+            (1u32..1_000_000).prop_map(|us| us * 1_000),
+            1u32..1_000_000_000,
+        ],
+    ) {
+        let start: Timestamp = "0001-01-01T00:00:00".parse().unwrap();
+        let later = start.later_by(std::time::Duration::new(seconds, nanos));
+        let expected = chrono::NaiveDate::from_ymd_opt(1, 1, 1)
+            .unwrap()
+            .and_hms_opt(0, 0, 0)
+            .unwrap()
+            + chrono::TimeDelta::new(seconds as i64, nanos).unwrap();
+        prop_assert_eq!(later.as_str(), expected.format("%Y-%m-%dT%H:%M:%S%.f").to_string());
+    }
+
     /// Any decimal string round-trips byte for byte.
     #[test]
     fn string_amounts_round_trip(mantissa in any::<i64>(), scale in 0u32..=18) {

@@ -56,20 +56,51 @@ pub fn pay_info_body() -> &'static [u8] {
 
 /// A page of 100 orders, as Get Orders returns it.
 pub fn page_body() -> &'static [u8] {
-    static BODY: OnceLock<Vec<u8>> = OnceLock::new();
-    BODY.get_or_init(|| {
-        let orders: Vec<serde_json::Value> = (0..100)
+    list_body(100)
+}
+
+/// The page sizes the list benchmarks serve (`?size=`).
+pub const PAGE_SIZES: [usize; 3] = [10, 100, 1000];
+
+/// A page of `size` orders (one of [`PAGE_SIZES`]), as Get Orders returns it.
+pub fn list_body(size: usize) -> &'static [u8] {
+    static BODIES: OnceLock<Vec<Vec<u8>>> = OnceLock::new();
+    let bodies = BODIES.get_or_init(|| PAGE_SIZES.iter().map(|&n| page_of(n)).collect());
+    let at = PAGE_SIZES
+        .iter()
+        .position(|&n| n == size)
+        .expect("a benchmarked page size");
+    &bodies[at]
+}
+
+fn page_of(size: usize) -> Vec<u8> {
+    {
+        let orders: Vec<serde_json::Value> = (0..size)
             .map(|i| {
                 let mut o = order_json(i);
                 let map = o.as_object_mut().unwrap();
-                for key in ["bind_id", "tx_id", "tx_type", "obtained", "fee", "from_addr", "to_addr", "tx_hash", "tx_hash_list", "contract_id", "website"] {
+                for key in [
+                    "bind_id",
+                    "tx_id",
+                    "tx_type",
+                    "obtained",
+                    "fee",
+                    "from_addr",
+                    "to_addr",
+                    "tx_hash",
+                    "tx_hash_list",
+                    "contract_id",
+                    "website",
+                ] {
                     map.remove(key);
                 }
                 o
             })
             .collect();
-        envelope(serde_json::json!({"page": 1, "size": 100, "total": 1000, "max_page": 10, "data": orders}))
-    })
+        envelope(
+            serde_json::json!({"page": 1, "size": size, "total": 10_000, "max_page": 10_000 / size, "data": orders}),
+        )
+    }
 }
 
 /// A minimal server answering fixed bytes, on its own runtime thread.
@@ -94,6 +125,14 @@ pub fn server_url() -> &'static str {
                         axum::routing::get(move || async move { json(detail_body()) }),
                     )
                     .route(
+                        "/api/v2/order/",
+                        axum::routing::get(
+                            move |query: axum::extract::Query<ListQuery>| async move {
+                                json(list_body(query.size))
+                            },
+                        ),
+                    )
+                    .route(
                         "/api/order/pay-info",
                         axum::routing::post(move |_: axum::body::Bytes| async move {
                             json(pay_info_body())
@@ -104,6 +143,11 @@ pub fn server_url() -> &'static str {
         });
         receiver.recv().unwrap()
     })
+}
+
+#[derive(Deserialize)]
+struct ListQuery {
+    size: usize,
 }
 
 pub fn runtime() -> tokio::runtime::Runtime {
@@ -278,6 +322,18 @@ pub async fn plain_detail(http: &reqwest::Client, auth: Auth) -> PlainOrderDetai
     };
     let envelope: PlainEnvelope<PlainOrderDetail> =
         builder.send().await.unwrap().json().await.unwrap();
+    assert_eq!(envelope.code, 0);
+    envelope.data.unwrap()
+}
+
+pub async fn plain_list(http: &reqwest::Client, auth: Auth, size: usize) -> PlainPage {
+    let path = format!("/api/v2/order/?page=1&size={size}");
+    let builder = http.get(format!("{}{path}", server_url()));
+    let builder = match auth {
+        Auth::ApiKey => builder.header("API-Key", API_KEY),
+        Auth::Signature => hand_signed(builder, "GET", &path, None),
+    };
+    let envelope: PlainEnvelope<PlainPage> = builder.send().await.unwrap().json().await.unwrap();
     assert_eq!(envelope.code, 0);
     envelope.data.unwrap()
 }

@@ -43,7 +43,8 @@ where
     F: Future<Output = Result<ResponseValue<E>, progenitor_client::Error<B>>>,
 {
     let record = Arc::new(CallRecord::default());
-    let result = with_record(Arc::clone(&record), sending).await;
+    // Boxed once: otherwise each layer below moves the whole send future.
+    let result = with_record(Arc::clone(&record), Box::pin(sending)).await;
     answer::into_data::<E, B>(Target::of(operation), result, &record).await
 }
 

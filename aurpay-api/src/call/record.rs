@@ -4,7 +4,9 @@
 
 use std::future::Future;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use reqwest::header::HeaderValue;
 use std::time::Duration;
 
 /// One call's record (see the module docs).
@@ -17,14 +19,16 @@ pub(crate) struct CallRecord {
     retry_after_ms: AtomicU64,
     /// A failure the hooks saw that a reqwest result cannot carry.
     failure: Mutex<Option<Failure>>,
-    /// The client's credentials and this call's signatures: masked in the
-    /// errors of this call whatever the global registry holds.
-    secrets: Mutex<Vec<String>>,
+    /// The client's credentials' secret values (shared with the client)
+    /// and this call's signatures as sent: masked in the errors of this
+    /// call whatever the global registry holds. Kept as they are and only
+    /// turned into text when an error is built.
+    client_secrets: OnceLock<Arc<Vec<String>>>,
+    signatures: Mutex<Vec<HeaderValue>>,
 }
 
-/// Bound on [`CallRecord`] secrets (credentials plus one signature per
-/// attempt).
-const MAX_CALL_SECRETS: usize = 64;
+/// Bound on [`CallRecord`] signatures (one per attempt).
+const MAX_CALL_SIGNATURES: usize = 64;
 
 /// What the transport refused to hand on as an answer.
 #[derive(Debug)]
@@ -62,18 +66,35 @@ impl CallRecord {
         self.retry_after_ms.store(encoded, Ordering::Relaxed);
     }
 
-    pub(crate) fn add_secret(&self, secret: &str) {
-        let mut secrets = self.secrets.lock().unwrap_or_else(|p| p.into_inner());
-        if secrets.len() < MAX_CALL_SECRETS && !secrets.iter().any(|s| s == secret) {
-            secrets.push(secret.to_owned());
+    /// The client's secret values, for every error of this call (the
+    /// first attempt sets them; a call has one client).
+    pub(crate) fn client_secrets(&self, secrets: &Arc<Vec<String>>) {
+        if self.client_secrets.get().is_none() {
+            let _ = self.client_secrets.set(Arc::clone(secrets));
         }
     }
 
+    /// A signature this call sent.
+    pub(crate) fn add_signature(&self, signature: &HeaderValue) {
+        let mut signatures = self.signatures.lock().unwrap_or_else(|p| p.into_inner());
+        if signatures.len() < MAX_CALL_SIGNATURES && !signatures.contains(signature) {
+            signatures.push(signature.clone());
+        }
+    }
+
+    /// Every secret value an error of this call must mask.
     pub(crate) fn secrets(&self) -> Vec<String> {
-        self.secrets
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
+        let signatures = self.signatures.lock().unwrap_or_else(|p| p.into_inner());
+        self.client_secrets
+            .get()
+            .into_iter()
+            .flat_map(|secrets| secrets.iter().cloned())
+            .chain(
+                signatures
+                    .iter()
+                    .map(|s| String::from_utf8_lossy(s.as_bytes()).into_owned()),
+            )
+            .collect()
     }
 
     pub(crate) fn fail(&self, failure: Failure) {

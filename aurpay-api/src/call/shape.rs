@@ -5,13 +5,14 @@
 //! answer whose meaning depends on which duplicate a parser keeps is
 //! ambiguous, never a success).
 //!
-//! One pass over the bytes with serde_json's parser, allocating nothing per
-//! value but the keys of the object being read.
+//! One pass over the bytes, without building anything: values are skipped
+//! (and checked as JSON writes them), keys borrowed from the body unless
+//! escaped. A body that is not JSON is left to the decoder, which says why.
+//! (`reference.rs`, a test, checks this scanner against the same checks
+//! made through serde_json's parser.)
 
 use std::borrow::Cow;
-use std::fmt;
-
-use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use std::collections::HashSet;
 
 /// Answers at most this long are scanned only for calls that move money:
 /// decoding a 64 KiB answer cannot take more than a few MiB whatever its
@@ -41,24 +42,28 @@ pub(crate) enum Shape {
 
 /// Scans `body` (see the module docs).
 pub(crate) fn scan(body: &[u8]) -> Shape {
-    let mut state = State::default();
-    let mut deserializer = serde_json::Deserializer::from_slice(body);
-    // serde_json's own recursion limit (128) is above ours; ours stops
-    // first and says why.
-    let result = Node {
-        state: &mut state,
-        depth: 0,
-    }
-    .deserialize(&mut deserializer);
-    match (result, state.stopped) {
-        (_, Some(Stop::Repeated(key))) => Shape::RepeatedKey(key),
-        (_, Some(Stop::Values)) => Shape::TooComplex(format!(
+    let mut scanner = Scanner {
+        text: body,
+        // All ASCII (the usual answer): text once, not string by string.
+        ascii: body
+            .is_ascii()
+            .then(|| std::str::from_utf8(body).ok())
+            .flatten(),
+        at: 0,
+        values: 0,
+        keys: Vec::new(),
+    };
+    scanner.skip_whitespace();
+    match scanner.value(0) {
+        Err(Stop::Repeated(key)) => Shape::RepeatedKey(key),
+        Err(Stop::Values) => Shape::TooComplex(format!(
             "the answer holds more than {MAX_VALUES} JSON values"
         )),
-        (_, Some(Stop::Depth)) => {
+        Err(Stop::Depth) => {
             Shape::TooComplex(format!("the answer nests deeper than {MAX_DEPTH} levels"))
         }
-        (_, None) => Shape::Fine,
+        // Not JSON (the decoder says why), or within the bounds.
+        Err(Stop::NotJson) | Ok(()) => Shape::Fine,
     }
 }
 
@@ -67,169 +72,359 @@ enum Stop {
     Repeated(String),
     Values,
     Depth,
+    /// Not JSON: left to the decoder.
+    NotJson,
 }
 
-#[derive(Default)]
-struct State {
+/// One pass over the text: values counted, depth bounded, each object's
+/// keys compared as JSON means them (escapes decoded).
+struct Scanner<'t> {
+    text: &'t [u8],
+    /// The whole text, when it is all ASCII.
+    ascii: Option<&'t str>,
+    at: usize,
     values: usize,
-    stopped: Option<Stop>,
+    /// The keys of the objects being read, innermost last: one stack for
+    /// the whole scan, so an object costs no allocation of its own.
+    keys: Vec<Cow<'t, str>>,
 }
 
-/// Why the scan stopped early, as a serde error (the reason is kept in
-/// [`State::stopped`]).
-#[derive(Debug)]
-struct Stopped;
-
-impl fmt::Display for Stopped {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("scan stopped")
+impl<'t> Scanner<'t> {
+    fn peek(&self) -> Option<u8> {
+        self.text.get(self.at).copied()
     }
-}
 
-struct Node<'s> {
-    state: &'s mut State,
-    depth: usize,
-}
+    fn skip_whitespace(&mut self) {
+        while let Some(b' ' | b'\n' | b'\t' | b'\r') = self.peek() {
+            self.at += 1;
+        }
+    }
 
-impl Node<'_> {
-    fn count<E: de::Error>(&mut self) -> Result<(), E> {
-        self.state.values += 1;
-        if self.state.values > MAX_VALUES {
-            self.state.stopped = Some(Stop::Values);
-            return Err(E::custom(Stopped));
+    fn count(&mut self) -> Result<(), Stop> {
+        self.values += 1;
+        if self.values > MAX_VALUES {
+            return Err(Stop::Values);
         }
         Ok(())
     }
 
-    fn enter<E: de::Error>(&mut self) -> Result<usize, E> {
+    fn enter(&mut self, depth: usize) -> Result<usize, Stop> {
         self.count()?;
-        if self.depth >= MAX_DEPTH {
-            self.state.stopped = Some(Stop::Depth);
-            return Err(E::custom(Stopped));
+        if depth >= MAX_DEPTH {
+            return Err(Stop::Depth);
         }
-        Ok(self.depth + 1)
+        self.at += 1;
+        Ok(depth + 1)
     }
-}
 
-impl<'de> DeserializeSeed<'de> for Node<'_> {
-    type Value = ();
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        deserializer.deserialize_any(self)
-    }
-}
-
-macro_rules! scalars {
-    ($($method:ident: $ty:ty),* $(,)?) => {
-        $(
-            fn $method<E: de::Error>(mut self, _: $ty) -> Result<(), E> {
-                self.count()
+    /// The value at the cursor (no whitespace before it), and the
+    /// whitespace after it.
+    fn value(&mut self, depth: usize) -> Result<(), Stop> {
+        match self.peek().ok_or(Stop::NotJson)? {
+            b'{' => self.object(depth)?,
+            b'[' => self.array(depth)?,
+            b'"' => {
+                self.count()?;
+                self.string()?;
             }
-        )*
-    };
-}
-
-impl<'de> Visitor<'de> for Node<'_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("any JSON value")
-    }
-
-    scalars!(
-        visit_bool: bool,
-        visit_i64: i64,
-        visit_u64: u64,
-        visit_i128: i128,
-        visit_u128: u128,
-        visit_f64: f64,
-        visit_str: &str,
-        visit_bytes: &[u8],
-    );
-
-    fn visit_unit<E: de::Error>(mut self) -> Result<(), E> {
-        self.count()
-    }
-
-    fn visit_none<E: de::Error>(mut self) -> Result<(), E> {
-        self.count()
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(mut self, mut seq: A) -> Result<(), A::Error> {
-        let depth = self.enter()?;
-        while seq
-            .next_element_seed(Node {
-                state: self.state,
-                depth,
-            })?
-            .is_some()
-        {}
+            b'-' | b'0'..=b'9' => {
+                self.count()?;
+                self.number()?;
+            }
+            _ => {
+                self.count()?;
+                self.literal()?;
+            }
+        }
+        self.skip_whitespace();
         Ok(())
     }
 
-    fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<(), A::Error> {
-        let depth = self.enter()?;
-        let mut keys = Keys::default();
-        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+    fn array(&mut self, depth: usize) -> Result<(), Stop> {
+        let depth = self.enter(depth)?;
+        self.skip_whitespace();
+        if self.peek() == Some(b']') {
+            self.at += 1;
+            return Ok(());
+        }
+        loop {
+            self.value(depth)?;
+            match self.peek() {
+                Some(b',') => {
+                    self.at += 1;
+                    self.skip_whitespace();
+                }
+                Some(b']') => {
+                    self.at += 1;
+                    return Ok(());
+                }
+                _ => return Err(Stop::NotJson),
+            }
+        }
+    }
+
+    fn object(&mut self, depth: usize) -> Result<(), Stop> {
+        let depth = self.enter(depth)?;
+        // This object's keys: on the shared stack from `start` while there
+        // are few (Aurpay's objects have under 30), in a hash set once
+        // there are many (so a hostile object of 250,000 keys costs linear
+        // time, not quadratic).
+        const FEW: usize = 32;
+        let start = self.keys.len();
+        let mut many: Option<HashSet<Cow<'t, str>>> = None;
+        self.skip_whitespace();
+        if self.peek() == Some(b'}') {
+            self.at += 1;
+            return Ok(());
+        }
+        loop {
+            if self.peek() != Some(b'"') {
+                return Err(Stop::NotJson);
+            }
+            let key = self.string()?;
             // A key is a value too: an object of a million keys is as big
             // as an array of a million numbers.
             self.count()?;
-            if let Err(key) = keys.insert(key) {
-                let shown: String = key.chars().take(64).collect();
-                self.state.stopped = Some(Stop::Repeated(shown));
-                return Err(de::Error::custom(Stopped));
+            let repeated = match &many {
+                Some(set) => set.contains(&key),
+                None => self.keys[start..].contains(&key),
+            };
+            if repeated {
+                return Err(Stop::Repeated(key.chars().take(64).collect()));
             }
-            map.next_value_seed(Node {
-                state: self.state,
-                depth,
-            })?;
+            match &mut many {
+                Some(set) => {
+                    set.insert(key);
+                }
+                None if self.keys.len() - start < FEW => self.keys.push(key),
+                None => {
+                    let mut set: HashSet<_> = self.keys.drain(start..).collect();
+                    set.insert(key);
+                    many = Some(set);
+                }
+            }
+            self.skip_whitespace();
+            if self.peek() != Some(b':') {
+                return Err(Stop::NotJson);
+            }
+            self.at += 1;
+            self.skip_whitespace();
+            self.value(depth)?;
+            match self.peek() {
+                Some(b',') => {
+                    self.at += 1;
+                    self.skip_whitespace();
+                }
+                Some(b'}') => {
+                    self.at += 1;
+                    self.keys.truncate(start);
+                    return Ok(());
+                }
+                _ => return Err(Stop::NotJson),
+            }
         }
+    }
+
+    /// The string at the cursor, as JSON means it: borrowed from the body
+    /// unless it has an escape.
+    fn string(&mut self) -> Result<Cow<'t, str>, Stop> {
+        let bytes = self.text;
+        let start = self.at;
+        let mut at = start + 1;
+        let mut escaped = false;
+        loop {
+            at = special_at(bytes, at).ok_or(Stop::NotJson)?;
+            match bytes[at] {
+                b'"' => break,
+                b'\\' => {
+                    escaped = true;
+                    at += 2;
+                }
+                // A control character must be escaped in JSON.
+                _ => return Err(Stop::NotJson),
+            }
+        }
+        self.at = at + 1;
+        // Text only where the JSON has a string, as serde_json checks it.
+        let quoted = match self.ascii {
+            Some(text) => text.get(start..at + 1),
+            None => bytes
+                .get(start..at + 1)
+                .and_then(|quoted| std::str::from_utf8(quoted).ok()),
+        }
+        .ok_or(Stop::NotJson)?;
+        if !escaped {
+            return Ok(Cow::Borrowed(&quoted[1..quoted.len() - 1]));
+        }
+        serde_json::from_str::<String>(quoted)
+            .map(Cow::Owned)
+            .map_err(|_| Stop::NotJson)
+    }
+
+    /// A number as JSON writes it: `-`, digits without a leading zero, a
+    /// fraction, an exponent.
+    fn number(&mut self) -> Result<(), Stop> {
+        let bytes = self.text;
+        let digits = |at: &mut usize| {
+            let from = *at;
+            while bytes.get(*at).is_some_and(u8::is_ascii_digit) {
+                *at += 1;
+            }
+            *at > from
+        };
+        let mut at = self.at;
+        if bytes.get(at) == Some(&b'-') {
+            at += 1;
+        }
+        if bytes.get(at) == Some(&b'0') {
+            at += 1;
+        } else if !digits(&mut at) {
+            return Err(Stop::NotJson);
+        }
+        if bytes.get(at) == Some(&b'.') {
+            at += 1;
+            if !digits(&mut at) {
+                return Err(Stop::NotJson);
+            }
+        }
+        if let Some(b'e' | b'E') = bytes.get(at) {
+            at += 1;
+            if let Some(b'+' | b'-') = bytes.get(at) {
+                at += 1;
+            }
+            if !digits(&mut at) {
+                return Err(Stop::NotJson);
+            }
+        }
+        self.at = at;
         Ok(())
     }
-}
 
-/// The keys of one object so far: a few in a list (Aurpay's objects have
-/// under 30), many in a hash set (so a hostile object of 250,000 keys costs
-/// linear time, not quadratic).
-enum Keys<'de> {
-    Few(Vec<Cow<'de, str>>),
-    Many(std::collections::HashSet<Cow<'de, str>>),
-}
-
-impl Default for Keys<'_> {
-    fn default() -> Self {
-        Keys::Few(Vec::new())
-    }
-}
-
-impl<'de> Keys<'de> {
-    /// Adds `key`; gives it back if the object already had it.
-    fn insert(&mut self, key: Cow<'de, str>) -> Result<(), Cow<'de, str>> {
-        const FEW: usize = 32;
-        match self {
-            Keys::Few(list) if list.contains(&key) => Err(key),
-            Keys::Few(list) if list.len() < FEW => {
-                list.push(key);
-                Ok(())
-            }
-            Keys::Few(list) => {
-                let mut set: std::collections::HashSet<_> = list.drain(..).collect();
-                set.insert(key);
-                *self = Keys::Many(set);
-                Ok(())
-            }
-            Keys::Many(set) if set.contains(&key) => Err(key),
-            Keys::Many(set) => {
-                set.insert(key);
-                Ok(())
+    fn literal(&mut self) -> Result<(), Stop> {
+        let rest = self.text.get(self.at..).unwrap_or_default();
+        for word in [&b"true"[..], b"false", b"null"] {
+            if rest.starts_with(word) {
+                self.at += word.len();
+                return Ok(());
             }
         }
+        Err(Stop::NotJson)
     }
 }
+
+/// Where the next `"`, `\\` or control character is, from `from`: eight
+/// bytes at a time while there is none.
+fn special_at(bytes: &[u8], from: usize) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // Whether a byte of `x` is zero / below `n` (n <= 128): exact.
+    let less = |x: u64, n: u64| x.wrapping_sub(ONES * n) & !x & HIGH;
+    let mut at = from;
+    while let Some(Ok(chunk)) = bytes.get(at..at + 8).map(<[u8; 8]>::try_from) {
+        let word = u64::from_le_bytes(chunk);
+        let special = less(word ^ (ONES * u64::from(b'"')), 1)
+            | less(word ^ (ONES * u64::from(b'\\')), 1)
+            | less(word, 0x20);
+        if special != 0 {
+            break;
+        }
+        at += 8;
+    }
+    let rest = bytes.get(at..)?;
+    rest.iter()
+        .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
+        .map(|i| at + i)
+}
+
+#[cfg(test)]
+mod reference;
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// JSON text, as a small tree rendered by hand: keys from a few
+    /// spellings (escaped forms of one key among them), so that objects
+    /// often repeat a key.
+    #[derive(Clone, Debug)]
+    enum Json {
+        Scalar(&'static str),
+        Array(Vec<Json>),
+        Object(Vec<(&'static str, Json)>),
+    }
+
+    impl Json {
+        fn render(&self, out: &mut String) {
+            match self {
+                Json::Scalar(text) => out.push_str(text),
+                Json::Array(items) => {
+                    out.push('[');
+                    for (i, item) in items.iter().enumerate() {
+                        out.push_str(if i == 0 { "" } else { " ,\n" });
+                        item.render(out);
+                    }
+                    out.push(']');
+                }
+                Json::Object(entries) => {
+                    out.push_str("{ ");
+                    for (i, (key, value)) in entries.iter().enumerate() {
+                        out.push_str(if i == 0 { "" } else { "," });
+                        out.push_str(key);
+                        out.push_str(" :");
+                        value.render(out);
+                    }
+                    out.push('}');
+                }
+            }
+        }
+    }
+
+    fn json() -> impl Strategy<Value = Json> {
+        let scalar = prop::sample::select(vec![
+            "null",
+            "true",
+            "false",
+            "0",
+            "-12",
+            "3.25",
+            "1e5",
+            "-0.5E-3",
+            "\"\"",
+            "\"x\"",
+            "\"a\\\"b\"",
+            "\"\\u00e9t\u{e9}\"",
+            "\"\\\\\"",
+        ])
+        .prop_map(Json::Scalar);
+        let key = prop::sample::select(vec![
+            "\"a\"",
+            "\"b\"",
+            "\"code\"",
+            "\"\\u0061\"",
+            "\"c\\\"d\"",
+            "\"\u{e9}\"",
+        ]);
+        scalar.prop_recursive(5, 64, 6, move |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..6).prop_map(Json::Array),
+                prop::collection::vec((key.clone(), inner), 0..5).prop_map(Json::Object),
+            ]
+        })
+    }
+
+    proptest! {
+        /// The scanner finds what the checks through serde_json find, on
+        /// JSON and on JSON cut short at any byte.
+        #[test]
+        fn scanner_agrees_with_serde_json(value in json(), cut in any::<prop::sample::Index>()) {
+            let mut text = String::new();
+            value.render(&mut text);
+            prop_assert_eq!(scan(text.as_bytes()), reference::scan(text.as_bytes()), "{}", text);
+            let cut = &text.as_bytes()[..cut.index(text.len() + 1)];
+            prop_assert_eq!(scan(cut), reference::scan(cut), "{:?}", String::from_utf8_lossy(cut));
+        }
+    }
 
     #[test]
     fn repeated_keys_are_found_at_any_depth() {
@@ -265,6 +460,21 @@ mod tests {
         let keys: String = (0..1000).map(|i| format!("\"k{i}\":0,")).collect();
         let late = format!("{{{keys}\"k3\":1}}");
         assert_eq!(scan(late.as_bytes()), Shape::RepeatedKey("k3".into()));
+    }
+
+    #[test]
+    fn finds_quotes_escapes_and_control_characters_at_any_offset() {
+        for n in 0..24 {
+            let pad = "x".repeat(n);
+            let repeated = format!(r#"{{"{pad}\"q":1,"{pad}\"q":2}}"#);
+            assert_eq!(
+                scan(repeated.as_bytes()),
+                Shape::RepeatedKey(format!("{pad}\"q"))
+            );
+            let control = format!("{{\"a\":\"{pad}\u{1}\",\"a\":1}}");
+            assert_eq!(scan(control.as_bytes()), Shape::Fine, "not JSON");
+            assert_eq!(reference::scan(control.as_bytes()), Shape::Fine);
+        }
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! What progenitor's generated code calls around each request: the origin
 //! check, authentication and signing on every attempt, and the call's span.
 
-use super::{ClientContext, Origin};
+use super::ClientContext;
 
 use progenitor_client::{ClientHooks, OperationInfo};
 use reqwest::header::{HeaderName, USER_AGENT};
@@ -28,7 +28,7 @@ impl ClientHooks<ClientContext> for Transport {
         let headers = request.headers_mut();
         headers.remove(API_VERSION);
         headers.insert(USER_AGENT, self.inner.user_agent.clone());
-        if Origin::of(request.url()) != self.inner.origin {
+        if !self.inner.origin.contains(request.url()) {
             return Err(progenitor_client::Error::InvalidRequest(
                 "refusing to send a request outside the configured base URL".to_owned(),
             ));
@@ -51,9 +51,16 @@ impl ClientHooks<ClientContext> for Transport {
         let span = call_span(info.operation_id, method_of(operation, &request), &request);
         let idempotent = operation.is_some_and(Operation::is_idempotent);
         let strict = operation.is_none_or(|op| op.moves_money);
-        self.execute_with_retries(request, idempotent, strict, info.operation_id)
-            .instrument(span)
-            .await
+        // Boxed: the send path's state stays out of the generated future,
+        // which the call moves around whole.
+        let send =
+            Box::pin(self.execute_with_retries(request, idempotent, strict, info.operation_id));
+        // Without a subscriber that wants the span, no wrapper to poll.
+        if span.is_disabled() {
+            send.await
+        } else {
+            send.instrument(span).await
+        }
     }
 }
 

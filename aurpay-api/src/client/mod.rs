@@ -87,6 +87,17 @@ impl Origin {
             port: url.port_or_known_default(),
         }
     }
+
+    /// Whether `url` is on this origin: `Origin::of(url) == *self`, without
+    /// building the other origin (this runs on every attempt).
+    fn contains(&self, url: &reqwest::Url) -> bool {
+        url.scheme() == self.scheme
+            && url.port_or_known_default() == self.port
+            && url.host_str().is_some_and(|host| {
+                // http(s) hosts come lowercased from the URL parser.
+                host == self.host || host.eq_ignore_ascii_case(&self.host)
+            })
+    }
 }
 
 impl ClientContext {

@@ -1,10 +1,11 @@
 //! The one send path: attempts, bounded body reads, retries on the clock,
 //! and what each attempt came to.
 
+use super::ClientContext;
 use super::hooks::{API_KEY, SIGNATURE, call_span};
-use super::{ClientContext, Origin};
 use std::time::{Duration, Instant};
 
+use reqwest::ResponseBuilderExt as _;
 use reqwest::header::{LOCATION, RETRY_AFTER, USER_AGENT};
 use tracing::Instrument as _;
 
@@ -28,17 +29,20 @@ impl Transport {
         request
             .headers_mut()
             .insert(USER_AGENT, self.inner.user_agent.clone());
-        if Origin::of(request.url()) != self.inner.origin {
+        if !self.inner.origin.contains(request.url()) {
             return Err("refusing to send a request outside the configured base URL".to_owned());
         }
         if self.inner.credentials.is_none() {
             return Err("no credentials: build the client with .credentials(..)".to_owned());
         }
         let span = call_span(operation_id, request.method().as_str(), &request);
-        Ok(self
-            .execute_with_retries(request, idempotent, !idempotent, operation_id)
-            .instrument(span)
-            .await)
+        let send =
+            Box::pin(self.execute_with_retries(request, idempotent, !idempotent, operation_id));
+        Ok(if span.is_disabled() {
+            send.await
+        } else {
+            send.instrument(span).await
+        })
     }
 }
 
@@ -136,6 +140,9 @@ async fn read_body(
     // The chunks as they come, joined once at the end into a buffer of the
     // exact size: memory is the body twice at most, never a doubling
     // buffer's spare room.
+    // The first chunk is kept aside: most answers come in one, and need
+    // no list.
+    let mut first: Option<bytes::Bytes> = None;
     let mut chunks: Vec<bytes::Bytes> = Vec::new();
     let mut total: u64 = 0;
     loop {
@@ -145,16 +152,23 @@ async fn read_body(
                 if total > limit {
                     return too_large();
                 }
-                chunks.push(chunk);
+                match first.take() {
+                    None if chunks.is_empty() => first = Some(chunk),
+                    None => chunks.push(chunk),
+                    Some(earlier) => {
+                        chunks.push(earlier);
+                        chunks.push(chunk);
+                    }
+                }
             }
             Ok(None) => break,
             Err(error) => return Attempt::Failed(error),
         }
     }
-    let body = match chunks.len() {
-        0 => bytes::Bytes::new(),
-        1 => chunks.pop().unwrap_or_default(),
-        _ => {
+    let body = match (first, chunks.len()) {
+        (Some(only), _) => only,
+        (None, 0) => bytes::Bytes::new(),
+        (None, _) => {
             let mut joined = Vec::with_capacity(usize::try_from(total).unwrap_or(0));
             for chunk in &chunks {
                 joined.extend_from_slice(chunk);
@@ -187,7 +201,16 @@ async fn read_body(
         }
     }
     tracing::trace!(operation = operation_id, body = %crate::redact::snippet(&body), "response body");
-    let mut rebuilt = http::Response::new(body);
+    // With the URL it was fetched from: without one, reqwest parses a
+    // placeholder URL for every response.
+    let mut rebuilt = match http::Response::builder()
+        .url(response.url().clone())
+        .body(())
+    {
+        Ok(with_url) => with_url.map(|()| body),
+        // Nothing set above can fail; reqwest would use its placeholder.
+        Err(_) => http::Response::new(body),
+    };
     *rebuilt.status_mut() = status;
     *rebuilt.version_mut() = response.version();
     *rebuilt.headers_mut() = std::mem::take(response.headers_mut());
@@ -225,22 +248,25 @@ impl Transport {
             *this_try.timeout_mut() = Some(context.timeout);
             self.authenticate(&mut this_try);
             if let Some(record) = &record {
-                for secret in context.secrets.iter() {
-                    record.add_secret(secret);
-                }
+                record.client_secrets(&context.secrets);
                 if let Some(signature) = this_try.headers().get(SIGNATURE) {
-                    record.add_secret(&String::from_utf8_lossy(signature.as_bytes()));
+                    record.add_signature(signature);
                 }
             }
             let span = tracing::Span::current();
-            span.record("attempt", attempt);
+            let recording = !span.is_disabled();
+            if recording {
+                span.record("attempt", attempt);
+            }
             tracing::debug!(attempt, "sending");
-            let sent_at = Instant::now();
+            let sent_at = recording.then(Instant::now);
             let outcome = match self.client.execute(this_try).await {
                 Err(error) => Attempt::Failed(error),
                 Ok(response) => {
                     let status = response.status();
-                    span.record("status", status.as_u16());
+                    if recording {
+                        span.record("status", status.as_u16());
+                    }
                     if status.is_redirection() {
                         Attempt::Refused {
                             status: status.as_u16(),
@@ -259,16 +285,24 @@ impl Transport {
                     }
                 }
             };
-            span.record("duration_ms", sent_at.elapsed().as_millis() as u64);
+            if let Some(sent_at) = sent_at {
+                span.record("duration_ms", sent_at.elapsed().as_millis() as u64);
+            }
             tracing::debug!(attempt, "attempt finished");
             if let (Some(status), Some(record)) = (outcome.status(), &record) {
                 record.response(status, outcome.retry_after());
             }
+            let retryable = outcome.retryable();
+            // Only a retry needs the time spent (and a clock reading).
+            let elapsed = match retryable {
+                Retryable::Final => Duration::ZERO,
+                _ => crate::clock::elapsed_since(clock, &started),
+            };
             let verdict = context.retry.verdict(
-                outcome.retryable(),
+                retryable,
                 idempotent,
                 attempt,
-                crate::clock::elapsed_since(clock, &started),
+                elapsed,
                 outcome.retry_after(),
             );
             match (verdict, spare) {
@@ -291,7 +325,7 @@ impl Transport {
     /// over the request exactly as it will be sent. Only ever for the
     /// configured origin.
     fn authenticate(&self, request: &mut reqwest::Request) {
-        if Origin::of(request.url()) != self.inner.origin {
+        if !self.inner.origin.contains(request.url()) {
             return;
         }
         match self.inner.credentials.as_ref().map(|c| &c.0) {
