@@ -155,7 +155,7 @@ impl Forwarder {
         &self,
         callback: &Callback,
         to: &reqwest::Url,
-        report: impl Fn(&Attempt<'_>),
+        mut report: impl FnMut(&Attempt<'_>),
     ) -> Delivered {
         let mut delivered = Delivered {
             sent_to: to.to_string(),

@@ -194,8 +194,19 @@ impl Listener {
                 url,
                 body,
             };
+            // The last attempt's line is printed once the delivery is
+            // journaled: whoever reads it (a person, a script, a test that
+            // then stops listen) knows a restarted listen will not make
+            // that delivery again. Retries print as they happen.
+            let mut last_line = None;
             let delivered = forwarder
-                .deliver(&callback, &to, |attempt| println!("{attempt}"))
+                .deliver(&callback, &to, |attempt| {
+                    if attempt.answer == Some(200) || attempt.attempt >= attempt.attempts {
+                        last_line = Some(attempt.to_string());
+                    } else {
+                        println!("{attempt}");
+                    }
+                })
                 .await;
             let record = DeliveryRecord {
                 order_id: key.0.clone(),
@@ -212,6 +223,9 @@ impl Listener {
             };
             if let Err(e) = lock(&journal).record_delivery(clock.now(), record) {
                 eprintln!("warning: {e}");
+            }
+            if let Some(line) = last_line {
+                println!("{line}");
             }
             lock(&in_flight).remove(&key);
             delivered.accepted()
