@@ -9,8 +9,9 @@ use std::sync::{Arc, Mutex, OnceLock};
 use reqwest::header::HeaderValue;
 use std::time::Duration;
 
-/// One call's record (see the module docs).
-#[derive(Debug, Default)]
+/// One call's record (see the module docs). Its `Debug` leaves the
+/// secrets and signatures out, so no log of it can show them.
+#[derive(Default)]
 pub(crate) struct CallRecord {
     attempts: AtomicU32,
     status: AtomicU32,
@@ -25,6 +26,17 @@ pub(crate) struct CallRecord {
     /// turned into text when an error is built.
     client_secrets: OnceLock<Arc<Vec<String>>>,
     signatures: Mutex<Vec<HeaderValue>>,
+}
+
+impl std::fmt::Debug for CallRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CallRecord")
+            .field("attempts", &self.attempts)
+            .field("status", &self.status)
+            .field("retry_after_ms", &self.retry_after_ms)
+            .field("failure", &self.failure)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Bound on [`CallRecord`] signatures (one per attempt).
