@@ -5,19 +5,23 @@
 //! answer whose meaning depends on which duplicate a parser keeps is
 //! ambiguous, never a success).
 //!
-//! One pass over the bytes, without building anything: values are skipped
-//! (and checked as JSON writes them), keys borrowed from the body unless
-//! escaped. A body that is not JSON is left to the decoder, which says why.
-//! (`reference.rs`, a test, checks this scanner against the same checks
-//! made through serde_json's parser.)
+//! The answers of calls that move money are [`scan`]ned: one pass over the
+//! bytes, without building anything: values are skipped (and checked as
+//! JSON writes them), keys borrowed from the body unless escaped. A body
+//! that is not JSON is left to the decoder, which says why. (`reference.rs`,
+//! a test, checks this scanner against the same checks made through
+//! serde_json's parser.) A read's answer is only bounded, and only when it
+//! is large ([`values_at_most`]): its typed decoding refuses a repeated
+//! known field, and a repeated unknown one means nothing to it.
 
 use std::borrow::Cow;
 use std::collections::HashSet;
 
-/// Answers at most this long are scanned only for calls that move money:
-/// decoding a 64 KiB answer cannot take more than a few MiB whatever its
-/// shape, and read calls' typed decoding refuses repeated known fields
-/// itself.
+/// A read call's answer longer than this has what it could decode into
+/// bounded ([`values_at_most`]); a call that moves money has every answer
+/// scanned whole. Decoding a 64 KiB answer cannot take more than a few
+/// MiB whatever its shape, and read calls' typed decoding refuses
+/// repeated known fields itself.
 pub(crate) const SCAN_ABOVE_BYTES: usize = 64 * 1024;
 
 /// The most JSON values (scalars, arrays and objects) an answer may hold:
@@ -44,14 +48,13 @@ pub(crate) enum Shape {
 pub(crate) fn scan(body: &[u8]) -> Shape {
     let mut scanner = Scanner {
         text: body,
-        // All ASCII (the usual answer): text once, not string by string.
-        ascii: body
-            .is_ascii()
-            .then(|| std::str::from_utf8(body).ok())
-            .flatten(),
+        // All ASCII (the usual answer): valid UTF-8 once, not string by
+        // string.
+        ascii: body.is_ascii(),
         at: 0,
         values: 0,
-        keys: Vec::new(),
+        // Room for an order's keys and its envelope's: one allocation.
+        keys: Vec::with_capacity(FEW_KEYS),
     };
     scanner.skip_whitespace();
     match scanner.value(0) {
@@ -67,6 +70,37 @@ pub(crate) fn scan(body: &[u8]) -> Shape {
     }
 }
 
+/// At least as many as the JSON values `body` holds, counted without
+/// parsing it: every value but the first follows a `,`, a `:` or an
+/// opening bracket, so one more than the number of those bytes (inside
+/// strings too) is never fewer than the values. What bounds a read
+/// call's large answer in memory; its typed decoding refuses repeated
+/// known fields, and serde_json's recursion limit bounds the depth.
+pub(crate) fn values_at_most(body: &[u8]) -> usize {
+    // A byte count per block of 255 (no overflow): counts the compiler
+    // keeps in vector registers.
+    body.chunks(255)
+        .map(|block| {
+            block
+                .iter()
+                .map(|&b| u8::from(matches!(b, b',' | b':' | b'[' | b'{')))
+                .fold(0u8, u8::wrapping_add) as usize
+        })
+        .sum::<usize>()
+        + 1
+}
+
+/// The reason a large read answer is refused by [`values_at_most`].
+pub(crate) fn too_many_values() -> String {
+    format!(
+        "the answer could hold more than {MAX_VALUES} JSON values (counting its commas, colons and opening brackets)"
+    )
+}
+
+/// An object's keys kept on the shared stack before they go to a hash set
+/// (Aurpay's objects have under 30).
+const FEW_KEYS: usize = 32;
+
 #[derive(Debug)]
 enum Stop {
     Repeated(String),
@@ -76,30 +110,47 @@ enum Stop {
     NotJson,
 }
 
+/// One key of an object being read: its text as JSON means it (escapes
+/// decoded), and a hash of that text compared first, so that telling
+/// keys apart costs one comparison of numbers.
+struct Key<'t> {
+    hash: u64,
+    text: Cow<'t, [u8]>,
+}
+
+impl PartialEq for Key<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.hash == other.hash && self.text == other.text
+    }
+}
+
 /// One pass over the text: values counted, depth bounded, each object's
 /// keys compared as JSON means them (escapes decoded).
 struct Scanner<'t> {
     text: &'t [u8],
-    /// The whole text, when it is all ASCII.
-    ascii: Option<&'t str>,
+    /// Whether the whole text is ASCII (then every string is UTF-8).
+    ascii: bool,
     at: usize,
     values: usize,
     /// The keys of the objects being read, innermost last: one stack for
     /// the whole scan, so an object costs no allocation of its own.
-    keys: Vec<Cow<'t, str>>,
+    keys: Vec<Key<'t>>,
 }
 
 impl<'t> Scanner<'t> {
+    #[inline(always)]
     fn peek(&self) -> Option<u8> {
         self.text.get(self.at).copied()
     }
 
+    #[inline(always)]
     fn skip_whitespace(&mut self) {
         while let Some(b' ' | b'\n' | b'\t' | b'\r') = self.peek() {
             self.at += 1;
         }
     }
 
+    #[inline(always)]
     fn count(&mut self) -> Result<(), Stop> {
         self.values += 1;
         if self.values > MAX_VALUES {
@@ -125,7 +176,10 @@ impl<'t> Scanner<'t> {
             b'[' => self.array(depth)?,
             b'"' => {
                 self.count()?;
-                self.string()?;
+                let (start, end, escaped) = self.string()?;
+                if escaped {
+                    self.unescaped(start, end)?;
+                }
             }
             b'-' | b'0'..=b'9' => {
                 self.count()?;
@@ -166,12 +220,10 @@ impl<'t> Scanner<'t> {
     fn object(&mut self, depth: usize) -> Result<(), Stop> {
         let depth = self.enter(depth)?;
         // This object's keys: on the shared stack from `start` while there
-        // are few (Aurpay's objects have under 30), in a hash set once
-        // there are many (so a hostile object of 250,000 keys costs linear
-        // time, not quadratic).
-        const FEW: usize = 32;
+        // are few, in a hash set once there are many (so a hostile object
+        // of 250,000 keys costs linear time, not quadratic).
         let start = self.keys.len();
-        let mut many: Option<HashSet<Cow<'t, str>>> = None;
+        let mut many: Option<HashSet<Cow<'t, [u8]>>> = None;
         self.skip_whitespace();
         if self.peek() == Some(b'}') {
             self.at += 1;
@@ -181,25 +233,26 @@ impl<'t> Scanner<'t> {
             if self.peek() != Some(b'"') {
                 return Err(Stop::NotJson);
             }
-            let key = self.string()?;
+            let key = self.key()?;
             // A key is a value too: an object of a million keys is as big
             // as an array of a million numbers.
             self.count()?;
             let repeated = match &many {
-                Some(set) => set.contains(&key),
+                Some(set) => set.contains(&key.text),
                 None => self.keys[start..].contains(&key),
             };
             if repeated {
-                return Err(Stop::Repeated(key.chars().take(64).collect()));
+                let text = String::from_utf8_lossy(&key.text);
+                return Err(Stop::Repeated(text.chars().take(64).collect()));
             }
             match &mut many {
                 Some(set) => {
-                    set.insert(key);
+                    set.insert(key.text);
                 }
-                None if self.keys.len() - start < FEW => self.keys.push(key),
+                None if self.keys.len() - start < FEW_KEYS => self.keys.push(key),
                 None => {
-                    let mut set: HashSet<_> = self.keys.drain(start..).collect();
-                    set.insert(key);
+                    let mut set: HashSet<_> = self.keys.drain(start..).map(|k| k.text).collect();
+                    set.insert(key.text);
                     many = Some(set);
                 }
             }
@@ -225,12 +278,14 @@ impl<'t> Scanner<'t> {
         }
     }
 
-    /// The string at the cursor, as JSON means it: borrowed from the body
-    /// unless it has an escape.
-    fn string(&mut self) -> Result<Cow<'t, str>, Stop> {
+    /// The string at the cursor, skipped: where its text starts and ends
+    /// (between the quotes) and whether it has an escape. Its text is
+    /// UTF-8 (checked here unless the whole body is ASCII).
+    #[inline(always)]
+    fn string(&mut self) -> Result<(usize, usize, bool), Stop> {
         let bytes = self.text;
-        let start = self.at;
-        let mut at = start + 1;
+        let start = self.at + 1;
+        let mut at = start;
         let mut escaped = false;
         loop {
             at = special_at(bytes, at).ok_or(Stop::NotJson)?;
@@ -244,21 +299,34 @@ impl<'t> Scanner<'t> {
                 _ => return Err(Stop::NotJson),
             }
         }
+        if !self.ascii && std::str::from_utf8(&bytes[start..at]).is_err() {
+            return Err(Stop::NotJson);
+        }
         self.at = at + 1;
-        // Text only where the JSON has a string, as serde_json checks it.
-        let quoted = match self.ascii {
-            Some(text) => text.get(start..at + 1),
-            None => bytes
-                .get(start..at + 1)
-                .and_then(|quoted| std::str::from_utf8(quoted).ok()),
-        }
-        .ok_or(Stop::NotJson)?;
-        if !escaped {
-            return Ok(Cow::Borrowed(&quoted[1..quoted.len() - 1]));
-        }
-        serde_json::from_str::<String>(quoted)
-            .map(Cow::Owned)
-            .map_err(|_| Stop::NotJson)
+        Ok((start, at, escaped))
+    }
+
+    /// The escaped string between `start` and `end` as JSON means it
+    /// (serde_json decodes it: escapes are rare, and must be read exactly).
+    fn unescaped(&self, start: usize, end: usize) -> Result<String, Stop> {
+        let quoted = std::str::from_utf8(&self.text[start - 1..end + 1]).map_err(|_| Stop::NotJson)?;
+        serde_json::from_str::<String>(quoted).map_err(|_| Stop::NotJson)
+    }
+
+    /// The key at the cursor: borrowed from the body unless it has an
+    /// escape.
+    #[inline(always)]
+    fn key(&mut self) -> Result<Key<'t>, Stop> {
+        let (start, end, escaped) = self.string()?;
+        let text = if escaped {
+            Cow::Owned(self.unescaped(start, end)?.into_bytes())
+        } else {
+            Cow::Borrowed(&self.text[start..end])
+        };
+        Ok(Key {
+            hash: hash(&text),
+            text,
+        })
     }
 
     /// A number as JSON writes it: `-`, digits without a leading zero, a
@@ -312,21 +380,45 @@ impl<'t> Scanner<'t> {
     }
 }
 
+/// A hash of a key's text, eight bytes at a time (FxHash's mixing): keys
+/// that differ almost always hash differently, so they are told apart
+/// without comparing their texts.
+#[inline(always)]
+fn hash(text: &[u8]) -> u64 {
+    const K: u64 = 0x517c_c1b7_2722_0a95;
+    let mix = |hash: u64, word: u64| (hash.rotate_left(5) ^ word).wrapping_mul(K);
+    let mut chunks = text.chunks_exact(8);
+    let mut hash = text.len() as u64;
+    for chunk in &mut chunks {
+        hash = mix(hash, u64::from_le_bytes(chunk.try_into().unwrap_or_default()));
+    }
+    let rest = chunks.remainder();
+    if !rest.is_empty() {
+        let mut last = [0u8; 8];
+        last[..rest.len()].copy_from_slice(rest);
+        hash = mix(hash, u64::from_le_bytes(last));
+    }
+    hash
+}
+
 /// Where the next `"`, `\\` or control character is, from `from`: eight
-/// bytes at a time while there is none.
+/// bytes at a time.
+#[inline(always)]
 fn special_at(bytes: &[u8], from: usize) -> Option<usize> {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
-    // Whether a byte of `x` is zero / below `n` (n <= 128): exact.
+    // The bytes of `x` below `n` (n <= 128), as their high bits: the
+    // lowest set bit is exact (a false one only ever sits above a true
+    // one), which is all that is used.
     let less = |x: u64, n: u64| x.wrapping_sub(ONES * n) & !x & HIGH;
     let mut at = from;
-    while let Some(Ok(chunk)) = bytes.get(at..at + 8).map(<[u8; 8]>::try_from) {
-        let word = u64::from_le_bytes(chunk);
+    while let Some(chunk) = bytes.get(at..at + 8) {
+        let word = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
         let special = less(word ^ (ONES * u64::from(b'"')), 1)
             | less(word ^ (ONES * u64::from(b'\\')), 1)
             | less(word, 0x20);
         if special != 0 {
-            break;
+            return Some(at + (special.trailing_zeros() / 8) as usize);
         }
         at += 8;
     }
@@ -355,6 +447,17 @@ mod tests {
     }
 
     impl Json {
+        /// The values it holds as the scanner counts them (keys too).
+        fn values(&self) -> usize {
+            match self {
+                Json::Scalar(_) => 1,
+                Json::Array(items) => 1 + items.iter().map(Json::values).sum::<usize>(),
+                Json::Object(entries) => {
+                    1 + entries.iter().map(|(_, v)| 1 + v.values()).sum::<usize>()
+                }
+            }
+        }
+
         fn render(&self, out: &mut String) {
             match self {
                 Json::Scalar(text) => out.push_str(text),
@@ -424,6 +527,15 @@ mod tests {
             let cut = &text.as_bytes()[..cut.index(text.len() + 1)];
             prop_assert_eq!(scan(cut), reference::scan(cut), "{:?}", String::from_utf8_lossy(cut));
         }
+
+        /// The count that bounds a read's large answer is never below the
+        /// values it holds.
+        #[test]
+        fn values_at_most_never_counts_fewer(value in json()) {
+            let mut text = String::new();
+            value.render(&mut text);
+            prop_assert!(values_at_most(text.as_bytes()) >= value.values(), "{}", text);
+        }
     }
 
     #[test]
@@ -475,6 +587,19 @@ mod tests {
             assert_eq!(scan(control.as_bytes()), Shape::Fine, "not JSON");
             assert_eq!(reference::scan(control.as_bytes()), Shape::Fine);
         }
+    }
+
+    #[test]
+    fn values_at_most_counts_what_could_be_values() {
+        assert_eq!(values_at_most(b"0"), 1);
+        assert_eq!(values_at_most(br#"{"a":[1,2],"b":{}}"#), 8);
+        // Inside strings too: more, never fewer.
+        assert_eq!(values_at_most(br#""a,b:c[d{""#), 5);
+        let zeros = format!("[{}0]", "0,".repeat(MAX_VALUES));
+        assert!(values_at_most(zeros.as_bytes()) > MAX_VALUES);
+        // Blocks of 255 bytes are counted exactly.
+        let commas = ",".repeat(1000);
+        assert_eq!(values_at_most(commas.as_bytes()), 1001);
     }
 
     #[test]
