@@ -111,8 +111,9 @@ impl Attempt {
 
 /// Reads the whole body, stopping as soon as it passes the size limit (a
 /// declared `Content-Length` above it is refused before reading anything),
-/// checks its shape ([`crate::call::shape`]: always for a call that moves
-/// money, for any call when the body is large), and hands back a response
+/// checks its shape ([`crate::call::shape`]: the whole scan for a call that
+/// moves money, a count of what it could hold for a read's large answer),
+/// and hands back a response
 /// that owns it. The attempt's timeout, set on the request, covers the body
 /// too.
 async fn read_body(
@@ -177,11 +178,29 @@ async fn read_body(
             bytes::Bytes::from(joined)
         }
     };
-    if strict || body.len() > shape::SCAN_ABOVE_BYTES {
-        let refused = |failure| Attempt::Refused {
+    let refused = |failure| Attempt::Refused {
+        status: status.as_u16(),
+        failure,
+    };
+    let too_complex = |reason| {
+        let applied = matches!(crate::call::head(&body), crate::call::HeadSays::Success(_));
+        refused(Failure::TooComplex {
             status: status.as_u16(),
-            failure,
-        };
+            reason,
+            applied,
+        })
+    };
+    // A read's large answer: only what it could decode into is bounded
+    // (its typed decoding refuses a repeated known field, as for a small
+    // one); counted, not parsed, so a page costs the same per order
+    // whatever its size.
+    if !strict
+        && body.len() > shape::SCAN_ABOVE_BYTES
+        && shape::values_at_most(&body) > shape::MAX_VALUES
+    {
+        return too_complex(shape::too_many_values());
+    }
+    if strict {
         match shape::scan(&body) {
             shape::Shape::Fine => {}
             shape::Shape::RepeatedKey(key) => {
@@ -190,14 +209,7 @@ async fn read_body(
                     key,
                 });
             }
-            shape::Shape::TooComplex(reason) => {
-                let applied = matches!(crate::call::head(&body), crate::call::HeadSays::Success(_));
-                return refused(Failure::TooComplex {
-                    status: status.as_u16(),
-                    reason,
-                    applied,
-                });
-            }
+            shape::Shape::TooComplex(reason) => return too_complex(reason),
         }
     }
     tracing::trace!(operation = operation_id, body = %crate::redact::snippet(&body), "response body");
@@ -213,7 +225,8 @@ async fn read_body(
     };
     *rebuilt.status_mut() = status;
     *rebuilt.version_mut() = response.version();
-    *rebuilt.headers_mut() = std::mem::take(response.headers_mut());
+    // Without its headers: nothing reads them after this (`Retry-After`
+    // is read above), and progenitor would copy them for every answer.
     Attempt::Answered {
         response: reqwest::Response::from(rebuilt),
         retry_after,
