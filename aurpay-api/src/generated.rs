@@ -1338,7 +1338,7 @@ order from the API before acting on it.
         impl ::std::default::Default for ApiKey {
             fn default() -> Self {
                 Self {
-                    access_token: Err("no value supplied for access_token".to_string()),
+                    access_token: Err(::std::string::String::new()),
                 }
             }
         }
@@ -1365,7 +1365,17 @@ order from the API before acting on it.
                 value: ApiKey,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
-                    access_token: value.access_token?,
+                    access_token: value
+                        .access_token
+                        .map_err(|e| {
+                            if e.is_empty() {
+                                super::error::ConversionError::from(
+                                    "no value supplied for access_token",
+                                )
+                            } else {
+                                super::error::ConversionError::from(e)
+                            }
+                        })?,
                 })
             }
         }
@@ -1403,7 +1413,7 @@ order from the API before acting on it.
         impl ::std::default::Default for ApiKeyEnvelope {
             fn default() -> Self {
                 Self {
-                    code: Err("no value supplied for code".to_string()),
+                    code: Err(::std::string::String::new()),
                     data: Ok(Default::default()),
                     message: Ok(Default::default()),
                     msg: Ok(Default::default()),
@@ -1466,7 +1476,17 @@ order from the API before acting on it.
                 value: ApiKeyEnvelope,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
-                    code: value.code?,
+                    code: value
+                        .code
+                        .map_err(|e| {
+                            if e.is_empty() {
+                                super::error::ConversionError::from(
+                                    "no value supplied for code",
+                                )
+                            } else {
+                                super::error::ConversionError::from(e)
+                            }
+                        })?,
                     data: value.data?,
                     message: value.message?,
                     msg: value.msg?,
@@ -1503,8 +1523,8 @@ order from the API before acting on it.
         impl ::std::default::Default for ApiKeyRequest {
             fn default() -> Self {
                 Self {
-                    password: Err("no value supplied for password".to_string()),
-                    username: Err("no value supplied for username".to_string()),
+                    password: Err(::std::string::String::new()),
+                    username: Err(::std::string::String::new()),
                 }
             }
         }
@@ -1544,8 +1564,28 @@ order from the API before acting on it.
                 value: ApiKeyRequest,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
-                    password: value.password?,
-                    username: value.username?,
+                    password: value
+                        .password
+                        .map_err(|e| {
+                            if e.is_empty() {
+                                super::error::ConversionError::from(
+                                    "no value supplied for password",
+                                )
+                            } else {
+                                super::error::ConversionError::from(e)
+                            }
+                        })?,
+                    username: value
+                        .username
+                        .map_err(|e| {
+                            if e.is_empty() {
+                                super::error::ConversionError::from(
+                                    "no value supplied for username",
+                                )
+                            } else {
+                                super::error::ConversionError::from(e)
+                            }
+                        })?,
                 })
             }
         }
@@ -1572,7 +1612,7 @@ order from the API before acting on it.
         impl ::std::default::Default for BlnBalance {
             fn default() -> Self {
                 Self {
-                    balance: Err("no value supplied for balance".to_string()),
+                    balance: Err(::std::string::String::new()),
                     currency: Ok(Default::default()),
                 }
             }
@@ -1608,7 +1648,17 @@ order from the API before acting on it.
                 value: BlnBalance,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
-                    balance: value.balance?,
+                    balance: value
+                        .balance
+                        .map_err(|e| {
+                            if e.is_empty() {
+                                super::error::ConversionError::from(
+                                    "no value supplied for balance",
+                                )
+                            } else {
+                                super::error::ConversionError::from(e)
+                            }
+                        })?,
                     currency: value.currency?,
                 })
             }
@@ -1648,7 +1698,7 @@ order from the API before acting on it.
         impl ::std::default::Default for BlnBalanceEnvelope {
             fn default() -> Self {
                 Self {
-                    code: Err("no value supplied for code".to_string()),
+                    code: Err(::std::string::String::new()),
                     data: Ok(Default::default()),
                     message: Ok(Default::default()),
                     msg: Ok(Default::default()),
@@ -1711,7 +1761,17 @@ order from the API before acting on it.
                 value: BlnBalanceEnvelope,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
-                    code: value.code?,
+                    code: value
+                        .code
+                        .map_err(|e| {
+                            if e.is_empty() {
+                                super::error::ConversionError::from(
+                                    "no value supplied for code",
+                                )
+                            } else {
+                                super::error::ConversionError::from(e)
+                            }
+                        })?,
                     data: value.data?,
                     message: value.message?,
                     msg: value.msg?,
@@ -1766,14 +1826,14 @@ order from the API before acting on it.
         impl ::std::default::Default for BlnOrder {
             fn default() -> Self {
                 Self {
-                    amount: Err("no value supplied for amount".to_string()),
+                    amount: Err(::std::string::String::new()),
                     create_time: Ok(Default::default()),
                     currency: Ok(Default::default()),
-                    order_id: Err("no value supplied for order_id".to_string()),
+                    order_id: Err(::std::string::String::new()),
                     pay_url: Ok(Default::default()),
                     payment_addr: Ok(Default::default()),
                     payment_request: Ok(Default::default()),
-                    status: Err("no value supplied for status".to_string()),
+                    status: Err(::std::string::String::new()),
                 }
             }
         }
@@ -1866,14 +1926,44 @@ order from the API before acting on it.
                 value: BlnOrder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
-                    amount: value.amount?,
+                    amount: value
+                        .amount
+                        .map_err(|e| {
+                            if e.is_empty() {
+                                super::error::ConversionError::from(
+                                    "no value supplied for amount",
+                                )
+                            } else {
+                                super::error::ConversionError::from(e)
+                            }
+                        })?,
                     create_time: value.create_time?,
                     currency: value.currency?,
-                    order_id: value.order_id?,
+                    order_id: value
+                        .order_id
+                        .map_err(|e| {
+                            if e.is_empty() {
+                                super::error::ConversionError::from(
+                                    "no value supplied for order_id",
+                                )
+                            } else {
+                                super::error::ConversionError::from(e)
+                            }
+                        })?,
                     pay_url: value.pay_url?,
                     payment_addr: value.payment_addr?,
                     payment_request: value.payment_request?,
-                    status: value.status?,
+                    status: value
+                        .status
+                        .map_err(|e| {
+                            if e.is_empty() {
+                                super::error::ConversionError::from(
+                                    "no value supplied for status",
+                                )
+                            } else {
+                                super::error::ConversionError::from(e)
+                            }
+                        })?,
                 })
             }
         }
@@ -1918,7 +2008,7 @@ order from the API before acting on it.
         impl ::std::default::Default for BlnOrderEnvelope {
             fn default() -> Self {
                 Self {
-                    code: Err("no value supplied for code".to_string()),
+                    code: Err(::std::string::String::new()),
                     data: Ok(Default::default()),
                     message: Ok(Default::default()),
                     msg: Ok(Default::default()),
@@ -1981,7 +2071,17 @@ order from the API before acting on it.
                 value: BlnOrderEnvelope,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
-                    code: value.code?,
+                    code: value
+                        .code
+                        .map_err(|e| {
+                            if e.is_empty() {
+                                super::error::ConversionError::from(
+                                    "no value supplied for code",
+                                )
+                            } else {
+                                super::error::ConversionError::from(e)
+                            }
+                        })?,
                     data: value.data?,
                     message: value.message?,
                     msg: value.msg?,
@@ -2029,8 +2129,8 @@ order from the API before acting on it.
             fn default() -> Self {
                 Self {
                     callback_url: Ok(Default::default()),
-                    currency: Err("no value supplied for currency".to_string()),
-                    price: Err("no value supplied for price".to_string()),
+                    currency: Err(::std::string::String::new()),
+                    price: Err(::std::string::String::new()),
                     succeed_url: Ok(Default::default()),
                     timeout_callback: Ok(Default::default()),
                     timeout_url: Ok(Default::default()),
@@ -2106,8 +2206,28 @@ order from the API before acting on it.
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
                     callback_url: value.callback_url?,
-                    currency: value.currency?,
-                    price: value.price?,
+                    currency: value
+                        .currency
+                        .map_err(|e| {
+                            if e.is_empty() {
+                                super::error::ConversionError::from(
+                                    "no value supplied for currency",
+                                )
+                            } else {
+                                super::error::ConversionError::from(e)
+                            }
+                        })?,
+                    price: value
+                        .price
+                        .map_err(|e| {
+                            if e.is_empty() {
+                                super::error::ConversionError::from(
+                                    "no value supplied for price",
+                                )
+                            } else {
+                                super::error::ConversionError::from(e)
+                            }
+                        })?,
                     succeed_url: value.succeed_url?,
                     timeout_callback: value.timeout_callback?,
                     timeout_url: value.timeout_url?,
@@ -2145,7 +2265,7 @@ order from the API before acting on it.
             fn default() -> Self {
                 Self {
                     amount: Ok(Default::default()),
-                    ln_invoices: Err("no value supplied for ln_invoices".to_string()),
+                    ln_invoices: Err(::std::string::String::new()),
                 }
             }
         }
@@ -2181,7 +2301,17 @@ order from the API before acting on it.
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
                     amount: value.amount?,
-                    ln_invoices: value.ln_invoices?,
+                    ln_invoices: value
+                        .ln_invoices
+                        .map_err(|e| {
+                            if e.is_empty() {
+                                super::error::ConversionError::from(
+                                    "no value supplied for ln_invoices",
+                                )
+                            } else {
+                                super::error::ConversionError::from(e)
+                            }
+                        })?,
                 })
             }
         }
@@ -2220,7 +2350,7 @@ order from the API before acting on it.
         impl ::std::default::Default for BlnWithdrawResultEnvelope {
             fn default() -> Self {
                 Self {
-                    code: Err("no value supplied for code".to_string()),
+                    code: Err(::std::string::String::new()),
                     data: Ok(Default::default()),
                     message: Ok(Default::default()),
                     msg: Ok(Default::default()),
@@ -2284,7 +2414,17 @@ order from the API before acting on it.
                 value: BlnWithdrawResultEnvelope,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
-                    code: value.code?,
+                    code: value
+                        .code
+                        .map_err(|e| {
+                            if e.is_empty() {
+                                super::error::ConversionError::from(
+                                    "no value supplied for code",
+                                )
+                            } else {
+                                super::error::ConversionError::from(e)
+                            }
+                        })?,
                     data: value.data?,
                     message: value.message?,
                     msg: value.msg?,
@@ -2331,7 +2471,7 @@ order from the API before acting on it.
         impl ::std::default::Default for CryptoCurrencyListEnvelope {
             fn default() -> Self {
                 Self {
-                    code: Err("no value supplied for code".to_string()),
+                    code: Err(::std::string::String::new()),
                     data: Ok(Default::default()),
                     message: Ok(Default::default()),
                     msg: Ok(Default::default()),
@@ -2395,7 +2535,17 @@ order from the API before acting on it.
                 value: CryptoCurrencyListEnvelope,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
-                    code: value.code?,
+                    code: value
+                        .code
+                        .map_err(|e| {
+                            if e.is_empty() {
+                                super::error::ConversionError::from(
+                                    "no value supplied for code",
+                                )
+                            } else {
+                                super::error::ConversionError::from(e)
+                            }
+                        })?,
                     data: value.data?,
                     message: value.message?,
                     msg: value.msg?,
@@ -2438,7 +2588,7 @@ order from the API before acting on it.
         impl ::std::default::Default for Envelope {
             fn default() -> Self {
                 Self {
-                    code: Err("no value supplied for code".to_string()),
+                    code: Err(::std::string::String::new()),
                     message: Ok(Default::default()),
                     msg: Ok(Default::default()),
                     result: Ok(Default::default()),
@@ -2492,7 +2642,17 @@ order from the API before acting on it.
                 value: Envelope,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
-                    code: value.code?,
+                    code: value
+                        .code
+                        .map_err(|e| {
+                            if e.is_empty() {
+                                super::error::ConversionError::from(
+                                    "no value supplied for code",
+                                )
+                            } else {
+                                super::error::ConversionError::from(e)
+                            }
+                        })?,
                     message: value.message?,
                     msg: value.msg?,
                     result: value.result?,
@@ -2617,7 +2777,7 @@ order from the API before acting on it.
         impl ::std::default::Default for OrderDetail {
             fn default() -> Self {
                 Self {
-                    amount: Err("no value supplied for amount".to_string()),
+                    amount: Err(::std::string::String::new()),
                     bind_id: Ok(Default::default()),
                     chain: Ok(Default::default()),
                     chain_name: Ok(Default::default()),
@@ -2627,12 +2787,12 @@ order from the API before acting on it.
                     fee: Ok(Default::default()),
                     from_addr: Ok(Default::default()),
                     obtained: Ok(Default::default()),
-                    order_id: Err("no value supplied for order_id".to_string()),
+                    order_id: Err(::std::string::String::new()),
                     order_type: Ok(Default::default()),
                     platform: Ok(Default::default()),
                     refund: Ok(Default::default()),
                     remark: Ok(Default::default()),
-                    status: Err("no value supplied for status".to_string()),
+                    status: Err(::std::string::String::new()),
                     to_addr: Ok(Default::default()),
                     tx_hash: Ok(Default::default()),
                     tx_hash_list: Ok(Default::default()),
@@ -2881,7 +3041,17 @@ order from the API before acting on it.
                 value: OrderDetail,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
-                    amount: value.amount?,
+                    amount: value
+                        .amount
+                        .map_err(|e| {
+                            if e.is_empty() {
+                                super::error::ConversionError::from(
+                                    "no value supplied for amount",
+                                )
+                            } else {
+                                super::error::ConversionError::from(e)
+                            }
+                        })?,
                     bind_id: value.bind_id?,
                     chain: value.chain?,
                     chain_name: value.chain_name?,
@@ -2891,12 +3061,32 @@ order from the API before acting on it.
                     fee: value.fee?,
                     from_addr: value.from_addr?,
                     obtained: value.obtained?,
-                    order_id: value.order_id?,
+                    order_id: value
+                        .order_id
+                        .map_err(|e| {
+                            if e.is_empty() {
+                                super::error::ConversionError::from(
+                                    "no value supplied for order_id",
+                                )
+                            } else {
+                                super::error::ConversionError::from(e)
+                            }
+                        })?,
                     order_type: value.order_type?,
                     platform: value.platform?,
                     refund: value.refund?,
                     remark: value.remark?,
-                    status: value.status?,
+                    status: value
+                        .status
+                        .map_err(|e| {
+                            if e.is_empty() {
+                                super::error::ConversionError::from(
+                                    "no value supplied for status",
+                                )
+                            } else {
+                                super::error::ConversionError::from(e)
+                            }
+                        })?,
                     to_addr: value.to_addr?,
                     tx_hash: value.tx_hash?,
                     tx_hash_list: value.tx_hash_list?,
@@ -2969,7 +3159,7 @@ order from the API before acting on it.
         impl ::std::default::Default for OrderDetailEnvelope {
             fn default() -> Self {
                 Self {
-                    code: Err("no value supplied for code".to_string()),
+                    code: Err(::std::string::String::new()),
                     data: Ok(Default::default()),
                     message: Ok(Default::default()),
                     msg: Ok(Default::default()),
@@ -3033,7 +3223,17 @@ order from the API before acting on it.
                 value: OrderDetailEnvelope,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
-                    code: value.code?,
+                    code: value
+                        .code
+                        .map_err(|e| {
+                            if e.is_empty() {
+                                super::error::ConversionError::from(
+                                    "no value supplied for code",
+                                )
+                            } else {
+                                super::error::ConversionError::from(e)
+                            }
+                        })?,
                     data: value.data?,
                     message: value.message?,
                     msg: value.msg?,
@@ -3073,11 +3273,11 @@ order from the API before acting on it.
         impl ::std::default::Default for OrderPage {
             fn default() -> Self {
                 Self {
-                    data: Err("no value supplied for data".to_string()),
-                    max_page: Err("no value supplied for max_page".to_string()),
-                    page: Err("no value supplied for page".to_string()),
+                    data: Err(::std::string::String::new()),
+                    max_page: Err(::std::string::String::new()),
+                    page: Err(::std::string::String::new()),
                     size: Ok(Default::default()),
-                    total: Err("no value supplied for total".to_string()),
+                    total: Err(::std::string::String::new()),
                 }
             }
         }
@@ -3151,11 +3351,51 @@ order from the API before acting on it.
                 value: OrderPage,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
-                    data: value.data?,
-                    max_page: value.max_page?,
-                    page: value.page?,
+                    data: value
+                        .data
+                        .map_err(|e| {
+                            if e.is_empty() {
+                                super::error::ConversionError::from(
+                                    "no value supplied for data",
+                                )
+                            } else {
+                                super::error::ConversionError::from(e)
+                            }
+                        })?,
+                    max_page: value
+                        .max_page
+                        .map_err(|e| {
+                            if e.is_empty() {
+                                super::error::ConversionError::from(
+                                    "no value supplied for max_page",
+                                )
+                            } else {
+                                super::error::ConversionError::from(e)
+                            }
+                        })?,
+                    page: value
+                        .page
+                        .map_err(|e| {
+                            if e.is_empty() {
+                                super::error::ConversionError::from(
+                                    "no value supplied for page",
+                                )
+                            } else {
+                                super::error::ConversionError::from(e)
+                            }
+                        })?,
                     size: value.size?,
-                    total: value.total?,
+                    total: value
+                        .total
+                        .map_err(|e| {
+                            if e.is_empty() {
+                                super::error::ConversionError::from(
+                                    "no value supplied for total",
+                                )
+                            } else {
+                                super::error::ConversionError::from(e)
+                            }
+                        })?,
                 })
             }
         }
@@ -3197,7 +3437,7 @@ order from the API before acting on it.
         impl ::std::default::Default for OrderPageEnvelope {
             fn default() -> Self {
                 Self {
-                    code: Err("no value supplied for code".to_string()),
+                    code: Err(::std::string::String::new()),
                     data: Ok(Default::default()),
                     message: Ok(Default::default()),
                     msg: Ok(Default::default()),
@@ -3260,7 +3500,17 @@ order from the API before acting on it.
                 value: OrderPageEnvelope,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
-                    code: value.code?,
+                    code: value
+                        .code
+                        .map_err(|e| {
+                            if e.is_empty() {
+                                super::error::ConversionError::from(
+                                    "no value supplied for code",
+                                )
+                            } else {
+                                super::error::ConversionError::from(e)
+                            }
+                        })?,
                     data: value.data?,
                     message: value.message?,
                     msg: value.msg?,
@@ -3343,17 +3593,17 @@ order from the API before acting on it.
         impl ::std::default::Default for OrderSummary {
             fn default() -> Self {
                 Self {
-                    amount: Err("no value supplied for amount".to_string()),
+                    amount: Err(::std::string::String::new()),
                     chain: Ok(Default::default()),
                     chain_name: Ok(Default::default()),
                     create_time: Ok(Default::default()),
                     currency: Ok(Default::default()),
-                    order_id: Err("no value supplied for order_id".to_string()),
+                    order_id: Err(::std::string::String::new()),
                     order_type: Ok(Default::default()),
                     platform: Ok(Default::default()),
                     refund: Ok(Default::default()),
                     remark: Ok(Default::default()),
-                    status: Err("no value supplied for status".to_string()),
+                    status: Err(::std::string::String::new()),
                     update_time: Ok(Default::default()),
                     user_id: Ok(Default::default()),
                     vs_currency: Ok(Default::default()),
@@ -3506,17 +3756,47 @@ order from the API before acting on it.
                 value: OrderSummary,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
-                    amount: value.amount?,
+                    amount: value
+                        .amount
+                        .map_err(|e| {
+                            if e.is_empty() {
+                                super::error::ConversionError::from(
+                                    "no value supplied for amount",
+                                )
+                            } else {
+                                super::error::ConversionError::from(e)
+                            }
+                        })?,
                     chain: value.chain?,
                     chain_name: value.chain_name?,
                     create_time: value.create_time?,
                     currency: value.currency?,
-                    order_id: value.order_id?,
+                    order_id: value
+                        .order_id
+                        .map_err(|e| {
+                            if e.is_empty() {
+                                super::error::ConversionError::from(
+                                    "no value supplied for order_id",
+                                )
+                            } else {
+                                super::error::ConversionError::from(e)
+                            }
+                        })?,
                     order_type: value.order_type?,
                     platform: value.platform?,
                     refund: value.refund?,
                     remark: value.remark?,
-                    status: value.status?,
+                    status: value
+                        .status
+                        .map_err(|e| {
+                            if e.is_empty() {
+                                super::error::ConversionError::from(
+                                    "no value supplied for status",
+                                )
+                            } else {
+                                super::error::ConversionError::from(e)
+                            }
+                        })?,
                     update_time: value.update_time?,
                     user_id: value.user_id?,
                     vs_currency: value.vs_currency?,
@@ -3586,12 +3866,12 @@ order from the API before acting on it.
             fn default() -> Self {
                 Self {
                     address: Ok(Default::default()),
-                    amount: Err("no value supplied for amount".to_string()),
+                    amount: Err(::std::string::String::new()),
                     contract_addr: Ok(Default::default()),
                     create_time: Ok(Default::default()),
-                    order_id: Err("no value supplied for order_id".to_string()),
+                    order_id: Err(::std::string::String::new()),
                     pay_url: Ok(Default::default()),
-                    status: Err("no value supplied for status".to_string()),
+                    status: Err(::std::string::String::new()),
                     vs_currency: Ok(Default::default()),
                     vs_price: Ok(Default::default()),
                 }
@@ -3695,12 +3975,42 @@ order from the API before acting on it.
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
                     address: value.address?,
-                    amount: value.amount?,
+                    amount: value
+                        .amount
+                        .map_err(|e| {
+                            if e.is_empty() {
+                                super::error::ConversionError::from(
+                                    "no value supplied for amount",
+                                )
+                            } else {
+                                super::error::ConversionError::from(e)
+                            }
+                        })?,
                     contract_addr: value.contract_addr?,
                     create_time: value.create_time?,
-                    order_id: value.order_id?,
+                    order_id: value
+                        .order_id
+                        .map_err(|e| {
+                            if e.is_empty() {
+                                super::error::ConversionError::from(
+                                    "no value supplied for order_id",
+                                )
+                            } else {
+                                super::error::ConversionError::from(e)
+                            }
+                        })?,
                     pay_url: value.pay_url?,
-                    status: value.status?,
+                    status: value
+                        .status
+                        .map_err(|e| {
+                            if e.is_empty() {
+                                super::error::ConversionError::from(
+                                    "no value supplied for status",
+                                )
+                            } else {
+                                super::error::ConversionError::from(e)
+                            }
+                        })?,
                     vs_currency: value.vs_currency?,
                     vs_price: value.vs_price?,
                 })
@@ -3748,7 +4058,7 @@ order from the API before acting on it.
         impl ::std::default::Default for PaymentInfoEnvelope {
             fn default() -> Self {
                 Self {
-                    code: Err("no value supplied for code".to_string()),
+                    code: Err(::std::string::String::new()),
                     data: Ok(Default::default()),
                     message: Ok(Default::default()),
                     msg: Ok(Default::default()),
@@ -3812,7 +4122,17 @@ order from the API before acting on it.
                 value: PaymentInfoEnvelope,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
-                    code: value.code?,
+                    code: value
+                        .code
+                        .map_err(|e| {
+                            if e.is_empty() {
+                                super::error::ConversionError::from(
+                                    "no value supplied for code",
+                                )
+                            } else {
+                                super::error::ConversionError::from(e)
+                            }
+                        })?,
                     data: value.data?,
                     message: value.message?,
                     msg: value.msg?,
@@ -3876,15 +4196,15 @@ order from the API before acting on it.
             fn default() -> Self {
                 Self {
                     callback_url: Ok(Default::default()),
-                    chain: Err("no value supplied for chain".to_string()),
-                    currency: Err("no value supplied for currency".to_string()),
+                    chain: Err(::std::string::String::new()),
+                    currency: Err(::std::string::String::new()),
                     enable_post_callback: Ok(Default::default()),
                     fixed_encrypt_price: Ok(Default::default()),
                     succeed_url: Ok(Default::default()),
                     timeout_callback: Ok(Default::default()),
                     timeout_url: Ok(Default::default()),
-                    vs_currency: Err("no value supplied for vs_currency".to_string()),
-                    vs_price: Err("no value supplied for vs_price".to_string()),
+                    vs_currency: Err(::std::string::String::new()),
+                    vs_price: Err(::std::string::String::new()),
                 }
             }
         }
@@ -3999,15 +4319,55 @@ order from the API before acting on it.
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
                     callback_url: value.callback_url?,
-                    chain: value.chain?,
-                    currency: value.currency?,
+                    chain: value
+                        .chain
+                        .map_err(|e| {
+                            if e.is_empty() {
+                                super::error::ConversionError::from(
+                                    "no value supplied for chain",
+                                )
+                            } else {
+                                super::error::ConversionError::from(e)
+                            }
+                        })?,
+                    currency: value
+                        .currency
+                        .map_err(|e| {
+                            if e.is_empty() {
+                                super::error::ConversionError::from(
+                                    "no value supplied for currency",
+                                )
+                            } else {
+                                super::error::ConversionError::from(e)
+                            }
+                        })?,
                     enable_post_callback: value.enable_post_callback?,
                     fixed_encrypt_price: value.fixed_encrypt_price?,
                     succeed_url: value.succeed_url?,
                     timeout_callback: value.timeout_callback?,
                     timeout_url: value.timeout_url?,
-                    vs_currency: value.vs_currency?,
-                    vs_price: value.vs_price?,
+                    vs_currency: value
+                        .vs_currency
+                        .map_err(|e| {
+                            if e.is_empty() {
+                                super::error::ConversionError::from(
+                                    "no value supplied for vs_currency",
+                                )
+                            } else {
+                                super::error::ConversionError::from(e)
+                            }
+                        })?,
+                    vs_price: value
+                        .vs_price
+                        .map_err(|e| {
+                            if e.is_empty() {
+                                super::error::ConversionError::from(
+                                    "no value supplied for vs_price",
+                                )
+                            } else {
+                                super::error::ConversionError::from(e)
+                            }
+                        })?,
                 })
             }
         }
@@ -4038,7 +4398,7 @@ order from the API before acting on it.
         impl ::std::default::Default for PaymentUrl {
             fn default() -> Self {
                 Self {
-                    pay_url: Err("no value supplied for pay_url".to_string()),
+                    pay_url: Err(::std::string::String::new()),
                 }
             }
         }
@@ -4064,7 +4424,19 @@ order from the API before acting on it.
             fn try_from(
                 value: PaymentUrl,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self { pay_url: value.pay_url? })
+                Ok(Self {
+                    pay_url: value
+                        .pay_url
+                        .map_err(|e| {
+                            if e.is_empty() {
+                                super::error::ConversionError::from(
+                                    "no value supplied for pay_url",
+                                )
+                            } else {
+                                super::error::ConversionError::from(e)
+                            }
+                        })?,
+                })
             }
         }
 
@@ -4099,7 +4471,7 @@ order from the API before acting on it.
         impl ::std::default::Default for PaymentUrlEnvelope {
             fn default() -> Self {
                 Self {
-                    code: Err("no value supplied for code".to_string()),
+                    code: Err(::std::string::String::new()),
                     data: Ok(Default::default()),
                     message: Ok(Default::default()),
                     msg: Ok(Default::default()),
@@ -4162,7 +4534,17 @@ order from the API before acting on it.
                 value: PaymentUrlEnvelope,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
-                    code: value.code?,
+                    code: value
+                        .code
+                        .map_err(|e| {
+                            if e.is_empty() {
+                                super::error::ConversionError::from(
+                                    "no value supplied for code",
+                                )
+                            } else {
+                                super::error::ConversionError::from(e)
+                            }
+                        })?,
                     data: value.data?,
                     message: value.message?,
                     msg: value.msg?,
@@ -4218,10 +4600,10 @@ order from the API before acting on it.
             fn default() -> Self {
                 Self {
                     callback_url: Ok(Default::default()),
-                    currency: Err("no value supplied for currency".to_string()),
+                    currency: Err(::std::string::String::new()),
                     enable_post_callback: Ok(Default::default()),
                     fixed_encrypt_price: Ok(Default::default()),
-                    price: Err("no value supplied for price".to_string()),
+                    price: Err(::std::string::String::new()),
                     succeed_url: Ok(Default::default()),
                     timeout_callback: Ok(Default::default()),
                     timeout_url: Ok(Default::default()),
@@ -4313,10 +4695,30 @@ order from the API before acting on it.
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
                     callback_url: value.callback_url?,
-                    currency: value.currency?,
+                    currency: value
+                        .currency
+                        .map_err(|e| {
+                            if e.is_empty() {
+                                super::error::ConversionError::from(
+                                    "no value supplied for currency",
+                                )
+                            } else {
+                                super::error::ConversionError::from(e)
+                            }
+                        })?,
                     enable_post_callback: value.enable_post_callback?,
                     fixed_encrypt_price: value.fixed_encrypt_price?,
-                    price: value.price?,
+                    price: value
+                        .price
+                        .map_err(|e| {
+                            if e.is_empty() {
+                                super::error::ConversionError::from(
+                                    "no value supplied for price",
+                                )
+                            } else {
+                                super::error::ConversionError::from(e)
+                            }
+                        })?,
                     succeed_url: value.succeed_url?,
                     timeout_callback: value.timeout_callback?,
                     timeout_url: value.timeout_url?,
@@ -4364,7 +4766,7 @@ order from the API before acting on it.
         impl ::std::default::Default for RealCurrencyListEnvelope {
             fn default() -> Self {
                 Self {
-                    code: Err("no value supplied for code".to_string()),
+                    code: Err(::std::string::String::new()),
                     data: Ok(Default::default()),
                     message: Ok(Default::default()),
                     msg: Ok(Default::default()),
@@ -4428,7 +4830,17 @@ order from the API before acting on it.
                 value: RealCurrencyListEnvelope,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
-                    code: value.code?,
+                    code: value
+                        .code
+                        .map_err(|e| {
+                            if e.is_empty() {
+                                super::error::ConversionError::from(
+                                    "no value supplied for code",
+                                )
+                            } else {
+                                super::error::ConversionError::from(e)
+                            }
+                        })?,
                     data: value.data?,
                     message: value.message?,
                     msg: value.msg?,
@@ -4471,10 +4883,10 @@ order from the API before acting on it.
         impl ::std::default::Default for RefundInfo {
             fn default() -> Self {
                 Self {
-                    amount: Err("no value supplied for amount".to_string()),
+                    amount: Err(::std::string::String::new()),
                     chain: Ok(Default::default()),
                     currency: Ok(Default::default()),
-                    order_id: Err("no value supplied for order_id".to_string()),
+                    order_id: Err(::std::string::String::new()),
                 }
             }
         }
@@ -4530,10 +4942,30 @@ order from the API before acting on it.
                 value: RefundInfo,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
-                    amount: value.amount?,
+                    amount: value
+                        .amount
+                        .map_err(|e| {
+                            if e.is_empty() {
+                                super::error::ConversionError::from(
+                                    "no value supplied for amount",
+                                )
+                            } else {
+                                super::error::ConversionError::from(e)
+                            }
+                        })?,
                     chain: value.chain?,
                     currency: value.currency?,
-                    order_id: value.order_id?,
+                    order_id: value
+                        .order_id
+                        .map_err(|e| {
+                            if e.is_empty() {
+                                super::error::ConversionError::from(
+                                    "no value supplied for order_id",
+                                )
+                            } else {
+                                super::error::ConversionError::from(e)
+                            }
+                        })?,
                 })
             }
         }
@@ -4574,7 +5006,7 @@ order from the API before acting on it.
         impl ::std::default::Default for RefundInfoEnvelope {
             fn default() -> Self {
                 Self {
-                    code: Err("no value supplied for code".to_string()),
+                    code: Err(::std::string::String::new()),
                     data: Ok(Default::default()),
                     message: Ok(Default::default()),
                     msg: Ok(Default::default()),
@@ -4637,7 +5069,17 @@ order from the API before acting on it.
                 value: RefundInfoEnvelope,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
-                    code: value.code?,
+                    code: value
+                        .code
+                        .map_err(|e| {
+                            if e.is_empty() {
+                                super::error::ConversionError::from(
+                                    "no value supplied for code",
+                                )
+                            } else {
+                                super::error::ConversionError::from(e)
+                            }
+                        })?,
                     data: value.data?,
                     message: value.message?,
                     msg: value.msg?,
@@ -4671,7 +5113,7 @@ order from the API before acting on it.
         impl ::std::default::Default for RefundRequest {
             fn default() -> Self {
                 Self {
-                    address: Err("no value supplied for address".to_string()),
+                    address: Err(::std::string::String::new()),
                     amount: Ok(Default::default()),
                 }
             }
@@ -4707,7 +5149,17 @@ order from the API before acting on it.
                 value: RefundRequest,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
-                    address: value.address?,
+                    address: value
+                        .address
+                        .map_err(|e| {
+                            if e.is_empty() {
+                                super::error::ConversionError::from(
+                                    "no value supplied for address",
+                                )
+                            } else {
+                                super::error::ConversionError::from(e)
+                            }
+                        })?,
                     amount: value.amount?,
                 })
             }
@@ -4746,10 +5198,10 @@ order from the API before acting on it.
         impl ::std::default::Default for RefundResult {
             fn default() -> Self {
                 Self {
-                    order_id: Err("no value supplied for order_id".to_string()),
+                    order_id: Err(::std::string::String::new()),
                     refund_amount: Ok(Default::default()),
                     refund_date: Ok(Default::default()),
-                    refund_status: Err("no value supplied for refund_status".to_string()),
+                    refund_status: Err(::std::string::String::new()),
                 }
             }
         }
@@ -4805,10 +5257,30 @@ order from the API before acting on it.
                 value: RefundResult,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
-                    order_id: value.order_id?,
+                    order_id: value
+                        .order_id
+                        .map_err(|e| {
+                            if e.is_empty() {
+                                super::error::ConversionError::from(
+                                    "no value supplied for order_id",
+                                )
+                            } else {
+                                super::error::ConversionError::from(e)
+                            }
+                        })?,
                     refund_amount: value.refund_amount?,
                     refund_date: value.refund_date?,
-                    refund_status: value.refund_status?,
+                    refund_status: value
+                        .refund_status
+                        .map_err(|e| {
+                            if e.is_empty() {
+                                super::error::ConversionError::from(
+                                    "no value supplied for refund_status",
+                                )
+                            } else {
+                                super::error::ConversionError::from(e)
+                            }
+                        })?,
                 })
             }
         }
@@ -4849,7 +5321,7 @@ order from the API before acting on it.
         impl ::std::default::Default for RefundResultEnvelope {
             fn default() -> Self {
                 Self {
-                    code: Err("no value supplied for code".to_string()),
+                    code: Err(::std::string::String::new()),
                     data: Ok(Default::default()),
                     message: Ok(Default::default()),
                     msg: Ok(Default::default()),
@@ -4913,7 +5385,17 @@ order from the API before acting on it.
                 value: RefundResultEnvelope,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
-                    code: value.code?,
+                    code: value
+                        .code
+                        .map_err(|e| {
+                            if e.is_empty() {
+                                super::error::ConversionError::from(
+                                    "no value supplied for code",
+                                )
+                            } else {
+                                super::error::ConversionError::from(e)
+                            }
+                        })?,
                     data: value.data?,
                     message: value.message?,
                     msg: value.msg?,
@@ -4948,9 +5430,9 @@ order from the API before acting on it.
         impl ::std::default::Default for SelfCustodyWallet {
             fn default() -> Self {
                 Self {
-                    address: Err("no value supplied for address".to_string()),
-                    chain: Err("no value supplied for chain".to_string()),
-                    currency: Err("no value supplied for currency".to_string()),
+                    address: Err(::std::string::String::new()),
+                    chain: Err(::std::string::String::new()),
+                    currency: Err(::std::string::String::new()),
                 }
             }
         }
@@ -5003,9 +5485,39 @@ order from the API before acting on it.
                 value: SelfCustodyWallet,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
-                    address: value.address?,
-                    chain: value.chain?,
-                    currency: value.currency?,
+                    address: value
+                        .address
+                        .map_err(|e| {
+                            if e.is_empty() {
+                                super::error::ConversionError::from(
+                                    "no value supplied for address",
+                                )
+                            } else {
+                                super::error::ConversionError::from(e)
+                            }
+                        })?,
+                    chain: value
+                        .chain
+                        .map_err(|e| {
+                            if e.is_empty() {
+                                super::error::ConversionError::from(
+                                    "no value supplied for chain",
+                                )
+                            } else {
+                                super::error::ConversionError::from(e)
+                            }
+                        })?,
+                    currency: value
+                        .currency
+                        .map_err(|e| {
+                            if e.is_empty() {
+                                super::error::ConversionError::from(
+                                    "no value supplied for currency",
+                                )
+                            } else {
+                                super::error::ConversionError::from(e)
+                            }
+                        })?,
                 })
             }
         }
@@ -5045,7 +5557,7 @@ order from the API before acting on it.
         impl ::std::default::Default for SelfCustodyWalletListEnvelope {
             fn default() -> Self {
                 Self {
-                    code: Err("no value supplied for code".to_string()),
+                    code: Err(::std::string::String::new()),
                     data: Ok(Default::default()),
                     message: Ok(Default::default()),
                     msg: Ok(Default::default()),
@@ -5111,7 +5623,17 @@ order from the API before acting on it.
                 value: SelfCustodyWalletListEnvelope,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
-                    code: value.code?,
+                    code: value
+                        .code
+                        .map_err(|e| {
+                            if e.is_empty() {
+                                super::error::ConversionError::from(
+                                    "no value supplied for code",
+                                )
+                            } else {
+                                super::error::ConversionError::from(e)
+                            }
+                        })?,
                     data: value.data?,
                     message: value.message?,
                     msg: value.msg?,
@@ -5150,9 +5672,9 @@ order from the API before acting on it.
         impl ::std::default::Default for SupportedCryptoCurrency {
             fn default() -> Self {
                 Self {
-                    chain: Err("no value supplied for chain".to_string()),
+                    chain: Err(::std::string::String::new()),
                     chain_name: Ok(Default::default()),
-                    currency: Err("no value supplied for currency".to_string()),
+                    currency: Err(::std::string::String::new()),
                 }
             }
         }
@@ -5201,9 +5723,29 @@ order from the API before acting on it.
                 value: SupportedCryptoCurrency,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
-                    chain: value.chain?,
+                    chain: value
+                        .chain
+                        .map_err(|e| {
+                            if e.is_empty() {
+                                super::error::ConversionError::from(
+                                    "no value supplied for chain",
+                                )
+                            } else {
+                                super::error::ConversionError::from(e)
+                            }
+                        })?,
                     chain_name: value.chain_name?,
-                    currency: value.currency?,
+                    currency: value
+                        .currency
+                        .map_err(|e| {
+                            if e.is_empty() {
+                                super::error::ConversionError::from(
+                                    "no value supplied for currency",
+                                )
+                            } else {
+                                super::error::ConversionError::from(e)
+                            }
+                        })?,
                 })
             }
         }
@@ -5278,18 +5820,18 @@ order from the API before acting on it.
         impl ::std::default::Default for Transaction {
             fn default() -> Self {
                 Self {
-                    amount: Err("no value supplied for amount".to_string()),
+                    amount: Err(::std::string::String::new()),
                     chain: Ok(Default::default()),
                     create_time: Ok(Default::default()),
                     currency: Ok(Default::default()),
                     fee: Ok(Default::default()),
                     from_addr: Ok(Default::default()),
                     obtained: Ok(Default::default()),
-                    status: Err("no value supplied for status".to_string()),
+                    status: Err(::std::string::String::new()),
                     to_addr: Ok(Default::default()),
                     tx_hash: Ok(Default::default()),
                     tx_hash_list: Ok(Default::default()),
-                    tx_id: Err("no value supplied for tx_id".to_string()),
+                    tx_id: Err(::std::string::String::new()),
                     tx_type: Ok(Default::default()),
                     update_time: Ok(Default::default()),
                     user_id: Ok(Default::default()),
@@ -5443,18 +5985,48 @@ order from the API before acting on it.
                 value: Transaction,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
-                    amount: value.amount?,
+                    amount: value
+                        .amount
+                        .map_err(|e| {
+                            if e.is_empty() {
+                                super::error::ConversionError::from(
+                                    "no value supplied for amount",
+                                )
+                            } else {
+                                super::error::ConversionError::from(e)
+                            }
+                        })?,
                     chain: value.chain?,
                     create_time: value.create_time?,
                     currency: value.currency?,
                     fee: value.fee?,
                     from_addr: value.from_addr?,
                     obtained: value.obtained?,
-                    status: value.status?,
+                    status: value
+                        .status
+                        .map_err(|e| {
+                            if e.is_empty() {
+                                super::error::ConversionError::from(
+                                    "no value supplied for status",
+                                )
+                            } else {
+                                super::error::ConversionError::from(e)
+                            }
+                        })?,
                     to_addr: value.to_addr?,
                     tx_hash: value.tx_hash?,
                     tx_hash_list: value.tx_hash_list?,
-                    tx_id: value.tx_id?,
+                    tx_id: value
+                        .tx_id
+                        .map_err(|e| {
+                            if e.is_empty() {
+                                super::error::ConversionError::from(
+                                    "no value supplied for tx_id",
+                                )
+                            } else {
+                                super::error::ConversionError::from(e)
+                            }
+                        })?,
                     tx_type: value.tx_type?,
                     update_time: value.update_time?,
                     user_id: value.user_id?,
@@ -5503,11 +6075,11 @@ order from the API before acting on it.
         impl ::std::default::Default for TransactionPage {
             fn default() -> Self {
                 Self {
-                    data: Err("no value supplied for data".to_string()),
-                    max_page: Err("no value supplied for max_page".to_string()),
-                    page: Err("no value supplied for page".to_string()),
+                    data: Err(::std::string::String::new()),
+                    max_page: Err(::std::string::String::new()),
+                    page: Err(::std::string::String::new()),
                     size: Ok(Default::default()),
-                    total: Err("no value supplied for total".to_string()),
+                    total: Err(::std::string::String::new()),
                 }
             }
         }
@@ -5581,11 +6153,51 @@ order from the API before acting on it.
                 value: TransactionPage,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
-                    data: value.data?,
-                    max_page: value.max_page?,
-                    page: value.page?,
+                    data: value
+                        .data
+                        .map_err(|e| {
+                            if e.is_empty() {
+                                super::error::ConversionError::from(
+                                    "no value supplied for data",
+                                )
+                            } else {
+                                super::error::ConversionError::from(e)
+                            }
+                        })?,
+                    max_page: value
+                        .max_page
+                        .map_err(|e| {
+                            if e.is_empty() {
+                                super::error::ConversionError::from(
+                                    "no value supplied for max_page",
+                                )
+                            } else {
+                                super::error::ConversionError::from(e)
+                            }
+                        })?,
+                    page: value
+                        .page
+                        .map_err(|e| {
+                            if e.is_empty() {
+                                super::error::ConversionError::from(
+                                    "no value supplied for page",
+                                )
+                            } else {
+                                super::error::ConversionError::from(e)
+                            }
+                        })?,
                     size: value.size?,
-                    total: value.total?,
+                    total: value
+                        .total
+                        .map_err(|e| {
+                            if e.is_empty() {
+                                super::error::ConversionError::from(
+                                    "no value supplied for total",
+                                )
+                            } else {
+                                super::error::ConversionError::from(e)
+                            }
+                        })?,
                 })
             }
         }
@@ -5627,7 +6239,7 @@ order from the API before acting on it.
         impl ::std::default::Default for TransactionPageEnvelope {
             fn default() -> Self {
                 Self {
-                    code: Err("no value supplied for code".to_string()),
+                    code: Err(::std::string::String::new()),
                     data: Ok(Default::default()),
                     message: Ok(Default::default()),
                     msg: Ok(Default::default()),
@@ -5691,7 +6303,17 @@ order from the API before acting on it.
                 value: TransactionPageEnvelope,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
-                    code: value.code?,
+                    code: value
+                        .code
+                        .map_err(|e| {
+                            if e.is_empty() {
+                                super::error::ConversionError::from(
+                                    "no value supplied for code",
+                                )
+                            } else {
+                                super::error::ConversionError::from(e)
+                            }
+                        })?,
                     data: value.data?,
                     message: value.message?,
                     msg: value.msg?,
@@ -5732,9 +6354,9 @@ order from the API before acting on it.
             fn default() -> Self {
                 Self {
                     address: Ok(Default::default()),
-                    balance: Err("no value supplied for balance".to_string()),
-                    chain: Err("no value supplied for chain".to_string()),
-                    currency: Err("no value supplied for currency".to_string()),
+                    balance: Err(::std::string::String::new()),
+                    chain: Err(::std::string::String::new()),
+                    currency: Err(::std::string::String::new()),
                 }
             }
         }
@@ -5796,9 +6418,39 @@ order from the API before acting on it.
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
                     address: value.address?,
-                    balance: value.balance?,
-                    chain: value.chain?,
-                    currency: value.currency?,
+                    balance: value
+                        .balance
+                        .map_err(|e| {
+                            if e.is_empty() {
+                                super::error::ConversionError::from(
+                                    "no value supplied for balance",
+                                )
+                            } else {
+                                super::error::ConversionError::from(e)
+                            }
+                        })?,
+                    chain: value
+                        .chain
+                        .map_err(|e| {
+                            if e.is_empty() {
+                                super::error::ConversionError::from(
+                                    "no value supplied for chain",
+                                )
+                            } else {
+                                super::error::ConversionError::from(e)
+                            }
+                        })?,
+                    currency: value
+                        .currency
+                        .map_err(|e| {
+                            if e.is_empty() {
+                                super::error::ConversionError::from(
+                                    "no value supplied for currency",
+                                )
+                            } else {
+                                super::error::ConversionError::from(e)
+                            }
+                        })?,
                 })
             }
         }
@@ -5839,7 +6491,7 @@ order from the API before acting on it.
         impl ::std::default::Default for WalletListEnvelope {
             fn default() -> Self {
                 Self {
-                    code: Err("no value supplied for code".to_string()),
+                    code: Err(::std::string::String::new()),
                     data: Ok(Default::default()),
                     message: Ok(Default::default()),
                     msg: Ok(Default::default()),
@@ -5902,7 +6554,17 @@ order from the API before acting on it.
                 value: WalletListEnvelope,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
-                    code: value.code?,
+                    code: value
+                        .code
+                        .map_err(|e| {
+                            if e.is_empty() {
+                                super::error::ConversionError::from(
+                                    "no value supplied for code",
+                                )
+                            } else {
+                                super::error::ConversionError::from(e)
+                            }
+                        })?,
                     data: value.data?,
                     message: value.message?,
                     msg: value.msg?,
@@ -5938,10 +6600,10 @@ order from the API before acting on it.
         impl ::std::default::Default for WithdrawRequest {
             fn default() -> Self {
                 Self {
-                    address: Err("no value supplied for address".to_string()),
-                    amount: Err("no value supplied for amount".to_string()),
-                    chain: Err("no value supplied for chain".to_string()),
-                    currency: Err("no value supplied for currency".to_string()),
+                    address: Err(::std::string::String::new()),
+                    amount: Err(::std::string::String::new()),
+                    chain: Err(::std::string::String::new()),
+                    currency: Err(::std::string::String::new()),
                 }
             }
         }
@@ -6007,10 +6669,50 @@ order from the API before acting on it.
                 value: WithdrawRequest,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
-                    address: value.address?,
-                    amount: value.amount?,
-                    chain: value.chain?,
-                    currency: value.currency?,
+                    address: value
+                        .address
+                        .map_err(|e| {
+                            if e.is_empty() {
+                                super::error::ConversionError::from(
+                                    "no value supplied for address",
+                                )
+                            } else {
+                                super::error::ConversionError::from(e)
+                            }
+                        })?,
+                    amount: value
+                        .amount
+                        .map_err(|e| {
+                            if e.is_empty() {
+                                super::error::ConversionError::from(
+                                    "no value supplied for amount",
+                                )
+                            } else {
+                                super::error::ConversionError::from(e)
+                            }
+                        })?,
+                    chain: value
+                        .chain
+                        .map_err(|e| {
+                            if e.is_empty() {
+                                super::error::ConversionError::from(
+                                    "no value supplied for chain",
+                                )
+                            } else {
+                                super::error::ConversionError::from(e)
+                            }
+                        })?,
+                    currency: value
+                        .currency
+                        .map_err(|e| {
+                            if e.is_empty() {
+                                super::error::ConversionError::from(
+                                    "no value supplied for currency",
+                                )
+                            } else {
+                                super::error::ConversionError::from(e)
+                            }
+                        })?,
                 })
             }
         }
@@ -6113,7 +6815,7 @@ order from the API before acting on it.
         impl ::std::default::Default for WithdrawResultEnvelope {
             fn default() -> Self {
                 Self {
-                    code: Err("no value supplied for code".to_string()),
+                    code: Err(::std::string::String::new()),
                     data: Ok(Default::default()),
                     message: Ok(Default::default()),
                     msg: Ok(Default::default()),
@@ -6177,7 +6879,17 @@ order from the API before acting on it.
                 value: WithdrawResultEnvelope,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
-                    code: value.code?,
+                    code: value
+                        .code
+                        .map_err(|e| {
+                            if e.is_empty() {
+                                super::error::ConversionError::from(
+                                    "no value supplied for code",
+                                )
+                            } else {
+                                super::error::ConversionError::from(e)
+                            }
+                        })?,
                     data: value.data?,
                     message: value.message?,
                     msg: value.msg?,

@@ -345,6 +345,7 @@ pub fn generate_from_str(text: &str, spec_path: &Path) -> Result<Generated, Erro
     restrict::restrict(&mut client_file);
     restrict::hide_transport(&mut client_file);
     restrict::optional_setters(&mut client_file);
+    restrict::lazy_missing_fields(&mut client_file);
     restrict::non_exhaustive_types(&mut client_file);
     restrict::schemars_behind_feature(&mut client_file);
     document::document(&mut client_file, &document::parameter_docs(&document));

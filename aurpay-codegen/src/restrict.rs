@@ -415,3 +415,123 @@ pub fn schemars_behind_feature(file: &mut syn::File) {
         }
     }
 }
+
+/// A body builder's required field starts out "not supplied" without
+/// allocating the message that says so: typify writes
+/// `Err("no value supplied for chain".to_string())` into every builder's
+/// `Default` (an allocation per required field, per request, only to be
+/// dropped when the field is set). Here it starts as an empty error, and
+/// the builder's `TryFrom` names the field when it is still unset (a
+/// setter's own errors are never empty).
+pub fn lazy_missing_fields(file: &mut syn::File) {
+    const MISSING: &str = "no value supplied for ";
+    let Some(types) = module_items(&mut file.items, "types") else {
+        return;
+    };
+    let Some(builders) = module_items(types, "builder") else {
+        return;
+    };
+    let trait_name = |block: &syn::ItemImpl| {
+        block
+            .trait_
+            .as_ref()
+            .and_then(|(path, _)| path.segments.last())
+            .map(|segment| segment.ident.to_string())
+    };
+    let type_name = |block: &syn::ItemImpl| block.self_ty.to_token_stream().to_string();
+    // The required fields of each builder, from its `Default`.
+    let mut required: std::collections::HashMap<String, Vec<syn::Member>> = Default::default();
+    for item in builders.iter_mut() {
+        let Item::Impl(block) = item else { continue };
+        if trait_name(block).as_deref() != Some("Default") {
+            continue;
+        }
+        let name = type_name(block);
+        for fields in struct_literals(block) {
+            for field in fields.iter_mut() {
+                let syn::Expr::Call(call) = &field.expr else {
+                    continue;
+                };
+                let missing = call.args.first().and_then(|arg| match arg {
+                    syn::Expr::MethodCall(to_string) => match &*to_string.receiver {
+                        syn::Expr::Lit(syn::ExprLit {
+                            lit: syn::Lit::Str(text),
+                            ..
+                        }) => text.value().strip_prefix(MISSING).map(str::to_owned),
+                        _ => None,
+                    },
+                    _ => None,
+                });
+                if missing.is_some() {
+                    field.expr = syn::parse_quote!(Err(::std::string::String::new()));
+                    required.entry(name.clone()).or_default().push(field.member.clone());
+                }
+            }
+        }
+    }
+    // `TryFrom<Builder> for super::Type`: `value.field?` names an unset
+    // required field.
+    for item in builders.iter_mut() {
+        let Item::Impl(block) = item else { continue };
+        if trait_name(block).as_deref() != Some("TryFrom") {
+            continue;
+        }
+        let builder = block
+            .trait_
+            .as_ref()
+            .and_then(|(path, _)| path.segments.last())
+            .and_then(|segment| match &segment.arguments {
+                syn::PathArguments::AngleBracketed(args) => args.args.first(),
+                _ => None,
+            })
+            .map(|arg| arg.to_token_stream().to_string());
+        let Some(fields_required) = builder.and_then(|b| required.get(&b)) else {
+            continue;
+        };
+        let fields_required = fields_required.clone();
+        for fields in struct_literals(block) {
+            for field in fields.iter_mut() {
+                if !fields_required.contains(&field.member) {
+                    continue;
+                }
+                let member = &field.member;
+                let message = format!(
+                    "{MISSING}{}",
+                    member.to_token_stream().to_string().trim_start_matches("r#")
+                );
+                field.expr = syn::parse_quote! {
+                    value.#member.map_err(|e| {
+                        if e.is_empty() {
+                            super::error::ConversionError::from(#message)
+                        } else {
+                            super::error::ConversionError::from(e)
+                        }
+                    })?
+                };
+            }
+        }
+    }
+}
+
+/// The fields of the struct literals a trait impl's functions end with
+/// (`Self { .. }` or `Ok(Self { .. })`).
+fn struct_literals(
+    block: &mut syn::ItemImpl,
+) -> impl Iterator<Item = &mut syn::punctuated::Punctuated<syn::FieldValue, syn::Token![,]>> {
+    block.items.iter_mut().filter_map(|impl_item| {
+        let ImplItem::Fn(function) = impl_item else {
+            return None;
+        };
+        let syn::Stmt::Expr(expr, None) = function.block.stmts.last_mut()? else {
+            return None;
+        };
+        let literal = match expr {
+            syn::Expr::Call(call) => call.args.first_mut()?,
+            other => other,
+        };
+        match literal {
+            syn::Expr::Struct(literal) => Some(&mut literal.fields),
+            _ => None,
+        }
+    })
+}
