@@ -440,7 +440,10 @@ impl<'a> Call for builder::GetPaymentUrl<'a> {
             types::PaymentUrlEnvelope,
             types::Envelope,
             _,
-        >(Self::OPERATION, builder::GetPaymentUrl::send_unchecked(self))
+        >(
+            Self::OPERATION,
+            ::std::boxed::Box::pin(builder::GetPaymentUrl::send_unchecked(self)),
+        )
     }
 
     #[allow(unused_mut)]
@@ -483,7 +486,10 @@ impl<'a> Call for builder::GetPaymentInfo<'a> {
             types::PaymentInfoEnvelope,
             types::Envelope,
             _,
-        >(Self::OPERATION, builder::GetPaymentInfo::send_unchecked(self))
+        >(
+            Self::OPERATION,
+            ::std::boxed::Box::pin(builder::GetPaymentInfo::send_unchecked(self)),
+        )
     }
 
     #[allow(unused_mut)]
@@ -526,7 +532,10 @@ impl<'a> Call for builder::GetOrders<'a> {
             types::OrderPageEnvelope,
             types::Envelope,
             _,
-        >(Self::OPERATION, builder::GetOrders::send_unchecked(self))
+        >(
+            Self::OPERATION,
+            ::std::boxed::Box::pin(builder::GetOrders::send_unchecked(self)),
+        )
     }
 
     #[allow(unused_mut)]
@@ -570,7 +579,10 @@ impl<'a> Call for builder::GetOrdersDetails<'a> {
             types::OrderDetailEnvelope,
             types::Envelope,
             _,
-        >(Self::OPERATION, builder::GetOrdersDetails::send_unchecked(self))
+        >(
+            Self::OPERATION,
+            ::std::boxed::Box::pin(builder::GetOrdersDetails::send_unchecked(self)),
+        )
     }
 
     #[allow(unused_mut)]
@@ -607,7 +619,10 @@ impl<'a> Call for builder::GetOrdersRefundInfo<'a> {
             types::RefundInfoEnvelope,
             types::Envelope,
             _,
-        >(Self::OPERATION, builder::GetOrdersRefundInfo::send_unchecked(self))
+        >(
+            Self::OPERATION,
+            ::std::boxed::Box::pin(builder::GetOrdersRefundInfo::send_unchecked(self)),
+        )
     }
 
     #[allow(unused_mut)]
@@ -644,7 +659,10 @@ impl<'a> Call for builder::OrdersRefund<'a> {
             types::RefundResultEnvelope,
             types::Envelope,
             _,
-        >(Self::OPERATION, builder::OrdersRefund::send_unchecked(self))
+        >(
+            Self::OPERATION,
+            ::std::boxed::Box::pin(builder::OrdersRefund::send_unchecked(self)),
+        )
     }
 
     #[allow(unused_mut)]
@@ -688,7 +706,10 @@ impl<'a> Call for builder::GetTransaction<'a> {
             types::TransactionPageEnvelope,
             types::Envelope,
             _,
-        >(Self::OPERATION, builder::GetTransaction::send_unchecked(self))
+        >(
+            Self::OPERATION,
+            ::std::boxed::Box::pin(builder::GetTransaction::send_unchecked(self)),
+        )
     }
 
     #[allow(unused_mut)]
@@ -732,7 +753,12 @@ impl<'a> Call for builder::GetSupportCryptoCurrencyList<'a> {
             types::CryptoCurrencyListEnvelope,
             types::Envelope,
             _,
-        >(Self::OPERATION, builder::GetSupportCryptoCurrencyList::send_unchecked(self))
+        >(
+            Self::OPERATION,
+            ::std::boxed::Box::pin(
+                builder::GetSupportCryptoCurrencyList::send_unchecked(self),
+            ),
+        )
     }
 
     #[allow(unused_mut)]
@@ -768,7 +794,12 @@ impl<'a> Call for builder::GetSupportRealCurrencyList<'a> {
             types::RealCurrencyListEnvelope,
             types::Envelope,
             _,
-        >(Self::OPERATION, builder::GetSupportRealCurrencyList::send_unchecked(self))
+        >(
+            Self::OPERATION,
+            ::std::boxed::Box::pin(
+                builder::GetSupportRealCurrencyList::send_unchecked(self),
+            ),
+        )
     }
 
     #[allow(unused_mut)]
@@ -804,7 +835,10 @@ impl<'a> Call for builder::GetWalletsList<'a> {
             types::WalletListEnvelope,
             types::Envelope,
             _,
-        >(Self::OPERATION, builder::GetWalletsList::send_unchecked(self))
+        >(
+            Self::OPERATION,
+            ::std::boxed::Box::pin(builder::GetWalletsList::send_unchecked(self)),
+        )
     }
 
     #[allow(unused_mut)]
@@ -840,7 +874,10 @@ impl<'a> Call for builder::WithdrawBalance<'a> {
             types::WithdrawResultEnvelope,
             types::Envelope,
             _,
-        >(Self::OPERATION, builder::WithdrawBalance::send_unchecked(self))
+        >(
+            Self::OPERATION,
+            ::std::boxed::Box::pin(builder::WithdrawBalance::send_unchecked(self)),
+        )
     }
 
     #[allow(unused_mut)]
@@ -883,7 +920,10 @@ impl<'a> Call for builder::GetSelfCustodyWallets<'a> {
             types::SelfCustodyWalletListEnvelope,
             types::Envelope,
             _,
-        >(Self::OPERATION, builder::GetSelfCustodyWallets::send_unchecked(self))
+        >(
+            Self::OPERATION,
+            ::std::boxed::Box::pin(builder::GetSelfCustodyWallets::send_unchecked(self)),
+        )
     }
 
     #[allow(unused_mut)]
@@ -919,7 +959,10 @@ impl<'a> Call for builder::GetBlnBalance<'a> {
             types::BlnBalanceEnvelope,
             types::Envelope,
             _,
-        >(Self::OPERATION, builder::GetBlnBalance::send_unchecked(self))
+        >(
+            Self::OPERATION,
+            ::std::boxed::Box::pin(builder::GetBlnBalance::send_unchecked(self)),
+        )
     }
 
     #[allow(unused_mut)]
@@ -955,7 +998,10 @@ impl<'a> Call for builder::CreateBlnOrder<'a> {
             types::BlnOrderEnvelope,
             types::Envelope,
             _,
-        >(Self::OPERATION, builder::CreateBlnOrder::send_unchecked(self))
+        >(
+            Self::OPERATION,
+            ::std::boxed::Box::pin(builder::CreateBlnOrder::send_unchecked(self)),
+        )
     }
 
     #[allow(unused_mut)]
@@ -998,7 +1044,10 @@ impl<'a> Call for builder::CreateBlnWithdraw<'a> {
             types::BlnWithdrawResultEnvelope,
             types::Envelope,
             _,
-        >(Self::OPERATION, builder::CreateBlnWithdraw::send_unchecked(self))
+        >(
+            Self::OPERATION,
+            ::std::boxed::Box::pin(builder::CreateBlnWithdraw::send_unchecked(self)),
+        )
     }
 
     #[allow(unused_mut)]
@@ -1041,7 +1090,10 @@ impl<'a> Call for builder::GetApiKey<'a> {
             types::ApiKeyEnvelope,
             types::Envelope,
             _,
-        >(Self::OPERATION, builder::GetApiKey::send_unchecked(self))
+        >(
+            Self::OPERATION,
+            ::std::boxed::Box::pin(builder::GetApiKey::send_unchecked(self)),
+        )
     }
 
     #[allow(unused_mut)]

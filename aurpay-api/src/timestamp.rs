@@ -4,6 +4,7 @@
 use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
+use std::sync::OnceLock;
 
 use chrono::{DateTime, FixedOffset, NaiveDateTime, Utc};
 use serde::de::{self, Deserializer};
@@ -36,7 +37,10 @@ use serde::{Deserialize, Serialize, Serializer};
 /// ```
 #[derive(Clone)]
 pub struct Timestamp {
-    text: Box<str>,
+    /// As Aurpay wrote it; for a clock reading, written the first time it
+    /// is asked for (most readings, a retry's start or a lease's, are only
+    /// ever compared).
+    text: OnceLock<Box<str>>,
     naive: NaiveDateTime,
     offset: Option<FixedOffset>,
 }
@@ -68,7 +72,9 @@ impl Timestamp {
 
     /// The text as Aurpay sent it.
     pub fn as_str(&self) -> &str {
-        &self.text
+        // Only a reading made by `from_utc` starts without its text, and
+        // its text is the zoneless form of `naive` (UTC).
+        self.text.get_or_init(|| zoneless_text(&self.naive))
     }
 }
 
@@ -84,14 +90,14 @@ impl FromStr for Timestamp {
         // string: this is the hot path when decoding pages of orders.
         if let Some(naive) = parse_plain(text) {
             return Ok(Timestamp {
-                text: text.into(),
+                text: OnceLock::from(Box::<str>::from(text)),
                 naive,
                 offset: None,
             });
         }
         if let Ok(zoned) = DateTime::parse_from_rfc3339(text) {
             return Ok(Timestamp {
-                text: text.into(),
+                text: OnceLock::from(Box::<str>::from(text)),
                 naive: zoned.naive_local(),
                 offset: Some(*zoned.offset()),
             });
@@ -100,7 +106,7 @@ impl FromStr for Timestamp {
         for format in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f"] {
             if let Ok(naive) = NaiveDateTime::parse_from_str(text, format) {
                 return Ok(Timestamp {
-                    text: text.into(),
+                    text: OnceLock::from(Box::<str>::from(text)),
                     naive,
                     offset: None,
                 });
@@ -208,7 +214,7 @@ impl Timestamp {
     pub(crate) fn from_utc(time: DateTime<Utc>) -> Self {
         let naive = time.naive_utc();
         Timestamp {
-            text: zoneless_text(&naive),
+            text: OnceLock::new(),
             naive,
             offset: None,
         }
@@ -303,19 +309,19 @@ impl std::hash::Hash for Timestamp {
 
 impl fmt::Display for Timestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.text)
+        f.write_str(self.as_str())
     }
 }
 
 impl fmt::Debug for Timestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Timestamp({:?})", &*self.text)
+        write!(f, "Timestamp({:?})", self.as_str())
     }
 }
 
 impl Serialize for Timestamp {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&self.text)
+        serializer.serialize_str(self.as_str())
     }
 }
 

@@ -155,7 +155,7 @@ fn call_impl(index: usize, op: &OperationModel, error_schema: &Ident, data: &Ide
             ) -> impl ::std::future::Future<Output = Result<types::#data, crate::Error>> + Send {
                 crate::call::send::<types::#envelope, types::#error_schema, _>(
                     Self::OPERATION,
-                    builder::#builder::#send(self),
+                    ::std::boxed::Box::pin(builder::#builder::#send(self)),
                 )
             }
 

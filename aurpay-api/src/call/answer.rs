@@ -345,12 +345,22 @@ pub(super) fn transport_error(
     error_for(operation, record, kind).with_source(error.without_url())
 }
 
-/// A generated call's result as `data` or the typed error.
-pub(super) async fn into_data<E, B>(
+/// What a generated call's result comes to: `data` or the typed error, or
+/// an answer whose body is still to be read.
+pub(super) enum Decoded<T> {
+    Done(Result<T, Error>),
+    /// An HTTP status the spec does not list: [`unexpected`] reads it.
+    Unexpected(reqwest::Response),
+}
+
+/// A generated call's result as `data` or the typed error. Not `async`:
+/// the result (the whole decoded answer) is never held across an await,
+/// so the call's future stays small.
+pub(super) fn into_data<E, B>(
     operation: Target,
     result: Result<progenitor_client::ResponseValue<E>, progenitor_client::Error<B>>,
     record: &CallRecord,
-) -> Result<E::Data, Error>
+) -> Decoded<E::Data>
 where
     E: DataEnvelope,
     E::Data: DeserializeOwned,
@@ -358,36 +368,37 @@ where
 {
     use progenitor_client::Error as P;
     if let Some(error) = recorded_failure(operation, record) {
-        return Err(error);
+        return Decoded::Done(Err(error));
     }
-    match result {
+    Decoded::Done(match result {
         Ok(response) => {
             let status = response.status().as_u16();
             let envelope = response.into_inner();
             if !envelope.is_success() {
-                return Err(envelope_error(operation, record, status, &envelope));
-            }
-            match envelope.into_data() {
-                Some(data) => Ok(data),
-                None => without_data(operation, record, status),
+                Err(envelope_error(operation, record, status, &envelope))
+            } else {
+                match envelope.into_data() {
+                    Some(data) => Ok(data),
+                    None => without_data(operation, record, status),
+                }
             }
         }
         Err(P::ErrorResponse(response)) => {
             let status = response.status().as_u16();
             let envelope = response.into_inner();
             if envelope.is_success() {
-                return Err(contradictory_success(operation, record, status));
-            }
-            if status == 429 {
-                return Err(error_for(
+                Err(contradictory_success(operation, record, status))
+            } else if status == 429 {
+                Err(error_for(
                     operation,
                     record,
                     ErrorKind::RateLimited {
                         retry_after: record.retry_after(),
                     },
-                ));
+                ))
+            } else {
+                Err(envelope_error(operation, record, status, &envelope))
             }
-            Err(envelope_error(operation, record, status, &envelope))
         }
         Err(P::InvalidResponsePayload(body, error)) => Err(body_error::<B>(
             operation,
@@ -396,19 +407,7 @@ where
             error.to_string(),
             record,
         )),
-        Err(P::UnexpectedResponse(response)) => {
-            let status = response.status().as_u16();
-            match response.bytes().await {
-                Ok(body) => Err(body_error::<B>(
-                    operation,
-                    status,
-                    &body,
-                    format!("unexpected HTTP status {status}"),
-                    record,
-                )),
-                Err(error) => Err(transport_error(operation, error, record)),
-            }
-        }
+        Err(P::UnexpectedResponse(response)) => return Decoded::Unexpected(response),
         Err(
             P::CommunicationError(error) | P::ResponseBodyError(error) | P::InvalidUpgrade(error),
         ) => Err(transport_error(operation, error, record)),
@@ -417,6 +416,26 @@ where
             record,
             ErrorKind::InvalidRequest { message },
         )),
+    })
+}
+
+/// The typed error for an answer with an HTTP status the spec does not
+/// list, once its body is read.
+pub(super) async fn unexpected<B: Envelope + DeserializeOwned>(
+    operation: Target,
+    response: reqwest::Response,
+    record: &CallRecord,
+) -> Error {
+    let status = response.status().as_u16();
+    match response.bytes().await {
+        Ok(body) => body_error::<B>(
+            operation,
+            status,
+            &body,
+            format!("unexpected HTTP status {status}"),
+            record,
+        ),
+        Err(error) => transport_error(operation, error, record),
     }
 }
 

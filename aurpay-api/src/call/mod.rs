@@ -15,6 +15,7 @@ mod record;
 pub(crate) mod shape;
 
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 
 use progenitor_client::ResponseValue;
@@ -32,9 +33,14 @@ pub(crate) use record::{CallRecord, Failure, current_record, with_record};
 /// Sends one generated request (`sending`, progenitor's send of the
 /// builder) with a fresh [`CallRecord`] and maps the result to `data` or the
 /// typed error. The generated `Call` impls call this; nothing else does.
+///
+/// `sending` comes boxed: progenitor's send future is a few KiB (it holds
+/// the request, the answer and its decoding), and a future holding it by
+/// value would be moved whole by every layer above (the caller's
+/// `.await`, an executor's `block_on`) on every call.
 pub(crate) async fn send<E, B, F>(
     operation: &'static Operation,
-    sending: F,
+    sending: Pin<Box<F>>,
 ) -> Result<E::Data, Error>
 where
     E: DataEnvelope,
@@ -43,9 +49,15 @@ where
     F: Future<Output = Result<ResponseValue<E>, progenitor_client::Error<B>>>,
 {
     let record = Arc::new(CallRecord::default());
-    // Boxed once: otherwise each layer below moves the whole send future.
-    let result = with_record(Arc::clone(&record), Box::pin(sending)).await;
-    answer::into_data::<E, B>(Target::of(operation), result, &record).await
+    let result = with_record(Arc::clone(&record), sending).await;
+    let target = Target::of(operation);
+    match answer::into_data::<E, B>(target, result, &record) {
+        answer::Decoded::Done(result) => result,
+        // Boxed: reading a body is a large future, and this path is rare.
+        answer::Decoded::Unexpected(response) => {
+            Err(Box::pin(answer::unexpected::<B>(target, response, &record)).await)
+        }
+    }
 }
 
 /// Who an error belongs to: the operation's id, and whether it moves money

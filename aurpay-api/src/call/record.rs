@@ -141,8 +141,11 @@ tokio::task_local! {
 }
 
 /// Runs `future` (a send) with `record` as the call's record.
-pub(crate) async fn with_record<F: Future>(record: Arc<CallRecord>, future: F) -> F::Output {
-    RECORD.scope(record, future).await
+pub(crate) fn with_record<F: Future>(
+    record: Arc<CallRecord>,
+    future: F,
+) -> impl Future<Output = F::Output> {
+    RECORD.scope(record, future)
 }
 
 /// The record of the call this task is making, if any.
