@@ -4,7 +4,6 @@
 use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
-use std::sync::OnceLock;
 
 use chrono::{DateTime, FixedOffset, NaiveDateTime, Utc};
 use serde::de::{self, Deserializer};
@@ -37,10 +36,8 @@ use serde::{Deserialize, Serialize, Serializer};
 /// ```
 #[derive(Clone)]
 pub struct Timestamp {
-    /// As Aurpay wrote it; for a clock reading, written the first time it
-    /// is asked for (most readings, a retry's start or a lease's, are only
-    /// ever compared).
-    text: OnceLock<Box<str>>,
+    /// As Aurpay wrote it, or as a clock reading is written.
+    text: Text,
     naive: NaiveDateTime,
     offset: Option<FixedOffset>,
 }
@@ -72,9 +69,7 @@ impl Timestamp {
 
     /// The text as Aurpay sent it.
     pub fn as_str(&self) -> &str {
-        // Only a reading made by `from_utc` starts without its text, and
-        // its text is the zoneless form of `naive` (UTC).
-        self.text.get_or_init(|| zoneless_text(&self.naive))
+        self.text.as_str()
     }
 }
 
@@ -90,14 +85,14 @@ impl FromStr for Timestamp {
         // string: this is the hot path when decoding pages of orders.
         if let Some(naive) = parse_plain(text) {
             return Ok(Timestamp {
-                text: OnceLock::from(Box::<str>::from(text)),
+                text: Text::new(text),
                 naive,
                 offset: None,
             });
         }
         if let Ok(zoned) = DateTime::parse_from_rfc3339(text) {
             return Ok(Timestamp {
-                text: OnceLock::from(Box::<str>::from(text)),
+                text: Text::new(text),
                 naive: zoned.naive_local(),
                 offset: Some(*zoned.offset()),
             });
@@ -106,7 +101,7 @@ impl FromStr for Timestamp {
         for format in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f"] {
             if let Ok(naive) = NaiveDateTime::parse_from_str(text, format) {
                 return Ok(Timestamp {
-                    text: OnceLock::from(Box::<str>::from(text)),
+                    text: Text::new(text),
                     naive,
                     offset: None,
                 });
@@ -214,9 +209,44 @@ impl Timestamp {
     pub(crate) fn from_utc(time: DateTime<Utc>) -> Self {
         let naive = time.naive_utc();
         Timestamp {
-            text: OnceLock::new(),
+            text: zoneless_text(&naive),
             naive,
             offset: None,
+        }
+    }
+}
+
+/// A timestamp's text, kept inline when it is short (every form Aurpay
+/// writes, and every clock reading): decoding an order's two times, or
+/// reading the clock, allocates nothing.
+#[derive(Clone)]
+enum Text {
+    Inline { len: u8, bytes: [u8; INLINE_TEXT] },
+    Boxed(Box<str>),
+}
+
+/// The longest text kept inline: a zoneless time with nanoseconds is 29.
+const INLINE_TEXT: usize = 32;
+
+impl Text {
+    fn new(text: &str) -> Text {
+        match u8::try_from(text.len()) {
+            Ok(len) if text.len() <= INLINE_TEXT => {
+                let mut bytes = [0; INLINE_TEXT];
+                bytes[..text.len()].copy_from_slice(text.as_bytes());
+                Text::Inline { len, bytes }
+            }
+            _ => Text::Boxed(text.into()),
+        }
+    }
+
+    fn as_str(&self) -> &str {
+        match self {
+            // A whole `&str` was copied in (or ASCII written): UTF-8.
+            Text::Inline { len, bytes } => {
+                std::str::from_utf8(&bytes[..usize::from(*len)]).unwrap_or_default()
+            }
+            Text::Boxed(text) => text,
         }
     }
 }
@@ -224,13 +254,13 @@ impl Timestamp {
 /// `naive` as chrono's `%Y-%m-%dT%H:%M:%S%.f` writes it (a fraction of 3,
 /// 6 or 9 digits, none when zero), without a format string for years 0 to
 /// 9999: every clock reading is written this way.
-fn zoneless_text(naive: &NaiveDateTime) -> Box<str> {
+fn zoneless_text(naive: &NaiveDateTime) -> Text {
     use chrono::{Datelike as _, Timelike as _};
     let nanos = naive.nanosecond();
     // Other years, and a leap second: chrono's own form.
     let year = match u32::try_from(naive.year()) {
         Ok(year @ 0..=9999) if nanos < 1_000_000_000 => year,
-        _ => return naive.format("%Y-%m-%dT%H:%M:%S%.f").to_string().into(),
+        _ => return Text::new(&naive.format("%Y-%m-%dT%H:%M:%S%.f").to_string()),
     };
     let fraction = if nanos == 0 {
         None
@@ -241,9 +271,12 @@ fn zoneless_text(naive: &NaiveDateTime) -> Box<str> {
     } else {
         Some((nanos, 9))
     };
-    // The exact length, so that the boxed text needs no reallocation.
-    let mut text = Vec::with_capacity(19 + fraction.map_or(0, |(_, width)| 1 + width as usize));
-    push_digits(&mut text, year, 4);
+    // At most 29 bytes: inline.
+    let mut text = Writer {
+        bytes: [0; INLINE_TEXT],
+        len: 0,
+    };
+    text.digits(year, 4);
     for (separator, value) in [
         (b'-', naive.month()),
         (b'-', naive.day()),
@@ -252,20 +285,37 @@ fn zoneless_text(naive: &NaiveDateTime) -> Box<str> {
         (b':', naive.second()),
     ] {
         text.push(separator);
-        push_digits(&mut text, value, 2);
+        text.digits(value, 2);
     }
     if let Some((value, width)) = fraction {
         text.push(b'.');
-        push_digits(&mut text, value, width);
+        text.digits(value, width);
     }
-    // Digits and ASCII separators only: always UTF-8.
-    String::from_utf8(text).unwrap_or_default().into()
+    Text::Inline {
+        len: text.len,
+        bytes: text.bytes,
+    }
 }
 
-/// The last `width` decimal digits of `value`, zero-padded.
-fn push_digits(text: &mut Vec<u8>, value: u32, width: u32) {
-    for place in (0..width).rev() {
-        text.push(b'0' + (value / 10u32.pow(place) % 10) as u8);
+/// Writes a clock reading's ASCII text into an inline buffer.
+struct Writer {
+    bytes: [u8; INLINE_TEXT],
+    len: u8,
+}
+
+impl Writer {
+    fn push(&mut self, byte: u8) {
+        if let Some(slot) = self.bytes.get_mut(usize::from(self.len)) {
+            *slot = byte;
+            self.len += 1;
+        }
+    }
+
+    /// The last `width` decimal digits of `value`, zero-padded.
+    fn digits(&mut self, value: u32, width: u32) {
+        for place in (0..width).rev() {
+            self.push(b'0' + (value / 10u32.pow(place) % 10) as u8);
+        }
     }
 }
 
@@ -343,5 +393,44 @@ impl schemars::JsonSchema for Timestamp {
             "description": "ISO-8601 date and time, usually without a zone (2025-02-06T00:00:00).",
             "type": "string"
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn text_is_kept_as_written_inline_or_boxed() {
+        for text in [
+            "2025-02-06T00:00:00",
+            "2025-02-06 00:00:00.5",
+            "2025-02-06T08:00:00+08:00",
+            // 35 bytes: longer than the inline buffer.
+            "2025-02-06T08:00:00.123456789+08:00",
+        ] {
+            let parsed: Timestamp = text.parse().unwrap();
+            assert_eq!(parsed.as_str(), text);
+            assert_eq!(parsed.to_string(), text);
+            assert_eq!(parsed.clone().as_str(), text);
+        }
+        let long: Timestamp = "2025-02-06T08:00:00.123456789+08:00".parse().unwrap();
+        assert!(matches!(long.text, Text::Boxed(_)));
+    }
+
+    #[test]
+    fn clock_readings_are_written_zoneless_to_the_nanosecond() {
+        let t: Timestamp = "2025-02-06T00:00:00".parse().unwrap();
+        for (later, text) in [
+            (Duration::from_nanos(1), "2025-02-06T00:00:00.000000001"),
+            (Duration::from_micros(20), "2025-02-06T00:00:00.000020"),
+            (Duration::from_millis(300), "2025-02-06T00:00:00.300"),
+            (Duration::from_secs(86_399), "2025-02-06T23:59:59"),
+        ] {
+            let moved = t.later_by(later);
+            assert_eq!(moved.as_str(), text);
+            assert!(matches!(moved.text, Text::Inline { .. }));
+        }
     }
 }
