@@ -442,7 +442,7 @@ impl<'a> Call for builder::GetPaymentUrl<'a> {
             _,
         >(
             Self::OPERATION,
-            ::std::boxed::Box::pin(builder::GetPaymentUrl::send_unchecked(self)),
+            crate::call::boxed(builder::GetPaymentUrl::send_unchecked(self)),
         )
     }
 
@@ -466,8 +466,12 @@ impl<'a> Call for builder::GetPaymentUrl<'a> {
 
 impl<'a> builder::GetPaymentUrl<'a> {
     ///Sends the request (authenticated, signed, bounded in size and time) and returns the envelope's `data`, or the typed [`Error`](crate::Error). This call moves money: it is sent at most once, never retried once it may have reached Aurpay; an error says whether Aurpay acted ([`Error::outcome`](crate::Error::outcome)).
-    pub async fn call(self) -> Result<types::PaymentUrl, crate::Error> {
-        Call::send_call(self, Token(())).await
+    pub fn call(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<types::PaymentUrl, crate::Error>,
+    > + Send {
+        Call::send_call(self, Token(()))
     }
 }
 
@@ -488,7 +492,7 @@ impl<'a> Call for builder::GetPaymentInfo<'a> {
             _,
         >(
             Self::OPERATION,
-            ::std::boxed::Box::pin(builder::GetPaymentInfo::send_unchecked(self)),
+            crate::call::boxed(builder::GetPaymentInfo::send_unchecked(self)),
         )
     }
 
@@ -512,8 +516,12 @@ impl<'a> Call for builder::GetPaymentInfo<'a> {
 
 impl<'a> builder::GetPaymentInfo<'a> {
     ///Sends the request (authenticated, signed, bounded in size and time) and returns the envelope's `data`, or the typed [`Error`](crate::Error). This call moves money: it is sent at most once, never retried once it may have reached Aurpay; an error says whether Aurpay acted ([`Error::outcome`](crate::Error::outcome)).
-    pub async fn call(self) -> Result<types::PaymentInfo, crate::Error> {
-        Call::send_call(self, Token(())).await
+    pub fn call(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<types::PaymentInfo, crate::Error>,
+    > + Send {
+        Call::send_call(self, Token(()))
     }
 }
 
@@ -532,10 +540,7 @@ impl<'a> Call for builder::GetOrders<'a> {
             types::OrderPageEnvelope,
             types::Envelope,
             _,
-        >(
-            Self::OPERATION,
-            ::std::boxed::Box::pin(builder::GetOrders::send_unchecked(self)),
-        )
+        >(Self::OPERATION, crate::call::boxed(builder::GetOrders::send_unchecked(self)))
     }
 
     #[allow(unused_mut)]
@@ -559,8 +564,12 @@ impl<'a> Call for builder::GetOrders<'a> {
 
 impl<'a> builder::GetOrders<'a> {
     ///Sends the request (authenticated, signed, bounded in size and time) and returns the envelope's `data`, or the typed [`Error`](crate::Error). A read: transient failures are retried as the client's retry policy says.
-    pub async fn call(self) -> Result<types::OrderPage, crate::Error> {
-        Call::send_call(self, Token(())).await
+    pub fn call(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<types::OrderPage, crate::Error>,
+    > + Send {
+        Call::send_call(self, Token(()))
     }
 }
 
@@ -581,7 +590,7 @@ impl<'a> Call for builder::GetOrdersDetails<'a> {
             _,
         >(
             Self::OPERATION,
-            ::std::boxed::Box::pin(builder::GetOrdersDetails::send_unchecked(self)),
+            crate::call::boxed(builder::GetOrdersDetails::send_unchecked(self)),
         )
     }
 
@@ -599,8 +608,12 @@ impl<'a> Call for builder::GetOrdersDetails<'a> {
 
 impl<'a> builder::GetOrdersDetails<'a> {
     ///Sends the request (authenticated, signed, bounded in size and time) and returns the envelope's `data`, or the typed [`Error`](crate::Error). A read: transient failures are retried as the client's retry policy says.
-    pub async fn call(self) -> Result<types::OrderDetail, crate::Error> {
-        Call::send_call(self, Token(())).await
+    pub fn call(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<types::OrderDetail, crate::Error>,
+    > + Send {
+        Call::send_call(self, Token(()))
     }
 }
 
@@ -621,7 +634,7 @@ impl<'a> Call for builder::GetOrdersRefundInfo<'a> {
             _,
         >(
             Self::OPERATION,
-            ::std::boxed::Box::pin(builder::GetOrdersRefundInfo::send_unchecked(self)),
+            crate::call::boxed(builder::GetOrdersRefundInfo::send_unchecked(self)),
         )
     }
 
@@ -639,8 +652,12 @@ impl<'a> Call for builder::GetOrdersRefundInfo<'a> {
 
 impl<'a> builder::GetOrdersRefundInfo<'a> {
     ///Sends the request (authenticated, signed, bounded in size and time) and returns the envelope's `data`, or the typed [`Error`](crate::Error). A read: transient failures are retried as the client's retry policy says.
-    pub async fn call(self) -> Result<types::RefundInfo, crate::Error> {
-        Call::send_call(self, Token(())).await
+    pub fn call(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<types::RefundInfo, crate::Error>,
+    > + Send {
+        Call::send_call(self, Token(()))
     }
 }
 
@@ -661,7 +678,7 @@ impl<'a> Call for builder::OrdersRefund<'a> {
             _,
         >(
             Self::OPERATION,
-            ::std::boxed::Box::pin(builder::OrdersRefund::send_unchecked(self)),
+            crate::call::boxed(builder::OrdersRefund::send_unchecked(self)),
         )
     }
 
@@ -686,8 +703,12 @@ impl<'a> Call for builder::OrdersRefund<'a> {
 
 impl<'a> builder::OrdersRefund<'a> {
     ///Sends the request (authenticated, signed, bounded in size and time) and returns the envelope's `data`, or the typed [`Error`](crate::Error). This call moves money: it is sent at most once, never retried once it may have reached Aurpay; an error says whether Aurpay acted ([`Error::outcome`](crate::Error::outcome)).
-    pub async fn call(self) -> Result<types::RefundResult, crate::Error> {
-        Call::send_call(self, Token(())).await
+    pub fn call(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<types::RefundResult, crate::Error>,
+    > + Send {
+        Call::send_call(self, Token(()))
     }
 }
 
@@ -708,7 +729,7 @@ impl<'a> Call for builder::GetTransaction<'a> {
             _,
         >(
             Self::OPERATION,
-            ::std::boxed::Box::pin(builder::GetTransaction::send_unchecked(self)),
+            crate::call::boxed(builder::GetTransaction::send_unchecked(self)),
         )
     }
 
@@ -733,8 +754,12 @@ impl<'a> Call for builder::GetTransaction<'a> {
 
 impl<'a> builder::GetTransaction<'a> {
     ///Sends the request (authenticated, signed, bounded in size and time) and returns the envelope's `data`, or the typed [`Error`](crate::Error). A read: transient failures are retried as the client's retry policy says.
-    pub async fn call(self) -> Result<types::TransactionPage, crate::Error> {
-        Call::send_call(self, Token(())).await
+    pub fn call(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<types::TransactionPage, crate::Error>,
+    > + Send {
+        Call::send_call(self, Token(()))
     }
 }
 
@@ -755,7 +780,7 @@ impl<'a> Call for builder::GetSupportCryptoCurrencyList<'a> {
             _,
         >(
             Self::OPERATION,
-            ::std::boxed::Box::pin(
+            crate::call::boxed(
                 builder::GetSupportCryptoCurrencyList::send_unchecked(self),
             ),
         )
@@ -774,8 +799,12 @@ impl<'a> Call for builder::GetSupportCryptoCurrencyList<'a> {
 
 impl<'a> builder::GetSupportCryptoCurrencyList<'a> {
     ///Sends the request (authenticated, signed, bounded in size and time) and returns the envelope's `data`, or the typed [`Error`](crate::Error). A read: transient failures are retried as the client's retry policy says.
-    pub async fn call(self) -> Result<types::CryptoCurrencyList, crate::Error> {
-        Call::send_call(self, Token(())).await
+    pub fn call(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<types::CryptoCurrencyList, crate::Error>,
+    > + Send {
+        Call::send_call(self, Token(()))
     }
 }
 
@@ -796,9 +825,7 @@ impl<'a> Call for builder::GetSupportRealCurrencyList<'a> {
             _,
         >(
             Self::OPERATION,
-            ::std::boxed::Box::pin(
-                builder::GetSupportRealCurrencyList::send_unchecked(self),
-            ),
+            crate::call::boxed(builder::GetSupportRealCurrencyList::send_unchecked(self)),
         )
     }
 
@@ -815,8 +842,12 @@ impl<'a> Call for builder::GetSupportRealCurrencyList<'a> {
 
 impl<'a> builder::GetSupportRealCurrencyList<'a> {
     ///Sends the request (authenticated, signed, bounded in size and time) and returns the envelope's `data`, or the typed [`Error`](crate::Error). A read: transient failures are retried as the client's retry policy says.
-    pub async fn call(self) -> Result<types::RealCurrencyList, crate::Error> {
-        Call::send_call(self, Token(())).await
+    pub fn call(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<types::RealCurrencyList, crate::Error>,
+    > + Send {
+        Call::send_call(self, Token(()))
     }
 }
 
@@ -837,7 +868,7 @@ impl<'a> Call for builder::GetWalletsList<'a> {
             _,
         >(
             Self::OPERATION,
-            ::std::boxed::Box::pin(builder::GetWalletsList::send_unchecked(self)),
+            crate::call::boxed(builder::GetWalletsList::send_unchecked(self)),
         )
     }
 
@@ -854,8 +885,12 @@ impl<'a> Call for builder::GetWalletsList<'a> {
 
 impl<'a> builder::GetWalletsList<'a> {
     ///Sends the request (authenticated, signed, bounded in size and time) and returns the envelope's `data`, or the typed [`Error`](crate::Error). A read: transient failures are retried as the client's retry policy says.
-    pub async fn call(self) -> Result<types::WalletList, crate::Error> {
-        Call::send_call(self, Token(())).await
+    pub fn call(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<types::WalletList, crate::Error>,
+    > + Send {
+        Call::send_call(self, Token(()))
     }
 }
 
@@ -876,7 +911,7 @@ impl<'a> Call for builder::WithdrawBalance<'a> {
             _,
         >(
             Self::OPERATION,
-            ::std::boxed::Box::pin(builder::WithdrawBalance::send_unchecked(self)),
+            crate::call::boxed(builder::WithdrawBalance::send_unchecked(self)),
         )
     }
 
@@ -900,8 +935,12 @@ impl<'a> Call for builder::WithdrawBalance<'a> {
 
 impl<'a> builder::WithdrawBalance<'a> {
     ///Sends the request (authenticated, signed, bounded in size and time) and returns the envelope's `data`, or the typed [`Error`](crate::Error). This call moves money: it is sent at most once, never retried once it may have reached Aurpay; an error says whether Aurpay acted ([`Error::outcome`](crate::Error::outcome)).
-    pub async fn call(self) -> Result<types::WithdrawResult, crate::Error> {
-        Call::send_call(self, Token(())).await
+    pub fn call(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<types::WithdrawResult, crate::Error>,
+    > + Send {
+        Call::send_call(self, Token(()))
     }
 }
 
@@ -922,7 +961,7 @@ impl<'a> Call for builder::GetSelfCustodyWallets<'a> {
             _,
         >(
             Self::OPERATION,
-            ::std::boxed::Box::pin(builder::GetSelfCustodyWallets::send_unchecked(self)),
+            crate::call::boxed(builder::GetSelfCustodyWallets::send_unchecked(self)),
         )
     }
 
@@ -939,8 +978,12 @@ impl<'a> Call for builder::GetSelfCustodyWallets<'a> {
 
 impl<'a> builder::GetSelfCustodyWallets<'a> {
     ///Sends the request (authenticated, signed, bounded in size and time) and returns the envelope's `data`, or the typed [`Error`](crate::Error). A read: transient failures are retried as the client's retry policy says.
-    pub async fn call(self) -> Result<types::SelfCustodyWalletList, crate::Error> {
-        Call::send_call(self, Token(())).await
+    pub fn call(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<types::SelfCustodyWalletList, crate::Error>,
+    > + Send {
+        Call::send_call(self, Token(()))
     }
 }
 
@@ -961,7 +1004,7 @@ impl<'a> Call for builder::GetBlnBalance<'a> {
             _,
         >(
             Self::OPERATION,
-            ::std::boxed::Box::pin(builder::GetBlnBalance::send_unchecked(self)),
+            crate::call::boxed(builder::GetBlnBalance::send_unchecked(self)),
         )
     }
 
@@ -978,8 +1021,12 @@ impl<'a> Call for builder::GetBlnBalance<'a> {
 
 impl<'a> builder::GetBlnBalance<'a> {
     ///Sends the request (authenticated, signed, bounded in size and time) and returns the envelope's `data`, or the typed [`Error`](crate::Error). A read: transient failures are retried as the client's retry policy says.
-    pub async fn call(self) -> Result<types::BlnBalance, crate::Error> {
-        Call::send_call(self, Token(())).await
+    pub fn call(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<types::BlnBalance, crate::Error>,
+    > + Send {
+        Call::send_call(self, Token(()))
     }
 }
 
@@ -1000,7 +1047,7 @@ impl<'a> Call for builder::CreateBlnOrder<'a> {
             _,
         >(
             Self::OPERATION,
-            ::std::boxed::Box::pin(builder::CreateBlnOrder::send_unchecked(self)),
+            crate::call::boxed(builder::CreateBlnOrder::send_unchecked(self)),
         )
     }
 
@@ -1024,8 +1071,12 @@ impl<'a> Call for builder::CreateBlnOrder<'a> {
 
 impl<'a> builder::CreateBlnOrder<'a> {
     ///Sends the request (authenticated, signed, bounded in size and time) and returns the envelope's `data`, or the typed [`Error`](crate::Error). This call moves money: it is sent at most once, never retried once it may have reached Aurpay; an error says whether Aurpay acted ([`Error::outcome`](crate::Error::outcome)).
-    pub async fn call(self) -> Result<types::BlnOrder, crate::Error> {
-        Call::send_call(self, Token(())).await
+    pub fn call(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<types::BlnOrder, crate::Error>,
+    > + Send {
+        Call::send_call(self, Token(()))
     }
 }
 
@@ -1046,7 +1097,7 @@ impl<'a> Call for builder::CreateBlnWithdraw<'a> {
             _,
         >(
             Self::OPERATION,
-            ::std::boxed::Box::pin(builder::CreateBlnWithdraw::send_unchecked(self)),
+            crate::call::boxed(builder::CreateBlnWithdraw::send_unchecked(self)),
         )
     }
 
@@ -1070,8 +1121,12 @@ impl<'a> Call for builder::CreateBlnWithdraw<'a> {
 
 impl<'a> builder::CreateBlnWithdraw<'a> {
     ///Sends the request (authenticated, signed, bounded in size and time) and returns the envelope's `data`, or the typed [`Error`](crate::Error). This call moves money: it is sent at most once, never retried once it may have reached Aurpay; an error says whether Aurpay acted ([`Error::outcome`](crate::Error::outcome)).
-    pub async fn call(self) -> Result<types::BlnWithdrawResult, crate::Error> {
-        Call::send_call(self, Token(())).await
+    pub fn call(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<types::BlnWithdrawResult, crate::Error>,
+    > + Send {
+        Call::send_call(self, Token(()))
     }
 }
 
@@ -1090,10 +1145,7 @@ impl<'a> Call for builder::GetApiKey<'a> {
             types::ApiKeyEnvelope,
             types::Envelope,
             _,
-        >(
-            Self::OPERATION,
-            ::std::boxed::Box::pin(builder::GetApiKey::send_unchecked(self)),
-        )
+        >(Self::OPERATION, crate::call::boxed(builder::GetApiKey::send_unchecked(self)))
     }
 
     #[allow(unused_mut)]
@@ -1116,8 +1168,12 @@ impl<'a> Call for builder::GetApiKey<'a> {
 
 impl<'a> builder::GetApiKey<'a> {
     ///Sends the request (authenticated, signed, bounded in size and time) and returns the envelope's `data`, or the typed [`Error`](crate::Error). A read: transient failures are retried as the client's retry policy says.
-    pub async fn call(self) -> Result<types::ApiKey, crate::Error> {
-        Call::send_call(self, Token(())).await
+    pub fn call(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<types::ApiKey, crate::Error>,
+    > + Send {
+        Call::send_call(self, Token(()))
     }
 }
 

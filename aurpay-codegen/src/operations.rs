@@ -155,7 +155,7 @@ fn call_impl(index: usize, op: &OperationModel, error_schema: &Ident, data: &Ide
             ) -> impl ::std::future::Future<Output = Result<types::#data, crate::Error>> + Send {
                 crate::call::send::<types::#envelope, types::#error_schema, _>(
                     Self::OPERATION,
-                    ::std::boxed::Box::pin(builder::#builder::#send(self)),
+                    crate::call::boxed(builder::#builder::#send(self)),
                 )
             }
 
@@ -173,8 +173,10 @@ fn call_impl(index: usize, op: &OperationModel, error_schema: &Ident, data: &Ide
 
         impl<'a> builder::#builder<'a> {
             #[doc = #call_doc]
-            pub async fn call(self) -> Result<types::#data, crate::Error> {
-                Call::send_call(self, Token(())).await
+            pub fn call(
+                self,
+            ) -> impl ::std::future::Future<Output = Result<types::#data, crate::Error>> + Send {
+                Call::send_call(self, Token(()))
             }
         }
     }

@@ -345,22 +345,15 @@ pub(super) fn transport_error(
     error_for(operation, record, kind).with_source(error.without_url())
 }
 
-/// What a generated call's result comes to: `data` or the typed error, or
-/// an answer whose body is still to be read.
-pub(super) enum Decoded<T> {
-    Done(Result<T, Error>),
-    /// An HTTP status the spec does not list: [`unexpected`] reads it.
-    Unexpected(reqwest::Response),
-}
-
-/// A generated call's result as `data` or the typed error. Not `async`:
-/// the result (the whole decoded answer) is never held across an await,
-/// so the call's future stays small.
+/// A generated call's result as `data` or the typed error, but for an
+/// answer with a status the spec does not list, whose body [`unexpected`]
+/// reads. Not `async`: the result (the whole decoded answer) is never held
+/// across an await, so the call's future stays small.
 pub(super) fn into_data<E, B>(
     operation: Target,
     result: Result<progenitor_client::ResponseValue<E>, progenitor_client::Error<B>>,
     record: &CallRecord,
-) -> Decoded<E::Data>
+) -> Result<E::Data, Error>
 where
     E: DataEnvelope,
     E::Data: DeserializeOwned,
@@ -368,9 +361,9 @@ where
 {
     use progenitor_client::Error as P;
     if let Some(error) = recorded_failure(operation, record) {
-        return Decoded::Done(Err(error));
+        return Err(error);
     }
-    Decoded::Done(match result {
+    match result {
         Ok(response) => {
             let status = response.status().as_u16();
             let envelope = response.into_inner();
@@ -407,7 +400,15 @@ where
             error.to_string(),
             record,
         )),
-        Err(P::UnexpectedResponse(response)) => return Decoded::Unexpected(response),
+        // Read by `unexpected` (`call::send`); here only if it was not.
+        Err(P::UnexpectedResponse(response)) => Err(error_for(
+            operation,
+            record,
+            ErrorKind::Http {
+                status: response.status().as_u16(),
+                snippet: String::new(),
+            },
+        )),
         Err(
             P::CommunicationError(error) | P::ResponseBodyError(error) | P::InvalidUpgrade(error),
         ) => Err(transport_error(operation, error, record)),
@@ -416,7 +417,7 @@ where
             record,
             ErrorKind::InvalidRequest { message },
         )),
-    })
+    }
 }
 
 /// The typed error for an answer with an HTTP status the spec does not
@@ -426,6 +427,9 @@ pub(super) async fn unexpected<B: Envelope + DeserializeOwned>(
     response: reqwest::Response,
     record: &CallRecord,
 ) -> Error {
+    if let Some(error) = recorded_failure(operation, record) {
+        return error;
+    }
     let status = response.status().as_u16();
     match response.bytes().await {
         Ok(body) => body_error::<B>(

@@ -30,14 +30,20 @@ pub(crate) use answer::{HeadSays, decode_raw, head};
 pub(crate) use pages::items;
 pub(crate) use record::{CallRecord, Failure, current_record, with_record};
 
-/// Sends one generated request (`sending`, progenitor's send of the
-/// builder) with a fresh [`CallRecord`] and maps the result to `data` or the
-/// typed error. The generated `Call` impls call this; nothing else does.
-///
-/// `sending` comes boxed: progenitor's send future is a few KiB (it holds
-/// the request, the answer and its decoding), and a future holding it by
-/// value would be moved whole by every layer above (the caller's
-/// `.await`, an executor's `block_on`) on every call.
+/// progenitor's send of a builder, boxed, with its result boxed: what
+/// [`send`] takes. progenitor's send future is a few KiB (it holds the
+/// request, the answer and its decoding), and its result about one (the
+/// whole decoded envelope): held or returned by value, each layer above
+/// (the task-local scope, the caller's `.await`, an executor's
+/// `block_on`) would copy them whole on every call.
+pub(crate) fn boxed<F: Future>(sending: F) -> Pin<Box<impl Future<Output = Box<F::Output>>>> {
+    Box::pin(async move { Box::new(sending.await) })
+}
+
+/// Sends one generated request (`sending`: progenitor's send of the
+/// builder, [`boxed`]) with a fresh [`CallRecord`] and maps the result to
+/// `data` or the typed error. The generated `Call` impls call this;
+/// nothing else does.
 pub(crate) async fn send<E, B, F>(
     operation: &'static Operation,
     sending: Pin<Box<F>>,
@@ -46,17 +52,17 @@ where
     E: DataEnvelope,
     E::Data: DeserializeOwned,
     B: Envelope + DeserializeOwned,
-    F: Future<Output = Result<ResponseValue<E>, progenitor_client::Error<B>>>,
+    F: Future<Output = Box<Result<ResponseValue<E>, progenitor_client::Error<B>>>>,
 {
     let record = Arc::new(CallRecord::default());
     let result = with_record(Arc::clone(&record), sending).await;
     let target = Target::of(operation);
-    match answer::into_data::<E, B>(target, result, &record) {
-        answer::Decoded::Done(result) => result,
+    match *result {
         // Boxed: reading a body is a large future, and this path is rare.
-        answer::Decoded::Unexpected(response) => {
+        Err(progenitor_client::Error::UnexpectedResponse(response)) => {
             Err(Box::pin(answer::unexpected::<B>(target, response, &record)).await)
         }
+        result => answer::into_data::<E, B>(target, result, &record),
     }
 }
 

@@ -55,10 +55,11 @@ pub(crate) fn scan(body: &[u8]) -> Shape {
         values: 0,
         // Room for an order's keys and its envelope's: one allocation.
         keys: Vec::with_capacity(FEW_KEYS),
+        repeated: String::new(),
     };
     scanner.skip_whitespace();
     match scanner.value(0) {
-        Err(Stop::Repeated(key)) => Shape::RepeatedKey(key),
+        Err(Stop::Repeated) => Shape::RepeatedKey(scanner.repeated),
         Err(Stop::Values) => Shape::TooComplex(format!(
             "the answer holds more than {MAX_VALUES} JSON values"
         )),
@@ -101,9 +102,11 @@ pub(crate) fn too_many_values() -> String {
 /// (Aurpay's objects have under 30).
 const FEW_KEYS: usize = 32;
 
-#[derive(Debug)]
+/// Why the scan stopped early: one byte, so that every `?` of the scan
+/// is cheap (the repeated key is kept in the scanner).
+#[derive(Debug, Clone, Copy)]
 enum Stop {
-    Repeated(String),
+    Repeated,
     Values,
     Depth,
     /// Not JSON: left to the decoder.
@@ -135,6 +138,8 @@ struct Scanner<'t> {
     /// The keys of the objects being read, innermost last: one stack for
     /// the whole scan, so an object costs no allocation of its own.
     keys: Vec<Key<'t>>,
+    /// The key found repeated, when the scan stops for one.
+    repeated: String,
 }
 
 impl<'t> Scanner<'t> {
@@ -243,7 +248,8 @@ impl<'t> Scanner<'t> {
             };
             if repeated {
                 let text = String::from_utf8_lossy(&key.text);
-                return Err(Stop::Repeated(text.chars().take(64).collect()));
+                self.repeated = text.chars().take(64).collect();
+                return Err(Stop::Repeated);
             }
             match &mut many {
                 Some(set) => {
@@ -309,7 +315,8 @@ impl<'t> Scanner<'t> {
     /// The escaped string between `start` and `end` as JSON means it
     /// (serde_json decodes it: escapes are rare, and must be read exactly).
     fn unescaped(&self, start: usize, end: usize) -> Result<String, Stop> {
-        let quoted = std::str::from_utf8(&self.text[start - 1..end + 1]).map_err(|_| Stop::NotJson)?;
+        let quoted =
+            std::str::from_utf8(&self.text[start - 1..end + 1]).map_err(|_| Stop::NotJson)?;
         serde_json::from_str::<String>(quoted).map_err(|_| Stop::NotJson)
     }
 
@@ -390,13 +397,19 @@ fn hash(text: &[u8]) -> u64 {
     let mut chunks = text.chunks_exact(8);
     let mut hash = text.len() as u64;
     for chunk in &mut chunks {
-        hash = mix(hash, u64::from_le_bytes(chunk.try_into().unwrap_or_default()));
+        hash = mix(
+            hash,
+            u64::from_le_bytes(chunk.try_into().unwrap_or_default()),
+        );
     }
     let rest = chunks.remainder();
     if !rest.is_empty() {
-        let mut last = [0u8; 8];
-        last[..rest.len()].copy_from_slice(rest);
-        hash = mix(hash, u64::from_le_bytes(last));
+        // Byte by byte: a copy of a few bytes would be a call to memcpy.
+        let last = rest
+            .iter()
+            .rev()
+            .fold(0u64, |word, &byte| word << 8 | u64::from(byte));
+        hash = mix(hash, last);
     }
     hash
 }
@@ -411,8 +424,9 @@ fn special_at(bytes: &[u8], from: usize) -> Option<usize> {
     // lowest set bit is exact (a false one only ever sits above a true
     // one), which is all that is used.
     let less = |x: u64, n: u64| x.wrapping_sub(ONES * n) & !x & HIGH;
+    let mut chunks = bytes.get(from..)?.chunks_exact(8);
     let mut at = from;
-    while let Some(chunk) = bytes.get(at..at + 8) {
+    for chunk in &mut chunks {
         let word = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
         let special = less(word ^ (ONES * u64::from(b'"')), 1)
             | less(word ^ (ONES * u64::from(b'\\')), 1)
@@ -422,8 +436,9 @@ fn special_at(bytes: &[u8], from: usize) -> Option<usize> {
         }
         at += 8;
     }
-    let rest = bytes.get(at..)?;
-    rest.iter()
+    chunks
+        .remainder()
+        .iter()
         .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
         .map(|i| at + i)
 }
