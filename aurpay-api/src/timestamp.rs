@@ -311,11 +311,16 @@ impl Writer {
         }
     }
 
-    /// The last `width` decimal digits of `value`, zero-padded.
-    fn digits(&mut self, value: u32, width: u32) {
-        for place in (0..width).rev() {
-            self.push(b'0' + (value / 10u32.pow(place) % 10) as u8);
+    /// The last `width` decimal digits of `value`, zero-padded: written
+    /// from the last, one division by ten each.
+    fn digits(&mut self, mut value: u32, width: u32) {
+        let start = usize::from(self.len);
+        let end = (start + width as usize).min(INLINE_TEXT);
+        for slot in self.bytes[start..end].iter_mut().rev() {
+            *slot = b'0' + (value % 10) as u8;
+            value /= 10;
         }
+        self.len = end as u8;
     }
 }
 
