@@ -29,6 +29,11 @@ fn main() {
     {
         return interleaved(a, b, n.parse().unwrap_or_else(|_| usage()));
     }
+    if let [mode] = args.as_slice()
+        && mode == "sizes"
+    {
+        return sizes();
+    }
     let runs: Vec<(String, usize)> = match args.as_slice() {
         [] => VARIANTS.iter().map(|v| (v.to_string(), 1)).collect(),
         [variant, n] => match n.parse() {
@@ -242,6 +247,32 @@ fn interleaved(a: &str, b: &str, n: usize) {
     );
 }
 
+/// The sizes of what each layer moves: a call's future (moved by every
+/// `.await` and `block_on` above it) and the decoded answers.
+fn sizes() {
+    let context = Context::new();
+    let read = context
+        .api_key
+        .get_orders_details()
+        .order_id(ORDER_ID)
+        .call();
+    let money = context
+        .api_key
+        .get_payment_info()
+        .body(pay_info_request())
+        .call();
+    let plain = plain_detail(&context.http, Auth::ApiKey);
+    println!(
+        "bytes: Get Orders Details future {}, Get Payment Info future {}, hand-written read future {}, OrderDetail {}, PaymentInfo {}, Error {}",
+        std::mem::size_of_val(&read),
+        std::mem::size_of_val(&money),
+        std::mem::size_of_val(&plain),
+        std::mem::size_of::<types::OrderDetail>(),
+        std::mem::size_of::<types::PaymentInfo>(),
+        std::mem::size_of::<aurpay_api::Error>()
+    );
+}
+
 /// `list{size}_{sdk|reqwest}_{apikey|signature}`.
 fn list_variant(variant: &str) -> Option<(usize, &str, &str)> {
     let mut parts = variant.strip_prefix("list")?.split('_');
@@ -275,7 +306,7 @@ const VARIANTS: [&str; 17] = [
 
 fn usage() -> ! {
     eprintln!(
-        "usage: callgrind_calls <variant> <count>; variants: {} (also list{{10,100,1000}}_*, conc<n>_<call>)",
+        "usage: callgrind_calls <variant> <count> | ab <variant> <variant> <count> | sizes; variants: {} (also list{{10,100,1000}}_*, conc<n>_<call>)",
         VARIANTS.join(", ")
     );
     std::process::exit(2);
