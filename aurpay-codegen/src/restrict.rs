@@ -464,7 +464,10 @@ pub fn lazy_missing_fields(file: &mut syn::File) {
                 });
                 if missing.is_some() {
                     field.expr = syn::parse_quote!(Err(::std::string::String::new()));
-                    required.entry(name.clone()).or_default().push(field.member.clone());
+                    required
+                        .entry(name.clone())
+                        .or_default()
+                        .push(field.member.clone());
                 }
             }
         }
@@ -497,7 +500,10 @@ pub fn lazy_missing_fields(file: &mut syn::File) {
                 let member = &field.member;
                 let message = format!(
                     "{MISSING}{}",
-                    member.to_token_stream().to_string().trim_start_matches("r#")
+                    member
+                        .to_token_stream()
+                        .to_string()
+                        .trim_start_matches("r#")
                 );
                 field.expr = syn::parse_quote! {
                     value.#member.map_err(|e| {
