@@ -326,3 +326,25 @@ fn timestamps_zoneless_and_zoned() {
         );
     }
 }
+
+#[test]
+fn an_unset_required_body_field_is_named() {
+    let missing_chain = types::PaymentInfoRequest::builder()
+        .currency(CryptoCurrency::UsdtErc20)
+        .vs_currency("USD")
+        .vs_price(Amount::from(10));
+    let error = types::PaymentInfoRequest::try_from(missing_chain).unwrap_err();
+    assert_eq!(error.to_string(), "no value supplied for chain");
+    // Every required field, when none is set: the first is named.
+    let error = types::PaymentInfoRequest::try_from(types::PaymentInfoRequest::builder())
+        .unwrap_err()
+        .to_string();
+    assert!(error.starts_with("no value supplied for "), "{error}");
+    // A complete builder converts.
+    let complete = types::PaymentInfoRequest::builder()
+        .chain(Chain::Eth)
+        .currency(CryptoCurrency::UsdtErc20)
+        .vs_currency("USD")
+        .vs_price(Amount::from(10));
+    assert!(types::PaymentInfoRequest::try_from(complete).is_ok());
+}
