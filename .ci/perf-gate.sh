@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 command -v valgrind > /dev/null || { echo "perf gate: valgrind is not installed" >&2; exit 1; }
 mkdir -p target
 cargo_target="${CARGO_TARGET_DIR:-target}"
-cargo bench -q -p aurpay-api --bench callgrind_calls --no-run --locked 2> target/perf-gate-build.log \
+cargo bench -q -p aurpay-perf --bench callgrind_calls --no-run --locked 2> target/perf-gate-build.log \
     || { tail -n 30 target/perf-gate-build.log >&2; exit 1; }
 binary=$(ls -t "$cargo_target"/release/deps/callgrind_calls-* | grep -v '\.d$' | head -1)
 case "${1:-}" in

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The performance gate: instruction counts (callgrind) of the SDK against
-the hand-written reqwest + serde baseline in aurpay-api/benches/common/,
-measured in the same run by aurpay-api/benches/callgrind_calls.rs.
+the hand-written reqwest + serde baseline in tests/perf/benches/common/,
+measured in the same run by tests/perf/benches/callgrind_calls.rs.
 
 Per call = (Ir(N = low + delta) - Ir(N = low)) / delta, so start-up and
 connection set-up cancel out; counts repeat to within a few instructions,

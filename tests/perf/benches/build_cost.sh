@@ -3,11 +3,11 @@
 # aurpay-api (default features) and against reqwest + serde + tokio alone.
 # Prints wall time and the number of crates compiled for each.
 #
-# Usage: bash aurpay-api/benches/build_cost.sh [work-dir]
+# Usage: bash tests/perf/benches/build_cost.sh [work-dir]
 # Needs the crates in the local registry cache (run any build first); the
 # timing excludes downloads.
 set -euo pipefail
-repo="$(cd "$(dirname "$0")/../.." && pwd)"
+repo="$(cd "$(dirname "$0")/../../.." && pwd)"
 work="${1:-/tmp/aurpay-build-cost}"
 rm -rf "$work" && mkdir -p "$work/sdk/src" "$work/baseline/src"
 

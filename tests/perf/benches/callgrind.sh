@@ -3,10 +3,10 @@
 # (Ir at N=LOW+DELTA - Ir at N=LOW) / DELTA, so start-up and connection
 # set-up cancel out. Repeatable on a busy machine, unlike wall-clock time.
 #
-# Usage: bash aurpay-api/benches/callgrind.sh [variant ...]
+# Usage: bash tests/perf/benches/callgrind.sh [variant ...]
 set -euo pipefail
-cd "$(dirname "$0")/../.."
-cargo bench -q -p aurpay-api --bench callgrind_calls --no-run
+cd "$(dirname "$0")/../../.."
+cargo bench -q -p aurpay-perf --bench callgrind_calls --no-run
 binary=$(ls -t target/release/deps/callgrind_calls-* | grep -v '\.d$' | head -1)
 low=10
 delta=${DELTA:-100}

@@ -3,7 +3,7 @@
 //! 2-core machine are not. See BENCHMARKS.md:
 //!
 //! ```text
-//! cargo bench -p aurpay-api --bench callgrind_calls --no-run
+//! cargo bench -p aurpay-perf --bench callgrind_calls --no-run
 //! valgrind --tool=callgrind --callgrind-out-file=/dev/null target/release/deps/callgrind_calls-* read_sdk_apikey 210
 //! ```
 //!

@@ -1,9 +1,9 @@
 //! The SDK against a hand-written reqwest + serde client doing exactly the
 //! same requests, on loopback, in the same run. See BENCHMARKS.md.
 //!
-//! Run: `cargo bench -p aurpay-api --bench sdk_vs_reqwest`.
+//! Run: `cargo bench -p aurpay-perf --bench sdk_vs_reqwest`.
 //! Smoke (each benchmark once, debug build, as in CI):
-//! `cargo test -p aurpay-api --bench sdk_vs_reqwest`.
+//! `cargo test -p aurpay-perf --bench sdk_vs_reqwest`.
 
 mod common;
 
