@@ -10,8 +10,6 @@ use tracing::Instrument as _;
 use crate::generated::Transport;
 use crate::operation::Operation;
 
-/// progenitor's `api-version` header is not part of Aurpay's API.
-const API_VERSION: HeaderName = HeaderName::from_static("api-version");
 pub(super) const API_KEY: HeaderName = HeaderName::from_static("api-key");
 pub(super) const SIGNATURE: HeaderName = HeaderName::from_static("signature");
 
@@ -25,9 +23,11 @@ impl ClientHooks<ClientContext> for Transport {
         request: &mut reqwest::Request,
         info: &OperationInfo,
     ) -> Result<(), progenitor_client::Error<E>> {
-        let headers = request.headers_mut();
-        headers.remove(API_VERSION);
-        headers.insert(USER_AGENT, self.inner.user_agent.clone());
+        // (progenitor's `api-version` header, not part of Aurpay's API, is
+        // left out of the generated code: `aurpay-codegen`'s restrict.rs.)
+        request
+            .headers_mut()
+            .insert(USER_AGENT, self.inner.user_agent.clone());
         if !self.inner.origin.contains(request.url()) {
             return Err(progenitor_client::Error::InvalidRequest(
                 "refusing to send a request outside the configured base URL".to_owned(),
