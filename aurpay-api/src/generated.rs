@@ -7147,7 +7147,10 @@ second and six more digits (`20240806071926377966`). The pattern is
 INFERRED from every id in Aurpay's docs and examples, all 20 digits;
 the docs state no format, and responses declare `order_id` as a
 plain string (tolerant reader). The Rust SDK does not enforce it: it
-sends any id it is given and lets Aurpay answer.
+sends any id it is given and lets Aurpay answer, always as exactly
+one path segment (every character but letters, digits, `-`, `.`,
+`_` and `~` percent-encoded); an empty, `.` or `..` id, which
+cannot be one segment, is refused before sending.
 
 Example, with the spec's example values (it runs as a test against the sandbox, feature `sandbox`, seeded with the spec's examples):
 
@@ -7187,7 +7190,10 @@ second and six more digits (`20240806071926377966`). The pattern is
 INFERRED from every id in Aurpay's docs and examples, all 20 digits;
 the docs state no format, and responses declare `order_id` as a
 plain string (tolerant reader). The Rust SDK does not enforce it: it
-sends any id it is given and lets Aurpay answer.
+sends any id it is given and lets Aurpay answer, always as exactly
+one path segment (every character but letters, digits, `-`, `.`,
+`_` and `~` percent-encoded); an empty, `.` or `..` id, which
+cannot be one segment, is refused before sending.
 
 Example, with the spec's example values (it runs as a test against the sandbox, feature `sandbox`, seeded with the spec's examples):
 
@@ -7234,7 +7240,10 @@ second and six more digits (`20240806071926377966`). The pattern is
 INFERRED from every id in Aurpay's docs and examples, all 20 digits;
 the docs state no format, and responses declare `order_id` as a
 plain string (tolerant reader). The Rust SDK does not enforce it: it
-sends any id it is given and lets Aurpay answer.
+sends any id it is given and lets Aurpay answer, always as exactly
+one path segment (every character but letters, digits, `-`, `.`,
+`_` and `~` percent-encoded); an empty, `.` or `..` id, which
+cannot be one segment, is refused before sending.
 
 - `body`
 
@@ -7915,7 +7924,7 @@ pub mod builder {
             }
         }
 
-        ///Sets the `order_id` parameter: Aurpay order id, a 20-digit numeric string: the creation time to the second and six more digits (`20240806071926377966`). The pattern is INFERRED from every id in Aurpay's docs and examples, all 20 digits; the docs state no format, and responses declare `order_id` as a plain string (tolerant reader). The Rust SDK does not enforce it: it sends any id it is given and lets Aurpay answer.
+        ///Sets the `order_id` parameter: Aurpay order id, a 20-digit numeric string: the creation time to the second and six more digits (`20240806071926377966`). The pattern is INFERRED from every id in Aurpay's docs and examples, all 20 digits; the docs state no format, and responses declare `order_id` as a plain string (tolerant reader). The Rust SDK does not enforce it: it sends any id it is given and lets Aurpay answer, always as exactly one path segment (every character but letters, digits, `-`, `.`, `_` and `~` percent-encoded); an empty, `.` or `..` id, which cannot be one segment, is refused before sending.
         pub fn order_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
@@ -7936,8 +7945,8 @@ pub mod builder {
             let Self { client, order_id } = self;
             let order_id = order_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/v2/order/detail/{}", client.baseurl, encode_path(& order_id
-                .to_string()),
+                "{}/api/v2/order/detail/{}", client.baseurl, crate ::path::segment(&
+                order_id.to_string()).map_err(Error::InvalidRequest) ?,
             );
             let header_map = ::reqwest::header::HeaderMap::new();
             #[allow(unused_mut)]
@@ -7995,7 +8004,7 @@ pub mod builder {
             }
         }
 
-        ///Sets the `order_id` parameter: Aurpay order id, a 20-digit numeric string: the creation time to the second and six more digits (`20240806071926377966`). The pattern is INFERRED from every id in Aurpay's docs and examples, all 20 digits; the docs state no format, and responses declare `order_id` as a plain string (tolerant reader). The Rust SDK does not enforce it: it sends any id it is given and lets Aurpay answer.
+        ///Sets the `order_id` parameter: Aurpay order id, a 20-digit numeric string: the creation time to the second and six more digits (`20240806071926377966`). The pattern is INFERRED from every id in Aurpay's docs and examples, all 20 digits; the docs state no format, and responses declare `order_id` as a plain string (tolerant reader). The Rust SDK does not enforce it: it sends any id it is given and lets Aurpay answer, always as exactly one path segment (every character but letters, digits, `-`, `.`, `_` and `~` percent-encoded); an empty, `.` or `..` id, which cannot be one segment, is refused before sending.
         pub fn order_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
@@ -8016,8 +8025,8 @@ pub mod builder {
             let Self { client, order_id } = self;
             let order_id = order_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/v2/order/refund-info/{}", client.baseurl, encode_path(& order_id
-                .to_string()),
+                "{}/api/v2/order/refund-info/{}", client.baseurl, crate ::path::segment(&
+                order_id.to_string()).map_err(Error::InvalidRequest) ?,
             );
             let header_map = ::reqwest::header::HeaderMap::new();
             #[allow(unused_mut)]
@@ -8077,7 +8086,7 @@ pub mod builder {
             }
         }
 
-        ///Sets the `order_id` parameter: Aurpay order id, a 20-digit numeric string: the creation time to the second and six more digits (`20240806071926377966`). The pattern is INFERRED from every id in Aurpay's docs and examples, all 20 digits; the docs state no format, and responses declare `order_id` as a plain string (tolerant reader). The Rust SDK does not enforce it: it sends any id it is given and lets Aurpay answer.
+        ///Sets the `order_id` parameter: Aurpay order id, a 20-digit numeric string: the creation time to the second and six more digits (`20240806071926377966`). The pattern is INFERRED from every id in Aurpay's docs and examples, all 20 digits; the docs state no format, and responses declare `order_id` as a plain string (tolerant reader). The Rust SDK does not enforce it: it sends any id it is given and lets Aurpay answer, always as exactly one path segment (every character but letters, digits, `-`, `.`, `_` and `~` percent-encoded); an empty, `.` or `..` id, which cannot be one segment, is refused before sending.
         pub fn order_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
@@ -8118,8 +8127,8 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/v2/order/refund/{}", client.baseurl, encode_path(& order_id
-                .to_string()),
+                "{}/api/v2/order/refund/{}", client.baseurl, crate ::path::segment(&
+                order_id.to_string()).map_err(Error::InvalidRequest) ?,
             );
             let header_map = ::reqwest::header::HeaderMap::new();
             #[allow(unused_mut)]

@@ -117,6 +117,7 @@ mod error;
 mod intent;
 pub mod operation;
 mod optional;
+mod path;
 pub mod processor;
 mod random;
 pub mod raw;

@@ -342,6 +342,7 @@ fn builder_item(item: &mut Item) {
             for impl_item in &mut block.items {
                 if let ImplItem::Fn(function) = impl_item {
                     without_api_version(function);
+                    one_segment_paths(function);
                 }
             }
         }
@@ -377,6 +378,51 @@ fn without_api_version(function: &mut syn::ImplItemFn) {
         stmts.push(stmt);
     }
     function.block.stmts = stmts;
+}
+
+/// Every `encode_path(value)` becomes
+/// `crate::path::segment(value).map_err(Error::InvalidRequest)?`.
+/// progenitor's `encode_path` leaves `.` and `\` as they are, and a URL
+/// parser turns them into structure (`..` climbs a level, `\` is `/` in
+/// an `http` URL); `segment` encodes all but the unreserved characters and
+/// refuses a value that cannot be one path segment (`aurpay-api/src/path.rs`).
+fn one_segment_paths(function: &mut syn::ImplItemFn) {
+    let tokens = function.block.to_token_stream();
+    if !tokens.to_string().contains("encode_path") {
+        return;
+    }
+    function.block = syn::parse2(segment_calls(tokens))
+        .expect("replacing a call keeps the function body parseable");
+}
+
+/// The rewrite of [`one_segment_paths`], over tokens (the calls sit inside
+/// `format!`, whose arguments syn keeps as tokens).
+fn segment_calls(tokens: TokenStream) -> TokenStream {
+    let mut out = TokenStream::new();
+    let mut trees = tokens.into_iter().peekable();
+    while let Some(tree) = trees.next() {
+        match tree {
+            TokenTree::Ident(ident) if ident == "encode_path" => {
+                let Some(TokenTree::Group(args)) = trees.next_if(|next| {
+                    matches!(next, TokenTree::Group(g) if g.delimiter() == proc_macro2::Delimiter::Parenthesis)
+                }) else {
+                    out.extend([TokenTree::Ident(ident)]);
+                    continue;
+                };
+                let args = Group::new(args.delimiter(), segment_calls(args.stream()));
+                out.extend(quote::quote! {
+                    crate::path::segment #args .map_err(Error::InvalidRequest)?
+                });
+            }
+            TokenTree::Group(group) => {
+                let mut rewritten = Group::new(group.delimiter(), segment_calls(group.stream()));
+                rewritten.set_span(group.span());
+                out.extend([TokenTree::Group(rewritten)]);
+            }
+            other => out.extend([other]),
+        }
+    }
+    out
 }
 
 /// progenitor derives `schemars::JsonSchema` on every type (for users who
@@ -540,4 +586,39 @@ fn struct_literals(
             _ => None,
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_encode_path_call_becomes_a_checked_segment() {
+        let mut function: syn::ImplItemFn = syn::parse_quote! {
+            async fn send(self) -> Result<(), Error<()>> {
+                use progenitor_client::encode_path;
+                let url = format!("{}/a/{}/b/{}", base, encode_path(&a.to_string()), encode_path(&b));
+                Ok(())
+            }
+        };
+        one_segment_paths(&mut function);
+        let text = function.to_token_stream().to_string();
+        assert_eq!(
+            text.matches("crate :: path :: segment").count(),
+            2,
+            "{text}"
+        );
+        assert_eq!(
+            text.matches(". map_err (Error :: InvalidRequest) ?")
+                .count(),
+            2,
+            "{text}"
+        );
+        // The import is no call: left alone.
+        assert!(
+            text.contains("use progenitor_client :: encode_path ;"),
+            "{text}"
+        );
+        assert_eq!(text.matches("encode_path").count(), 1, "{text}");
+    }
 }

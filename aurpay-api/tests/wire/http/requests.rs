@@ -204,3 +204,76 @@ async fn from_lookup_names_the_missing_variable() {
     .unwrap_err();
     assert!(bad.to_string().contains("HMAC-MD5"), "{bad}");
 }
+
+/// A path parameter is sent as exactly one path segment, whatever it
+/// holds, or refused before anything is sent: `..` or `\` in an order id
+/// never turn a refund into another operation (a URL parser reads
+/// `..\..\..\wallet\withdraw` as `../../../wallet/withdraw`). The server
+/// verifies the signature over the path it received.
+#[tokio::test]
+async fn path_parameters_are_one_segment_or_refused_before_sending() {
+    let (server, client) = setup(Scheme::Sha256).await;
+    let refund = |id: &'static str| {
+        client
+            .orders_refund()
+            .order_id(id)
+            .body(types::RefundRequest::builder().address("tb1qpath"))
+            .call()
+    };
+    let hostile = [
+        "..\\..\\..\\wallet\\withdraw",
+        "../../../wallet/withdraw",
+        "a?b=1#c",
+        "%2e%2e",
+        ".%2E",
+        "...",
+        "a;b=1",
+        "é ",
+    ];
+    for (sent, id) in hostile.into_iter().enumerate() {
+        server.push(Reply::ok(json!({})));
+        let _ = refund(id).await;
+        let received = server.received();
+        assert_eq!(received.len(), sent + 1, "{id:?} sent once");
+        let request = &received[sent];
+        assert_eq!(request.method, "POST", "{id:?}");
+        let segment = request
+            .path_and_query
+            .strip_prefix("/api/v2/order/refund/")
+            .unwrap_or_else(|| panic!("{id:?} sent as {}", request.path_and_query));
+        assert!(
+            !segment.contains(['/', '\\', '?', '#']),
+            "{id:?} sent as {}",
+            request.path_and_query
+        );
+        let decoded = percent_encoding::percent_decode_str(segment).decode_utf8_lossy();
+        assert_eq!(decoded, id, "{id:?} sent as {}", request.path_and_query);
+        assert_eq!(request.auth_error, None, "{id:?}: signed as sent");
+    }
+    let before = server.received().len();
+    for id in ["", ".", ".."] {
+        let errors = [
+            refund(id).await.map(drop).unwrap_err(),
+            client
+                .get_orders_details()
+                .order_id(id)
+                .call()
+                .await
+                .map(drop)
+                .unwrap_err(),
+            client
+                .get_orders_refund_info()
+                .order_id(id)
+                .call()
+                .await
+                .map(drop)
+                .unwrap_err(),
+        ];
+        for error in errors {
+            assert_kind!(error, ErrorKind::InvalidRequest { .. });
+            assert_eq!(error.outcome(), Outcome::NotSent, "{id:?}: {error:?}");
+            assert!(error.to_string().contains("one path segment"), "{error}");
+        }
+    }
+    assert_eq!(server.received().len(), before, "nothing sent");
+}
