@@ -151,7 +151,11 @@ impl ClientBuilder {
         let parsed = check_base_url(&base_url, self.allow_insecure_http)?;
         let user_agent = HeaderValue::from_str(&self.user_agent)
             .map_err(|_| Error::config("user agent contains characters not allowed in a header"))?;
+        // The attempt's time limit is the client's, not set per request: a
+        // request's own timeout lives in its extensions map, which reqwest
+        // would allocate for every attempt (and every copy kept for one).
         let mut http = reqwest::Client::builder()
+            .timeout(self.timeout)
             .connect_timeout(self.connect_timeout)
             .redirect(reqwest::redirect::Policy::none());
         if parsed.scheme() == "http" {

@@ -114,8 +114,8 @@ impl Attempt {
 /// checks its shape ([`crate::call::shape`]: the whole scan for a call that
 /// moves money, a count of what it could hold for a read's large answer),
 /// and hands back a response
-/// that owns it. The attempt's timeout, set on the request, covers the body
-/// too.
+/// that owns it. The attempt's timeout (the client's: reqwest's total
+/// timeout) covers the body too.
 async fn read_body(
     mut response: reqwest::Response,
     context: &ClientContext,
@@ -256,9 +256,8 @@ impl Transport {
                 record.attempt(attempt);
             }
             // A copy is kept for another attempt; JSON bodies always clone.
-            let spare = pending.try_clone();
+            let spare = copy_of(&pending);
             let mut this_try = pending;
-            *this_try.timeout_mut() = Some(context.timeout);
             self.authenticate(&mut this_try);
             if let Some(record) = &record {
                 record.client_secrets(&context.secrets);
@@ -354,6 +353,25 @@ impl Transport {
             }
         }
     }
+}
+
+/// A copy of `request` for another attempt (`None` for a streaming body).
+/// Made of what the request holds, not by reqwest's `try_clone`, which
+/// allocates an extensions map for every copy (to carry a per-request
+/// timeout; the attempt's timeout is the client's, and nothing here puts
+/// anything else in a request's extensions).
+fn copy_of(request: &reqwest::Request) -> Option<reqwest::Request> {
+    let body = match request.body() {
+        Some(body) => Some(reqwest::Body::from(bytes::Bytes::copy_from_slice(
+            body.as_bytes()?,
+        ))),
+        None => None,
+    };
+    let mut copy = reqwest::Request::new(request.method().clone(), request.url().clone());
+    *copy.headers_mut() = request.headers().clone();
+    *copy.version_mut() = request.version();
+    *copy.body_mut() = body;
+    Some(copy)
 }
 
 /// `Retry-After` as seconds or an HTTP date (against `clock`), at most
