@@ -29,6 +29,7 @@ pub trait DataEnvelope: Envelope {
     /// The type of `data` for this operation.
     type Data;
 
-    /// Takes `data` out of the envelope (`None` when Aurpay sent none).
-    fn into_data(self) -> Option<Self::Data>;
+    /// Takes `data` out of the envelope (`None` when Aurpay sent none), in
+    /// place: the decoded answer stays where it is, and only `data` moves.
+    fn take_data(&mut self) -> Option<Self::Data>;
 }

@@ -1330,8 +1330,8 @@ impl Envelope for types::ApiKeyEnvelope {
 
 impl DataEnvelope for types::ApiKeyEnvelope {
     type Data = types::ApiKey;
-    fn into_data(self) -> Option<types::ApiKey> {
-        self.data
+    fn take_data(&mut self) -> Option<types::ApiKey> {
+        self.data.take()
     }
 }
 
@@ -1352,8 +1352,8 @@ impl Envelope for types::BlnBalanceEnvelope {
 
 impl DataEnvelope for types::BlnBalanceEnvelope {
     type Data = types::BlnBalance;
-    fn into_data(self) -> Option<types::BlnBalance> {
-        self.data
+    fn take_data(&mut self) -> Option<types::BlnBalance> {
+        self.data.take()
     }
 }
 
@@ -1374,8 +1374,8 @@ impl Envelope for types::BlnOrderEnvelope {
 
 impl DataEnvelope for types::BlnOrderEnvelope {
     type Data = types::BlnOrder;
-    fn into_data(self) -> Option<types::BlnOrder> {
-        self.data
+    fn take_data(&mut self) -> Option<types::BlnOrder> {
+        self.data.take()
     }
 }
 
@@ -1396,8 +1396,8 @@ impl Envelope for types::BlnWithdrawResultEnvelope {
 
 impl DataEnvelope for types::BlnWithdrawResultEnvelope {
     type Data = types::BlnWithdrawResult;
-    fn into_data(self) -> Option<types::BlnWithdrawResult> {
-        self.data
+    fn take_data(&mut self) -> Option<types::BlnWithdrawResult> {
+        self.data.take()
     }
 }
 
@@ -1418,8 +1418,8 @@ impl Envelope for types::CryptoCurrencyListEnvelope {
 
 impl DataEnvelope for types::CryptoCurrencyListEnvelope {
     type Data = types::CryptoCurrencyList;
-    fn into_data(self) -> Option<types::CryptoCurrencyList> {
-        self.data
+    fn take_data(&mut self) -> Option<types::CryptoCurrencyList> {
+        self.data.take()
     }
 }
 
@@ -1440,8 +1440,8 @@ impl Envelope for types::OrderDetailEnvelope {
 
 impl DataEnvelope for types::OrderDetailEnvelope {
     type Data = types::OrderDetail;
-    fn into_data(self) -> Option<types::OrderDetail> {
-        self.data
+    fn take_data(&mut self) -> Option<types::OrderDetail> {
+        self.data.take()
     }
 }
 
@@ -1462,8 +1462,8 @@ impl Envelope for types::OrderPageEnvelope {
 
 impl DataEnvelope for types::OrderPageEnvelope {
     type Data = types::OrderPage;
-    fn into_data(self) -> Option<types::OrderPage> {
-        self.data
+    fn take_data(&mut self) -> Option<types::OrderPage> {
+        self.data.take()
     }
 }
 
@@ -1484,8 +1484,8 @@ impl Envelope for types::PaymentInfoEnvelope {
 
 impl DataEnvelope for types::PaymentInfoEnvelope {
     type Data = types::PaymentInfo;
-    fn into_data(self) -> Option<types::PaymentInfo> {
-        self.data
+    fn take_data(&mut self) -> Option<types::PaymentInfo> {
+        self.data.take()
     }
 }
 
@@ -1506,8 +1506,8 @@ impl Envelope for types::PaymentUrlEnvelope {
 
 impl DataEnvelope for types::PaymentUrlEnvelope {
     type Data = types::PaymentUrl;
-    fn into_data(self) -> Option<types::PaymentUrl> {
-        self.data
+    fn take_data(&mut self) -> Option<types::PaymentUrl> {
+        self.data.take()
     }
 }
 
@@ -1528,8 +1528,8 @@ impl Envelope for types::RealCurrencyListEnvelope {
 
 impl DataEnvelope for types::RealCurrencyListEnvelope {
     type Data = types::RealCurrencyList;
-    fn into_data(self) -> Option<types::RealCurrencyList> {
-        self.data
+    fn take_data(&mut self) -> Option<types::RealCurrencyList> {
+        self.data.take()
     }
 }
 
@@ -1550,8 +1550,8 @@ impl Envelope for types::RefundInfoEnvelope {
 
 impl DataEnvelope for types::RefundInfoEnvelope {
     type Data = types::RefundInfo;
-    fn into_data(self) -> Option<types::RefundInfo> {
-        self.data
+    fn take_data(&mut self) -> Option<types::RefundInfo> {
+        self.data.take()
     }
 }
 
@@ -1572,8 +1572,8 @@ impl Envelope for types::RefundResultEnvelope {
 
 impl DataEnvelope for types::RefundResultEnvelope {
     type Data = types::RefundResult;
-    fn into_data(self) -> Option<types::RefundResult> {
-        self.data
+    fn take_data(&mut self) -> Option<types::RefundResult> {
+        self.data.take()
     }
 }
 
@@ -1594,8 +1594,8 @@ impl Envelope for types::SelfCustodyWalletListEnvelope {
 
 impl DataEnvelope for types::SelfCustodyWalletListEnvelope {
     type Data = types::SelfCustodyWalletList;
-    fn into_data(self) -> Option<types::SelfCustodyWalletList> {
-        self.data
+    fn take_data(&mut self) -> Option<types::SelfCustodyWalletList> {
+        self.data.take()
     }
 }
 
@@ -1616,8 +1616,8 @@ impl Envelope for types::TransactionPageEnvelope {
 
 impl DataEnvelope for types::TransactionPageEnvelope {
     type Data = types::TransactionPage;
-    fn into_data(self) -> Option<types::TransactionPage> {
-        self.data
+    fn take_data(&mut self) -> Option<types::TransactionPage> {
+        self.data.take()
     }
 }
 
@@ -1638,8 +1638,8 @@ impl Envelope for types::WalletListEnvelope {
 
 impl DataEnvelope for types::WalletListEnvelope {
     type Data = types::WalletList;
-    fn into_data(self) -> Option<types::WalletList> {
-        self.data
+    fn take_data(&mut self) -> Option<types::WalletList> {
+        self.data.take()
     }
 }
 
@@ -1660,8 +1660,8 @@ impl Envelope for types::WithdrawResultEnvelope {
 
 impl DataEnvelope for types::WithdrawResultEnvelope {
     type Data = types::WithdrawResult;
-    fn into_data(self) -> Option<types::WithdrawResult> {
-        self.data
+    fn take_data(&mut self) -> Option<types::WithdrawResult> {
+        self.data.take()
     }
 }
 

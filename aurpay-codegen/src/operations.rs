@@ -191,8 +191,8 @@ fn envelope_impl(envelope: &str, data: Option<TokenStream>) -> TokenStream {
             impl DataEnvelope for types::#envelope {
                 type Data = #data;
 
-                fn into_data(self) -> Option<#data> {
-                    self.data
+                fn take_data(&mut self) -> Option<#data> {
+                    self.data.take()
                 }
             }
         }

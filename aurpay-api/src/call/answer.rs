@@ -348,10 +348,12 @@ pub(super) fn transport_error(
 /// A generated call's result as `data` or the typed error, but for an
 /// answer with a status the spec does not list, whose body [`unexpected`]
 /// reads. Not `async`: the result (the whole decoded answer) is never held
-/// across an await, so the call's future stays small.
+/// across an await, so the call's future stays small. By reference: a
+/// success hands on only its `data`, and the decoded answer around it is
+/// not moved (it is about a KiB).
 pub(super) fn into_data<E, B>(
     operation: Target,
-    result: Result<progenitor_client::ResponseValue<E>, progenitor_client::Error<B>>,
+    result: &mut Result<progenitor_client::ResponseValue<E>, progenitor_client::Error<B>>,
     record: &CallRecord,
 ) -> Result<E::Data, Error>
 where
@@ -363,61 +365,73 @@ where
     if let Some(error) = recorded_failure(operation, record) {
         return Err(error);
     }
-    match result {
-        Ok(response) => {
-            let status = response.status().as_u16();
-            let envelope = response.into_inner();
-            if !envelope.is_success() {
-                Err(envelope_error(operation, record, status, &envelope))
-            } else {
-                match envelope.into_data() {
-                    Some(data) => Ok(data),
-                    None => without_data(operation, record, status),
-                }
-            }
+    let response = match result {
+        Ok(response) => response,
+        // Rare: taken out whole, a placeholder (no allocation) left behind.
+        Err(error) => {
+            let error = std::mem::replace(error, P::Custom(String::new()));
+            return error_into(operation, error, record);
         }
-        Err(P::ErrorResponse(response)) => {
+    };
+    let status = response.status().as_u16();
+    let envelope: &mut E = response;
+    if !envelope.is_success() {
+        return Err(envelope_error(operation, record, status, &*envelope));
+    }
+    match envelope.take_data() {
+        Some(data) => Ok(data),
+        None => without_data(operation, record, status),
+    }
+}
+
+/// The typed error of a generated call that did not come to a decoded
+/// answer of a listed status ([`into_data`]).
+fn error_into<T, B>(
+    operation: Target,
+    error: progenitor_client::Error<B>,
+    record: &CallRecord,
+) -> Result<T, Error>
+where
+    B: Envelope + DeserializeOwned,
+{
+    use progenitor_client::Error as P;
+    Err(match error {
+        P::ErrorResponse(response) => {
             let status = response.status().as_u16();
             let envelope = response.into_inner();
             if envelope.is_success() {
-                Err(contradictory_success(operation, record, status))
+                contradictory_success(operation, record, status)
             } else if status == 429 {
-                Err(error_for(
+                error_for(
                     operation,
                     record,
                     ErrorKind::RateLimited {
                         retry_after: record.retry_after(),
                     },
-                ))
+                )
             } else {
-                Err(envelope_error(operation, record, status, &envelope))
+                envelope_error(operation, record, status, &envelope)
             }
         }
-        Err(P::InvalidResponsePayload(body, error)) => Err(body_error::<B>(
-            operation,
-            record.status(),
-            &body,
-            error.to_string(),
-            record,
-        )),
+        P::InvalidResponsePayload(body, error) => {
+            body_error::<B>(operation, record.status(), &body, error.to_string(), record)
+        }
         // Read by `unexpected` (`call::send`); here only if it was not.
-        Err(P::UnexpectedResponse(response)) => Err(error_for(
+        P::UnexpectedResponse(response) => error_for(
             operation,
             record,
             ErrorKind::Http {
                 status: response.status().as_u16(),
                 snippet: String::new(),
             },
-        )),
-        Err(
-            P::CommunicationError(error) | P::ResponseBodyError(error) | P::InvalidUpgrade(error),
-        ) => Err(transport_error(operation, error, record)),
-        Err(P::InvalidRequest(message) | P::Custom(message)) => Err(error_for(
-            operation,
-            record,
-            ErrorKind::InvalidRequest { message },
-        )),
-    }
+        ),
+        P::CommunicationError(error) | P::ResponseBodyError(error) | P::InvalidUpgrade(error) => {
+            transport_error(operation, error, record)
+        }
+        P::InvalidRequest(message) | P::Custom(message) => {
+            error_for(operation, record, ErrorKind::InvalidRequest { message })
+        }
+    })
 }
 
 /// The typed error for an answer with an HTTP status the spec does not

@@ -55,14 +55,15 @@ where
     F: Future<Output = Box<Result<ResponseValue<E>, progenitor_client::Error<B>>>>,
 {
     let record = Arc::new(CallRecord::default());
-    let result = with_record(Arc::clone(&record), sending).await;
+    let mut result = with_record(Arc::clone(&record), sending).await;
     let target = Target::of(operation);
     match *result {
         // Boxed: reading a body is a large future, and this path is rare.
         Err(progenitor_client::Error::UnexpectedResponse(response)) => {
             Err(Box::pin(answer::unexpected::<B>(target, response, &record)).await)
         }
-        result => answer::into_data::<E, B>(target, result, &record),
+        // In place: the decoded answer is not moved out of its box whole.
+        ref mut result => answer::into_data::<E, B>(target, result, &record),
     }
 }
 

@@ -214,11 +214,15 @@ async fn read_body(
     }
     tracing::trace!(operation = operation_id, body = %crate::redact::snippet(&body), "response body");
     // With the URL it was fetched from: without one, reqwest parses a
-    // placeholder URL for every response.
-    let mut rebuilt = match http::Response::builder()
-        .url(response.url().clone())
-        .body(())
-    {
+    // placeholder URL for every response. The URL goes into the answer's
+    // own extensions map (hyper's connection info is in it), so no second
+    // map is made per answer.
+    let url = response.url().clone();
+    let mut builder = http::Response::builder();
+    if let Some(extensions) = builder.extensions_mut() {
+        *extensions = std::mem::take(response.extensions_mut());
+    }
+    let mut rebuilt = match builder.url(url).body(()) {
         Ok(with_url) => with_url.map(|()| body),
         // Nothing set above can fail; reqwest would use its placeholder.
         Err(_) => http::Response::new(body),
