@@ -346,6 +346,13 @@ pub fn generate_from_str(text: &str, spec_path: &Path) -> Result<Generated, Erro
     restrict::hide_transport(&mut client_file);
     restrict::optional_setters(&mut client_file);
     restrict::lazy_missing_fields(&mut client_file);
+    let money_builders: Vec<String> = model
+        .operations
+        .iter()
+        .filter(|op| op.moves_money)
+        .map(|op| op.builder_name())
+        .collect();
+    restrict::checked_money_answers(&mut client_file, &money_builders);
     restrict::non_exhaustive_types(&mut client_file);
     restrict::schemars_behind_feature(&mut client_file);
     document::document(&mut client_file, &document::parameter_docs(&document));

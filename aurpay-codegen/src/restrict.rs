@@ -425,6 +425,69 @@ fn segment_calls(tokens: TokenStream) -> TokenStream {
     out
 }
 
+/// In the builders of the operations that move money (`money`: builder
+/// names), every `ResponseValue::from_response(..)` becomes
+/// `crate::call::checked_response(..)`: the answer decoded and checked for
+/// repeated keys in one pass (`aurpay-api/src/call/checked.rs`).
+pub fn checked_money_answers(file: &mut syn::File, money: &[String]) {
+    let Some(builders) = module_items(&mut file.items, "builder") else {
+        return;
+    };
+    for item in builders.iter_mut() {
+        let Item::Impl(block) = item else { continue };
+        let syn::Type::Path(path) = &*block.self_ty else {
+            continue;
+        };
+        let is_money = path
+            .path
+            .segments
+            .last()
+            .is_some_and(|s| money.iter().any(|m| s.ident == m));
+        if block.trait_.is_some() || !is_money {
+            continue;
+        }
+        for impl_item in &mut block.items {
+            let ImplItem::Fn(function) = impl_item else {
+                continue;
+            };
+            if function.sig.ident == SEND_UNCHECKED {
+                function.block = syn::parse2(checked_calls(function.block.to_token_stream()))
+                    .expect("replacing a path keeps the function body parseable");
+            }
+        }
+    }
+}
+
+/// `ResponseValue :: from_response` becomes `crate :: call ::
+/// checked_response`, at any depth of `tokens`.
+fn checked_calls(tokens: TokenStream) -> TokenStream {
+    let trees: Vec<TokenTree> = tokens.into_iter().collect();
+    let mut out = TokenStream::new();
+    let mut at = 0;
+    while at < trees.len() {
+        let is_from_response = matches!(
+            &trees[at..],
+            [TokenTree::Ident(a), TokenTree::Punct(c1), TokenTree::Punct(c2), TokenTree::Ident(b), ..]
+                if a == "ResponseValue" && c1.as_char() == ':' && c2.as_char() == ':' && b == "from_response"
+        );
+        if is_from_response {
+            out.extend(quote::quote!(crate::call::checked_response));
+            at += 4;
+            continue;
+        }
+        match &trees[at] {
+            TokenTree::Group(group) => {
+                let mut rewritten = Group::new(group.delimiter(), checked_calls(group.stream()));
+                rewritten.set_span(group.span());
+                out.extend([TokenTree::Group(rewritten)]);
+            }
+            other => out.extend([other.clone()]),
+        }
+        at += 1;
+    }
+    out
+}
+
 /// progenitor derives `schemars::JsonSchema` on every type (for users who
 /// export the payloads' JSON Schemas); that derive is moved behind
 /// aurpay-api's `schemars` feature, so the schemars major version is not a
@@ -620,5 +683,38 @@ mod tests {
             "{text}"
         );
         assert_eq!(text.matches("encode_path").count(), 1, "{text}");
+    }
+
+    #[test]
+    fn money_answers_are_decoded_checked_and_reads_are_not() {
+        let mut file: syn::File = syn::parse_quote! {
+            pub mod builder {
+                impl<'a> Pay<'a> {
+                    pub(crate) async fn send_unchecked(self) -> R {
+                        match status {
+                            200u16 => ResponseValue::from_response(response).await,
+                            _ => Err(Error::ErrorResponse(ResponseValue::from_response(response).await?)),
+                        }
+                    }
+                }
+                impl<'a> Read<'a> {
+                    pub(crate) async fn send_unchecked(self) -> R {
+                        ResponseValue::from_response(response).await
+                    }
+                }
+            }
+        };
+        checked_money_answers(&mut file, &["Pay".to_owned()]);
+        let text = file.to_token_stream().to_string();
+        assert_eq!(
+            text.matches("crate :: call :: checked_response").count(),
+            2,
+            "{text}"
+        );
+        assert_eq!(
+            text.matches("ResponseValue :: from_response").count(),
+            1,
+            "{text}"
+        );
     }
 }

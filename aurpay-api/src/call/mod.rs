@@ -10,6 +10,7 @@
 //! * [`pages`]: every item of a paged list.
 
 mod answer;
+mod checked;
 mod pages;
 mod record;
 pub(crate) mod shape;
@@ -27,6 +28,7 @@ use crate::operation::Operation;
 
 pub use answer::MAX_KEPT_DATA_BYTES;
 pub(crate) use answer::{HeadSays, decode_raw, head};
+pub(crate) use checked::checked_response;
 pub(crate) use pages::items;
 pub(crate) use record::{CallRecord, Failure, current_record, with_record};
 

@@ -10,9 +10,13 @@
 //! JSON writes them), keys borrowed from the body unless escaped. A body
 //! that is not JSON is left to the decoder, which says why. (`reference.rs`,
 //! a test, checks this scanner against the same checks made through
-//! serde_json's parser.) A read's answer is only bounded, and only when it
-//! is large ([`values_at_most`]): its typed decoding refuses a repeated
-//! known field, and a repeated unknown one means nothing to it.
+//! serde_json's parser.) The transport scans a money call's large answers,
+//! its error answers and raw requests' answers; a generated money call's
+//! small success answer is scanned only when its checked decoding reaches
+//! what the typed decoding does not check, or fails (`checked.rs`). A
+//! read's answer is only bounded, and only when it is large
+//! ([`values_at_most`]): its typed decoding refuses a repeated known field,
+//! and a repeated unknown one means nothing to it.
 
 use std::borrow::Cow;
 use std::collections::HashSet;

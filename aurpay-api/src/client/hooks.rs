@@ -7,6 +7,7 @@ use progenitor_client::{ClientHooks, OperationInfo};
 use reqwest::header::{HeaderName, USER_AGENT};
 use tracing::Instrument as _;
 
+use super::send::Check;
 use crate::generated::Transport;
 use crate::operation::Operation;
 
@@ -50,11 +51,18 @@ impl ClientHooks<ClientContext> for Transport {
         let operation = Operation::find(info.operation_id);
         let span = call_span(info.operation_id, method_of(operation, &request), &request);
         let idempotent = operation.is_some_and(Operation::is_idempotent);
-        let strict = operation.is_none_or(|op| op.moves_money);
+        // A generated money call decodes its answers through
+        // `call::checked_response`, which checks what its typed decoding
+        // does not; any other request the spec does not know is scanned.
+        let check = match operation {
+            Some(op) if op.moves_money => Check::InDecoding,
+            Some(_) => Check::Bounds,
+            None => Check::Scan,
+        };
         // Boxed: the send path's state stays out of the generated future,
         // which the call moves around whole.
         let send =
-            Box::pin(self.execute_with_retries(request, idempotent, strict, info.operation_id));
+            Box::pin(self.execute_with_retries(request, idempotent, check, info.operation_id));
         // Without a subscriber that wants the span, no wrapper to poll.
         if span.is_disabled() {
             send.await

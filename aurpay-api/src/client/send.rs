@@ -36,14 +36,37 @@ impl Transport {
             return Err("no credentials: build the client with .credentials(..)".to_owned());
         }
         let span = call_span(operation_id, request.method().as_str(), &request);
-        let send =
-            Box::pin(self.execute_with_retries(request, idempotent, !idempotent, operation_id));
+        // Raw answers are decoded by `call::decode_raw`, without the
+        // checked decoding: a raw money call's answers are scanned whole.
+        let check = if idempotent {
+            Check::Bounds
+        } else {
+            Check::Scan
+        };
+        let send = Box::pin(self.execute_with_retries(request, idempotent, check, operation_id));
         Ok(if span.is_disabled() {
             send.await
         } else {
             send.instrument(span).await
         })
     }
+}
+
+/// What the transport checks of an answer's JSON before handing it on
+/// ([`crate::call::shape`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Check {
+    /// A read: only a large answer, and only what it could decode into
+    /// (its typed decoding refuses a repeated known field).
+    Bounds,
+    /// A call that moves money, decoded without the checked decoding (a
+    /// raw request): every answer scanned whole.
+    Scan,
+    /// A generated call that moves money: its answers are decoded by
+    /// `call::checked_response`, which scans what its typed decoding does
+    /// not check. Scanned here only when large (what it could decode into)
+    /// or not a success (read by `call::answer` when unlisted).
+    InDecoding,
 }
 
 /// What one attempt came to. The body is always read here, inside the
@@ -119,7 +142,7 @@ impl Attempt {
 async fn read_body(
     mut response: reqwest::Response,
     context: &ClientContext,
-    strict: bool,
+    check: Check,
     operation_id: &'static str,
 ) -> Attempt {
     let limit = context.max_response_bytes;
@@ -194,13 +217,16 @@ async fn read_body(
     // (its typed decoding refuses a repeated known field, as for a small
     // one); counted, not parsed, so a page costs the same per order
     // whatever its size.
-    if !strict
-        && body.len() > shape::SCAN_ABOVE_BYTES
-        && shape::values_at_most(&body) > shape::MAX_VALUES
-    {
+    let large = body.len() > shape::SCAN_ABOVE_BYTES;
+    if check == Check::Bounds && large && shape::values_at_most(&body) > shape::MAX_VALUES {
         return too_complex(shape::too_many_values());
     }
-    if strict {
+    let scan = match check {
+        Check::Bounds => false,
+        Check::Scan => true,
+        Check::InDecoding => large || !status.is_success(),
+    };
+    if scan {
         match shape::scan(&body) {
             shape::Shape::Fine => {}
             shape::Shape::RepeatedKey(key) => {
@@ -239,13 +265,13 @@ async fn read_body(
 
 impl Transport {
     /// Sends `request` under the retry policy: `idempotent` requests are
-    /// retried on transient failures; `strict` ones (that move money) have
-    /// every answer's shape checked.
+    /// retried on transient failures; `check` says what is checked of each
+    /// answer's shape.
     pub(super) async fn execute_with_retries(
         &self,
         request: reqwest::Request,
         idempotent: bool,
-        strict: bool,
+        check: Check,
         operation_id: &'static str,
     ) -> reqwest::Result<reqwest::Response> {
         let context = &self.inner;
@@ -297,7 +323,7 @@ impl Transport {
                             },
                         }
                     } else {
-                        read_body(response, context, strict, operation_id).await
+                        read_body(response, context, check, operation_id).await
                     }
                 }
             };

@@ -289,3 +289,82 @@ async fn absurd_retry_after_values_are_neither_waited_for_nor_passed_on() {
     ));
     client.get_orders().call().await.unwrap();
 }
+
+/// A money call's answer is checked for repeated keys by whatever reads it:
+/// its typed decoding (a repeated known field), the checked decoding (a
+/// repeated key where the typed decoding does not look: an unknown field,
+/// nested), the transport (an error status), and the reading of a status
+/// the spec does not list. Each is Unknown, each sent once; the documented
+/// shape is applied.
+#[tokio::test]
+async fn repeated_keys_are_unknown_whichever_path_reads_the_answer() {
+    const INFO: &str = r#""order_id":"20240613093614690315","status":"PENDING","amount":18.0098,"create_time":"2024-06-13T09:36:14","vs_currency":"USD","vs_price":18,"address":"0x6866","contract_addr":"0xdAC1","pay_url":"https://dashboard.aurpay.net/#/cashier/1""#;
+    let server = RawServer::start().await;
+    let client = client(&server, api_key());
+    let create = || {
+        client
+            .get_payment_info()
+            .body(support::payment_request("ETH", "USDT-ERC20", 10))
+            .call()
+    };
+    server.push(json(
+        200,
+        &format!(r#"{{"code":0,"message":"ok","data":{{{INFO}}},"result":true}}"#),
+    ));
+    let info = create().await.expect("the documented shape is applied");
+    assert_eq!(info.amount.to_string(), "18.0098");
+    let cases = [
+        (
+            200,
+            "a known field twice",
+            format!(r#"{{"code":0,"data":{{{INFO},"status":"SUCCESS"}},"result":true}}"#),
+        ),
+        (
+            200,
+            "a key twice in an unknown field",
+            format!(
+                r#"{{"code":0,"data":{{{INFO},"fees":{{"a":[{{"x":1,"x":2}}]}}}},"result":true}}"#
+            ),
+        ),
+        (
+            200,
+            "a key twice in an unknown top-level field",
+            format!(r#"{{"code":0,"data":{{{INFO}}},"trace":{{"id":1,"id":2}},"result":true}}"#),
+        ),
+        (
+            201,
+            "a key twice under a status the spec does not list",
+            format!(r#"{{"code":0,"data":{{{INFO}}},"result":true,"result":false}}"#),
+        ),
+        (
+            502,
+            "a key twice under an error status",
+            r#"{"code":0,"code":1,"message":"bad gateway","result":false}"#.to_owned(),
+        ),
+    ];
+    for (status, shape, body) in cases {
+        let before = server.requests().len();
+        server.push(json(status, &body));
+        let error = create().await.expect_err(shape);
+        assert_eq!(error.outcome(), Outcome::Unknown, "{shape}: {error:?}");
+        assert!(
+            matches!(error.kind(), ErrorKind::Ambiguous { .. }),
+            "{shape}: {error:?}"
+        );
+        assert_eq!(server.requests().len() - before, 1, "{shape}: sent once");
+    }
+    // Nested past the depth bound inside an unknown field of a small
+    // answer: applied (code 0), data not decoded, as for a large one.
+    let deep = format!(
+        r#"{{"code":0,"data":{{{INFO},"x":{}1{}}},"result":true}}"#,
+        "[".repeat(100),
+        "]".repeat(100)
+    );
+    server.push(json(200, &deep));
+    let error = create().await.expect_err("too deep");
+    assert!(
+        matches!(error.kind(), ErrorKind::UnexpectedData { reason, .. } if reason.contains("deeper")),
+        "{error:?}"
+    );
+    assert_eq!(error.outcome(), Outcome::Applied, "{error:?}");
+}
