@@ -236,10 +236,10 @@ const RAW_VALUE_TOKEN: &str = "$serde_json::private::RawValue";
 
 impl Serialize for Amount {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let text = self.value.to_string();
         match self.form {
-            JsonForm::String => serializer.serialize_str(&text),
+            JsonForm::String => serializer.serialize_str(&self.value.to_string()),
             JsonForm::Number => {
+                // A whole number is written as one, without making its text.
                 if self.value.scale() == 0
                     && let Ok(int) = i64::try_from(self.value.mantissa())
                 {
@@ -249,6 +249,7 @@ impl Serialize for Amount {
                 // serde_json writes a raw value verbatim (28 significant
                 // digits stay 28). `Decimal` text is always a valid JSON
                 // number.
+                let text = self.value.to_string();
                 match serde_json::value::RawValue::from_string(text) {
                     Ok(raw) => raw.serialize(serializer),
                     Err(_) => serializer.serialize_str(&self.value.to_string()),
