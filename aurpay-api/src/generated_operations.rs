@@ -442,7 +442,7 @@ impl<'a> Call for builder::GetPaymentUrl<'a> {
             _,
         >(
             Self::OPERATION,
-            crate::call::boxed(builder::GetPaymentUrl::send_unchecked(self)),
+            crate::call::boxed(move || builder::GetPaymentUrl::send_unchecked(self)),
         )
     }
 
@@ -492,7 +492,7 @@ impl<'a> Call for builder::GetPaymentInfo<'a> {
             _,
         >(
             Self::OPERATION,
-            crate::call::boxed(builder::GetPaymentInfo::send_unchecked(self)),
+            crate::call::boxed(move || builder::GetPaymentInfo::send_unchecked(self)),
         )
     }
 
@@ -540,7 +540,10 @@ impl<'a> Call for builder::GetOrders<'a> {
             types::OrderPageEnvelope,
             types::Envelope,
             _,
-        >(Self::OPERATION, crate::call::boxed(builder::GetOrders::send_unchecked(self)))
+        >(
+            Self::OPERATION,
+            crate::call::boxed(move || builder::GetOrders::send_unchecked(self)),
+        )
     }
 
     #[allow(unused_mut)]
@@ -590,7 +593,7 @@ impl<'a> Call for builder::GetOrdersDetails<'a> {
             _,
         >(
             Self::OPERATION,
-            crate::call::boxed(builder::GetOrdersDetails::send_unchecked(self)),
+            crate::call::boxed(move || builder::GetOrdersDetails::send_unchecked(self)),
         )
     }
 
@@ -634,7 +637,9 @@ impl<'a> Call for builder::GetOrdersRefundInfo<'a> {
             _,
         >(
             Self::OPERATION,
-            crate::call::boxed(builder::GetOrdersRefundInfo::send_unchecked(self)),
+            crate::call::boxed(move || builder::GetOrdersRefundInfo::send_unchecked(
+                self,
+            )),
         )
     }
 
@@ -678,7 +683,7 @@ impl<'a> Call for builder::OrdersRefund<'a> {
             _,
         >(
             Self::OPERATION,
-            crate::call::boxed(builder::OrdersRefund::send_unchecked(self)),
+            crate::call::boxed(move || builder::OrdersRefund::send_unchecked(self)),
         )
     }
 
@@ -729,7 +734,7 @@ impl<'a> Call for builder::GetTransaction<'a> {
             _,
         >(
             Self::OPERATION,
-            crate::call::boxed(builder::GetTransaction::send_unchecked(self)),
+            crate::call::boxed(move || builder::GetTransaction::send_unchecked(self)),
         )
     }
 
@@ -780,9 +785,9 @@ impl<'a> Call for builder::GetSupportCryptoCurrencyList<'a> {
             _,
         >(
             Self::OPERATION,
-            crate::call::boxed(
-                builder::GetSupportCryptoCurrencyList::send_unchecked(self),
-            ),
+            crate::call::boxed(move || builder::GetSupportCryptoCurrencyList::send_unchecked(
+                self,
+            )),
         )
     }
 
@@ -825,7 +830,9 @@ impl<'a> Call for builder::GetSupportRealCurrencyList<'a> {
             _,
         >(
             Self::OPERATION,
-            crate::call::boxed(builder::GetSupportRealCurrencyList::send_unchecked(self)),
+            crate::call::boxed(move || builder::GetSupportRealCurrencyList::send_unchecked(
+                self,
+            )),
         )
     }
 
@@ -868,7 +875,7 @@ impl<'a> Call for builder::GetWalletsList<'a> {
             _,
         >(
             Self::OPERATION,
-            crate::call::boxed(builder::GetWalletsList::send_unchecked(self)),
+            crate::call::boxed(move || builder::GetWalletsList::send_unchecked(self)),
         )
     }
 
@@ -911,7 +918,7 @@ impl<'a> Call for builder::WithdrawBalance<'a> {
             _,
         >(
             Self::OPERATION,
-            crate::call::boxed(builder::WithdrawBalance::send_unchecked(self)),
+            crate::call::boxed(move || builder::WithdrawBalance::send_unchecked(self)),
         )
     }
 
@@ -961,7 +968,9 @@ impl<'a> Call for builder::GetSelfCustodyWallets<'a> {
             _,
         >(
             Self::OPERATION,
-            crate::call::boxed(builder::GetSelfCustodyWallets::send_unchecked(self)),
+            crate::call::boxed(move || builder::GetSelfCustodyWallets::send_unchecked(
+                self,
+            )),
         )
     }
 
@@ -1004,7 +1013,7 @@ impl<'a> Call for builder::GetBlnBalance<'a> {
             _,
         >(
             Self::OPERATION,
-            crate::call::boxed(builder::GetBlnBalance::send_unchecked(self)),
+            crate::call::boxed(move || builder::GetBlnBalance::send_unchecked(self)),
         )
     }
 
@@ -1047,7 +1056,7 @@ impl<'a> Call for builder::CreateBlnOrder<'a> {
             _,
         >(
             Self::OPERATION,
-            crate::call::boxed(builder::CreateBlnOrder::send_unchecked(self)),
+            crate::call::boxed(move || builder::CreateBlnOrder::send_unchecked(self)),
         )
     }
 
@@ -1097,7 +1106,7 @@ impl<'a> Call for builder::CreateBlnWithdraw<'a> {
             _,
         >(
             Self::OPERATION,
-            crate::call::boxed(builder::CreateBlnWithdraw::send_unchecked(self)),
+            crate::call::boxed(move || builder::CreateBlnWithdraw::send_unchecked(self)),
         )
     }
 
@@ -1145,7 +1154,10 @@ impl<'a> Call for builder::GetApiKey<'a> {
             types::ApiKeyEnvelope,
             types::Envelope,
             _,
-        >(Self::OPERATION, crate::call::boxed(builder::GetApiKey::send_unchecked(self)))
+        >(
+            Self::OPERATION,
+            crate::call::boxed(move || builder::GetApiKey::send_unchecked(self)),
+        )
     }
 
     #[allow(unused_mut)]

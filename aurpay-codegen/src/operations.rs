@@ -155,7 +155,7 @@ fn call_impl(index: usize, op: &OperationModel, error_schema: &Ident, data: &Ide
             ) -> impl ::std::future::Future<Output = Result<types::#data, crate::Error>> + Send {
                 crate::call::send::<types::#envelope, types::#error_schema, _>(
                     Self::OPERATION,
-                    crate::call::boxed(builder::#builder::#send(self)),
+                    crate::call::boxed(move || builder::#builder::#send(self)),
                 )
             }
 

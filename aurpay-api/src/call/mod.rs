@@ -38,8 +38,20 @@ pub(crate) use record::{CallRecord, Failure, current_record, with_record};
 /// whole decoded envelope): held or returned by value, each layer above
 /// (the task-local scope, the caller's `.await`, an executor's
 /// `block_on`) would copy them whole on every call.
-pub(crate) fn boxed<F: Future>(sending: F) -> Pin<Box<impl Future<Output = Box<F::Output>>>> {
-    Box::pin(async move { Box::new(sending.await) })
+///
+/// `send` makes progenitor's future once the box exists, so that it is
+/// written where it stays rather than made on the stack and copied there.
+pub(crate) fn boxed<F: Future>(
+    send: impl FnOnce() -> F,
+) -> Pin<Box<impl Future<Output = Box<F::Output>>>> {
+    pin_in_place(move || async move { Box::new(send().await) })
+}
+
+/// `Box::pin(make())`, the box allocated before `make` runs: the future
+/// (a state machine of a few KiB, mostly not yet in use) is then written
+/// where it stays, not made on the stack and copied into the box.
+pub(crate) fn pin_in_place<F>(make: impl FnOnce() -> F) -> Pin<Box<F>> {
+    Box::into_pin(Box::write(Box::new_uninit(), make()))
 }
 
 /// Sends one generated request (`sending`: progenitor's send of the

@@ -61,8 +61,9 @@ impl ClientHooks<ClientContext> for Transport {
         };
         // Boxed: the send path's state stays out of the generated future,
         // which the call moves around whole.
-        let send =
-            Box::pin(self.execute_with_retries(request, idempotent, check, info.operation_id));
+        let send = crate::call::pin_in_place(|| {
+            self.execute_with_retries(request, idempotent, check, info.operation_id)
+        });
         // Without a subscriber that wants the span, no wrapper to poll.
         if span.is_disabled() {
             send.await

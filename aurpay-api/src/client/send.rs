@@ -43,7 +43,9 @@ impl Transport {
         } else {
             Check::Scan
         };
-        let send = Box::pin(self.execute_with_retries(request, idempotent, check, operation_id));
+        let send = crate::call::pin_in_place(|| {
+            self.execute_with_retries(request, idempotent, check, operation_id)
+        });
         Ok(if span.is_disabled() {
             send.await
         } else {
