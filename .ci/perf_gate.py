@@ -39,9 +39,9 @@ FLAT_LIMIT = 0.10
 # layout: the same read call measured 1.045 and 1.066 two builds apart), so
 # the limits leave that much room.
 HELD_CALLS = {
-    ("read", "apikey"): 1.09,  # 1.072 .. 1.081 over four builds at 2026-12-01
-    ("read", "signature"): 1.075,  # 1.045 .. 1.066
-    ("create", "apikey"): 1.17,  # 1.151 .. 1.161
+    # 1.066 at f28184c (2026-12-02); the read calls meet the target since
+    # a9aac5d..f28184c (1.037 and 1.021) and are held to it.
+    ("create", "apikey"): 1.077,
 }
 
 # The target for the cost per listed order is FLAT_LIMIT; met since a
