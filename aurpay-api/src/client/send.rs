@@ -134,6 +134,41 @@ impl Attempt {
     }
 }
 
+/// One attempt: the request being sent (`sending`), then its answer read
+/// whole ([`read_body`]) unless it is a redirect, which is never followed.
+///
+/// Not an `async fn`, for the reason given on [`Transport::execute_with_retries`].
+#[allow(clippy::manual_async_fn)]
+fn send_once(
+    sending: impl Future<Output = reqwest::Result<reqwest::Response>> + Send,
+    context: &ClientContext,
+    check: Check,
+    operation_id: &'static str,
+) -> impl Future<Output = Attempt> + Send {
+    async move {
+        let response = match sending.await {
+            Err(error) => return Attempt::Failed(error),
+            Ok(response) => response,
+        };
+        let status = response.status();
+        if !status.is_redirection() {
+            return read_body(response, context, check, operation_id).await;
+        }
+        Attempt::Refused {
+            status: status.as_u16(),
+            failure: Failure::Redirect {
+                status: status.as_u16(),
+                // Kept whole (hyper bounds header sizes); masked, then
+                // cut, when the error is built.
+                location: response
+                    .headers()
+                    .get(LOCATION)
+                    .map(|l| String::from_utf8_lossy(l.as_bytes()).into_owned()),
+            },
+        }
+    }
+}
+
 /// Reads the whole body, stopping as soon as it passes the size limit (a
 /// declared `Content-Length` above it is refused before reading anything),
 /// checks its shape ([`crate::call::shape`]: the whole scan for a call that
@@ -141,127 +176,133 @@ impl Attempt {
 /// and hands back a response
 /// that owns it. The attempt's timeout (the client's: reqwest's total
 /// timeout) covers the body too.
-async fn read_body(
+///
+/// Not an `async fn`, for the reason given on [`Transport::execute_with_retries`].
+#[allow(clippy::manual_async_fn)]
+fn read_body(
     mut response: reqwest::Response,
     context: &ClientContext,
     check: Check,
     operation_id: &'static str,
-) -> Attempt {
-    let limit = context.max_response_bytes;
-    let status = response.status();
-    let too_large = || Attempt::Refused {
-        status: status.as_u16(),
-        failure: Failure::TooLarge {
+) -> impl Future<Output = Attempt> + Send {
+    // Not an `async fn`: the answer is kept once (see `execute_with_retries`).
+    async move {
+        let limit = context.max_response_bytes;
+        let status = response.status();
+        let too_large = || Attempt::Refused {
             status: status.as_u16(),
-            limit,
-        },
-    };
-    if response
-        .content_length()
-        .is_some_and(|declared| declared > limit)
-    {
-        return too_large();
-    }
-    let retry_after = retry_after(&response, &*context.clock, context.retry.deadline_value());
-    // The chunks as they come, joined once at the end into a buffer of the
-    // exact size: memory is the body twice at most, never a doubling
-    // buffer's spare room.
-    // The first chunk is kept aside: most answers come in one, and need
-    // no list.
-    let mut first: Option<bytes::Bytes> = None;
-    let mut chunks: Vec<bytes::Bytes> = Vec::new();
-    let mut total: u64 = 0;
-    loop {
-        match response.chunk().await {
-            Ok(Some(chunk)) => {
-                total = total.saturating_add(chunk.len() as u64);
-                if total > limit {
-                    return too_large();
-                }
-                match first.take() {
-                    None if chunks.is_empty() => first = Some(chunk),
-                    None => chunks.push(chunk),
-                    Some(earlier) => {
-                        chunks.push(earlier);
-                        chunks.push(chunk);
+            failure: Failure::TooLarge {
+                status: status.as_u16(),
+                limit,
+            },
+        };
+        if response
+            .content_length()
+            .is_some_and(|declared| declared > limit)
+        {
+            return too_large();
+        }
+        let retry_after = retry_after(&response, &*context.clock, context.retry.deadline_value());
+        // The chunks as they come, joined once at the end into a buffer of the
+        // exact size: memory is the body twice at most, never a doubling
+        // buffer's spare room.
+        // The first chunk is kept aside: most answers come in one, and need
+        // no list.
+        let mut first: Option<bytes::Bytes> = None;
+        let mut chunks: Vec<bytes::Bytes> = Vec::new();
+        let mut total: u64 = 0;
+        loop {
+            match response.chunk().await {
+                Ok(Some(chunk)) => {
+                    total = total.saturating_add(chunk.len() as u64);
+                    if total > limit {
+                        return too_large();
+                    }
+                    match first.take() {
+                        None if chunks.is_empty() => first = Some(chunk),
+                        None => chunks.push(chunk),
+                        Some(earlier) => {
+                            chunks.push(earlier);
+                            chunks.push(chunk);
+                        }
                     }
                 }
+                Ok(None) => break,
+                Err(error) => return Attempt::Failed(error),
             }
-            Ok(None) => break,
-            Err(error) => return Attempt::Failed(error),
         }
-    }
-    let body = match (first, chunks.len()) {
-        (Some(only), _) => only,
-        (None, 0) => bytes::Bytes::new(),
-        (None, _) => {
-            let mut joined = Vec::with_capacity(usize::try_from(total).unwrap_or(0));
-            for chunk in &chunks {
-                joined.extend_from_slice(chunk);
+        let body = match (first, chunks.len()) {
+            (Some(only), _) => only,
+            (None, 0) => bytes::Bytes::new(),
+            (None, _) => {
+                let mut joined = Vec::with_capacity(usize::try_from(total).unwrap_or(0));
+                for chunk in &chunks {
+                    joined.extend_from_slice(chunk);
+                }
+                drop(chunks);
+                bytes::Bytes::from(joined)
             }
-            drop(chunks);
-            bytes::Bytes::from(joined)
-        }
-    };
-    let refused = |failure| Attempt::Refused {
-        status: status.as_u16(),
-        failure,
-    };
-    let too_complex = |reason| {
-        let applied = matches!(crate::call::head(&body), crate::call::HeadSays::Success(_));
-        refused(Failure::TooComplex {
+        };
+        let refused = |failure| Attempt::Refused {
             status: status.as_u16(),
-            reason,
-            applied,
-        })
-    };
-    // A read's large answer: only what it could decode into is bounded
-    // (its typed decoding refuses a repeated known field, as for a small
-    // one); counted, not parsed, so a page costs the same per order
-    // whatever its size.
-    let large = body.len() > shape::SCAN_ABOVE_BYTES;
-    if check == Check::Bounds && large && shape::values_at_most(&body) > shape::MAX_VALUES {
-        return too_complex(shape::too_many_values());
-    }
-    let scan = match check {
-        Check::Bounds => false,
-        Check::Scan => true,
-        Check::InDecoding => large || !status.is_success(),
-    };
-    if scan {
-        match shape::scan(&body) {
-            shape::Shape::Fine => {}
-            shape::Shape::RepeatedKey(key) => {
-                return refused(Failure::RepeatedKey {
-                    status: status.as_u16(),
-                    key,
-                });
-            }
-            shape::Shape::TooComplex(reason) => return too_complex(reason),
+            failure,
+        };
+        let too_complex = |reason| {
+            let applied = matches!(crate::call::head(&body), crate::call::HeadSays::Success(_));
+            refused(Failure::TooComplex {
+                status: status.as_u16(),
+                reason,
+                applied,
+            })
+        };
+        // A read's large answer: only what it could decode into is bounded
+        // (its typed decoding refuses a repeated known field, as for a small
+        // one); counted, not parsed, so a page costs the same per order
+        // whatever its size.
+        let large = body.len() > shape::SCAN_ABOVE_BYTES;
+        if check == Check::Bounds && large && shape::values_at_most(&body) > shape::MAX_VALUES {
+            return too_complex(shape::too_many_values());
         }
-    }
-    tracing::trace!(operation = operation_id, body = %crate::redact::snippet(&body), "response body");
-    // With the URL it was fetched from: without one, reqwest parses a
-    // placeholder URL for every response. The URL goes into the answer's
-    // own extensions map (hyper's connection info is in it), so no second
-    // map is made per answer.
-    let url = response.url().clone();
-    let mut builder = http::Response::builder();
-    if let Some(extensions) = builder.extensions_mut() {
-        *extensions = std::mem::take(response.extensions_mut());
-    }
-    let mut rebuilt = match builder.url(url).body(()) {
-        Ok(with_url) => with_url.map(|()| body),
-        // Nothing set above can fail; reqwest would use its placeholder.
-        Err(_) => http::Response::new(body),
-    };
-    *rebuilt.status_mut() = status;
-    *rebuilt.version_mut() = response.version();
-    // Without its headers: nothing reads them after this (`Retry-After`
-    // is read above), and progenitor would copy them for every answer.
-    Attempt::Answered {
-        response: reqwest::Response::from(rebuilt),
-        retry_after,
+        let scan = match check {
+            Check::Bounds => false,
+            Check::Scan => true,
+            Check::InDecoding => large || !status.is_success(),
+        };
+        if scan {
+            match shape::scan(&body) {
+                shape::Shape::Fine => {}
+                shape::Shape::RepeatedKey(key) => {
+                    return refused(Failure::RepeatedKey {
+                        status: status.as_u16(),
+                        key,
+                    });
+                }
+                shape::Shape::TooComplex(reason) => return too_complex(reason),
+            }
+        }
+        tracing::trace!(operation = operation_id, body = %crate::redact::snippet(&body), "response body");
+        // With the URL it was fetched from: without one, reqwest parses a
+        // placeholder URL for every response. The URL goes into the answer's
+        // own extensions map (hyper's connection info is in it), so no second
+        // map is made per answer.
+        let url = response.url().clone();
+        let mut builder = http::Response::builder();
+        if let Some(extensions) = builder.extensions_mut() {
+            *extensions = std::mem::take(response.extensions_mut());
+        }
+        let mut rebuilt = match builder.url(url).body(()) {
+            Ok(with_url) => with_url.map(|()| body),
+            // Nothing set above can fail; reqwest would use its placeholder.
+            Err(_) => http::Response::new(body),
+        };
+        *rebuilt.status_mut() = status;
+        *rebuilt.version_mut() = response.version();
+        // Without its headers: nothing reads them after this (`Retry-After`
+        // is read above), and progenitor would copy them for every answer.
+        Attempt::Answered {
+            response: reqwest::Response::from(rebuilt),
+            retry_after,
+        }
     }
 }
 
@@ -269,98 +310,87 @@ impl Transport {
     /// Sends `request` under the retry policy: `idempotent` requests are
     /// retried on transient failures; `check` says what is checked of each
     /// answer's shape.
-    pub(super) async fn execute_with_retries(
+    ///
+    /// Not an `async fn`: its arguments would be kept twice in the future
+    /// (as given, and as the body's locals), and every layer above moves
+    /// that future whole. The future keeps one request (the one to send)
+    /// and the copy for another attempt.
+    pub(super) fn execute_with_retries(
         &self,
         request: reqwest::Request,
         idempotent: bool,
         check: Check,
         operation_id: &'static str,
-    ) -> reqwest::Result<reqwest::Response> {
-        let context = &self.inner;
-        let clock = &*context.clock;
-        let started = clock.now();
-        let record = crate::call::current_record();
-        let mut attempt: u32 = 0;
+    ) -> impl Future<Output = reqwest::Result<reqwest::Response>> + Send {
         let mut pending = request;
-        loop {
-            attempt += 1;
-            if let Some(record) = &record {
-                record.attempt(attempt);
-            }
-            // A copy is kept for another attempt; JSON bodies always clone.
-            let spare = copy_of(&pending);
-            let mut this_try = pending;
-            self.authenticate(&mut this_try);
-            if let Some(record) = &record {
-                record.client_secrets(&context.secrets);
-                if let Some(signature) = this_try.headers().get(SIGNATURE) {
-                    record.add_signature(signature);
+        async move {
+            let context = &self.inner;
+            let clock = &*context.clock;
+            let started = clock.now();
+            let record = crate::call::current_record();
+            let mut attempt: u32 = 0;
+            loop {
+                attempt += 1;
+                if let Some(record) = &record {
+                    record.attempt(attempt);
                 }
-            }
-            let span = tracing::Span::current();
-            let recording = !span.is_disabled();
-            if recording {
-                span.record("attempt", attempt);
-            }
-            tracing::debug!(attempt, "sending");
-            let sent_at = recording.then(Instant::now);
-            let outcome = match self.client.execute(this_try).await {
-                Err(error) => Attempt::Failed(error),
-                Ok(response) => {
-                    let status = response.status();
-                    if recording {
-                        span.record("status", status.as_u16());
-                    }
-                    if status.is_redirection() {
-                        Attempt::Refused {
-                            status: status.as_u16(),
-                            failure: Failure::Redirect {
-                                status: status.as_u16(),
-                                // Kept whole (hyper bounds header sizes);
-                                // masked, then cut, when the error is built.
-                                location: response
-                                    .headers()
-                                    .get(LOCATION)
-                                    .map(|l| String::from_utf8_lossy(l.as_bytes()).into_owned()),
-                            },
-                        }
-                    } else {
-                        read_body(response, context, check, operation_id).await
+                // A copy is kept for another attempt; JSON bodies always clone.
+                let spare = copy_of(&pending);
+                self.authenticate(&mut pending);
+                if let Some(record) = &record {
+                    record.client_secrets(&context.secrets);
+                    if let Some(signature) = pending.headers().get(SIGNATURE) {
+                        record.add_signature(signature);
                     }
                 }
-            };
-            if let Some(sent_at) = sent_at {
-                span.record("duration_ms", sent_at.elapsed().as_millis() as u64);
-            }
-            tracing::debug!(attempt, "attempt finished");
-            if let (Some(status), Some(record)) = (outcome.status(), &record) {
-                record.response(status, outcome.retry_after());
-            }
-            let retryable = outcome.retryable();
-            // Only a retry needs the time spent (and a clock reading).
-            let elapsed = match retryable {
-                Retryable::Final => Duration::ZERO,
-                _ => crate::clock::elapsed_since(clock, &started),
-            };
-            let verdict = context.retry.verdict(
-                retryable,
-                idempotent,
-                attempt,
-                elapsed,
-                outcome.retry_after(),
-            );
-            match (verdict, spare) {
-                (Verdict::RetryAfter(delay), Some(spare)) => {
-                    tracing::debug!(attempt, delay_ms = delay.as_millis() as u64, "retrying");
-                    clock.sleep(delay).await;
-                    pending = spare;
+                let span = tracing::Span::current();
+                let recording = !span.is_disabled();
+                if recording {
+                    span.record("attempt", attempt);
                 }
-                _ => {
+                tracing::debug!(attempt, "sending");
+                let sent_at = recording.then(Instant::now);
+                let outcome =
+                    send_once(self.client.execute(pending), context, check, operation_id).await;
+                if let Some(sent_at) = sent_at {
+                    if let Some(status) = outcome.status() {
+                        span.record("status", status);
+                    }
+                    span.record("duration_ms", sent_at.elapsed().as_millis() as u64);
+                }
+                tracing::debug!(attempt, "attempt finished");
+                if let (Some(status), Some(record)) = (outcome.status(), &record) {
+                    record.response(status, outcome.retry_after());
+                }
+                let retryable = outcome.retryable();
+                // Only a retry needs the time spent (and a clock reading).
+                let elapsed = match retryable {
+                    Retryable::Final => Duration::ZERO,
+                    _ => crate::clock::elapsed_since(clock, &started),
+                };
+                let verdict = context.retry.verdict(
+                    retryable,
+                    idempotent,
+                    attempt,
+                    elapsed,
+                    outcome.retry_after(),
+                );
+                let retry = match verdict {
+                    Verdict::RetryAfter(delay) => spare.map(|spare| (delay, spare)),
+                    Verdict::Return => None,
+                };
+                let Some((delay, spare)) = retry else {
                     if let Attempt::Failed(e) = &outcome {
                         tracing::debug!(attempt, error = %retry::describe(e), "failed");
                     }
                     return outcome.into_hook_result(record.as_deref());
-                }
+                };
+                // Neither the answer given up on nor the copy is kept
+                // apart while waiting.
+                drop(outcome);
+                pending = spare;
+                tracing::debug!(attempt, delay_ms = delay.as_millis() as u64, "retrying");
+                clock.sleep(delay).await;
             }
         }
     }
