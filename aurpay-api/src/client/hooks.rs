@@ -3,6 +3,7 @@
 
 use super::ClientContext;
 
+use futures_util::future::Either;
 use progenitor_client::{ClientHooks, OperationInfo};
 use reqwest::header::{HeaderName, USER_AGENT};
 use tracing::Instrument as _;
@@ -43,11 +44,13 @@ impl ClientHooks<ClientContext> for Transport {
         Ok(())
     }
 
-    async fn exec(
+    // Not an `async fn`: the send path's future is handed on as it is,
+    // not moved into a second one that awaits it.
+    fn exec(
         &self,
         request: reqwest::Request,
         info: &OperationInfo,
-    ) -> reqwest::Result<reqwest::Response> {
+    ) -> impl Future<Output = reqwest::Result<reqwest::Response>> {
         let operation = Operation::find(info.operation_id);
         let span = call_span(info.operation_id, method_of(operation, &request), &request);
         let idempotent = operation.is_some_and(Operation::is_idempotent);
@@ -59,16 +62,12 @@ impl ClientHooks<ClientContext> for Transport {
             Some(_) => Check::Bounds,
             None => Check::Scan,
         };
-        // Boxed: the send path's state stays out of the generated future,
-        // which the call moves around whole.
-        let send = crate::call::pin_in_place(|| {
-            self.execute_with_retries(request, idempotent, check, info.operation_id)
-        });
+        let send = self.execute_with_retries(request, idempotent, check, info.operation_id);
         // Without a subscriber that wants the span, no wrapper to poll.
         if span.is_disabled() {
-            send.await
+            Either::Left(send)
         } else {
-            send.instrument(span).await
+            Either::Right(send.instrument(span))
         }
     }
 }
