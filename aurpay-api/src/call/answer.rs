@@ -345,6 +345,14 @@ pub(super) fn transport_error(
     error_for(operation, record, kind).with_source(error.without_url())
 }
 
+/// The error of a call whose send ended without handing on an answer or a
+/// transport error (not reached; see `call::send`): sent or not, Aurpay
+/// may have acted.
+pub(super) fn no_answer(operation: Target, record: &CallRecord) -> Error {
+    let attempts = record.attempts();
+    error_for(operation, record, ErrorKind::ConnectionLost { attempts })
+}
+
 /// A generated call's result as `data` or the typed error, but for an
 /// answer with a status the spec does not list, whose body [`unexpected`]
 /// reads. Not `async`: the result (the whole decoded answer) is never held

@@ -19,6 +19,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
+use futures_util::future::MaybeDone;
 use progenitor_client::ResponseValue;
 use serde::de::DeserializeOwned;
 
@@ -32,19 +33,18 @@ pub(crate) use checked::checked_response;
 pub(crate) use pages::items;
 pub(crate) use record::{CallRecord, Failure, current_record, with_record};
 
-/// progenitor's send of a builder, boxed, with its result boxed: what
-/// [`send`] takes. progenitor's send future is a few KiB (it holds the
-/// request, the answer and its decoding), and its result about one (the
-/// whole decoded envelope): held or returned by value, each layer above
-/// (the task-local scope, the caller's `.await`, an executor's
-/// `block_on`) would copy them whole on every call.
+/// progenitor's send of a builder, boxed; its result, once it is done,
+/// kept in the same box: what [`send`] takes. progenitor's send future is
+/// a few KiB (it holds the request, the answer and its decoding), and its
+/// result about one (the whole decoded envelope): held or returned by
+/// value, each layer above (the task-local scope, the caller's `.await`,
+/// an executor's `block_on`) would copy them whole on every call. Kept in
+/// place, the result needs no second box.
 ///
 /// `send` makes progenitor's future once the box exists, so that it is
 /// written where it stays rather than made on the stack and copied there.
-pub(crate) fn boxed<F: Future>(
-    send: impl FnOnce() -> F,
-) -> Pin<Box<impl Future<Output = Box<F::Output>>>> {
-    pin_in_place(move || async move { Box::new(send().await) })
+pub(crate) fn boxed<F: Future>(send: impl FnOnce() -> F) -> Pin<Box<MaybeDone<F>>> {
+    pin_in_place(move || futures_util::future::maybe_done(send()))
 }
 
 /// `Box::pin(make())`, the box allocated before `make` runs: the future
@@ -60,24 +60,35 @@ pub(crate) fn pin_in_place<F>(make: impl FnOnce() -> F) -> Pin<Box<F>> {
 /// nothing else does.
 pub(crate) async fn send<E, B, F>(
     operation: &'static Operation,
-    sending: Pin<Box<F>>,
+    mut sending: Pin<Box<MaybeDone<F>>>,
 ) -> Result<E::Data, Error>
 where
     E: DataEnvelope,
     E::Data: DeserializeOwned,
     B: Envelope + DeserializeOwned,
-    F: Future<Output = Box<Result<ResponseValue<E>, progenitor_client::Error<B>>>>,
+    F: Future<Output = Result<ResponseValue<E>, progenitor_client::Error<B>>>,
 {
     let record = Arc::new(CallRecord::default());
-    let mut result = with_record(Arc::clone(&record), sending).await;
+    with_record(Arc::clone(&record), sending.as_mut()).await;
     let target = Target::of(operation);
-    match *result {
+    let unexpected = matches!(
+        sending.as_mut().output_mut(),
+        Some(Err(progenitor_client::Error::UnexpectedResponse(_)))
+    );
+    if unexpected {
         // Boxed: reading a body is a large future, and this path is rare.
-        Err(progenitor_client::Error::UnexpectedResponse(response)) => {
-            Err(Box::pin(answer::unexpected::<B>(target, response, &record)).await)
+        if let Some(Err(progenitor_client::Error::UnexpectedResponse(response))) =
+            sending.as_mut().take_output()
+        {
+            return Err(Box::pin(answer::unexpected::<B>(target, response, &record)).await);
         }
+    }
+    match sending.as_mut().output_mut() {
         // In place: the decoded answer is not moved out of its box whole.
-        ref mut result => answer::into_data::<E, B>(target, result, &record),
+        Some(result) => answer::into_data::<E, B>(target, result, &record),
+        // Not reached: `MaybeDone` keeps its output once done, and it was
+        // awaited above. Were it, whether Aurpay acted could not be said.
+        None => Err(answer::no_answer(target, &record)),
     }
 }
 
