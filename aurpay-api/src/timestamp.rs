@@ -9,6 +9,10 @@ use chrono::{DateTime, FixedOffset, NaiveDateTime, Utc};
 use serde::de::{self, Deserializer};
 use serde::{Deserialize, Serialize, Serializer};
 
+mod written;
+
+use written::{Text, zoneless_text};
+
 /// A point in time as Aurpay writes it.
 ///
 /// Aurpay's timestamps carry no zone (`2025-02-06T00:00:00`); the zone is not
@@ -141,7 +145,17 @@ impl Timestamp {
     /// The system's current time: only [`SystemClock`](crate::clock::SystemClock)
     /// reads it; everything else asks the injected clock.
     pub(crate) fn system_now() -> Timestamp {
-        Timestamp::from_utc(DateTime::<Utc>::from(std::time::SystemTime::now()))
+        let now = std::time::SystemTime::now();
+        let since_epoch = now.duration_since(std::time::UNIX_EPOCH).ok();
+        match since_epoch.and_then(|d| written::unix_reading(d.as_secs(), d.subsec_nanos())) {
+            Some((naive, text)) => Timestamp {
+                text,
+                naive,
+                offset: None,
+            },
+            // Before 1970 or after 9999: chrono's way.
+            None => Timestamp::from_utc(DateTime::<Utc>::from(now)),
+        }
     }
 
     /// How long after `earlier` this instant is; `None` if it is before.
@@ -213,114 +227,6 @@ impl Timestamp {
             naive,
             offset: None,
         }
-    }
-}
-
-/// A timestamp's text, kept inline when it is short (every form Aurpay
-/// writes, and every clock reading): decoding an order's two times, or
-/// reading the clock, allocates nothing.
-#[derive(Clone)]
-enum Text {
-    Inline { len: u8, bytes: [u8; INLINE_TEXT] },
-    Boxed(Box<str>),
-}
-
-/// The longest text kept inline: a zoneless time with nanoseconds is 29.
-const INLINE_TEXT: usize = 32;
-
-impl Text {
-    fn new(text: &str) -> Text {
-        match u8::try_from(text.len()) {
-            Ok(len) if text.len() <= INLINE_TEXT => {
-                let mut bytes = [0; INLINE_TEXT];
-                bytes[..text.len()].copy_from_slice(text.as_bytes());
-                Text::Inline { len, bytes }
-            }
-            _ => Text::Boxed(text.into()),
-        }
-    }
-
-    fn as_str(&self) -> &str {
-        match self {
-            // A whole `&str` was copied in (or ASCII written): UTF-8.
-            Text::Inline { len, bytes } => {
-                std::str::from_utf8(&bytes[..usize::from(*len)]).unwrap_or_default()
-            }
-            Text::Boxed(text) => text,
-        }
-    }
-}
-
-/// `naive` as chrono's `%Y-%m-%dT%H:%M:%S%.f` writes it (a fraction of 3,
-/// 6 or 9 digits, none when zero), without a format string for years 0 to
-/// 9999: every clock reading is written this way.
-fn zoneless_text(naive: &NaiveDateTime) -> Text {
-    use chrono::{Datelike as _, Timelike as _};
-    let nanos = naive.nanosecond();
-    // Other years, and a leap second: chrono's own form.
-    let year = match u32::try_from(naive.year()) {
-        Ok(year @ 0..=9999) if nanos < 1_000_000_000 => year,
-        _ => return Text::new(&naive.format("%Y-%m-%dT%H:%M:%S%.f").to_string()),
-    };
-    let fraction = if nanos == 0 {
-        None
-    } else if nanos.is_multiple_of(1_000_000) {
-        Some((nanos / 1_000_000, 3))
-    } else if nanos.is_multiple_of(1_000) {
-        Some((nanos / 1_000, 6))
-    } else {
-        Some((nanos, 9))
-    };
-    // At most 29 bytes: inline.
-    let mut text = Writer {
-        bytes: [0; INLINE_TEXT],
-        len: 0,
-    };
-    text.digits(year, 4);
-    for (separator, value) in [
-        (b'-', naive.month()),
-        (b'-', naive.day()),
-        (b'T', naive.hour()),
-        (b':', naive.minute()),
-        (b':', naive.second()),
-    ] {
-        text.push(separator);
-        text.digits(value, 2);
-    }
-    if let Some((value, width)) = fraction {
-        text.push(b'.');
-        text.digits(value, width);
-    }
-    Text::Inline {
-        len: text.len,
-        bytes: text.bytes,
-    }
-}
-
-/// Writes a clock reading's ASCII text into an inline buffer.
-struct Writer {
-    bytes: [u8; INLINE_TEXT],
-    len: u8,
-}
-
-impl Writer {
-    fn push(&mut self, byte: u8) {
-        if let Some(slot) = self.bytes.get_mut(usize::from(self.len)) {
-            *slot = byte;
-            self.len += 1;
-        }
-    }
-
-    /// The last `width` decimal digits of `value`, zero-padded: written
-    /// from the last, one division by ten each.
-    fn digits(&mut self, mut value: u32, width: u32) {
-        let start = usize::from(self.len);
-        let end = (start + width as usize).min(INLINE_TEXT);
-        for slot in self.bytes[start..end].iter_mut().rev() {
-            *slot = b'0' + (value % 10) as u8;
-            value /= 10;
-        }
-        self.len = end as u8;
     }
 }
 
@@ -422,6 +328,16 @@ mod tests {
         }
         let long: Timestamp = "2025-02-06T08:00:00.123456789+08:00".parse().unwrap();
         assert!(matches!(long.text, Text::Boxed(_)));
+    }
+
+    #[test]
+    fn the_system_clock_is_read_as_chrono_reads_it() {
+        let before = Utc::now();
+        let now = Timestamp::system_now();
+        let after = Utc::now();
+        assert!(before <= now.to_utc() && now.to_utc() <= after);
+        assert_eq!(now.as_str(), zoneless_text(&now.naive).as_str());
+        assert!(matches!(now.text, Text::Inline { .. }));
     }
 
     #[test]
