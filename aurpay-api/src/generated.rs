@@ -7645,14 +7645,14 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct GetPaymentUrl<'a> {
         pub(crate) client: &'a super::Transport,
-        pub(crate) body: Result<types::builder::PaymentUrlRequest, String>,
+        pub(crate) body: Result<Option<types::PaymentUrlRequest>, String>,
     }
 
     impl<'a> GetPaymentUrl<'a> {
         pub(crate) fn new(client: &'a super::Transport) -> Self {
             Self {
                 client: client,
-                body: Ok(::std::default::Default::default()),
+                body: Ok(None),
             }
         }
 
@@ -7666,7 +7666,7 @@ pub mod builder {
         {
             self.body = value
                 .try_into()
-                .map(From::from)
+                .map(Some)
                 .map_err(|s| {
                     format!("conversion to `PaymentUrlRequest` for body failed: {}", s)
                 });
@@ -7678,13 +7678,17 @@ pub mod builder {
             self,
         ) -> Result<ResponseValue<types::PaymentUrlEnvelope>, Error<types::Envelope>> {
             let Self { client, body } = self;
-            let body = body
-                .and_then(|v| {
-                    types::PaymentUrlRequest::try_from(v).map_err(|e| e.to_string())
-                })
-                .map_err(Error::InvalidRequest)?;
+            let body = match body {
+                Ok(Some(body)) => body,
+                Ok(None) => {
+                    types::PaymentUrlRequest::try_from(
+                            types::builder::PaymentUrlRequest::default(),
+                        )
+                        .map_err(|e| Error::InvalidRequest(e.to_string()))?
+                }
+                Err(e) => return Err(Error::InvalidRequest(e)),
+            };
             let url = format!("{}/api/order/pay-url", client.baseurl,);
-            let header_map = ::reqwest::header::HeaderMap::new();
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -7694,7 +7698,6 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
             let info = OperationInfo {
                 operation_id: "get_payment_url",
@@ -7730,14 +7733,14 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct GetPaymentInfo<'a> {
         pub(crate) client: &'a super::Transport,
-        pub(crate) body: Result<types::builder::PaymentInfoRequest, String>,
+        pub(crate) body: Result<Option<types::PaymentInfoRequest>, String>,
     }
 
     impl<'a> GetPaymentInfo<'a> {
         pub(crate) fn new(client: &'a super::Transport) -> Self {
             Self {
                 client: client,
-                body: Ok(::std::default::Default::default()),
+                body: Ok(None),
             }
         }
 
@@ -7751,7 +7754,7 @@ pub mod builder {
         {
             self.body = value
                 .try_into()
-                .map(From::from)
+                .map(Some)
                 .map_err(|s| {
                     format!("conversion to `PaymentInfoRequest` for body failed: {}", s)
                 });
@@ -7763,13 +7766,17 @@ pub mod builder {
             self,
         ) -> Result<ResponseValue<types::PaymentInfoEnvelope>, Error<types::Envelope>> {
             let Self { client, body } = self;
-            let body = body
-                .and_then(|v| {
-                    types::PaymentInfoRequest::try_from(v).map_err(|e| e.to_string())
-                })
-                .map_err(Error::InvalidRequest)?;
+            let body = match body {
+                Ok(Some(body)) => body,
+                Ok(None) => {
+                    types::PaymentInfoRequest::try_from(
+                            types::builder::PaymentInfoRequest::default(),
+                        )
+                        .map_err(|e| Error::InvalidRequest(e.to_string()))?
+                }
+                Err(e) => return Err(Error::InvalidRequest(e)),
+            };
             let url = format!("{}/api/order/pay-info", client.baseurl,);
-            let header_map = ::reqwest::header::HeaderMap::new();
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -7779,7 +7786,6 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
             let info = OperationInfo {
                 operation_id: "get_payment_info",
@@ -7866,7 +7872,6 @@ pub mod builder {
             let page = page.map_err(Error::InvalidRequest)?;
             let size = size.map_err(Error::InvalidRequest)?;
             let url = format!("{}/api/v2/order/", client.baseurl,);
-            let header_map = ::reqwest::header::HeaderMap::new();
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -7877,7 +7882,6 @@ pub mod builder {
                 )
                 .query(&progenitor_client::QueryParam::new("page", &page))
                 .query(&progenitor_client::QueryParam::new("size", &size))
-                .headers(header_map)
                 .build()?;
             let info = OperationInfo {
                 operation_id: "get_orders",
@@ -7948,7 +7952,6 @@ pub mod builder {
                 "{}/api/v2/order/detail/{}", client.baseurl, crate ::path::segment(&
                 order_id.to_string()).map_err(Error::InvalidRequest) ?,
             );
-            let header_map = ::reqwest::header::HeaderMap::new();
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -7957,7 +7960,6 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()?;
             let info = OperationInfo {
                 operation_id: "get_orders_details",
@@ -8028,7 +8030,6 @@ pub mod builder {
                 "{}/api/v2/order/refund-info/{}", client.baseurl, crate ::path::segment(&
                 order_id.to_string()).map_err(Error::InvalidRequest) ?,
             );
-            let header_map = ::reqwest::header::HeaderMap::new();
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -8037,7 +8038,6 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()?;
             let info = OperationInfo {
                 operation_id: "get_orders_refund_info",
@@ -8074,7 +8074,7 @@ pub mod builder {
     pub struct OrdersRefund<'a> {
         pub(crate) client: &'a super::Transport,
         pub(crate) order_id: Result<::std::string::String, String>,
-        pub(crate) body: Result<types::builder::RefundRequest, String>,
+        pub(crate) body: Result<Option<types::RefundRequest>, String>,
     }
 
     impl<'a> OrdersRefund<'a> {
@@ -8082,7 +8082,7 @@ pub mod builder {
             Self {
                 client: client,
                 order_id: Err("order_id was not initialized".to_string()),
-                body: Ok(::std::default::Default::default()),
+                body: Ok(None),
             }
         }
 
@@ -8108,7 +8108,7 @@ pub mod builder {
         {
             self.body = value
                 .try_into()
-                .map(From::from)
+                .map(Some)
                 .map_err(|s| {
                     format!("conversion to `RefundRequest` for body failed: {}", s)
                 });
@@ -8121,16 +8121,20 @@ pub mod builder {
         ) -> Result<ResponseValue<types::RefundResultEnvelope>, Error<types::Envelope>> {
             let Self { client, order_id, body } = self;
             let order_id = order_id.map_err(Error::InvalidRequest)?;
-            let body = body
-                .and_then(|v| {
-                    types::RefundRequest::try_from(v).map_err(|e| e.to_string())
-                })
-                .map_err(Error::InvalidRequest)?;
+            let body = match body {
+                Ok(Some(body)) => body,
+                Ok(None) => {
+                    types::RefundRequest::try_from(
+                            types::builder::RefundRequest::default(),
+                        )
+                        .map_err(|e| Error::InvalidRequest(e.to_string()))?
+                }
+                Err(e) => return Err(Error::InvalidRequest(e)),
+            };
             let url = format!(
                 "{}/api/v2/order/refund/{}", client.baseurl, crate ::path::segment(&
                 order_id.to_string()).map_err(Error::InvalidRequest) ?,
             );
-            let header_map = ::reqwest::header::HeaderMap::new();
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -8140,7 +8144,6 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
             let info = OperationInfo {
                 operation_id: "orders_refund",
@@ -8230,7 +8233,6 @@ pub mod builder {
             let page = page.map_err(Error::InvalidRequest)?;
             let size = size.map_err(Error::InvalidRequest)?;
             let url = format!("{}/api/v2/tx", client.baseurl,);
-            let header_map = ::reqwest::header::HeaderMap::new();
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -8241,7 +8243,6 @@ pub mod builder {
                 )
                 .query(&progenitor_client::QueryParam::new("page", &page))
                 .query(&progenitor_client::QueryParam::new("size", &size))
-                .headers(header_map)
                 .build()?;
             let info = OperationInfo {
                 operation_id: "get_transaction",
@@ -8293,7 +8294,6 @@ pub mod builder {
         > {
             let Self { client } = self;
             let url = format!("{}/api/order/pay/crypto-currency", client.baseurl,);
-            let header_map = ::reqwest::header::HeaderMap::new();
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -8302,7 +8302,6 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()?;
             let info = OperationInfo {
                 operation_id: "get_support_crypto_currency_list",
@@ -8354,7 +8353,6 @@ pub mod builder {
         > {
             let Self { client } = self;
             let url = format!("{}/api/order/pay/real-currency", client.baseurl,);
-            let header_map = ::reqwest::header::HeaderMap::new();
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -8363,7 +8361,6 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()?;
             let info = OperationInfo {
                 operation_id: "get_support_real_currency_list",
@@ -8412,7 +8409,6 @@ pub mod builder {
         ) -> Result<ResponseValue<types::WalletListEnvelope>, Error<types::Envelope>> {
             let Self { client } = self;
             let url = format!("{}/api/wallet/list", client.baseurl,);
-            let header_map = ::reqwest::header::HeaderMap::new();
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -8421,7 +8417,6 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()?;
             let info = OperationInfo {
                 operation_id: "get_wallets_list",
@@ -8457,14 +8452,14 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct WithdrawBalance<'a> {
         pub(crate) client: &'a super::Transport,
-        pub(crate) body: Result<types::builder::WithdrawRequest, String>,
+        pub(crate) body: Result<Option<types::WithdrawRequest>, String>,
     }
 
     impl<'a> WithdrawBalance<'a> {
         pub(crate) fn new(client: &'a super::Transport) -> Self {
             Self {
                 client: client,
-                body: Ok(::std::default::Default::default()),
+                body: Ok(None),
             }
         }
 
@@ -8478,7 +8473,7 @@ pub mod builder {
         {
             self.body = value
                 .try_into()
-                .map(From::from)
+                .map(Some)
                 .map_err(|s| {
                     format!("conversion to `WithdrawRequest` for body failed: {}", s)
                 });
@@ -8493,13 +8488,17 @@ pub mod builder {
             Error<types::Envelope>,
         > {
             let Self { client, body } = self;
-            let body = body
-                .and_then(|v| {
-                    types::WithdrawRequest::try_from(v).map_err(|e| e.to_string())
-                })
-                .map_err(Error::InvalidRequest)?;
+            let body = match body {
+                Ok(Some(body)) => body,
+                Ok(None) => {
+                    types::WithdrawRequest::try_from(
+                            types::builder::WithdrawRequest::default(),
+                        )
+                        .map_err(|e| Error::InvalidRequest(e.to_string()))?
+                }
+                Err(e) => return Err(Error::InvalidRequest(e)),
+            };
             let url = format!("{}/api/wallet/withdraw", client.baseurl,);
-            let header_map = ::reqwest::header::HeaderMap::new();
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -8509,7 +8508,6 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
             let info = OperationInfo {
                 operation_id: "withdraw_balance",
@@ -8561,7 +8559,6 @@ pub mod builder {
         > {
             let Self { client } = self;
             let url = format!("{}/api/wallet/self-custody", client.baseurl,);
-            let header_map = ::reqwest::header::HeaderMap::new();
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -8570,7 +8567,6 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()?;
             let info = OperationInfo {
                 operation_id: "get_self_custody_wallets",
@@ -8619,7 +8615,6 @@ pub mod builder {
         ) -> Result<ResponseValue<types::BlnBalanceEnvelope>, Error<types::Envelope>> {
             let Self { client } = self;
             let url = format!("{}/api/bln/balance", client.baseurl,);
-            let header_map = ::reqwest::header::HeaderMap::new();
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -8628,7 +8623,6 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()?;
             let info = OperationInfo {
                 operation_id: "get_bln_balance",
@@ -8664,14 +8658,14 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct CreateBlnOrder<'a> {
         pub(crate) client: &'a super::Transport,
-        pub(crate) body: Result<types::builder::BlnOrderRequest, String>,
+        pub(crate) body: Result<Option<types::BlnOrderRequest>, String>,
     }
 
     impl<'a> CreateBlnOrder<'a> {
         pub(crate) fn new(client: &'a super::Transport) -> Self {
             Self {
                 client: client,
-                body: Ok(::std::default::Default::default()),
+                body: Ok(None),
             }
         }
 
@@ -8685,7 +8679,7 @@ pub mod builder {
         {
             self.body = value
                 .try_into()
-                .map(From::from)
+                .map(Some)
                 .map_err(|s| {
                     format!("conversion to `BlnOrderRequest` for body failed: {}", s)
                 });
@@ -8697,13 +8691,17 @@ pub mod builder {
             self,
         ) -> Result<ResponseValue<types::BlnOrderEnvelope>, Error<types::Envelope>> {
             let Self { client, body } = self;
-            let body = body
-                .and_then(|v| {
-                    types::BlnOrderRequest::try_from(v).map_err(|e| e.to_string())
-                })
-                .map_err(Error::InvalidRequest)?;
+            let body = match body {
+                Ok(Some(body)) => body,
+                Ok(None) => {
+                    types::BlnOrderRequest::try_from(
+                            types::builder::BlnOrderRequest::default(),
+                        )
+                        .map_err(|e| Error::InvalidRequest(e.to_string()))?
+                }
+                Err(e) => return Err(Error::InvalidRequest(e)),
+            };
             let url = format!("{}/api/bln/order", client.baseurl,);
-            let header_map = ::reqwest::header::HeaderMap::new();
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -8713,7 +8711,6 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
             let info = OperationInfo {
                 operation_id: "create_bln_order",
@@ -8749,14 +8746,14 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct CreateBlnWithdraw<'a> {
         pub(crate) client: &'a super::Transport,
-        pub(crate) body: Result<types::builder::BlnWithdrawRequest, String>,
+        pub(crate) body: Result<Option<types::BlnWithdrawRequest>, String>,
     }
 
     impl<'a> CreateBlnWithdraw<'a> {
         pub(crate) fn new(client: &'a super::Transport) -> Self {
             Self {
                 client: client,
-                body: Ok(::std::default::Default::default()),
+                body: Ok(None),
             }
         }
 
@@ -8770,7 +8767,7 @@ pub mod builder {
         {
             self.body = value
                 .try_into()
-                .map(From::from)
+                .map(Some)
                 .map_err(|s| {
                     format!("conversion to `BlnWithdrawRequest` for body failed: {}", s)
                 });
@@ -8785,13 +8782,17 @@ pub mod builder {
             Error<types::Envelope>,
         > {
             let Self { client, body } = self;
-            let body = body
-                .and_then(|v| {
-                    types::BlnWithdrawRequest::try_from(v).map_err(|e| e.to_string())
-                })
-                .map_err(Error::InvalidRequest)?;
+            let body = match body {
+                Ok(Some(body)) => body,
+                Ok(None) => {
+                    types::BlnWithdrawRequest::try_from(
+                            types::builder::BlnWithdrawRequest::default(),
+                        )
+                        .map_err(|e| Error::InvalidRequest(e.to_string()))?
+                }
+                Err(e) => return Err(Error::InvalidRequest(e)),
+            };
             let url = format!("{}/api/bln/withdraw", client.baseurl,);
-            let header_map = ::reqwest::header::HeaderMap::new();
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -8801,7 +8802,6 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
             let info = OperationInfo {
                 operation_id: "create_bln_withdraw",
@@ -8837,14 +8837,14 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct GetApiKey<'a> {
         pub(crate) client: &'a super::Transport,
-        pub(crate) body: Result<types::builder::ApiKeyRequest, String>,
+        pub(crate) body: Result<Option<types::ApiKeyRequest>, String>,
     }
 
     impl<'a> GetApiKey<'a> {
         pub(crate) fn new(client: &'a super::Transport) -> Self {
             Self {
                 client: client,
-                body: Ok(::std::default::Default::default()),
+                body: Ok(None),
             }
         }
 
@@ -8856,7 +8856,7 @@ pub mod builder {
         {
             self.body = value
                 .try_into()
-                .map(From::from)
+                .map(Some)
                 .map_err(|s| {
                     format!("conversion to `ApiKeyRequest` for body failed: {}", s)
                 });
@@ -8868,13 +8868,17 @@ pub mod builder {
             self,
         ) -> Result<ResponseValue<types::ApiKeyEnvelope>, Error<types::Envelope>> {
             let Self { client, body } = self;
-            let body = body
-                .and_then(|v| {
-                    types::ApiKeyRequest::try_from(v).map_err(|e| e.to_string())
-                })
-                .map_err(Error::InvalidRequest)?;
+            let body = match body {
+                Ok(Some(body)) => body,
+                Ok(None) => {
+                    types::ApiKeyRequest::try_from(
+                            types::builder::ApiKeyRequest::default(),
+                        )
+                        .map_err(|e| Error::InvalidRequest(e.to_string()))?
+                }
+                Err(e) => return Err(Error::InvalidRequest(e)),
+            };
             let url = format!("{}/api/plugin/key/aurpay", client.baseurl,);
-            let header_map = ::reqwest::header::HeaderMap::new();
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -8884,7 +8888,6 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
             let info = OperationInfo {
                 operation_id: "get_api_key",

@@ -452,8 +452,15 @@ impl<'a> Call for builder::GetPaymentUrl<'a> {
         Ok(Request {
             params,
             body: Some({
-                let body = types::PaymentUrlRequest::try_from(self.body.clone()?)
-                    .map_err(|e| e.to_string())?;
+                let body = match self.body.clone()? {
+                    Some(body) => body,
+                    None => {
+                        types::PaymentUrlRequest::try_from(
+                                types::builder::PaymentUrlRequest::default(),
+                            )
+                            .map_err(|e| e.to_string())?
+                    }
+                };
                 serde_json::to_string(&body).map_err(|e| e.to_string())?
             }),
         })
@@ -502,8 +509,15 @@ impl<'a> Call for builder::GetPaymentInfo<'a> {
         Ok(Request {
             params,
             body: Some({
-                let body = types::PaymentInfoRequest::try_from(self.body.clone()?)
-                    .map_err(|e| e.to_string())?;
+                let body = match self.body.clone()? {
+                    Some(body) => body,
+                    None => {
+                        types::PaymentInfoRequest::try_from(
+                                types::builder::PaymentInfoRequest::default(),
+                            )
+                            .map_err(|e| e.to_string())?
+                    }
+                };
                 serde_json::to_string(&body).map_err(|e| e.to_string())?
             }),
         })
@@ -694,8 +708,15 @@ impl<'a> Call for builder::OrdersRefund<'a> {
         Ok(Request {
             params,
             body: Some({
-                let body = types::RefundRequest::try_from(self.body.clone()?)
-                    .map_err(|e| e.to_string())?;
+                let body = match self.body.clone()? {
+                    Some(body) => body,
+                    None => {
+                        types::RefundRequest::try_from(
+                                types::builder::RefundRequest::default(),
+                            )
+                            .map_err(|e| e.to_string())?
+                    }
+                };
                 serde_json::to_string(&body).map_err(|e| e.to_string())?
             }),
         })
@@ -928,8 +949,15 @@ impl<'a> Call for builder::WithdrawBalance<'a> {
         Ok(Request {
             params,
             body: Some({
-                let body = types::WithdrawRequest::try_from(self.body.clone()?)
-                    .map_err(|e| e.to_string())?;
+                let body = match self.body.clone()? {
+                    Some(body) => body,
+                    None => {
+                        types::WithdrawRequest::try_from(
+                                types::builder::WithdrawRequest::default(),
+                            )
+                            .map_err(|e| e.to_string())?
+                    }
+                };
                 serde_json::to_string(&body).map_err(|e| e.to_string())?
             }),
         })
@@ -1066,8 +1094,15 @@ impl<'a> Call for builder::CreateBlnOrder<'a> {
         Ok(Request {
             params,
             body: Some({
-                let body = types::BlnOrderRequest::try_from(self.body.clone()?)
-                    .map_err(|e| e.to_string())?;
+                let body = match self.body.clone()? {
+                    Some(body) => body,
+                    None => {
+                        types::BlnOrderRequest::try_from(
+                                types::builder::BlnOrderRequest::default(),
+                            )
+                            .map_err(|e| e.to_string())?
+                    }
+                };
                 serde_json::to_string(&body).map_err(|e| e.to_string())?
             }),
         })
@@ -1116,8 +1151,15 @@ impl<'a> Call for builder::CreateBlnWithdraw<'a> {
         Ok(Request {
             params,
             body: Some({
-                let body = types::BlnWithdrawRequest::try_from(self.body.clone()?)
-                    .map_err(|e| e.to_string())?;
+                let body = match self.body.clone()? {
+                    Some(body) => body,
+                    None => {
+                        types::BlnWithdrawRequest::try_from(
+                                types::builder::BlnWithdrawRequest::default(),
+                            )
+                            .map_err(|e| e.to_string())?
+                    }
+                };
                 serde_json::to_string(&body).map_err(|e| e.to_string())?
             }),
         })
@@ -1166,8 +1208,15 @@ impl<'a> Call for builder::GetApiKey<'a> {
         Ok(Request {
             params,
             body: Some({
-                let body = types::ApiKeyRequest::try_from(self.body.clone()?)
-                    .map_err(|e| e.to_string())?;
+                let body = match self.body.clone()? {
+                    Some(body) => body,
+                    None => {
+                        types::ApiKeyRequest::try_from(
+                                types::builder::ApiKeyRequest::default(),
+                            )
+                            .map_err(|e| e.to_string())?
+                    }
+                };
                 serde_json::to_string(&body).map_err(|e| e.to_string())?
             }),
         })

@@ -30,6 +30,7 @@ mod restrict;
 mod server;
 mod spec;
 mod surface;
+mod typed_bodies;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -346,6 +347,7 @@ pub fn generate_from_str(text: &str, spec_path: &Path) -> Result<Generated, Erro
     restrict::hide_transport(&mut client_file);
     restrict::optional_setters(&mut client_file);
     restrict::lazy_missing_fields(&mut client_file);
+    typed_bodies::typed_bodies(&mut client_file);
     let money_builders: Vec<String> = model
         .operations
         .iter()

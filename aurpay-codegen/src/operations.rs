@@ -124,7 +124,11 @@ fn call_impl(index: usize, op: &OperationModel, error_schema: &Ident, data: &Ide
             let schema = ident(&body.schema);
             quote! {
                 Some({
-                    let body = types::#schema::try_from(self.body.clone()?).map_err(|e| e.to_string())?;
+                    let body = match self.body.clone()? {
+                        Some(body) => body,
+                        None => types::#schema::try_from(types::builder::#schema::default())
+                            .map_err(|e| e.to_string())?,
+                    };
                     serde_json::to_string(&body).map_err(|e| e.to_string())?
                 })
             }

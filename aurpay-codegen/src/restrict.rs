@@ -351,7 +351,7 @@ fn builder_item(item: &mut Item) {
 }
 
 /// Drops the statement that adds `api-version`; the header map it went
-/// into stays (empty, which allocates nothing).
+/// into goes too when nothing else is put into it.
 fn without_api_version(function: &mut syn::ImplItemFn) {
     let mentions_version = |stmt: &syn::Stmt| {
         stmt.to_token_stream()
@@ -378,6 +378,23 @@ fn without_api_version(function: &mut syn::ImplItemFn) {
         stmts.push(stmt);
     }
     function.block.stmts = stmts;
+    without_empty_header_map(function);
+}
+
+/// With nothing put into it, the header map is not made, and the request
+/// builder (moved whole by each call of its chain) is not handed it.
+fn without_empty_header_map(function: &mut syn::ImplItemFn) {
+    const HANDED: &str = ". headers (header_map)";
+    let text = function.block.to_token_stream().to_string();
+    let made = "let header_map = :: reqwest :: header :: HeaderMap :: new () ;";
+    if text.matches("header_map").count() != 2
+        || text.matches(made).count() != 1
+        || text.matches(HANDED).count() != 1
+    {
+        return;
+    }
+    function.block = syn::parse_str(&text.replacen(made, "", 1).replacen(HANDED, "", 1))
+        .expect("dropping an unused header map keeps the function body parseable");
 }
 
 /// Every `encode_path(value)` becomes

@@ -106,6 +106,29 @@ async fn missing_parameter_and_missing_credentials_are_invalid_requests() {
 }
 
 #[tokio::test]
+async fn a_body_not_given_or_missing_a_field_is_refused_before_sending() {
+    let (server, client) = setup(Scheme::ApiKey).await;
+    // No body at all: the empty body is checked, as a given one would be.
+    let no_body = client.get_payment_info().call().await.unwrap_err();
+    // A builder missing a required field, given as the body.
+    let partial = types::PaymentInfoRequest::builder()
+        .chain("ETH")
+        .currency("USDT-ERC20")
+        .vs_currency("USD");
+    let missing_price = client.get_payment_info().body(partial).call().await.unwrap_err();
+    for (error, field) in [(&no_body, "chain"), (&missing_price, "vs_price")] {
+        match error.kind() {
+            ErrorKind::InvalidRequest { message } => {
+                assert!(message.contains(field), "{field} named: {message}")
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(error.outcome(), Outcome::NotSent, "{error:?}");
+    }
+    assert!(server.received().is_empty(), "nothing was sent");
+}
+
+#[tokio::test]
 async fn get_api_key_needs_no_credentials_and_builds_an_api_key_client() {
     let server = TestServer::start(Auth::None).await;
     server.push(Reply::ok(json!({"access_token": API_KEY})));
