@@ -39,9 +39,10 @@ FLAT_LIMIT = 0.10
 # layout: the same read call measured 1.045 and 1.066 two builds apart), so
 # the limits leave that much room.
 HELD_CALLS = {
-    # 1.066 at f28184c (2026-12-02); the read calls meet the target since
-    # a9aac5d..f28184c (1.037 and 1.021) and are held to it.
-    ("create", "apikey"): 1.077,
+    # 1.052-1.054 at ce288c3 (2026-12-03; 1.066 at f28184c); the read
+    # calls meet the target since a9aac5d..f28184c (1.025 and 1.015 at
+    # ce288c3) and are held to it.
+    ("create", "apikey"): 1.065,
 }
 
 # The target for the cost per listed order is FLAT_LIMIT; met since a
