@@ -115,7 +115,12 @@ async fn a_body_not_given_or_missing_a_field_is_refused_before_sending() {
         .chain("ETH")
         .currency("USDT-ERC20")
         .vs_currency("USD");
-    let missing_price = client.get_payment_info().body(partial).call().await.unwrap_err();
+    let missing_price = client
+        .get_payment_info()
+        .body(partial)
+        .call()
+        .await
+        .unwrap_err();
     for (error, field) in [(&no_body, "chain"), (&missing_price, "vs_price")] {
         match error.kind() {
             ErrorKind::InvalidRequest { message } => {
