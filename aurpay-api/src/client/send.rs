@@ -185,7 +185,6 @@ fn read_body(
     check: Check,
     operation_id: &'static str,
 ) -> impl Future<Output = Attempt> + Send {
-    // Not an `async fn`: the answer is kept once (see `execute_with_retries`).
     async move {
         let limit = context.max_response_bytes;
         let status = response.status();
