@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize, Serializer};
 
 mod written;
 
-use written::{Text, zoneless_text};
+use written::{Text, TextCell};
 
 /// A point in time as Aurpay writes it.
 ///
@@ -40,10 +40,16 @@ use written::{Text, zoneless_text};
 /// ```
 #[derive(Clone)]
 pub struct Timestamp {
-    /// As Aurpay wrote it, or as a clock reading is written.
-    text: Text,
+    /// As Aurpay wrote it; for a time the SDK makes (a clock reading, a
+    /// time moved by a duration), written from `naive` when first asked
+    /// for: most clock readings (a call's retry deadline) are never shown.
+    text: TextCell,
+    /// The date and time as written, in the zone of `offset`.
     naive: NaiveDateTime,
-    offset: Option<FixedOffset>,
+    /// The zone it was written in; UTC when it was written without one
+    /// (Aurpay's zone is inferred to be UTC). Not an `Option`: that would
+    /// make every timestamp 8 bytes larger for what UTC already says.
+    offset: FixedOffset,
 }
 
 /// Why a text is not a timestamp.
@@ -61,19 +67,25 @@ impl fmt::Display for ParseTimestampError {
 
 impl std::error::Error for ParseTimestampError {}
 
+/// The offset of a time written without a zone.
+const UTC: FixedOffset = match FixedOffset::east_opt(0) {
+    Some(utc) => utc,
+    None => unreachable!(),
+};
+
 impl Timestamp {
     /// The instant, reading a zoneless timestamp as UTC (Aurpay does not
     /// document its zone; UTC is inferred).
     pub(crate) fn to_utc(&self) -> DateTime<Utc> {
-        match self.offset {
-            Some(offset) => (self.naive - offset).and_utc(),
-            None => self.naive.and_utc(),
+        if self.offset == UTC {
+            return self.naive.and_utc();
         }
+        (self.naive - self.offset).and_utc()
     }
 
     /// The text as Aurpay sent it.
     pub fn as_str(&self) -> &str {
-        self.text.as_str()
+        self.text.get(&self.naive)
     }
 }
 
@@ -89,25 +101,25 @@ impl FromStr for Timestamp {
         // string: this is the hot path when decoding pages of orders.
         if let Some(naive) = parse_plain(text) {
             return Ok(Timestamp {
-                text: Text::new(text),
+                text: TextCell::Given(Text::new(text)),
                 naive,
-                offset: None,
+                offset: UTC,
             });
         }
         if let Ok(zoned) = DateTime::parse_from_rfc3339(text) {
             return Ok(Timestamp {
-                text: Text::new(text),
+                text: TextCell::Given(Text::new(text)),
                 naive: zoned.naive_local(),
-                offset: Some(*zoned.offset()),
+                offset: *zoned.offset(),
             });
         }
         // Zoneless, with `T` or a space, with or without fractions.
         for format in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f"] {
             if let Ok(naive) = NaiveDateTime::parse_from_str(text, format) {
                 return Ok(Timestamp {
-                    text: Text::new(text),
+                    text: TextCell::Given(Text::new(text)),
                     naive,
-                    offset: None,
+                    offset: UTC,
                 });
             }
         }
@@ -147,12 +159,8 @@ impl Timestamp {
     pub(crate) fn system_now() -> Timestamp {
         let now = std::time::SystemTime::now();
         let since_epoch = now.duration_since(std::time::UNIX_EPOCH).ok();
-        match since_epoch.and_then(|d| written::unix_reading(d.as_secs(), d.subsec_nanos())) {
-            Some((naive, text)) => Timestamp {
-                text,
-                naive,
-                offset: None,
-            },
+        match since_epoch.and_then(|d| written::unix_instant(d.as_secs(), d.subsec_nanos())) {
+            Some(naive) => Timestamp::unwritten(naive),
             // Before 1970 or after 9999: chrono's way.
             None => Timestamp::from_utc(DateTime::<Utc>::from(now)),
         }
@@ -221,11 +229,15 @@ impl Timestamp {
     /// Written in Aurpay's zoneless form, UTC, with a fraction of a second
     /// only when there is one.
     pub(crate) fn from_utc(time: DateTime<Utc>) -> Self {
-        let naive = time.naive_utc();
+        Timestamp::unwritten(time.naive_utc())
+    }
+
+    /// `naive` (UTC), its text written when first asked for.
+    fn unwritten(naive: NaiveDateTime) -> Self {
         Timestamp {
-            text: zoneless_text(&naive),
+            text: TextCell::unwritten(),
             naive,
-            offset: None,
+            offset: UTC,
         }
     }
 }
@@ -327,7 +339,7 @@ mod tests {
             assert_eq!(parsed.clone().as_str(), text);
         }
         let long: Timestamp = "2025-02-06T08:00:00.123456789+08:00".parse().unwrap();
-        assert!(matches!(long.text, Text::Boxed(_)));
+        assert!(matches!(long.text.kept(), Some(Text::Boxed(_))));
     }
 
     #[test]
@@ -336,8 +348,16 @@ mod tests {
         let now = Timestamp::system_now();
         let after = Utc::now();
         assert!(before <= now.to_utc() && now.to_utc() <= after);
-        assert_eq!(now.as_str(), zoneless_text(&now.naive).as_str());
-        assert!(matches!(now.text, Text::Inline { .. }));
+        // Not written until asked for, then as chrono writes the instant.
+        assert!(now.text.kept().is_none());
+        let chrono = now
+            .to_utc()
+            .naive_utc()
+            .format("%Y-%m-%dT%H:%M:%S%.f")
+            .to_string();
+        assert_eq!(now.as_str(), chrono);
+        assert!(matches!(now.text.kept(), Some(Text::Inline { .. })));
+        assert_eq!(now.clone().as_str(), chrono);
     }
 
     #[test]
@@ -351,7 +371,7 @@ mod tests {
         ] {
             let moved = t.later_by(later);
             assert_eq!(moved.as_str(), text);
-            assert!(matches!(moved.text, Text::Inline { .. }));
+            assert!(matches!(moved.text.kept(), Some(Text::Inline { .. })));
         }
     }
 }

@@ -2,10 +2,13 @@
 //! its own times (clock readings, times moved by a duration) in Aurpay's
 //! zoneless form.
 //!
-//! A clock reading is written straight from the seconds since the Unix
-//! epoch (days to a civil date by arithmetic, digits two at a time): the
-//! SDK reads the clock on every call (the retry deadline, a signature's
-//! `Date`), so this is on every call's path.
+//! The SDK reads the clock on every call (the retry deadline, a
+//! signature's `Date`), so a reading is made straight from the seconds
+//! since the Unix epoch (days to a civil date by arithmetic), and its text
+//! (digits two at a time) is written only when something asks for it: a
+//! call that needs no retry never does.
+
+use std::sync::OnceLock;
 
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 
@@ -16,6 +19,41 @@ use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 pub(super) enum Text {
     Inline { len: u8, bytes: [u8; INLINE_TEXT] },
     Boxed(Box<str>),
+}
+
+/// A timestamp's text: as it was given (parsed from Aurpay's answer), or
+/// written from the instant the first time it is asked for (a time the SDK
+/// makes). Two variants rather than one cell: filling a `OnceLock` costs a
+/// synchronised initialisation, which every decoded timestamp would pay.
+#[derive(Clone)]
+pub(super) enum TextCell {
+    Given(Text),
+    Written(OnceLock<Text>),
+}
+
+impl TextCell {
+    /// A cell for a time the SDK makes: nothing written yet.
+    pub(super) fn unwritten() -> TextCell {
+        TextCell::Written(OnceLock::new())
+    }
+
+    /// The text; for a time the SDK made, `naive` (UTC) as
+    /// [`zoneless_text`] writes it, written once.
+    pub(super) fn get(&self, naive: &NaiveDateTime) -> &str {
+        match self {
+            TextCell::Given(text) => text.as_str(),
+            TextCell::Written(cell) => cell.get_or_init(|| zoneless_text(naive)).as_str(),
+        }
+    }
+
+    /// The text if it is there already (tests: what was kept, and when).
+    #[cfg(test)]
+    pub(super) fn kept(&self) -> Option<&Text> {
+        match self {
+            TextCell::Given(text) => Some(text),
+            TextCell::Written(cell) => cell.get(),
+        }
+    }
 }
 
 /// The longest text kept inline: a zoneless time with nanoseconds is 29.
@@ -78,9 +116,10 @@ pub(super) fn zoneless_text(naive: &NaiveDateTime) -> Text {
 }
 
 /// The instant `secs` seconds and `nanos` nanoseconds after the Unix
-/// epoch, and its text as [`zoneless_text`] writes it; `None` past the
-/// year 9999 or for `nanos` of a second or more.
-pub(super) fn unix_reading(secs: u64, nanos: u32) -> Option<(NaiveDateTime, Text)> {
+/// epoch, by arithmetic rather than chrono's tables; `None` past the year
+/// 9999 or for `nanos` of a second or more. Its text is
+/// [`zoneless_text`]'s, written only when asked for.
+pub(super) fn unix_instant(secs: u64, nanos: u32) -> Option<NaiveDateTime> {
     const SECS_PER_DAY: u64 = 86_400;
     let (year, month, day) = civil_from_days(secs / SECS_PER_DAY);
     let second_of_day = u32::try_from(secs % SECS_PER_DAY).ok()?;
@@ -89,16 +128,7 @@ pub(super) fn unix_reading(secs: u64, nanos: u32) -> Option<(NaiveDateTime, Text
     }
     let date = NaiveDate::from_ymd_opt(i32::try_from(year).ok()?, month, day)?;
     let time = NaiveTime::from_num_seconds_from_midnight_opt(second_of_day, nanos)?;
-    let text = write(&Fields {
-        year,
-        month,
-        day,
-        hour: second_of_day / 3600,
-        minute: second_of_day / 60 % 60,
-        second: second_of_day % 60,
-        nanos,
-    });
-    Some((NaiveDateTime::new(date, time), text))
+    Some(NaiveDateTime::new(date, time))
 }
 
 /// The proleptic Gregorian (year, month, day) `days` days after
@@ -234,8 +264,12 @@ mod tests {
         ] {
             let naive: NaiveDateTime = text.parse().unwrap();
             let secs = u64::try_from(naive.and_utc().timestamp()).unwrap();
-            let (read, written) = unix_reading(secs, nanos).unwrap();
-            assert_eq!(written.as_str(), chrono_text(secs, nanos), "{text}");
+            let read = unix_instant(secs, nanos).unwrap();
+            assert_eq!(
+                zoneless_text(&read).as_str(),
+                chrono_text(secs, nanos),
+                "{text}"
+            );
             let with_nanos = chrono::Timelike::with_nanosecond(&naive, nanos).unwrap();
             assert_eq!(read, with_nanos, "{text}");
         }
@@ -244,10 +278,10 @@ mod tests {
     #[test]
     fn past_the_year_9999_or_a_whole_second_of_nanos_is_refused() {
         let year_10000 = 253_402_300_800;
-        assert!(unix_reading(year_10000, 0).is_none());
-        assert!(unix_reading(year_10000 - 1, 0).is_some());
-        assert!(unix_reading(0, 1_000_000_000).is_none());
-        assert!(unix_reading(u64::MAX, 0).is_none());
+        assert!(unix_instant(year_10000, 0).is_none());
+        assert!(unix_instant(year_10000 - 1, 0).is_some());
+        assert!(unix_instant(0, 1_000_000_000).is_none());
+        assert!(unix_instant(u64::MAX, 0).is_none());
     }
 
     proptest! {
@@ -256,12 +290,11 @@ mod tests {
             secs in 0u64..253_402_300_800,
             nanos in prop_oneof![Just(0u32), 0u32..1_000_000_000, (0u32..1000).prop_map(|m| m * 1_000_000)],
         ) {
-            let (read, written) = unix_reading(secs, nanos).unwrap();
+            let read = unix_instant(secs, nanos).unwrap();
             let chrono = DateTime::from_timestamp(i64::try_from(secs).unwrap(), nanos).unwrap().naive_utc();
             prop_assert_eq!(read, chrono);
+            let written = zoneless_text(&read);
             prop_assert_eq!(written.as_str(), chrono_text(secs, nanos));
-            let from_chrono = zoneless_text(&chrono);
-            prop_assert_eq!(written.as_str(), from_chrono.as_str());
         }
     }
 }
