@@ -354,7 +354,7 @@ pub fn generate_from_str(text: &str, spec_path: &Path) -> Result<Generated, Erro
         .filter(|op| op.moves_money)
         .map(|op| op.builder_name())
         .collect();
-    restrict::checked_money_answers(&mut client_file, &money_builders);
+    restrict::runtime_answer_readers(&mut client_file, &money_builders);
     restrict::non_exhaustive_types(&mut client_file);
     restrict::schemars_behind_feature(&mut client_file);
     document::document(&mut client_file, &document::parameter_docs(&document));

@@ -442,11 +442,16 @@ fn segment_calls(tokens: TokenStream) -> TokenStream {
     out
 }
 
-/// In the builders of the operations that move money (`money`: builder
-/// names), every `ResponseValue::from_response(..)` becomes
-/// `crate::call::checked_response(..)`: the answer decoded and checked for
-/// repeated keys in one pass (`aurpay-api/src/call/checked.rs`).
-pub fn checked_money_answers(file: &mut syn::File, money: &[String]) {
+/// In every builder's send, `ResponseValue::from_response(..)` becomes
+/// the runtime's reader of an answer the transport has already read: for
+/// the operations that move money (`money`: builder names)
+/// `crate::call::checked_response(..)`, decoded and checked for repeated
+/// keys in one pass (`aurpay-api/src/call/checked.rs`); for the others
+/// `crate::call::decoded_response(..)`, progenitor's decoding without its
+/// costly collection of the body (`aurpay-api/src/call/read.rs`). Panics
+/// if a builder's send no longer calls `from_response`: a progenitor
+/// upgrade that reads answers another way fails `cargo xtask regen`.
+pub fn runtime_answer_readers(file: &mut syn::File, money: &[String]) {
     let Some(builders) = module_items(&mut file.items, "builder") else {
         return;
     };
@@ -455,29 +460,38 @@ pub fn checked_money_answers(file: &mut syn::File, money: &[String]) {
         let syn::Type::Path(path) = &*block.self_ty else {
             continue;
         };
-        let is_money = path
-            .path
-            .segments
-            .last()
-            .is_some_and(|s| money.iter().any(|m| s.ident == m));
-        if block.trait_.is_some() || !is_money {
+        let Some(name) = path.path.segments.last().map(|s| s.ident.to_string()) else {
+            continue;
+        };
+        if block.trait_.is_some() {
             continue;
         }
+        let reader = if money.contains(&name) {
+            quote::quote!(crate::call::checked_response)
+        } else {
+            quote::quote!(crate::call::decoded_response)
+        };
         for impl_item in &mut block.items {
             let ImplItem::Fn(function) = impl_item else {
                 continue;
             };
             if function.sig.ident == SEND_UNCHECKED {
-                function.block = syn::parse2(checked_calls(function.block.to_token_stream()))
-                    .expect("replacing a path keeps the function body parseable");
+                let mut replaced = 0;
+                let body = with_reader(function.block.to_token_stream(), &reader, &mut replaced);
+                assert!(
+                    replaced > 0,
+                    "builder `{name}`: progenitor's send no longer reads its answer with `ResponseValue::from_response`"
+                );
+                function.block =
+                    syn::parse2(body).expect("replacing a path keeps the function body parseable");
             }
         }
     }
 }
 
-/// `ResponseValue :: from_response` becomes `crate :: call ::
-/// checked_response`, at any depth of `tokens`.
-fn checked_calls(tokens: TokenStream) -> TokenStream {
+/// `ResponseValue :: from_response` becomes `reader`, at any depth of
+/// `tokens`; `replaced` counts how many.
+fn with_reader(tokens: TokenStream, reader: &TokenStream, replaced: &mut usize) -> TokenStream {
     let trees: Vec<TokenTree> = tokens.into_iter().collect();
     let mut out = TokenStream::new();
     let mut at = 0;
@@ -488,13 +502,17 @@ fn checked_calls(tokens: TokenStream) -> TokenStream {
                 if a == "ResponseValue" && c1.as_char() == ':' && c2.as_char() == ':' && b == "from_response"
         );
         if is_from_response {
-            out.extend(quote::quote!(crate::call::checked_response));
+            out.extend(reader.clone());
+            *replaced += 1;
             at += 4;
             continue;
         }
         match &trees[at] {
             TokenTree::Group(group) => {
-                let mut rewritten = Group::new(group.delimiter(), checked_calls(group.stream()));
+                let mut rewritten = Group::new(
+                    group.delimiter(),
+                    with_reader(group.stream(), reader, replaced),
+                );
                 rewritten.set_span(group.span());
                 out.extend([TokenTree::Group(rewritten)]);
             }
@@ -703,7 +721,7 @@ mod tests {
     }
 
     #[test]
-    fn money_answers_are_decoded_checked_and_reads_are_not() {
+    fn money_answers_are_decoded_checked_and_reads_by_the_runtime() {
         let mut file: syn::File = syn::parse_quote! {
             pub mod builder {
                 impl<'a> Pay<'a> {
@@ -721,7 +739,7 @@ mod tests {
                 }
             }
         };
-        checked_money_answers(&mut file, &["Pay".to_owned()]);
+        runtime_answer_readers(&mut file, &["Pay".to_owned()]);
         let text = file.to_token_stream().to_string();
         assert_eq!(
             text.matches("crate :: call :: checked_response").count(),
@@ -729,9 +747,25 @@ mod tests {
             "{text}"
         );
         assert_eq!(
-            text.matches("ResponseValue :: from_response").count(),
+            text.matches("crate :: call :: decoded_response").count(),
             1,
             "{text}"
         );
+        assert!(!text.contains("from_response"), "{text}");
+    }
+
+    #[test]
+    #[should_panic(expected = "no longer reads its answer")]
+    fn a_send_that_reads_its_answer_another_way_fails_the_rewrite() {
+        let mut file: syn::File = syn::parse_quote! {
+            pub mod builder {
+                impl<'a> Read<'a> {
+                    pub(crate) async fn send_unchecked(self) -> R {
+                        ResponseValue::from_other(response).await
+                    }
+                }
+            }
+        };
+        runtime_answer_readers(&mut file, &[]);
     }
 }

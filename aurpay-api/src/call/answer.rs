@@ -453,7 +453,7 @@ pub(super) async fn unexpected<B: Envelope + DeserializeOwned>(
         return error;
     }
     let status = response.status().as_u16();
-    match response.bytes().await {
+    match super::whole_body(response).await {
         Ok(body) if operation.moves_money => {
             // A status the generated code does not decode: the transport
             // left a money call's small success answers to the checked
@@ -520,8 +520,7 @@ pub(crate) async fn decode_raw<T: DeserializeOwned>(
     }
     let response = sent.map_err(|e| transport_error(operation, e, record))?;
     let status = response.status().as_u16();
-    let body = response
-        .bytes()
+    let body = super::whole_body(response)
         .await
         .map_err(|e| transport_error(operation, e, record))?;
     let generic = |reason: String| {

@@ -35,8 +35,7 @@ pub(crate) async fn checked_response<T: DeserializeOwned, E>(
 ) -> Result<ResponseValue<T>, progenitor_client::Error<E>> {
     let status = response.status();
     let headers = response.headers().clone();
-    let full = response
-        .bytes()
+    let full = super::whole_body(response)
         .await
         .map_err(progenitor_client::Error::ResponseBodyError)?;
     let unchecked = Cell::new(false);

@@ -12,6 +12,7 @@
 mod answer;
 mod checked;
 mod pages;
+mod read;
 mod record;
 pub(crate) mod shape;
 
@@ -31,6 +32,7 @@ pub use answer::MAX_KEPT_DATA_BYTES;
 pub(crate) use answer::{HeadSays, decode_raw, head};
 pub(crate) use checked::checked_response;
 pub(crate) use pages::items;
+pub(crate) use read::{decoded_response, whole_body};
 pub(crate) use record::{CallRecord, Failure, current_record, with_record};
 
 /// progenitor's send of a builder, boxed; its result, once it is done,

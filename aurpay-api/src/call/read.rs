@@ -1,0 +1,97 @@
+//! An answer's body, read again from the response the transport handed
+//! on.
+//!
+//! The transport (`client/send.rs`, `read_body`) has already read and
+//! bounded every answer's body and handed it on as one chunk inside a
+//! rebuilt `reqwest::Response`, because progenitor's generated code
+//! takes a response. Taking that chunk back with `chunk()` costs a few
+//! hundred instructions; `Response::bytes()`, which collects any number
+//! of chunks into a list first, costs about 1,800 (BENCHMARKS.md).
+
+use progenitor_client::ResponseValue;
+use serde::de::DeserializeOwned;
+
+/// The whole body of `response`: its one chunk as it is, or, for a
+/// response the transport did not build, its chunks joined. What
+/// `Response::bytes()` returns, without its list of chunks.
+pub(crate) async fn whole_body(mut response: reqwest::Response) -> reqwest::Result<bytes::Bytes> {
+    let Some(first) = response.chunk().await? else {
+        return Ok(bytes::Bytes::new());
+    };
+    let Some(second) = response.chunk().await? else {
+        return Ok(first);
+    };
+    let mut joined = Vec::with_capacity(first.len() + second.len());
+    joined.extend_from_slice(&first);
+    joined.extend_from_slice(&second);
+    while let Some(more) = response.chunk().await? {
+        joined.extend_from_slice(&more);
+    }
+    Ok(joined.into())
+}
+
+/// progenitor's `ResponseValue::from_response`, reading the body with
+/// [`whole_body`]: the answer of an operation that moves no money decoded
+/// as `T` (a money operation's goes through
+/// [`checked_response`](super::checked_response)). `aurpay-codegen`
+/// rewrites the generated calls to use it.
+pub(crate) async fn decoded_response<T: DeserializeOwned, E>(
+    response: reqwest::Response,
+) -> Result<ResponseValue<T>, progenitor_client::Error<E>> {
+    let status = response.status();
+    let headers = response.headers().clone();
+    let full = whole_body(response)
+        .await
+        .map_err(progenitor_client::Error::ResponseBodyError)?;
+    match serde_json::from_slice(&full) {
+        Ok(inner) => Ok(ResponseValue::new(inner, status, headers)),
+        Err(error) => Err(progenitor_client::Error::InvalidResponsePayload(
+            full, error,
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn response(chunks: Vec<&'static [u8]>) -> reqwest::Response {
+        let stream = futures_util::stream::iter(
+            chunks
+                .into_iter()
+                .map(|c| Ok::<_, std::io::Error>(bytes::Bytes::from_static(c))),
+        );
+        http::Response::new(reqwest::Body::wrap_stream(stream)).into()
+    }
+
+    #[tokio::test]
+    async fn one_chunk_several_or_none_read_as_the_whole_body() {
+        for (chunks, whole) in [
+            (vec![], &b""[..]),
+            (vec![&b"{\"code\":0}"[..]], &b"{\"code\":0}"[..]),
+            (
+                vec![&b"{\"co"[..], &b"de\""[..], &b":0}"[..]],
+                &b"{\"code\":0}"[..],
+            ),
+            (vec![&b""[..], &b"{}"[..]], &b"{}"[..]),
+        ] {
+            let read = whole_body(response(chunks.clone())).await.unwrap();
+            assert_eq!(&read[..], whole, "{chunks:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_body_that_is_not_the_type_keeps_its_bytes_in_the_error() {
+        let decoded = decoded_response::<u32, ()>(response(vec![&b"\"seven\""[..]])).await;
+        match decoded {
+            Err(progenitor_client::Error::InvalidResponsePayload(body, _)) => {
+                assert_eq!(&body[..], b"\"seven\"");
+            }
+            other => panic!("expected the payload error, got {other:?}"),
+        }
+        let decoded = decoded_response::<u32, ()>(response(vec![&b"7"[..]]))
+            .await
+            .unwrap();
+        assert_eq!(decoded.into_inner(), 7);
+    }
+}
