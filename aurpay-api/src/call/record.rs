@@ -4,7 +4,7 @@
 
 use std::future::Future;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 
 use reqwest::header::HeaderValue;
 use std::time::Duration;
@@ -23,9 +23,16 @@ pub(crate) struct CallRecord {
     /// The client's credentials' secret values (shared with the client)
     /// and this call's signatures as sent: masked in the errors of this
     /// call whatever the global registry holds. Kept as they are and only
-    /// turned into text when an error is built.
-    client_secrets: OnceLock<Arc<Vec<String>>>,
-    signatures: Mutex<Vec<HeaderValue>>,
+    /// turned into text when an error is built. One lock for both: setting
+    /// a `OnceLock` costs a synchronised initialisation on every call.
+    sent_secrets: Mutex<SentSecrets>,
+}
+
+/// What [`CallRecord::secrets`] masks (see the field's docs).
+#[derive(Default)]
+struct SentSecrets {
+    client: Option<Arc<Vec<String>>>,
+    signatures: Vec<HeaderValue>,
 }
 
 impl std::fmt::Debug for CallRecord {
@@ -81,32 +88,36 @@ impl CallRecord {
     /// The client's secret values, for every error of this call (the
     /// first attempt sets them; a call has one client).
     pub(crate) fn client_secrets(&self, secrets: &Arc<Vec<String>>) {
-        if self.client_secrets.get().is_none() {
-            let _ = self.client_secrets.set(Arc::clone(secrets));
+        let mut sent = self.sent_secrets();
+        if sent.client.is_none() {
+            sent.client = Some(Arc::clone(secrets));
         }
     }
 
     /// A signature this call sent.
     pub(crate) fn add_signature(&self, signature: &HeaderValue) {
-        let mut signatures = self.signatures.lock().unwrap_or_else(|p| p.into_inner());
-        if signatures.len() < MAX_CALL_SIGNATURES && !signatures.contains(signature) {
-            signatures.push(signature.clone());
+        let mut sent = self.sent_secrets();
+        if sent.signatures.len() < MAX_CALL_SIGNATURES && !sent.signatures.contains(signature) {
+            sent.signatures.push(signature.clone());
         }
     }
 
     /// Every secret value an error of this call must mask.
     pub(crate) fn secrets(&self) -> Vec<String> {
-        let signatures = self.signatures.lock().unwrap_or_else(|p| p.into_inner());
-        self.client_secrets
-            .get()
-            .into_iter()
+        let sent = self.sent_secrets();
+        sent.client
+            .iter()
             .flat_map(|secrets| secrets.iter().cloned())
             .chain(
-                signatures
+                sent.signatures
                     .iter()
                     .map(|s| String::from_utf8_lossy(s.as_bytes()).into_owned()),
             )
             .collect()
+    }
+
+    fn sent_secrets(&self) -> std::sync::MutexGuard<'_, SentSecrets> {
+        self.sent_secrets.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     pub(crate) fn fail(&self, failure: Failure) {

@@ -335,12 +335,9 @@ impl Transport {
                 }
                 // A copy is kept for another attempt; JSON bodies always clone.
                 let spare = copy_of(&pending);
-                self.authenticate(&mut pending);
+                self.authenticate(&mut pending, record.as_deref());
                 if let Some(record) = &record {
                     record.client_secrets(&context.secrets);
-                    if let Some(signature) = pending.headers().get(SIGNATURE) {
-                        record.add_signature(signature);
-                    }
                 }
                 let span = tracing::Span::current();
                 let recording = !span.is_disabled();
@@ -395,9 +392,11 @@ impl Transport {
     }
 
     /// Adds the credentials: the `API-Key` header, or a fresh signature
-    /// over the request exactly as it will be sent. Only ever for the
-    /// configured origin.
-    fn authenticate(&self, request: &mut reqwest::Request) {
+    /// over the request exactly as it will be sent, kept in the call's
+    /// `record` so that no output shows it. Only ever for the configured
+    /// origin. (Nothing else puts a `Signature` header on a request: a raw
+    /// request sets only its content type.)
+    fn authenticate(&self, request: &mut reqwest::Request, record: Option<&CallRecord>) {
         if !self.inner.origin.contains(request.url()) {
             return;
         }
@@ -410,6 +409,10 @@ impl Transport {
                 let now = self.inner.clock.now();
                 if !signing::sign_request(request, key, &now) {
                     tracing::warn!("request body cannot be signed (streaming body)");
+                } else if let (Some(record), Some(signature)) =
+                    (record, request.headers().get(SIGNATURE))
+                {
+                    record.add_signature(signature);
                 }
             }
         }
