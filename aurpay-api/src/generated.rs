@@ -7703,8 +7703,7 @@ pub mod builder {
                 operation_id: "get_payment_url",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
+            let result = client.exchange(request, &info).await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::call::checked_response(response).await,
@@ -7722,7 +7721,7 @@ pub mod builder {
                         ),
                     )
                 }
-                _ => Err(Error::UnexpectedResponse(response)),
+                _ => Err(Error::UnexpectedResponse(response.into_response())),
             }
         }
     }
@@ -7791,8 +7790,7 @@ pub mod builder {
                 operation_id: "get_payment_info",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
+            let result = client.exchange(request, &info).await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::call::checked_response(response).await,
@@ -7810,7 +7808,7 @@ pub mod builder {
                         ),
                     )
                 }
-                _ => Err(Error::UnexpectedResponse(response)),
+                _ => Err(Error::UnexpectedResponse(response.into_response())),
             }
         }
     }
@@ -7887,8 +7885,7 @@ pub mod builder {
                 operation_id: "get_orders",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
+            let result = client.exchange(request, &info).await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::call::decoded_response(response).await,
@@ -7906,7 +7903,7 @@ pub mod builder {
                         ),
                     )
                 }
-                _ => Err(Error::UnexpectedResponse(response)),
+                _ => Err(Error::UnexpectedResponse(response.into_response())),
             }
         }
     }
@@ -7965,8 +7962,7 @@ pub mod builder {
                 operation_id: "get_orders_details",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
+            let result = client.exchange(request, &info).await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::call::decoded_response(response).await,
@@ -7984,7 +7980,7 @@ pub mod builder {
                         ),
                     )
                 }
-                _ => Err(Error::UnexpectedResponse(response)),
+                _ => Err(Error::UnexpectedResponse(response.into_response())),
             }
         }
     }
@@ -8043,8 +8039,7 @@ pub mod builder {
                 operation_id: "get_orders_refund_info",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
+            let result = client.exchange(request, &info).await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::call::decoded_response(response).await,
@@ -8062,7 +8057,7 @@ pub mod builder {
                         ),
                     )
                 }
-                _ => Err(Error::UnexpectedResponse(response)),
+                _ => Err(Error::UnexpectedResponse(response.into_response())),
             }
         }
     }
@@ -8149,8 +8144,7 @@ pub mod builder {
                 operation_id: "orders_refund",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
+            let result = client.exchange(request, &info).await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::call::checked_response(response).await,
@@ -8168,7 +8162,7 @@ pub mod builder {
                         ),
                     )
                 }
-                _ => Err(Error::UnexpectedResponse(response)),
+                _ => Err(Error::UnexpectedResponse(response.into_response())),
             }
         }
     }
@@ -8248,8 +8242,7 @@ pub mod builder {
                 operation_id: "get_transaction",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
+            let result = client.exchange(request, &info).await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::call::decoded_response(response).await,
@@ -8267,7 +8260,7 @@ pub mod builder {
                         ),
                     )
                 }
-                _ => Err(Error::UnexpectedResponse(response)),
+                _ => Err(Error::UnexpectedResponse(response.into_response())),
             }
         }
     }
@@ -8307,8 +8300,7 @@ pub mod builder {
                 operation_id: "get_support_crypto_currency_list",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
+            let result = client.exchange(request, &info).await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::call::decoded_response(response).await,
@@ -8326,7 +8318,7 @@ pub mod builder {
                         ),
                     )
                 }
-                _ => Err(Error::UnexpectedResponse(response)),
+                _ => Err(Error::UnexpectedResponse(response.into_response())),
             }
         }
     }
@@ -8366,8 +8358,7 @@ pub mod builder {
                 operation_id: "get_support_real_currency_list",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
+            let result = client.exchange(request, &info).await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::call::decoded_response(response).await,
@@ -8385,7 +8376,7 @@ pub mod builder {
                         ),
                     )
                 }
-                _ => Err(Error::UnexpectedResponse(response)),
+                _ => Err(Error::UnexpectedResponse(response.into_response())),
             }
         }
     }
@@ -8422,8 +8413,7 @@ pub mod builder {
                 operation_id: "get_wallets_list",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
+            let result = client.exchange(request, &info).await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::call::decoded_response(response).await,
@@ -8441,7 +8431,7 @@ pub mod builder {
                         ),
                     )
                 }
-                _ => Err(Error::UnexpectedResponse(response)),
+                _ => Err(Error::UnexpectedResponse(response.into_response())),
             }
         }
     }
@@ -8513,8 +8503,7 @@ pub mod builder {
                 operation_id: "withdraw_balance",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
+            let result = client.exchange(request, &info).await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::call::checked_response(response).await,
@@ -8532,7 +8521,7 @@ pub mod builder {
                         ),
                     )
                 }
-                _ => Err(Error::UnexpectedResponse(response)),
+                _ => Err(Error::UnexpectedResponse(response.into_response())),
             }
         }
     }
@@ -8572,8 +8561,7 @@ pub mod builder {
                 operation_id: "get_self_custody_wallets",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
+            let result = client.exchange(request, &info).await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::call::decoded_response(response).await,
@@ -8591,7 +8579,7 @@ pub mod builder {
                         ),
                     )
                 }
-                _ => Err(Error::UnexpectedResponse(response)),
+                _ => Err(Error::UnexpectedResponse(response.into_response())),
             }
         }
     }
@@ -8628,8 +8616,7 @@ pub mod builder {
                 operation_id: "get_bln_balance",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
+            let result = client.exchange(request, &info).await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::call::decoded_response(response).await,
@@ -8647,7 +8634,7 @@ pub mod builder {
                         ),
                     )
                 }
-                _ => Err(Error::UnexpectedResponse(response)),
+                _ => Err(Error::UnexpectedResponse(response.into_response())),
             }
         }
     }
@@ -8716,8 +8703,7 @@ pub mod builder {
                 operation_id: "create_bln_order",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
+            let result = client.exchange(request, &info).await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::call::checked_response(response).await,
@@ -8735,7 +8721,7 @@ pub mod builder {
                         ),
                     )
                 }
-                _ => Err(Error::UnexpectedResponse(response)),
+                _ => Err(Error::UnexpectedResponse(response.into_response())),
             }
         }
     }
@@ -8807,8 +8793,7 @@ pub mod builder {
                 operation_id: "create_bln_withdraw",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
+            let result = client.exchange(request, &info).await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::call::checked_response(response).await,
@@ -8826,7 +8811,7 @@ pub mod builder {
                         ),
                     )
                 }
-                _ => Err(Error::UnexpectedResponse(response)),
+                _ => Err(Error::UnexpectedResponse(response.into_response())),
             }
         }
     }
@@ -8893,8 +8878,7 @@ pub mod builder {
                 operation_id: "get_api_key",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
+            let result = client.exchange(request, &info).await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::call::decoded_response(response).await,
@@ -8912,7 +8896,7 @@ pub mod builder {
                         ),
                     )
                 }
-                _ => Err(Error::UnexpectedResponse(response)),
+                _ => Err(Error::UnexpectedResponse(response.into_response())),
             }
         }
     }

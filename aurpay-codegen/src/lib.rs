@@ -17,6 +17,7 @@
 //! Output is deterministic: the same spec gives the same bytes.
 #![warn(missing_docs)]
 
+mod answers;
 mod change;
 mod cli;
 mod cli_model;
@@ -354,7 +355,7 @@ pub fn generate_from_str(text: &str, spec_path: &Path) -> Result<Generated, Erro
         .filter(|op| op.moves_money)
         .map(|op| op.builder_name())
         .collect();
-    restrict::runtime_answer_readers(&mut client_file, &money_builders);
+    answers::exchanged_answers(&mut client_file, &money_builders);
     restrict::non_exhaustive_types(&mut client_file);
     restrict::schemars_behind_feature(&mut client_file);
     document::document(&mut client_file, &document::parameter_docs(&document));

@@ -26,18 +26,17 @@ use serde::de::{self, DeserializeOwned, DeserializeSeed, Deserializer, MapAccess
 
 use super::record::{CallRecord, Failure};
 use super::shape::{self, Shape};
+use crate::client::BufferedAnswer;
 
 /// progenitor's `ResponseValue::from_response`, with the check of the
-/// module docs: the body decoded as `T` through [`Watch`], scanned when the
-/// decoding reached what it does not check itself, or failed.
+/// module docs: the body (read whole by the transport) decoded as `T`
+/// through [`Watch`], scanned when the decoding reached what it does not
+/// check itself, or failed.
 pub(crate) async fn checked_response<T: DeserializeOwned, E>(
-    response: reqwest::Response,
+    answer: BufferedAnswer,
 ) -> Result<ResponseValue<T>, progenitor_client::Error<E>> {
-    let status = response.status();
-    let headers = response.headers().clone();
-    let full = super::whole_body(response)
-        .await
-        .map_err(progenitor_client::Error::ResponseBodyError)?;
+    let status = answer.status();
+    let full = answer.into_body();
     let unchecked = Cell::new(false);
     let decoded = decode::<T>(&full, &unchecked);
     if unchecked.get() || decoded.is_err() {
@@ -45,7 +44,13 @@ pub(crate) async fn checked_response<T: DeserializeOwned, E>(
         record_shape(&full, status.as_u16(), record.as_deref());
     }
     let inner = decoded.map_err(|e| progenitor_client::Error::InvalidResponsePayload(full, e))?;
-    Ok(ResponseValue::new(inner, status, headers))
+    // No headers: nothing reads a generated answer's (the transport read
+    // `Retry-After`), and copying them cost every call.
+    Ok(ResponseValue::new(
+        inner,
+        status,
+        reqwest::header::HeaderMap::new(),
+    ))
 }
 
 /// `serde_json::from_slice`, through [`Watch`].

@@ -1,15 +1,18 @@
-//! An answer's body, read again from the response the transport handed
-//! on.
+//! An answer's body, for what reads it from a `reqwest::Response`, and
+//! the decoding of the generated calls that move no money.
 //!
 //! The transport (`client/send.rs`, `read_body`) has already read and
-//! bounded every answer's body and handed it on as one chunk inside a
-//! rebuilt `reqwest::Response`, because progenitor's generated code
-//! takes a response. Taking that chunk back with `chunk()` costs a few
-//! hundred instructions; `Response::bytes()`, which collects any number
-//! of chunks into a list first, costs about 1,800 (BENCHMARKS.md).
+//! bounded every answer's body. The generated calls get it as it is
+//! ([`BufferedAnswer`]); what still takes a `reqwest::Response` (an
+//! unlisted status, a raw request) gets one rebuilt around it, as one
+//! chunk. Taking that chunk back with `chunk()` costs a few hundred
+//! instructions; `Response::bytes()`, which collects any number of chunks
+//! into a list first, costs about 1,800 (BENCHMARKS.md).
 
 use progenitor_client::ResponseValue;
 use serde::de::DeserializeOwned;
+
+use crate::client::BufferedAnswer;
 
 /// The whole body of `response`: its one chunk as it is, or, for a
 /// response the transport did not build, its chunks joined. What
@@ -30,21 +33,24 @@ pub(crate) async fn whole_body(mut response: reqwest::Response) -> reqwest::Resu
     Ok(joined.into())
 }
 
-/// progenitor's `ResponseValue::from_response`, reading the body with
-/// [`whole_body`]: the answer of an operation that moves no money decoded
+/// progenitor's `ResponseValue::from_response` over the body the
+/// transport read: the answer of an operation that moves no money decoded
 /// as `T` (a money operation's goes through
 /// [`checked_response`](super::checked_response)). `aurpay-codegen`
 /// rewrites the generated calls to use it.
 pub(crate) async fn decoded_response<T: DeserializeOwned, E>(
-    response: reqwest::Response,
+    answer: BufferedAnswer,
 ) -> Result<ResponseValue<T>, progenitor_client::Error<E>> {
-    let status = response.status();
-    let headers = response.headers().clone();
-    let full = whole_body(response)
-        .await
-        .map_err(progenitor_client::Error::ResponseBodyError)?;
+    let status = answer.status();
+    let full = answer.into_body();
     match serde_json::from_slice(&full) {
-        Ok(inner) => Ok(ResponseValue::new(inner, status, headers)),
+        // No headers: nothing reads a generated answer's (the transport
+        // read `Retry-After`), and copying them cost every call.
+        Ok(inner) => Ok(ResponseValue::new(
+            inner,
+            status,
+            reqwest::header::HeaderMap::new(),
+        )),
         Err(error) => Err(progenitor_client::Error::InvalidResponsePayload(
             full, error,
         )),
@@ -82,16 +88,14 @@ mod tests {
 
     #[tokio::test]
     async fn a_body_that_is_not_the_type_keeps_its_bytes_in_the_error() {
-        let decoded = decoded_response::<u32, ()>(response(vec![&b"\"seven\""[..]])).await;
-        match decoded {
+        let answer = |body: &'static [u8]| BufferedAnswer::new(response(vec![]), body.into());
+        match decoded_response::<u32, ()>(answer(b"\"seven\"")).await {
             Err(progenitor_client::Error::InvalidResponsePayload(body, _)) => {
                 assert_eq!(&body[..], b"\"seven\"");
             }
             other => panic!("expected the payload error, got {other:?}"),
         }
-        let decoded = decoded_response::<u32, ()>(response(vec![&b"7"[..]]))
-            .await
-            .unwrap();
+        let decoded = decoded_response::<u32, ()>(answer(b"7")).await.unwrap();
         assert_eq!(decoded.into_inner(), 7);
     }
 }

@@ -1,8 +1,9 @@
 //! What progenitor's generated code calls around each request: the origin
 //! check, authentication and signing on every attempt, and the call's span.
 
-use super::ClientContext;
+use super::{BufferedAnswer, ClientContext};
 
+use futures_util::FutureExt as _;
 use futures_util::future::Either;
 use progenitor_client::{ClientHooks, OperationInfo};
 use reqwest::header::{HeaderName, USER_AGENT};
@@ -44,13 +45,31 @@ impl ClientHooks<ClientContext> for Transport {
         Ok(())
     }
 
-    // Not an `async fn`: the send path's future is handed on as it is,
-    // not moved into a second one that awaits it.
+    /// The generated sends call [`Transport::exchange`] instead
+    /// (`aurpay-codegen`'s `answers.rs`); this is what progenitor would
+    /// call otherwise, with a response rebuilt around the read body.
     fn exec(
         &self,
         request: reqwest::Request,
         info: &OperationInfo,
     ) -> impl Future<Output = reqwest::Result<reqwest::Response>> {
+        self.exchange(request, info)
+            .map(|answer| answer.map(BufferedAnswer::into_response))
+    }
+}
+
+impl Transport {
+    /// What the generated sends call where progenitor called `exec`: the
+    /// request sent under the transport policy, its answer read whole
+    /// ([`BufferedAnswer`]), in the call's span.
+    ///
+    /// Not an `async fn`: the send path's future is handed on as it is,
+    /// not moved into a second one that awaits it.
+    pub(crate) fn exchange(
+        &self,
+        request: reqwest::Request,
+        info: &OperationInfo,
+    ) -> impl Future<Output = reqwest::Result<BufferedAnswer>> {
         let operation = Operation::find(info.operation_id);
         let span = call_span(info.operation_id, method_of(operation, &request), &request);
         let idempotent = operation.is_some_and(Operation::is_idempotent);
@@ -71,7 +90,6 @@ impl ClientHooks<ClientContext> for Transport {
         }
     }
 }
-
 /// The one tracing span of a call.
 pub(super) fn call_span(
     operation_id: &str,

@@ -2,9 +2,12 @@
 //! signing on every attempt, timeouts, retries that never repeat a payment,
 //! and a tracing span per call.
 
+mod buffered;
 mod builder;
 mod hooks;
 mod send;
+
+pub(crate) use buffered::BufferedAnswer;
 
 pub(crate) use builder::is_loopback;
 pub use builder::{ClientBuilder, DEFAULT_MAX_RESPONSE_BYTES};

@@ -1,11 +1,10 @@
 //! The one send path: attempts, bounded body reads, retries on the clock,
 //! and what each attempt came to.
 
-use super::ClientContext;
 use super::hooks::{API_KEY, SIGNATURE, call_span};
+use super::{BufferedAnswer, ClientContext};
 use std::time::{Duration, Instant};
 
-use reqwest::ResponseBuilderExt as _;
 use reqwest::header::{LOCATION, RETRY_AFTER, USER_AGENT};
 use tracing::Instrument as _;
 
@@ -46,11 +45,12 @@ impl Transport {
         let send = crate::call::pin_in_place(|| {
             self.execute_with_retries(request, idempotent, check, operation_id)
         });
-        Ok(if span.is_disabled() {
+        let answer = if span.is_disabled() {
             send.await
         } else {
             send.instrument(span).await
-        })
+        };
+        Ok(answer.map(BufferedAnswer::into_response))
     }
 }
 
@@ -76,7 +76,7 @@ pub(super) enum Check {
 enum Attempt {
     /// A whole answer, its body buffered (at most the size limit).
     Answered {
-        response: reqwest::Response,
+        answer: BufferedAnswer,
         retry_after: Option<Duration>,
     },
     /// An answer the transport does not hand on (a redirect, a body over
@@ -93,7 +93,7 @@ impl Attempt {
         match self {
             Attempt::Failed(e) if e.is_connect() => Retryable::NothingSent,
             Attempt::Failed(_) => Retryable::Transient,
-            Attempt::Answered { response, .. } if retry::is_transient_status(response.status()) => {
+            Attempt::Answered { answer, .. } if retry::is_transient_status(answer.status()) => {
                 Retryable::Transient
             }
             Attempt::Answered { .. } | Attempt::Refused { .. } => Retryable::Final,
@@ -102,7 +102,7 @@ impl Attempt {
 
     fn status(&self) -> Option<u16> {
         match self {
-            Attempt::Answered { response, .. } => Some(response.status().as_u16()),
+            Attempt::Answered { answer, .. } => Some(answer.status().as_u16()),
             Attempt::Refused { status, .. } => Some(*status),
             Attempt::Failed(_) => None,
         }
@@ -116,11 +116,11 @@ impl Attempt {
     }
 
     /// What the generated code gets back. A refused answer is recorded for
-    /// [`crate::call`] (the hook can only return a reqwest result) and
+    /// [`crate::call`] (the generated code only sees a reqwest result) and
     /// handed on as an empty answer, which never decodes as a success.
-    fn into_hook_result(self, record: Option<&CallRecord>) -> reqwest::Result<reqwest::Response> {
+    fn into_hook_result(self, record: Option<&CallRecord>) -> reqwest::Result<BufferedAnswer> {
         let (status, failure) = match self {
-            Attempt::Answered { response, .. } => return Ok(response),
+            Attempt::Answered { answer, .. } => return Ok(answer),
             Attempt::Failed(error) => return Err(error),
             Attempt::Refused { status, failure } => (status, failure),
         };
@@ -130,7 +130,7 @@ impl Attempt {
         let mut empty = http::Response::new(Vec::<u8>::new());
         *empty.status_mut() =
             reqwest::StatusCode::from_u16(status).unwrap_or(reqwest::StatusCode::BAD_GATEWAY);
-        Ok(reqwest::Response::from(empty))
+        Ok(BufferedAnswer::new(empty.into(), bytes::Bytes::new()))
     }
 }
 
@@ -280,26 +280,8 @@ fn read_body(
             }
         }
         tracing::trace!(operation = operation_id, body = %crate::redact::snippet(&body), "response body");
-        // With the URL it was fetched from: without one, reqwest parses a
-        // placeholder URL for every response. The URL goes into the answer's
-        // own extensions map (hyper's connection info is in it), so no second
-        // map is made per answer.
-        let url = response.url().clone();
-        let mut builder = http::Response::builder();
-        if let Some(extensions) = builder.extensions_mut() {
-            *extensions = std::mem::take(response.extensions_mut());
-        }
-        let mut rebuilt = match builder.url(url).body(()) {
-            Ok(with_url) => with_url.map(|()| body),
-            // Nothing set above can fail; reqwest would use its placeholder.
-            Err(_) => http::Response::new(body),
-        };
-        *rebuilt.status_mut() = status;
-        *rebuilt.version_mut() = response.version();
-        // Without its headers: nothing reads them after this (`Retry-After`
-        // is read above), and progenitor would copy them for every answer.
         Attempt::Answered {
-            response: reqwest::Response::from(rebuilt),
+            answer: BufferedAnswer::new(response, body),
             retry_after,
         }
     }
@@ -320,7 +302,7 @@ impl Transport {
         idempotent: bool,
         check: Check,
         operation_id: &'static str,
-    ) -> impl Future<Output = reqwest::Result<reqwest::Response>> + Send {
+    ) -> impl Future<Output = reqwest::Result<BufferedAnswer>> + Send {
         let mut pending = request;
         async move {
             let context = &self.inner;
