@@ -343,6 +343,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(target_pointer_width = "64")]
     fn a_timestamp_stays_64_bytes() {
         // Decoded orders hold two; a larger one costs every page a copy
         // of each (the decode benchmark: +230 instructions per order at 72).

@@ -31,10 +31,20 @@ use crate::restrict::{SEND_UNCHECKED, module_items};
 
 /// Applies the rewrites to every builder's send (`money`: the builder
 /// names of the operations that move money).
+///
+/// Panics unless every money builder's send was rewritten: the transport
+/// leaves a money call's small answers unscanned because
+/// `checked_response` checks them, so a money send left on the plain
+/// decoding would let a repeated unknown key through.
 pub fn exchanged_answers(file: &mut syn::File, money: &[String]) {
     let Some(builders) = module_items(&mut file.items, "builder") else {
+        assert!(
+            money.is_empty(),
+            "no `builder` module, yet money operations {money:?}"
+        );
         return;
     };
+    let mut checked = Vec::new();
     for item in builders.iter_mut() {
         let Item::Impl(block) = item else { continue };
         if block.trait_.is_some() {
@@ -51,10 +61,19 @@ pub fn exchanged_answers(file: &mut syn::File, money: &[String]) {
                 continue;
             };
             if function.sig.ident == SEND_UNCHECKED {
-                rewrite_send(function, &name, money.contains(&name));
+                let moves_money = money.contains(&name);
+                rewrite_send(function, &name, moves_money);
+                if moves_money {
+                    checked.push(name.clone());
+                }
             }
         }
     }
+    let unchecked: Vec<&String> = money.iter().filter(|m| !checked.contains(m)).collect();
+    assert!(
+        unchecked.is_empty(),
+        "money builders without a send to decode through `checked_response`: {unchecked:?}"
+    );
 }
 
 fn rewrite_send(function: &mut syn::ImplItemFn, name: &str, moves_money: bool) {
@@ -224,6 +243,13 @@ mod tests {
     fn rewrite_with(from: &str, to: &str) {
         let send = progenitor_send().to_string().replace(from, to);
         exchanged_answers(&mut builders(send.parse().unwrap()), &[]);
+    }
+
+    #[test]
+    #[should_panic(expected = "without a send to decode through `checked_response`: [\"Refund\"]")]
+    fn a_money_builder_whose_send_is_not_found_fails_the_rewrite() {
+        let mut file = builders(progenitor_send());
+        exchanged_answers(&mut file, &["Pay".to_owned(), "Refund".to_owned()]);
     }
 
     #[test]

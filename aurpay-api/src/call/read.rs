@@ -14,9 +14,11 @@ use serde::de::DeserializeOwned;
 
 use crate::client::BufferedAnswer;
 
-/// The whole body of `response`: its one chunk as it is, or, for a
-/// response the transport did not build, its chunks joined. What
-/// `Response::bytes()` returns, without its list of chunks.
+/// The whole body of a response the transport rebuilt around a body it
+/// read and bounded (`BufferedAnswer::into_response`): its one chunk as it
+/// is, or its chunks joined. What `Response::bytes()` returns, without its
+/// list of chunks. Not a bounded read: never for a response straight from
+/// the network.
 pub(crate) async fn whole_body(mut response: reqwest::Response) -> reqwest::Result<bytes::Bytes> {
     let Some(first) = response.chunk().await? else {
         return Ok(bytes::Bytes::new());
