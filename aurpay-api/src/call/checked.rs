@@ -44,13 +44,7 @@ pub(crate) async fn checked_response<T: DeserializeOwned, E>(
         record_shape(&full, status.as_u16(), record.as_deref());
     }
     let inner = decoded.map_err(|e| progenitor_client::Error::InvalidResponsePayload(full, e))?;
-    // No headers: nothing reads a generated answer's (the transport read
-    // `Retry-After`), and copying them cost every call.
-    Ok(ResponseValue::new(
-        inner,
-        status,
-        reqwest::header::HeaderMap::new(),
-    ))
+    Ok(super::read::answer_value(inner, status))
 }
 
 /// `serde_json::from_slice`, through [`Watch`].

@@ -46,17 +46,18 @@ pub(crate) async fn decoded_response<T: DeserializeOwned, E>(
     let status = answer.status();
     let full = answer.into_body();
     match serde_json::from_slice(&full) {
-        // No headers: nothing reads a generated answer's (the transport
-        // read `Retry-After`), and copying them cost every call.
-        Ok(inner) => Ok(ResponseValue::new(
-            inner,
-            status,
-            reqwest::header::HeaderMap::new(),
-        )),
+        Ok(inner) => Ok(answer_value(inner, status)),
         Err(error) => Err(progenitor_client::Error::InvalidResponsePayload(
             full, error,
         )),
     }
+}
+
+/// A decoded generated answer as progenitor hands it on. No headers:
+/// nothing reads a generated answer's (the transport read `Retry-After`),
+/// and copying them cost every call.
+pub(crate) fn answer_value<T>(inner: T, status: reqwest::StatusCode) -> ResponseValue<T> {
+    ResponseValue::new(inner, status, reqwest::header::HeaderMap::new())
 }
 
 #[cfg(test)]

@@ -90,6 +90,7 @@ impl Transport {
         }
     }
 }
+
 /// The one tracing span of a call.
 pub(super) fn call_span(
     operation_id: &str,
